@@ -1,0 +1,109 @@
+# muonlab: C core (core/), Lua bindings and host (lua/), experiments, tests.
+#   make demo    install what is missing, build, run experiments/ns_vs_svd.lua
+#   make test    install what is missing, build, run the C tests and the busted specs
+#   make test SAN=1       the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make install PREFIX=/usr/local
+
+PREFIX  ?= /usr/local
+CC      ?= cc
+PKGS    := lua5.4 openblas lapacke
+SAN     ?=
+
+DEPS_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 libopenblas-dev liblapacke-dev \
+                 gnuplot-nox zlib1g-dev lua-busted
+
+ifeq ($(SAN),1)
+  BUILD   := build/san
+  SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  OPT     := -O1
+else
+  BUILD   := build/rel
+  SANFLAGS :=
+  OPT     := -O2
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  += -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Wno-unused-parameter -fPIC $(SANFLAGS) \
+           -Icore $(PKG_CFLAGS) -DML_PREFIX='"$(PREFIX)"'
+LDLIBS  += $(PKG_LIBS) -lz -lm
+LDFLAGS += $(SANFLAGS)
+
+CORE_SRC := $(sort $(wildcard core/*.c))
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+BIND_SRC := $(filter-out lua/main.c,$(sort $(wildcard lua/*.c)))
+BIND_OBJ := $(BIND_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(sort $(wildcard tests/c/*.c))
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+LIB      := $(BUILD)/libmuonlab.a
+SOLIB    := $(BUILD)/libmuonlab.so
+LUAMOD   := $(BUILD)/lua/muonlab/core.so
+HOST     := bin/muonlab
+TESTBIN  := $(BUILD)/test_core
+
+BUSTED   := /usr/bin/busted
+
+.PHONY: all deps demo test test-c test-lua figures install clean bench
+
+all: deps $(HOST) $(LUAMOD) $(SOLIB)
+
+deps:
+	@sh tools/deps.sh $(DEPS_PACKAGES)
+
+$(BUILD)/%.o: %.c $(wildcard core/*.h lua/*.h tests/c/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SOLIB): $(CORE_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(LUAMOD): $(BIND_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(LDFLAGS) -o $@ $(BIND_OBJ) $(LIB) $(LDLIBS)
+
+# The host always lives in bin/; a SAN build replaces it until the next plain build.
+$(HOST): $(BUILD)/lua/main.o $(BIND_OBJ) $(LIB)
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "$(BUILD)" > bin/.flavour
+
+$(TESTBIN): $(TEST_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Rebuild the host when switching between SAN and plain builds.
+ifneq ($(shell cat bin/.flavour 2>/dev/null),$(BUILD))
+.PHONY: $(HOST)
+endif
+
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+            LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+RUNENV := $(if $(SAN),$(ASAN_ENV),) OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-2}
+
+test: all $(TESTBIN)
+	@sh tools/run-tests.sh "$(TESTBIN)" "$(HOST)" "$(LUAMOD)" "$(RUNENV)"
+
+demo: all
+	$(HOST) experiments/ns_vs_svd.lua
+
+figures: all
+	@for f in $(FIGURES); do echo "== $$f"; $(HOST) experiments/$$f.lua $(FIGURE_ARGS) || exit 1; done
+
+FIGURES ?= ns_vs_svd
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/muonlab \
+	           $(DESTDIR)$(PREFIX)/share/lua/5.4/muonlab $(DESTDIR)$(PREFIX)/lib/lua/5.4/muonlab
+	install -m 755 $(HOST) $(DESTDIR)$(PREFIX)/bin/muonlab
+	install -m 644 $(LIB) $(SOLIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 core/*.h $(DESTDIR)$(PREFIX)/include/muonlab/
+	install -m 755 $(LUAMOD) $(DESTDIR)$(PREFIX)/lib/lua/5.4/muonlab/core.so
+	cd lua && find muonlab -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(PREFIX)/share/lua/5.4/{} \;
+
+clean:
+	rm -rf build bin

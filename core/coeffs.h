@@ -1,0 +1,28 @@
+/* Coefficient schedules of odd polynomials for Newton-Schulz-type iterations.
+ * Step s applies p_s(x) = sum_k c[s*terms + k] * x^(2k+1) to every singular value. */
+#ifndef ML_COEFFS_H
+#define ML_COEFFS_H
+
+#include <stddef.h>
+
+typedef struct ml_schedule {
+    int steps;
+    int terms;       /* number of odd terms: 2 = cubic, 3 = quintic, 4 = septic, ... */
+    double *c;       /* steps * terms coefficients, row s = step s */
+} ml_schedule;
+
+#define ML_MAX_TERMS 8
+
+int ml_schedule_alloc(ml_schedule *s, int steps, int terms);
+void ml_schedule_free(ml_schedule *s);
+/* Built-in named schedule with `steps` steps (steps <= 0: the schedule's own default).
+ * Fixed-coefficient schedules repeat their row; tabulated ones (you, polar_express)
+ * repeat their last row beyond the table. */
+int ml_schedule_named(ml_schedule *out, const char *name, int steps);
+/* Names known to ml_schedule_named, NULL-terminated. */
+extern const char *const ml_schedule_names[];
+
+/* The composed scalar map p_steps(...p_1(x)) at x. */
+double ml_schedule_apply(const ml_schedule *s, double x);
+
+#endif

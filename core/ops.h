@@ -1,0 +1,40 @@
+/* Elementwise arithmetic, BLAS-backed products and norms on ml_mat.
+ * Binary operations need equal shapes and equal dtypes; results may alias inputs. */
+#ifndef ML_OPS_H
+#define ML_OPS_H
+
+#include "matrix.h"
+
+typedef enum { ML_NOTRANS = 0, ML_TRANS = 1 } ml_trans;
+
+/* Y <- a*X + Y */
+int ml_axpy(ml_mat *Y, double a, const ml_mat *X);
+/* Z <- a*X + b*Y  (Z may be X or Y) */
+int ml_axpby(ml_mat *Z, double a, const ml_mat *X, double b, const ml_mat *Y);
+/* Z <- X .* Y (Hadamard) */
+int ml_hadamard(ml_mat *Z, const ml_mat *X, const ml_mat *Y);
+/* X <- a*X */
+void ml_scale(ml_mat *X, double a);
+/* X <- X + a*I (square part of the diagonal) */
+void ml_add_diag(ml_mat *X, double a);
+
+/* C <- alpha*op(A)*op(B) + beta*C with BLAS gemm. C must be allocated with the right shape. */
+int ml_gemm(ml_mat *C, double alpha, const ml_mat *A, ml_trans ta, const ml_mat *B, ml_trans tb, double beta);
+/* Gram matrix with BLAS syrk: C <- alpha*A*A^T + beta*C (trans = ML_NOTRANS) or
+ * alpha*A^T*A + beta*C (ML_TRANS); both triangles of C are filled. */
+int ml_syrk(ml_mat *C, double alpha, const ml_mat *A, ml_trans trans, double beta);
+/* C <- alpha*S*B + beta*C with S symmetric (only its upper triangle is read), BLAS symm. */
+int ml_symm(ml_mat *C, double alpha, const ml_mat *S, const ml_mat *B, double beta);
+/* Copy the upper triangle into the lower one. */
+void ml_symmetrize_from_upper(ml_mat *S);
+
+double ml_norm_fro(const ml_mat *X);
+double ml_norm_maxabs(const ml_mat *X);
+double ml_trace(const ml_mat *X);
+/* Sum of X .* Y (Frobenius inner product). */
+int ml_dot(const ml_mat *X, const ml_mat *Y, double *out);
+/* Spectral and nuclear norms via the singular values (LAPACK). */
+int ml_norm_spectral(const ml_mat *X, double *out);
+int ml_norm_nuclear(const ml_mat *X, double *out);
+
+#endif

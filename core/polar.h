@@ -1,0 +1,14 @@
+/* Exact polar factor and spectral transforms from the SVD (the references every
+ * iteration is measured against). For A = U diag(s) V^T:
+ *   polar(A)       = U_r V_r^T        (partial isometry on the numerical range)
+ *   spectral(A, p) = U diag(s^p) V^T  (p = 0 is polar, p = 1 is A)
+ * where singular values <= rtol * s_max map to 0 (rtol < 0: ml_rank_tol default). */
+#ifndef ML_POLAR_H
+#define ML_POLAR_H
+
+#include "matrix.h"
+
+int ml_polar(ml_mat *out, const ml_mat *A, double rtol);
+int ml_spectral_svd(ml_mat *out, const ml_mat *A, double p, double rtol);
+
+#endif

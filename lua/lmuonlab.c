@@ -1,0 +1,13 @@
+/* The muonlab.core Lua module: one table holding every binding file's functions.
+ * lua/muonlab/init.lua wraps it as the `muonlab` module with the Lua-side library. */
+#include "lmuonlab.h"
+
+int luaopen_muonlab_core(lua_State *L)
+{
+    lua_newtable(L);
+    mlua_open_matrix(L);
+    mlua_open_linalg(L);
+    mlua_open_ns(L);
+    /* more binding files: add their mlua_open_* call here */
+    return 1;
+}

@@ -1,0 +1,40 @@
+/* Shared helpers of the Lua bindings (lua/l*.c). The core (core/) knows nothing of Lua;
+ * these files turn its status codes into Lua errors that name the function. */
+#ifndef MLUA_H
+#define MLUA_H
+
+#include <lua.h>
+#include <lauxlib.h>
+#include "matrix.h"
+
+#define MLUA_MATRIX "muonlab.matrix"
+
+/* The matrix at stack index idx, or a "bad argument" error naming the function. */
+ml_mat *mlua_checkmat(lua_State *L, int idx);
+ml_mat *mlua_testmat(lua_State *L, int idx);
+/* Push a new matrix userdata holding a cleared ml_mat; the caller fills it in. If the
+ * caller then raises an error the userdata is simply collected (its __gc frees). */
+ml_mat *mlua_newmat(lua_State *L);
+/* Raise "<fname>: <last core error message>". Never returns. */
+int mlua_core_error(lua_State *L, const char *fname);
+/* The matrix at idx must be free of NaN/Inf: else "bad argument #idx to 'fname' (... contains NaN or Inf)". */
+void mlua_checkfinite(lua_State *L, int idx, const ml_mat *m);
+
+/* Option tables: opts at stack index idx may be nil or absent. Each getter raises
+ * "bad argument #idx to 'fname' (option 'key': number expected, got string)". */
+void mlua_checkopts(lua_State *L, int idx, const char *const allowed[]);
+double mlua_optnumber(lua_State *L, int idx, const char *key, double def);
+lua_Integer mlua_optinteger(lua_State *L, int idx, const char *key, lua_Integer def);
+const char *mlua_optstring(lua_State *L, int idx, const char *key, const char *def);
+int mlua_optboolean(lua_State *L, int idx, const char *key, int def);
+/* dtype option ("float64" default, "float32"). */
+ml_dtype mlua_optdtype(lua_State *L, int idx, ml_dtype def);
+
+/* Each binding file adds its functions to the module table at the top of the stack. */
+void mlua_open_matrix(lua_State *L);   /* lmatrix.c: type, creators, arithmetic */
+void mlua_open_linalg(lua_State *L);   /* llinalg.c: svd, polar, spectral, norms, rng */
+void mlua_open_ns(lua_State *L);       /* lns.c: ns, coeffs, orth_error */
+
+int luaopen_muonlab_core(lua_State *L);
+
+#endif
