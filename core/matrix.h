@@ -68,8 +68,9 @@ static inline void ml_mat_set(ml_mat *m, size_t i, size_t j, double v)
 int ml_mat_copy(ml_mat *dst, const ml_mat *src);
 /* New contiguous matrix with the contents of src, in dtype t. */
 int ml_mat_clone(ml_mat *out, const ml_mat *src, ml_dtype t);
-/* New matrix equal to src transposed. */
+/* New matrix equal to src transposed; _into writes into an allocated cols x rows matrix of the same dtype. */
 int ml_mat_transpose(ml_mat *out, const ml_mat *src);
+int ml_mat_transpose_into(ml_mat *dst, const ml_mat *src);
 /* Reinterpret a contiguous matrix with a new shape (same element count, row-major
  * order); a view when src is contiguous, otherwise a copy. */
 int ml_mat_reshape(ml_mat *out, const ml_mat *src, size_t rows, size_t cols);

@@ -17,7 +17,7 @@ void ml_ns_opts_default(ml_ns_opts *o);
 /* Reusable workspace: keep one per parameter shape in a training loop; after the
  * first call with a shape no further allocation happens. */
 typedef struct ml_ns_work {
-    ml_mat X, Y, A, B;
+    ml_mat X, Y, A, B, C;
 } ml_ns_work;
 
 void ml_ns_work_init(ml_ns_work *w);

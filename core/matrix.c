@@ -1,0 +1,232 @@
+#include "matrix.h"
+#include "error.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+size_t ml_dtype_size(ml_dtype t) { return t == ML_F64 ? sizeof(double) : sizeof(float); }
+const char *ml_dtype_name(ml_dtype t) { return t == ML_F64 ? "float64" : "float32"; }
+
+int ml_dtype_parse(const char *s, ml_dtype *out)
+{
+    if (!strcasecmp(s, "float64") || !strcasecmp(s, "f64") || !strcasecmp(s, "double")) {
+        *out = ML_F64;
+        return ML_OK;
+    }
+    if (!strcasecmp(s, "float32") || !strcasecmp(s, "f32") || !strcasecmp(s, "float")) {
+        *out = ML_F32;
+        return ML_OK;
+    }
+    return ml_error(ML_EINVAL, "unknown dtype '%s' (expected float64 or float32)", s);
+}
+
+static int check_dims(size_t rows, size_t cols)
+{
+    if (rows == 0 || cols == 0)
+        return ml_error(ML_EINVAL, "empty matrix (%zu x %zu): both dimensions must be at least 1", rows, cols);
+    if (rows > ML_MAX_ELEMS / cols)
+        return ml_error(ML_ENOMEM, "%zu x %zu matrix is too large (more than %zu elements)", rows, cols,
+                        (size_t)ML_MAX_ELEMS);
+    return ML_OK;
+}
+
+static void clear(ml_mat *m) { memset(m, 0, sizeof *m); }
+
+int ml_mat_alloc(ml_mat *m, size_t rows, size_t cols, ml_dtype t)
+{
+    clear(m);
+    int rc = check_dims(rows, cols);
+    if (rc) return rc;
+    size_t bytes = rows * cols * ml_dtype_size(t);
+    ml_buf *b = malloc(sizeof *b);
+    void *d = b ? calloc(rows * cols, ml_dtype_size(t)) : NULL;
+    if (!d) {
+        free(b);
+        return ml_error(ML_ENOMEM, "out of memory allocating a %zu x %zu %s matrix", rows, cols, ml_dtype_name(t));
+    }
+    b->refs = 1;
+    b->bytes = bytes;
+    b->data = d;
+    m->dtype = t;
+    m->rows = rows;
+    m->cols = cols;
+    m->stride = cols;
+    m->data = d;
+    m->buf = b;
+    return ML_OK;
+}
+
+void ml_mat_free(ml_mat *m)
+{
+    if (m->buf && --m->buf->refs == 0) {
+        free(m->buf->data);
+        free(m->buf);
+    }
+    clear(m);
+}
+
+void ml_mat_ref(ml_mat *out, const ml_mat *src)
+{
+    *out = *src;
+    if (out->buf) out->buf->refs++;
+}
+
+int ml_mat_view(ml_mat *out, const ml_mat *src, size_t r0, size_t c0, size_t nr, size_t nc)
+{
+    if (nr == 0 || nc == 0 || r0 >= src->rows || c0 >= src->cols || nr > src->rows - r0 || nc > src->cols - c0)
+        return ml_error(ML_EINVAL, "block of %zu x %zu at (%zu, %zu) does not fit in a %zu x %zu matrix", nr, nc,
+                        r0 + 1, c0 + 1, src->rows, src->cols);
+    ml_mat_ref(out, src);
+    out->rows = nr;
+    out->cols = nc;
+    out->data = (char *)src->data + (r0 * src->stride + c0) * ml_dtype_size(src->dtype);
+    return ML_OK;
+}
+
+int ml_mat_ensure(ml_mat *m, size_t rows, size_t cols, ml_dtype t)
+{
+    int rc = check_dims(rows, cols);
+    if (rc) return rc;
+    if (m->buf && m->buf->refs == 1 && m->data == m->buf->data && m->buf->bytes >= rows * cols * ml_dtype_size(t)) {
+        m->dtype = t;
+        m->rows = rows;
+        m->cols = cols;
+        m->stride = cols;
+        return ML_OK;
+    }
+    ml_mat_free(m);
+    return ml_mat_alloc(m, rows, cols, t);
+}
+
+int ml_mat_is_contiguous(const ml_mat *m) { return m->stride == m->cols || m->rows == 1; }
+int ml_mat_same_shape(const ml_mat *a, const ml_mat *b) { return a->rows == b->rows && a->cols == b->cols; }
+
+int ml_mat_copy(ml_mat *dst, const ml_mat *src)
+{
+    if (!ml_mat_same_shape(dst, src))
+        return ml_error(ML_EINVAL, "shape mismatch: %zu x %zu vs %zu x %zu", dst->rows, dst->cols, src->rows, src->cols);
+    if (dst->data == src->data && dst->stride == src->stride && dst->dtype == src->dtype) return ML_OK;
+    for (size_t i = 0; i < src->rows; i++) {
+        if (dst->dtype == src->dtype) {
+            size_t es = ml_dtype_size(src->dtype);
+            memmove((char *)dst->data + i * dst->stride * es, (const char *)src->data + i * src->stride * es,
+                    src->cols * es);
+        } else if (dst->dtype == ML_F64) {
+            double *d = (double *)dst->data + i * dst->stride;
+            const float *s = (const float *)src->data + i * src->stride;
+            for (size_t j = 0; j < src->cols; j++) d[j] = s[j];
+        } else {
+            float *d = (float *)dst->data + i * dst->stride;
+            const double *s = (const double *)src->data + i * src->stride;
+            for (size_t j = 0; j < src->cols; j++) d[j] = (float)s[j];
+        }
+    }
+    return ML_OK;
+}
+
+int ml_mat_clone(ml_mat *out, const ml_mat *src, ml_dtype t)
+{
+    int rc = ml_mat_alloc(out, src->rows, src->cols, t);
+    if (rc) return rc;
+    return ml_mat_copy(out, src);
+}
+
+int ml_mat_transpose_into(ml_mat *dst, const ml_mat *src)
+{
+    if (dst->rows != src->cols || dst->cols != src->rows || dst->dtype != src->dtype)
+        return ml_error(ML_EINVAL, "transpose: destination must be %zu x %zu %s", src->cols, src->rows,
+                        ml_dtype_name(src->dtype));
+    /* Blocked so both sides stay in cache on large matrices. */
+    const size_t B = 32;
+    for (size_t i0 = 0; i0 < src->rows; i0 += B)
+        for (size_t j0 = 0; j0 < src->cols; j0 += B) {
+            size_t i1 = i0 + B < src->rows ? i0 + B : src->rows;
+            size_t j1 = j0 + B < src->cols ? j0 + B : src->cols;
+            if (src->dtype == ML_F64) {
+                const double *s = src->data;
+                double *d = dst->data;
+                for (size_t i = i0; i < i1; i++)
+                    for (size_t j = j0; j < j1; j++) d[j * dst->stride + i] = s[i * src->stride + j];
+            } else {
+                const float *s = src->data;
+                float *d = dst->data;
+                for (size_t i = i0; i < i1; i++)
+                    for (size_t j = j0; j < j1; j++) d[j * dst->stride + i] = s[i * src->stride + j];
+            }
+        }
+    return ML_OK;
+}
+
+int ml_mat_transpose(ml_mat *out, const ml_mat *src)
+{
+    int rc = ml_mat_alloc(out, src->cols, src->rows, src->dtype);
+    if (rc) return rc;
+    return ml_mat_transpose_into(out, src);
+}
+
+int ml_mat_reshape(ml_mat *out, const ml_mat *src, size_t rows, size_t cols)
+{
+    int rc = check_dims(rows, cols);
+    if (rc) return rc;
+    if (rows * cols != src->rows * src->cols)
+        return ml_error(ML_EINVAL, "cannot reshape %zu x %zu (%zu elements) to %zu x %zu", src->rows, src->cols,
+                        src->rows * src->cols, rows, cols);
+    if (ml_mat_is_contiguous(src)) {
+        ml_mat_ref(out, src);
+    } else {
+        rc = ml_mat_clone(out, src, src->dtype);
+        if (rc) return rc;
+    }
+    out->rows = rows;
+    out->cols = cols;
+    out->stride = cols;
+    return ML_OK;
+}
+
+int ml_mat_from_array(ml_mat *out, size_t rows, size_t cols, const double *a, ml_dtype t)
+{
+    int rc = ml_mat_alloc(out, rows, cols, t);
+    if (rc) return rc;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++) ml_mat_set(out, i, j, a[i * cols + j]);
+    return ML_OK;
+}
+
+void ml_mat_fill(ml_mat *m, double v)
+{
+    for (size_t i = 0; i < m->rows; i++) {
+        if (m->dtype == ML_F64) {
+            double *r = (double *)m->data + i * m->stride;
+            for (size_t j = 0; j < m->cols; j++) r[j] = v;
+        } else {
+            float *r = (float *)m->data + i * m->stride;
+            for (size_t j = 0; j < m->cols; j++) r[j] = (float)v;
+        }
+    }
+}
+
+void ml_mat_set_eye(ml_mat *m)
+{
+    ml_mat_fill(m, 0.0);
+    size_t k = m->rows < m->cols ? m->rows : m->cols;
+    for (size_t i = 0; i < k; i++) ml_mat_set(m, i, i, 1.0);
+}
+
+int ml_mat_all_finite(const ml_mat *m)
+{
+    for (size_t i = 0; i < m->rows; i++) {
+        if (m->dtype == ML_F64) {
+            const double *r = (const double *)m->data + i * m->stride;
+            double acc = 0;
+            for (size_t j = 0; j < m->cols; j++) acc += r[j] * 0.0;   /* NaN iff some entry is NaN or Inf */
+            if (acc != acc) return 0;
+        } else {
+            const float *r = (const float *)m->data + i * m->stride;
+            float acc = 0;
+            for (size_t j = 0; j < m->cols; j++) acc += r[j] * 0.0f;
+            if (acc != acc) return 0;
+        }
+    }
+    return 1;
+}
