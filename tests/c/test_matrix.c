@@ -1,0 +1,154 @@
+/* Matrix storage, views, copies and the BLAS wrappers against slow direct loops. */
+#include "check.h"
+#include "error.h"
+#include "matrix.h"
+#include "ops.h"
+#include "rng.h"
+
+static void fill_seq(ml_mat *m)
+{
+    for (size_t i = 0; i < m->rows; i++)
+        for (size_t j = 0; j < m->cols; j++) ml_mat_set(m, i, j, (double)(i * 10 + j) * 0.25 - 3.0);
+}
+
+TEST(matrix_alloc_view_refcount)
+{
+    ml_mat a, v;
+    CHECK_OK(ml_mat_alloc(&a, 4, 5, ML_F64));
+    fill_seq(&a);
+    CHECK_OK(ml_mat_view(&v, &a, 1, 2, 2, 3));
+    CHECK(a.buf->refs == 2);
+    CHECK(v.stride == 5);
+    CHECK_NEAR(ml_mat_get(&v, 1, 2), ml_mat_get(&a, 2, 4), 0);
+    ml_mat_set(&v, 0, 0, 99.0);   /* a view writes through to its parent */
+    CHECK_NEAR(ml_mat_get(&a, 1, 2), 99.0, 0);
+    ml_mat_free(&a);
+    CHECK(v.buf->refs == 1);
+    CHECK_NEAR(ml_mat_get(&v, 0, 0), 99.0, 0);   /* storage outlives the parent */
+    CHECK(ml_mat_view(&a, &v, 1, 1, 2, 2) == ML_EINVAL);
+    ml_mat_free(&v);
+}
+
+TEST(matrix_rejects_empty_and_huge_before_allocating)
+{
+    ml_mat a;
+    CHECK(ml_mat_alloc(&a, 0, 3, ML_F64) == ML_EINVAL);
+    CHECK(a.buf == NULL);
+    CHECK(ml_mat_alloc(&a, 1000000, 1000000, ML_F64) == ML_ENOMEM);
+    CHECK(a.buf == NULL);
+}
+
+TEST(matrix_transpose_reshape_copy)
+{
+    ml_mat a, t, r, f;
+    CHECK_OK(ml_mat_alloc(&a, 37, 70, ML_F32));   /* not a multiple of the transpose block */
+    fill_seq(&a);
+    CHECK_OK(ml_mat_transpose(&t, &a));
+    int bad = 0;
+    for (size_t i = 0; i < 37; i++)
+        for (size_t j = 0; j < 70; j++) bad += ml_mat_get(&t, j, i) != ml_mat_get(&a, i, j);
+    CHECK(bad == 0);
+    CHECK_OK(ml_mat_reshape(&r, &a, 70, 37));
+    CHECK(r.data == a.data);                      /* contiguous: a view */
+    CHECK_NEAR(ml_mat_get(&r, 1, 0), ml_mat_get(&a, 0, 37), 0);
+    CHECK(ml_mat_reshape(&f, &a, 10, 10) == ML_EINVAL);
+    CHECK_OK(ml_mat_clone(&f, &a, ML_F64));
+    CHECK(f.dtype == ML_F64);
+    CHECK_NEAR(ml_mat_get(&f, 36, 69), ml_mat_get(&a, 36, 69), 0);
+    ml_mat_free(&a);
+    ml_mat_free(&t);
+    ml_mat_free(&r);
+    ml_mat_free(&f);
+}
+
+TEST(matrix_ensure_reuses_buffer)
+{
+    ml_mat w = {0};
+    CHECK_OK(ml_mat_ensure(&w, 10, 20, ML_F64));
+    void *p = w.data;
+    CHECK_OK(ml_mat_ensure(&w, 20, 10, ML_F64));
+    CHECK(w.data == p);
+    CHECK_OK(ml_mat_ensure(&w, 10, 20, ML_F32));   /* smaller element type fits too */
+    CHECK(w.data == p);
+    ml_mat_free(&w);
+}
+
+TEST(matrix_all_finite)
+{
+    ml_mat a;
+    CHECK_OK(ml_mat_alloc(&a, 3, 3, ML_F32));
+    CHECK(ml_mat_all_finite(&a));
+    ml_mat_set(&a, 2, 1, NAN);
+    CHECK(!ml_mat_all_finite(&a));
+    ml_mat_set(&a, 2, 1, INFINITY);
+    CHECK(!ml_mat_all_finite(&a));
+    ml_mat_free(&a);
+}
+
+/* gemm/syrk/symm against the textbook triple loop in double. */
+static void check_products(ml_dtype t, double tol)
+{
+    ml_rng r;
+    ml_rng_seed(&r, 7);
+    ml_mat A, B, C, G, S, D;
+    CHECK_OK(ml_mat_alloc(&A, 13, 9, t));
+    CHECK_OK(ml_mat_alloc(&B, 11, 9, t));
+    CHECK_OK(ml_mat_alloc(&C, 13, 11, t));
+    ml_rng_fill_normal(&r, &A, 0, 1);
+    ml_rng_fill_normal(&r, &B, 0, 1);
+    ml_mat_fill(&C, 1.0);
+    CHECK_OK(ml_gemm(&C, 2.0, &A, ML_NOTRANS, &B, ML_TRANS, 0.5));   /* C = 2 A B^T + 0.5 */
+    double err = 0;
+    for (size_t i = 0; i < 13; i++)
+        for (size_t j = 0; j < 11; j++) {
+            double s = 0;
+            for (size_t k = 0; k < 9; k++) s += ml_mat_get(&A, i, k) * ml_mat_get(&B, j, k);
+            err = fmax(err, fabs(ml_mat_get(&C, i, j) - (2 * s + 0.5)));
+        }
+    CHECK_NEAR(err, 0, tol);
+    CHECK_OK(ml_mat_alloc(&G, 9, 9, t));
+    CHECK_OK(ml_syrk(&G, 1.0, &A, ML_TRANS, 0.0));   /* A^T A, both triangles */
+    err = 0;
+    for (size_t i = 0; i < 9; i++)
+        for (size_t j = 0; j < 9; j++) {
+            double s = 0;
+            for (size_t k = 0; k < 13; k++) s += ml_mat_get(&A, k, i) * ml_mat_get(&A, k, j);
+            err = fmax(err, fabs(ml_mat_get(&G, i, j) - s));
+        }
+    CHECK_NEAR(err, 0, tol * 4);
+    CHECK_OK(ml_mat_alloc(&S, 9, 11, t));
+    CHECK_OK(ml_mat_alloc(&D, 9, 11, t));
+    ml_mat Bt;
+    CHECK_OK(ml_mat_transpose(&Bt, &B));
+    CHECK_OK(ml_symm(&S, 1.0, &G, &Bt, 0.0));
+    CHECK_OK(ml_gemm(&D, 1.0, &G, ML_NOTRANS, &Bt, ML_NOTRANS, 0.0));
+    CHECK_OK(ml_axpy(&D, -1.0, &S));
+    CHECK_NEAR(ml_norm_maxabs(&D), 0, tol * 20);
+    CHECK(ml_gemm(&C, 1.0, &A, ML_NOTRANS, &B, ML_NOTRANS, 0.0) == ML_EINVAL);   /* 13x9 * 11x9 */
+    ml_mat_free(&A), ml_mat_free(&B), ml_mat_free(&C), ml_mat_free(&G), ml_mat_free(&S), ml_mat_free(&D),
+        ml_mat_free(&Bt);
+}
+
+/* Tolerances: sums of 9..13 products of N(0,1) entries, so |error| ~ k * eps * max|term|. */
+TEST(blas_products_f64) { check_products(ML_F64, 1e-13); }
+TEST(blas_products_f32) { check_products(ML_F32, 2e-5); }
+
+TEST(norms_trace_dot_closed_forms)
+{
+    double a[] = {3, 0, 0, 0, -4, 0};   /* 2x3, singular values 4 and 3 */
+    ml_mat A;
+    CHECK_OK(ml_mat_from_array(&A, 2, 3, a, ML_F64));
+    double s, n, d;
+    CHECK_NEAR(ml_norm_fro(&A), 5.0, 1e-15);
+    CHECK_NEAR(ml_norm_maxabs(&A), 4.0, 0);
+    CHECK_OK(ml_norm_spectral(&A, &s));
+    CHECK_NEAR(s, 4.0, 1e-14);
+    CHECK_OK(ml_norm_nuclear(&A, &n));
+    CHECK_NEAR(n, 7.0, 1e-14);
+    CHECK_NEAR(ml_trace(&A), -1.0, 0);
+    CHECK_OK(ml_dot(&A, &A, &d));
+    CHECK_NEAR(d, 25.0, 0);
+    ml_scale(&A, 1e200);   /* no overflow in the Frobenius norm */
+    CHECK_REL(ml_norm_fro(&A), 5e200, 1e-15);
+    ml_mat_free(&A);
+}
