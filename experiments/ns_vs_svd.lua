@@ -74,7 +74,7 @@ local written = ml.plot {
     { title = ("Gaussian %dx%d: distance to polar factor"):format(o.rows, o.cols), xlabel = "NS steps",
       ylabel = "||X - UV^T||_F / ||UV^T||_F", logy = true, series = left, key = "bottom left" },
     { title = "after 5 steps, prescribed spectrum", xlabel = "condition number", ylabel = "||X - UV^T||_F / ||UV^T||_F",
-      logx = true, logy = true, series = right, key = "top left" },
+      logx = true, logy = true, series = right },
   },
 }
 print("figure: " .. table.concat(type(written) == "table" and written or { tostring(written) }, ", "))

@@ -1,0 +1,412 @@
+-- muonlab.plot against gnuplot itself: every figure is really rendered, and checked by reading
+-- back what landed on disk (PNG header, SVG text, the .dat numbers), not by trusting the script.
+
+local plot = require("muonlab.plot").plot
+local atomic = require "muonlab.atomic"
+
+local function sh(cmd)
+  local p = assert(io.popen(cmd .. " 2>&1"))
+  local out = p:read("a")
+  local ok = p:close()
+  return ok, out
+end
+
+local function q(s) return "'" .. s:gsub("'", [['\'']]) .. "'" end
+
+local function slurp(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function spit(path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+end
+
+local function listdir(dir)
+  local _, out = sh("ls -A " .. q(dir))
+  local names = {}
+  for name in out:gmatch("[^\n]+") do names[#names + 1] = name end
+  table.sort(names)
+  return names
+end
+
+local function temps_in(dir)
+  local t = {}
+  for _, name in ipairs(listdir(dir)) do
+    if name:find("%.tmp%.") then t[#t + 1] = name end
+  end
+  return t
+end
+
+-- width and height from the IHDR chunk, which the PNG spec puts first, right after the signature
+local function png_size(path)
+  local s = assert(slurp(path), "no file " .. path)
+  assert(s:sub(1, 8) == "\137PNG\r\n\26\n", "not a PNG: " .. path)
+  assert(s:sub(13, 16) == "IHDR", "first chunk is not IHDR")
+  return (">I4"):unpack(s, 17), (">I4"):unpack(s, 21)
+end
+
+-- the .dat's blocks as lists of rows of numbers (NaN read back as NaN), comments skipped
+local function read_dat(path)
+  local text = assert(slurp(path))
+  local blocks = {}
+  for chunk in (text .. "\n\n\n"):gmatch("(.-)\n\n\n+") do
+    local rows = {}
+    for line in chunk:gmatch("[^\n]+") do
+      if not line:find("^#") then
+        local row = {}
+        for w in line:gmatch("%S+") do
+          row[#row + 1] = w == "NaN" and 0 / 0 or assert(tonumber(w), "bad number " .. w)
+        end
+        rows[#rows + 1] = row
+      end
+    end
+    blocks[#blocks + 1] = rows
+  end
+  return blocks
+end
+
+local function errmsg(fn)
+  local ok, err = pcall(fn)
+  assert.is_false(ok, "expected an error")
+  return tostring(err)
+end
+
+local dir
+local xs, ys = {1, 2, 3, 4, 5}, {1, 0.5, 0.25, 0.125, 0.0625}
+
+local function simple(overrides)
+  local o = {output = dir .. "/f.png", series = {{x = xs, y = ys, title = "s"}}}
+  for k, v in pairs(overrides or {}) do o[k] = v end
+  return o
+end
+
+describe("muonlab.plot", function()
+  before_each(function()
+    local _, out = sh("mktemp -d")
+    dir = out:gsub("%s+$", "")
+  end)
+  after_each(function()
+    if dir and dir:find("^/tmp/") then sh("rm -rf " .. q(dir)) end
+  end)
+
+  describe("rendering", function()
+    it("writes a PNG of the requested size, its .dat and .gp", function()
+      local paths = plot{output = dir .. "/a.png", size = {640, 400}, title = "decay", logy = true,
+                         series = {{x = xs, y = ys, title = "halving", with = "linespoints"}}}
+      assert.same({dir .. "/a.png", dir .. "/a.dat", dir .. "/a.gp"}, {paths[1], paths[2], paths[3]})
+      assert.equal(dir .. "/a.png", paths.png)
+      local w, h = png_size(dir .. "/a.png")
+      assert.equal(640, w)
+      assert.equal(400, h)
+      assert.truthy(slurp(dir .. "/a.gp"):find("a.dat", 1, true))
+      assert.same({}, temps_in(dir))
+    end)
+
+    it("defaults to 900x600", function()
+      plot(simple())
+      local w, h = png_size(dir .. "/f.png")
+      assert.equal(900, w)
+      assert.equal(600, h)
+    end)
+
+    it("writes an SVG", function()
+      plot{output = dir .. "/b.svg", size = {500, 300}, series = {{x = xs, y = ys}}}
+      local svg = slurp(dir .. "/b.svg")
+      assert.truthy(svg:find("<svg", 1, true))
+      assert.truthy(svg:find('width="500"', 1, true))
+    end)
+
+    it("renders png and svg from one call with formats", function()
+      local paths = plot{output = dir .. "/both", formats = {"png", "svg"}, series = {{x = xs, y = ys}}}
+      assert.same({dir .. "/both.png", dir .. "/both.svg", dir .. "/both.dat", dir .. "/both.gp"},
+                  {paths[1], paths[2], paths[3], paths[4]})
+      png_size(dir .. "/both.png")
+      assert.truthy(slurp(dir .. "/both.svg"):find("<svg", 1, true))
+    end)
+
+    it("creates a missing output directory", function()
+      plot(simple{output = dir .. "/sub/dir/f.png"})
+      png_size(dir .. "/sub/dir/f.png")
+    end)
+
+    it("draws bands and multiple panels", function()
+      local lo, hi = {}, {}
+      for i, y in ipairs(ys) do lo[i], hi[i] = y * 0.8, y * 1.25 end
+      local paths = plot{
+        output = dir .. "/m.png", layout = {1, 2}, title = "two panels", logy = true, size = {800, 300},
+        panels = {
+          {title = "left", series = {{x = xs, ylow = lo, yhigh = hi, with = "band", title = "seeds"},
+                                     {x = xs, y = ys, title = "mean"}}},
+          {title = "right", logy = false, key = false, series = {{x = xs, y = xs, with = "points"}}},
+        },
+      }
+      local w, h = png_size(paths.png)
+      assert.equal(800, w)
+      assert.equal(300, h)
+      local blocks = read_dat(paths.dat)
+      assert.equal(3, #blocks)
+      local band = blocks[1][1]   -- x, y (absent: NaN), ylow, yhigh
+      assert.equal(1, band[1])
+      assert.is_true(band[2] ~= band[2])
+      assert.equal(0.8, band[3])
+      assert.equal(1.25, band[4])
+      local gp = slurp(paths.gp)
+      assert.truthy(gp:find("set multiplot layout 1,2", 1, true))
+      assert.truthy(gp:find("unset key", 1, true))
+    end)
+
+    it("re-renders from the .gp alone, by relative path, to the same size", function()
+      plot(simple{output = dir .. "/r.png", size = {700, 450}})
+      sh("mkdir " .. q(dir .. "/copy") .. " && cp " .. q(dir .. "/r.gp") .. " " .. q(dir .. "/r.dat") .. " "
+         .. q(dir .. "/copy/"))
+      local ok, out = sh("cd " .. q(dir .. "/copy") .. " && gnuplot r.gp")
+      assert.is_true(ok, out)
+      local w, h = png_size(dir .. "/copy/r.png")
+      assert.equal(700, w)
+      assert.equal(450, h)
+    end)
+
+    it("prints a dumb-terminal plot containing the title and writes no image", function()
+      local capture = dir .. "/stdout.txt"
+      io.output(capture)
+      local ok, paths, text = pcall(plot, {terminal = "dumb", title = "ascii decay",
+                                          series = {{x = xs, y = ys, title = "s"}}})
+      io.output():close()
+      io.output(io.stdout)
+      assert.is_true(ok, tostring(paths))
+      assert.same({}, paths)
+      assert.truthy(text:find("ascii decay", 1, true))
+      assert.truthy(slurp(capture):find("ascii decay", 1, true))
+      assert.same({"stdout.txt"}, listdir(dir))
+    end)
+
+    it("with dumb and an output, writes the .dat and .gp but no image", function()
+      io.output(dir .. "/stdout.txt")
+      local ok, paths = pcall(plot, simple{terminal = "dumb"})
+      io.output():close()
+      io.output(io.stdout)
+      assert.is_true(ok, tostring(paths))
+      assert.same({dir .. "/f.dat", dir .. "/f.gp"}, {paths[1], paths[2], paths[3]})
+      assert.same({"f.dat", "f.gp", "stdout.txt"}, listdir(dir))
+    end)
+
+    it("accepts r x 1 and 1 x c matrices through :totable()", function()
+      local function mat(rows) return {totable = function() return rows end} end
+      local paths = plot(simple{series = {{x = mat{{1}, {2}, {3}}, y = mat{{4, 5, 6}}}}})
+      assert.same({{{1, 4}, {2, 5}, {3, 6}}}, read_dat(paths.dat))
+    end)
+
+    it("puts the key in a corner the data leaves empty, unless told where", function()
+      local function key_of(o)   -- the last `set key` line is the placement
+        local where
+        for w in slurp(plot(simple(o)).gp):gmatch("\nset key ([^\n]*)") do where = w end
+        return where
+      end
+      assert.equal("top right", key_of{})                                      -- falling curve
+      assert.equal("top left", key_of{series = {{x = xs, y = xs, title = "up"}}}) -- rising curve
+      assert.equal("bottom right", key_of{key = "bottom right"})
+      local hidden = slurp(plot(simple{key = false}).gp)
+      assert.is_nil(hidden:find("\nset key", 1, true))
+      assert.truthy(hidden:find("\nunset key", 1, true))
+    end)
+
+    it("leaves math.random's stream alone", function()
+      math.randomseed(7)
+      local a = math.random()
+      math.randomseed(7)
+      plot(simple())
+      assert.equal(a, math.random())
+    end)
+  end)
+
+  describe("the .dat", function()
+    it("holds exactly the numbers given, NaN and Inf as NaN", function()
+      local x = {1, 2, 3, 4, 5, 6}
+      local y = {0.1, 1 / 3, math.pi, -1e-300, 0 / 0, 1 / 0}
+      local x2, y2 = {-2.5, 1e10, 2 ^ 53}, {7, 123456789.123456789, 5e-324}
+      local paths = plot{output = dir .. "/d.png", series = {{x = x, y = y}, {x = x2, y = y2}}}
+      local blocks = read_dat(paths.dat)
+      assert.equal(2, #blocks)
+      assert.equal(6, #blocks[1])
+      for i = 1, 4 do
+        assert.equal(x[i], blocks[1][i][1])
+        assert.equal(y[i], blocks[1][i][2])    -- %.17g round-trips a double exactly
+      end
+      assert.is_true(blocks[1][5][2] ~= blocks[1][5][2])
+      assert.is_true(blocks[1][6][2] ~= blocks[1][6][2])
+      for i = 1, 3 do
+        assert.equal(x2[i], blocks[2][i][1])
+        assert.equal(y2[i], blocks[2][i][2])
+      end
+    end)
+
+    it("drops non-positive values on log axes and says so", function()
+      local paths = plot{output = dir .. "/l.png", logx = true, logy = true,
+                         series = {{x = {0, 1, 2, 3, 4}, y = {1, 2, -3, 0, 5}}}}
+      local blocks = read_dat(paths.dat)
+      assert.same({{1, 2}, {4, 5}}, blocks[1])
+      assert.truthy(slurp(paths.dat):find("# 3 point(s) with non-positive values dropped", 1, true))
+      png_size(paths.png)
+    end)
+  end)
+
+  describe("text", function()
+    it("shows quotes, backslashes and enhanced-text specials literally, and runs no backquotes", function()
+      local marker = dir .. "/PWNED"
+      local title = [[it's "x_1^2" \ {b} @m & <svg>`touch ]] .. marker .. "`"
+      plot{output = dir .. "/t.svg", title = title, xlabel = "x_k", ylabel = "a^b",
+           series = {{x = xs, y = ys, title = "s_'1'"}}}
+      assert.is_nil(slurp(marker))
+      local svg = slurp(dir .. "/t.svg")
+      local escaped = title:gsub("&", "&amp;"):gsub("<", "&lt;")
+      assert.truthy(svg:find(escaped, 1, true), "title not literal in SVG")
+      assert.truthy(svg:find("<text>x_k</text>", 1, true))
+      assert.truthy(svg:find("<text>s_'1'</text>", 1, true))
+    end)
+
+    it("passes enhanced text through with enhanced = true", function()
+      plot{output = dir .. "/e.svg", enhanced = true, title = "x_1", series = {{x = xs, y = ys}}}
+      assert.is_nil(slurp(dir .. "/e.svg"):find("<text>x_1</text>", 1, true))
+    end)
+  end)
+
+  describe("gnuplot failures", function()
+    it("raise gnuplot's own message and replace nothing", function()
+      spit(dir .. "/f.png", "old")
+      local err = errmsg(function()
+        plot(simple{series = {{x = xs, y = ys, style = "lw nonsense"}}})
+      end)
+      assert.truthy(err:find("plot: gnuplot failed:", 1, true), err)
+      assert.truthy(err:find("nonsense", 1, true), err)
+      assert.truthy(err:find("f.gp", 1, true), err)   -- names the script as it would be saved
+      assert.equal("old", slurp(dir .. "/f.png"))
+      assert.same({"f.png"}, listdir(dir))
+    end)
+
+    it("report a missing gnuplot", function()
+      local ok, lua = sh("command -v lua5.4")
+      assert.is_true(ok)
+      local code = [[package.path = "lua/?.lua;" .. package.path
+        local ok, e = pcall(require("muonlab.plot").plot, {terminal = "dumb", series = {{y = {1, 2}}}})
+        io.write(tostring(e))]]
+      local _, out = sh("env PATH=/nonexistent " .. q(lua:gsub("%s+$", "")) .. " -e " .. q(code))
+      assert.truthy(out:find("plot: gnuplot not found (Debian package gnuplot-nox)", 1, true), out)
+    end)
+  end)
+
+  describe("validation", function()
+    local cases = {
+      {"missing output", function() return {series = {{y = ys}}} end, "plot: missing output"},
+      {"x/y length mismatch", function() return simple{series = {{x = {1, 2, 3}, y = {1, 2}}}} end,
+       "plot: series[1]: x has 3 points but y has 2"},
+      {"empty series list", function() return simple{series = {}} end, "plot: series is empty"},
+      {"missing series", function() return {output = dir .. "/f.png"} end, "plot: missing series"},
+      {"non-number entry", function() return simple{series = {{x = xs, y = {1, 2, "3", 4, 5}}}} end,
+       "plot: series[1].y[3] is a string, expected a number"},
+      {"unknown with", function() return simple{series = {{x = xs, y = ys, with = "line"}}} end,
+       "plot: series[1]: unknown with 'line'"},
+      {"unknown option", function() return simple{xlable = "x"} end,
+       "plot: unknown option 'xlable' (did you mean 'xlabel'?)"},
+      {"unknown series field", function() return simple{series = {{x = xs, y = ys, titel = "a"}}} end,
+       "plot: series[1]: unknown field 'titel'"},
+      {"unsupported extension", function() return simple{output = dir .. "/f.pdf"} end,
+       "plot: unsupported output extension '.pdf'"},
+      {"unsupported format", function() return simple{formats = {"png", "jpg"}} end,
+       "plot: formats[2]: unsupported format 'jpg'"},
+      {"a full matrix", function()
+        return simple{series = {{y = {totable = function() return {{1, 2}, {3, 4}} end}}}}
+      end, "plot: series[1].y is a 2x2 matrix; expected a vector"},
+      {"band without bounds", function() return simple{series = {{x = xs, ylow = ys, with = "band"}}} end,
+       "plot: series[1]: with = 'band' needs ylow and yhigh"},
+      {"bad size", function() return simple{size = {0, 10}} end, "plot: size[1] must be a positive integer"},
+      {"bad range", function() return simple{xrange = {2, 1}} end, "plot: xrange must have lo < hi"},
+      {"non-positive range on a log axis", function() return simple{logy = true, yrange = {0, 1}} end,
+       "plot: yrange must be positive on a log axis"},
+      {"bad terminal", function() return simple{terminal = "x11"} end, "plot: unsupported terminal 'x11'"},
+      {"panels and series together", function()
+        return simple{panels = {{series = {{y = ys}}}}}
+      end, "plot: give either series or panels"},
+      {"panel field typo", function()
+        return {output = dir .. "/f.png", panels = {{series = {{y = ys}}, logz = true}}}
+      end, "plot: panels[1]: unknown field 'logz'"},
+      {"too many panels for the layout", function()
+        return {output = dir .. "/f.png", layout = {1, 1}, panels = {{series = {{y = ys}}}, {series = {{y = ys}}}}}
+      end, "plot: layout {1, 1} has room for 1 panels, got 2"},
+      {"nothing plottable", function() return simple{logy = true, series = {{y = {-1, 0, 0 / 0}}}} end,
+       "plot: series: no point to plot (all NaN/Inf, or non-positive on a log axis)"},
+      {"not a table", function() return "f.png" end, "plot: expected a table of options, got string"},
+    }
+    for _, c in ipairs(cases) do
+      it("rejects " .. c[1], function()
+        local err = errmsg(function() plot(c[2]()) end)
+        assert.truthy(err:find(c[3], 1, true), "got: " .. err)
+        assert.same({}, listdir(dir))
+      end)
+    end
+
+    it("points the error at the caller's line", function()
+      local err = errmsg(function() plot(simple{xlable = "x"}) end)
+      assert.truthy(err:find("plot_spec.lua:%d+: plot: unknown option"), err)
+    end)
+
+    it("accepts NaN entries", function()
+      plot(simple{series = {{x = xs, y = {1, 0 / 0, 3, 4, 5}}}})
+      png_size(dir .. "/f.png")
+    end)
+  end)
+end)
+
+describe("muonlab.atomic", function()
+  local adir
+  before_each(function()
+    local _, out = sh("mktemp -d")
+    adir = out:gsub("%s+$", "")
+  end)
+  after_each(function()
+    if adir and adir:find("^/tmp/") then sh("rm -rf " .. q(adir)) end
+  end)
+
+  it("replaces the target with the new content", function()
+    spit(adir .. "/x", "old")
+    atomic.write(adir .. "/x", "new")
+    assert.equal("new", slurp(adir .. "/x"))
+    atomic.write(adir .. "/x", function(f) f:write("from ", "a function") end)
+    assert.equal("from a function", slurp(adir .. "/x"))
+    assert.same({"x"}, listdir(adir))
+  end)
+
+  it("leaves the old file and no temp when the writer fails midway", function()
+    spit(adir .. "/x", "old")
+    local err = errmsg(function()
+      atomic.write(adir .. "/x", function(f) f:write("half"); error("interrupted") end)
+    end)
+    assert.truthy(err:find("interrupted", 1, true), err)
+    assert.equal("old", slurp(adir .. "/x"))
+    assert.same({"x"}, listdir(adir))
+  end)
+
+  it("removes the temp and raises when the rename fails", function()
+    sh("mkdir " .. q(adir .. "/target") .. " && touch " .. q(adir .. "/target/keep"))
+    local err = errmsg(function() atomic.write(adir .. "/target", "data") end)
+    assert.truthy(err:find("atomic: cannot replace", 1, true), err)
+    assert.same({"target"}, listdir(adir))
+    assert.same({"keep"}, listdir(adir .. "/target"))
+  end)
+
+  it("raises when the directory does not exist", function()
+    local err = errmsg(function() atomic.write(adir .. "/no/such/x", "data") end)
+    assert.truthy(err:find("atomic: cannot write", 1, true), err)
+  end)
+
+  it("names temps <path>.tmp.<random> in the target's directory", function()
+    local a, b = atomic.tmpname(adir .. "/x"), atomic.tmpname(adir .. "/x")
+    assert.truthy(a:find("^" .. adir:gsub("%p", "%%%0") .. "/x%.tmp%.%x+$"), a)
+    assert.are_not.equal(a, b)
+  end)
+end)
