@@ -10,7 +10,7 @@ PKGS    := lua5.4 openblas lapacke
 SAN     ?=
 
 DEPS_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 libopenblas-dev liblapacke-dev \
-                 gnuplot-nox zlib1g-dev lua-busted
+                 gnuplot-nox zlib1g-dev lua-busted python3-numpy
 
 ifeq ($(SAN),1)
   BUILD   := build/san

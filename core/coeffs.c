@@ -1,5 +1,7 @@
 #include "coeffs.h"
 #include "error.h"
+#include "remez.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,4 +100,24 @@ double ml_schedule_apply(const ml_schedule *s, double x)
         x *= p;
     }
     return x;
+}
+
+int ml_schedule_image(const ml_schedule *s, double l, double u, double *lo, double *hi)
+{
+    if (!s || !s->c || s->steps < 1 || s->terms < 1 || s->terms > ML_MAX_TERMS)
+        return ml_error(ML_EINVAL, "schedule image: empty or malformed schedule");
+    if (!isfinite(l) || !isfinite(u) || l > u)
+        return ml_error(ML_EINVAL, "schedule image: need finite l <= u, got [%g, %g]", l, u);
+    for (int st = 0; st < s->steps && isfinite(l) && isfinite(u); st++)
+        ml_poly_odd_image(s->c + (size_t)st * s->terms, s->terms, l, u, &l, &u);
+    *lo = l;
+    *hi = u;
+    return ML_OK;
+}
+
+double ml_schedule_error(const ml_schedule *s, double l, double u)
+{
+    double lo, hi;
+    if (ml_schedule_image(s, l, u, &lo, &hi)) return NAN;
+    return fmax(fabs(lo - 1), fabs(hi - 1));
 }

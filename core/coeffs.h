@@ -25,4 +25,12 @@ extern const char *const ml_schedule_names[];
 /* The composed scalar map p_steps(...p_1(x)) at x. */
 double ml_schedule_apply(const ml_schedule *s, double x);
 
+/* The image f([l, u]) = [*lo, *hi] of the composed map f = ml_schedule_apply, l <= u.
+ * Exact up to rounding: step by step, the image of an interval under one polynomial is
+ * spanned by its values at the endpoints and at the critical points inside. */
+int ml_schedule_image(const ml_schedule *s, double l, double u, double *lo, double *hi);
+/* max over x in [l, u] of |f(x) - 1|, from ml_schedule_image; NaN (with a message) for
+ * bad arguments. */
+double ml_schedule_error(const ml_schedule *s, double l, double u);
+
 #endif

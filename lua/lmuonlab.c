@@ -8,6 +8,9 @@ int luaopen_muonlab_core(lua_State *L)
     mlua_open_matrix(L);
     mlua_open_linalg(L);
     mlua_open_ns(L);
+    mlua_open_io(L);
+    mlua_open_precision(L);
+    mlua_open_coeffs(L);
     /* more binding files: add their mlua_open_* call here */
     return 1;
 }

@@ -5,7 +5,9 @@
 
 #include <lua.h>
 #include <lauxlib.h>
+#include "error.h"
 #include "matrix.h"
+#include "coeffs.h"
 
 #define MLUA_MATRIX "muonlab.matrix"
 
@@ -29,11 +31,16 @@ const char *mlua_optstring(lua_State *L, int idx, const char *key, const char *d
 int mlua_optboolean(lua_State *L, int idx, const char *key, int def);
 /* dtype option ("float64" default, "float32"). */
 ml_dtype mlua_optdtype(lua_State *L, int idx, ml_dtype def);
+/* Schedule from a name, a list of per-step lists or one flat list at idx (lcoeffs.c). */
+int mlua_toschedule(lua_State *L, int idx, int steps, ml_schedule *out);
 
 /* Each binding file adds its functions to the module table at the top of the stack. */
 void mlua_open_matrix(lua_State *L);   /* lmatrix.c: type, creators, arithmetic */
 void mlua_open_linalg(lua_State *L);   /* llinalg.c: svd, polar, spectral, norms, rng */
 void mlua_open_ns(lua_State *L);       /* lns.c: ns, coeffs, orth_error */
+void mlua_open_coeffs(lua_State *L);   /* lcoeffs.c: coeffs, poly_map, poly_error */
+void mlua_open_precision(lua_State *L); /* lprecision.c: round, round_scalar (bf16, fp16, ...) */
+void mlua_open_io(lua_State *L);       /* lio.c: load, save (.npy and text files) */
 
 int luaopen_muonlab_core(lua_State *L);
 

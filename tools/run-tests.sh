@@ -19,7 +19,9 @@ printf '%s\n' "$out"
 lua_line=$(printf '%s\n' "$out" | grep -E '[0-9]+ successes? / [0-9]+ failures? / [0-9]+ errors?' | tail -n 1)
 
 echo "== the same bindings as a module of the stock lua5.4"
-if lua5.4 -e "package.cpath='$cpath;'..package.cpath; package.path='lua/?.lua;lua/?/init.lua;'..package.path
+preload=""
+case "$luamod" in */san/*) preload="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)";; esac
+if LD_PRELOAD="$preload" lua5.4 -e "package.cpath='$cpath;'..package.cpath; package.path='lua/?.lua;lua/?/init.lua;'..package.path
   local ml = require 'muonlab'; local X = ml.ns(ml.randn(8, 16, {seed = 1}), {coeffs = 'quintic', steps = 30})
   local e = ml.orth_error(X); assert(e < 1e-10, e); print('module: ok, orth_error ' .. e)"; then :; else status=1; fi
 
