@@ -74,7 +74,7 @@ static int getopt_(lua_State *L, int idx, const char *key)
 
 static int opt_type_error(lua_State *L, int idx, const char *key, const char *expected)
 {
-    const char *msg = lua_pushfstring(L, "option '%s': %s expected, got %s", key, expected, luaL_typename(L, -2));
+    const char *msg = lua_pushfstring(L, "option '%s': %s expected, got %s", key, expected, luaL_typename(L, -1));
     return luaL_argerror(L, idx, msg);
 }
 

@@ -14,6 +14,24 @@ local lazy = {
   muon_update = function() return require("muonlab.muon_update") end,
 }
 
+-- ml.help(): the names the module offers (C bindings and Lua-side modules); see README.md.
+function M.help()
+  local names = {}
+  for k in pairs(M) do names[#names + 1] = k end
+  for k in pairs(lazy) do if rawget(M, k) == nil then names[#names + 1] = k end end
+  table.sort(names)
+  print("muonlab " .. M.version .. ": " .. table.concat(names, ", "))
+  print("matrix methods: " .. table.concat(M.matrix_methods(), ", "))
+end
+
+function M.matrix_methods()
+  local mt = debug.getmetatable(core.eye(1))
+  local names = {}
+  for k in pairs(mt.__index) do names[#names + 1] = k end
+  table.sort(names)
+  return names
+end
+
 setmetatable(M, {
   __index = function(t, k)
     local load = lazy[k]
