@@ -2,6 +2,8 @@
 #   make demo    install what is missing, build, run experiments/ns_vs_svd.lua
 #   make test    install what is missing, build, run the C tests and the busted specs
 #   make test SAN=1       the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test VALGRIND=1  the C tests and tests/smoke.lua under valgrind memcheck (tests/valgrind.sh)
+#   make fuzz             10^5 random API calls under ASan + UBSan (tests/fuzz/fuzz.lua)
 #   make install PREFIX=/usr/local
 
 PREFIX  ?= /usr/local
@@ -10,7 +12,7 @@ PKGS    := lua5.4 openblas lapacke
 SAN     ?=
 
 DEPS_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 libopenblas-dev liblapacke-dev \
-                 gnuplot-nox zlib1g-dev lua-busted python3-numpy
+                 gnuplot-nox zlib1g-dev lua-busted python3-numpy openmpi-bin valgrind
 
 ifeq ($(SAN),1)
   BUILD   := build/san
@@ -44,7 +46,7 @@ TESTBIN  := $(BUILD)/test_core
 
 BUSTED   := /usr/bin/busted
 
-.PHONY: all deps demo test test-c test-lua figures install clean bench
+.PHONY: all deps demo test test-c test-lua figures install clean bench fuzz
 
 all: deps $(HOST) $(LUAMOD) $(SOLIB)
 
@@ -87,6 +89,18 @@ RUNENV := $(if $(SAN),$(ASAN_ENV),) OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS
 
 test: all $(TESTBIN)
 	@sh tools/run-tests.sh "$(TESTBIN)" "$(HOST)" "$(LUAMOD)" "$(RUNENV)"
+
+# make fuzz: the API fuzzer (tests/fuzz/fuzz.lua), FUZZ_CALLS random calls under ASan + UBSan
+# with a host of its own (build/san/muonlab), so bin/muonlab stays as it is; FUZZ_SEED=S
+# repeats a run. `make test` runs 2000 calls (tests/lua/fuzz_spec.lua).
+FUZZ_CALLS ?= 100000
+fuzz: deps
+	@$(MAKE) --no-print-directory SAN=1 build/san/muonlab build/san/lua/muonlab/core.so
+	$(ASAN_ENV) OPENBLAS_NUM_THREADS=1 LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;' \
+	  build/san/muonlab tests/fuzz/fuzz.lua --calls $(FUZZ_CALLS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+
+$(BUILD)/muonlab: $(BUILD)/lua/main.o $(BIND_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 demo: all
 	$(HOST) experiments/ns_vs_svd.lua

@@ -1,100 +1,678 @@
 #include "ns.h"
 #include "error.h"
 #include "ops.h"
+#include "rng.h"
+#include <cblas.h>
 #include <math.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
 
-void ml_ns_opts_default(ml_ns_opts *o) { o->eps = 1e-7; }
+/* ---- option names ---- */
+
+static const char *const precond_names[] = {"frobenius", "spectral", "aol", "schatten", "none"};
+static const char *const form_names[] = {"direct", "gram"};
+
+int ml_precond_parse(const char *s, ml_precond *out)
+{
+    for (int i = 0; i < 5; i++)
+        if (!strcasecmp(s, precond_names[i])) {
+            *out = (ml_precond)i;
+            return ML_OK;
+        }
+    return ml_error(ML_EINVAL, "unknown preconditioner '%s'; expected frobenius, spectral, aol, schatten or none", s);
+}
+
+const char *ml_precond_name(ml_precond p) { return (unsigned)p < 5 ? precond_names[p] : "?"; }
+
+int ml_ns_form_parse(const char *s, ml_ns_form *out)
+{
+    for (int i = 0; i < 2; i++)
+        if (!strcasecmp(s, form_names[i])) {
+            *out = (ml_ns_form)i;
+            return ML_OK;
+        }
+    return ml_error(ML_EINVAL, "unknown form '%s'; expected direct or gram", s);
+}
+
+const char *ml_ns_form_name(ml_ns_form f) { return (unsigned)f < 2 ? form_names[f] : "?"; }
+
+void ml_ns_opts_default(ml_ns_opts *o)
+{
+    *o = (ml_ns_opts){.eps = 1e-7, .precond = ML_PRECOND_FROBENIUS, .power_steps = ML_NS_POWER_STEPS,
+                      .precision = ML_NS_PRECISION_AUTO, .form = ML_NS_DIRECT};
+}
+
+/* ---- workspace ---- */
 
 void ml_ns_work_init(ml_ns_work *w) { *w = (ml_ns_work){0}; }
 
 void ml_ns_work_free(ml_ns_work *w)
 {
-    ml_mat_free(&w->X);
-    ml_mat_free(&w->Y);
-    ml_mat_free(&w->A);
-    ml_mat_free(&w->B);
-    ml_mat_free(&w->C);
+    ml_mat *all[] = {&w->X, &w->Y, &w->S, &w->A, &w->P, &w->T, &w->U, &w->Q, &w->d, &w->v, &w->u, &w->H};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ml_mat_free(all[i]);
+    w->allocs = 0;
 }
 
-/* B <- p(A) / x = c0 I + c1 A + c2 A^2 + ... for the odd polynomial p(x) = sum_k c_k x^(2k+1),
- * so that one step is X <- B X. A is symmetric (a Gram matrix) and B is a polynomial in A,
- * hence symmetric too: A^2 = A A^T comes from syrk at half the cost of gemm. */
-static int poly_of_gram(ml_ns_work *w, const double *c, int terms)
+/* ml_mat_ensure, counting the calls that cannot reuse the buffer (the rule of matrix.c). */
+static int need(ml_ns_work *w, ml_mat *M, size_t r, size_t c, ml_dtype t)
 {
-    ml_mat *A = &w->A, *B = &w->B, *T = &w->C;
-    int rc = ML_OK;
-    if (terms == 1) {
-        ml_mat_fill(B, 0.0);
-    } else if (terms == 2) {
-        rc = ml_mat_copy(B, A);
-        ml_scale(B, c[1]);
-    } else if (terms == 3) {
-        rc = ml_syrk(B, c[2], A, ML_NOTRANS, 0.0);      /* c2 A^2 */
-        if (!rc) rc = ml_axpy(B, c[1], A);              /* + c1 A */
-    } else {
-        /* Horner: B = (((c_{q-1} A + c_{q-2} I) A + ...) A + c_1 I) A */
-        rc = ml_mat_copy(B, A);
-        ml_scale(B, c[terms - 1]);
-        for (int k = terms - 2; k >= 1 && !rc; k--) {
-            ml_add_diag(B, c[k]);
-            rc = ml_gemm(T, 1.0, B, ML_NOTRANS, A, ML_NOTRANS, 0.0);
-            ml_mat tmp = *B;
-            *B = *T;
-            *T = tmp;
+    int reuse = M->buf && M->buf->refs == 1 && M->data == M->buf->data &&
+                M->buf->bytes >= r * c * ml_dtype_size(t);
+    if (!reuse) w->allocs++;
+    return ml_mat_ensure(M, r, c, t);
+}
+
+static void swap(ml_mat *a, ml_mat *b)
+{
+    ml_mat t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- kernels ---- */
+
+/* X_w = alpha * diag(d) * (trans ? M^T : M): an iterate described without being formed. */
+typedef struct src {
+    const ml_mat *M;
+    int trans;
+    double alpha;
+    const double *d;   /* NULL: no row scaling */
+} src;
+
+/* dst(i, j) = alpha d_i M_w(i, j) for any pair of dtypes, in 32 x 32 blocks when transposing.
+ * Used off the fast path only: entry/exit of the emulated precisions, steps = 0, the hook. */
+#define GATHER(TD, TS)                                                                           \
+    do {                                                                                         \
+        TD *dd = dst->data;                                                                      \
+        const TS *ss = s->M->data;                                                               \
+        size_t ds = dst->stride, ms = s->M->stride;                                              \
+        for (size_t i0 = 0; i0 < R; i0 += 32)                                                    \
+            for (size_t j0 = 0; j0 < C; j0 += bj) {                                              \
+                size_t i1 = i0 + 32 < R ? i0 + 32 : R, j1 = j0 + bj < C ? j0 + bj : C;           \
+                for (size_t i = i0; i < i1; i++) {                                               \
+                    double f = s->alpha * (s->d ? s->d[i] : 1.0);                                \
+                    if (s->trans)                                                                \
+                        for (size_t j = j0; j < j1; j++) dd[i * ds + j] = (TD)(f * ss[j * ms + i]); \
+                    else                                                                         \
+                        for (size_t j = j0; j < j1; j++) dd[i * ds + j] = (TD)(f * ss[i * ms + j]); \
+                }                                                                                \
+            }                                                                                    \
+    } while (0)
+
+static void gather(ml_mat *dst, const src *s)
+{
+    size_t R = dst->rows, C = dst->cols, bj = s->trans ? 32 : C;
+    if (dst->dtype == ML_F64 && s->M->dtype == ML_F64) GATHER(double, double);
+    else if (dst->dtype == ML_F64) GATHER(double, float);
+    else if (s->M->dtype == ML_F64) GATHER(float, double);
+    else GATHER(float, float);
+}
+
+/* S <- G rounded to precision p in S's dtype; a float64 entry is rounded to the format directly. */
+static void convert_source(ml_mat *S, const ml_mat *G, ml_precision p)
+{
+    if (G->dtype == ML_F64 && S->dtype == ML_F32) {
+        for (size_t i = 0; i < G->rows; i++) {
+            const double *g = (const double *)G->data + i * G->stride;
+            float *s = (float *)S->data + i * S->stride;
+            for (size_t j = 0; j < G->cols; j++) s[j] = (float)ml_round_double(g[j], p);
+        }
+        return;
+    }
+    ml_mat_copy(S, G);   /* same dtype, or float32 into float64 (exact) */
+    ml_mat_round(S, p);
+}
+
+/* C <- alpha B S with S symmetric (upper triangle read). */
+static void symm_right(ml_mat *C, double alpha, const ml_mat *B, const ml_mat *S)
+{
+    int m = (int)C->rows, n = (int)C->cols;
+    if (C->dtype == ML_F64)
+        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, m, n, alpha, S->data, (int)S->stride, B->data,
+                    (int)B->stride, 0.0, C->data, (int)C->stride);
+    else
+        cblas_ssymm(CblasRowMajor, CblasRight, CblasUpper, m, n, (float)alpha, S->data, (int)S->stride, B->data,
+                    (int)B->stride, 0.0f, C->data, (int)C->stride);
+}
+
+/* Lower triangle <- upper triangle, in 32 x 32 blocks (a column-strided loop costs ~6x more). */
+static void mirror_upper(ml_mat *S)
+{
+    size_t n = S->rows, ld = S->stride;
+    for (size_t i0 = 0; i0 < n; i0 += 32)
+        for (size_t j0 = 0; j0 <= i0; j0 += 32) {
+            size_t i1 = i0 + 32 < n ? i0 + 32 : n, j1 = j0 + 32 < n ? j0 + 32 : n;
+            if (S->dtype == ML_F64) {
+                double *d = S->data;
+                for (size_t i = i0; i < i1; i++)
+                    for (size_t j = j0; j < j1 && j < i; j++) d[i * ld + j] = d[j * ld + i];
+            } else {
+                float *d = S->data;
+                for (size_t i = i0; i < i1; i++)
+                    for (size_t j = j0; j < j1 && j < i; j++) d[i * ld + j] = d[j * ld + i];
+            }
+        }
+}
+
+/* C <- alpha op(A) op(A)^T + beta C (op(A) = A or A^T), both triangles. */
+static void syrk_w(ml_mat *C, double alpha, const ml_mat *A, ml_trans t, double beta)
+{
+    int n = (int)C->rows, k = (int)(t ? A->rows : A->cols);
+    enum CBLAS_TRANSPOSE T = t ? CblasTrans : CblasNoTrans;
+    if (C->dtype == ML_F64)
+        cblas_dsyrk(CblasRowMajor, CblasUpper, T, n, k, alpha, A->data, (int)A->stride, beta, C->data, (int)C->stride);
+    else
+        cblas_ssyrk(CblasRowMajor, CblasUpper, T, n, k, (float)alpha, A->data, (int)A->stride, (float)beta, C->data,
+                    (int)C->stride);
+    mirror_upper(C);
+}
+
+/* Upper triangle of rows/columns r0..r0+nb-1 of C = S1 S2: the diagonal blocks recursively,
+ * the off-diagonal block by one gemm; blocks of SYMPROD_LEAF or fewer rows by a full gemm. */
+#define SYMPROD_LEAF 128
+static void symprod_rec(const ml_mat *S1, const ml_mat *S2, ml_mat *C, size_t r0, size_t nb)
+{
+    size_t es = ml_dtype_size(C->dtype), k = S1->cols;
+    size_t h = nb <= SYMPROD_LEAF ? nb : (nb / 2 + 31) / 32 * 32;
+    const char *a = (const char *)S1->data + r0 * S1->stride * es;
+    const char *b = (const char *)S2->data + (r0 + (h < nb ? h : 0)) * es;
+    char *c = (char *)C->data + (r0 * C->stride + r0 + (h < nb ? h : 0)) * es;
+    int M = (int)h, N = (int)(h < nb ? nb - h : nb), K = (int)k;
+    if (C->dtype == ML_F64)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, (const double *)a, (int)S1->stride,
+                    (const double *)b, (int)S2->stride, 0.0, (double *)c, (int)C->stride);
+    else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, (const float *)a, (int)S1->stride,
+                    (const float *)b, (int)S2->stride, 0.0f, (float *)c, (int)C->stride);
+    if (h < nb) {
+        symprod_rec(S1, S2, C, r0, h);
+        symprod_rec(S1, S2, C, r0 + h, nb - h);
+    }
+}
+
+/* C <- S1 S2 for symmetric S1, S2 that commute (polynomials in the same matrix), so that the
+ * product is symmetric: only its upper triangle is computed (about 0.6x the flops of gemm for
+ * m = 1024), then mirrored. */
+static void symprod(ml_mat *C, const ml_mat *S1, const ml_mat *S2)
+{
+    symprod_rec(S1, S2, C, 0, C->rows);
+    mirror_upper(C);
+}
+
+/* 1 when every entry is finite: exponent bits all ones means Inf or NaN. Integer tests in
+ * blocks of 8 vectorise at -O2 (gcc's cheap cost model refuses loops needing an epilogue). */
+static int all_finite(const ml_mat *X)
+{
+    uint64_t bad = 0;
+    for (size_t i = 0; i < X->rows; i++) {
+        size_t n = X->cols, j = 0;
+        if (X->dtype == ML_F64) {
+            const double *x = (const double *)X->data + i * X->stride;
+            const uint64_t E = 0x7FF0000000000000ull;
+            for (; j + 8 <= n; j += 8)
+                for (int k = 0; k < 8; k++) {
+                    uint64_t u;
+                    memcpy(&u, x + j + k, sizeof u);
+                    bad |= (u & E) == E;
+                }
+            for (; j < n; j++) bad |= !isfinite(x[j]);
+        } else {
+            const float *x = (const float *)X->data + i * X->stride;
+            const uint32_t E = 0x7F800000u;
+            uint32_t b = 0;
+            for (; j + 8 <= n; j += 8)
+                for (int k = 0; k < 8; k++) {
+                    uint32_t u;
+                    memcpy(&u, x + j + k, sizeof u);
+                    b |= (u & E) == E;
+                }
+            for (; j < n; j++) b |= !isfinite(x[j]);
+            bad |= b;
         }
     }
-    ml_add_diag(B, c[0]);
+    return !bad;
+}
+
+/* dst_w = L X_w with dst_w = dst (dtrans = 0) or dst^T (dtrans = 1), L m x m (symmetric when
+ * sym), X_w described by s; rounded to p. Row scales of s fold into L's columns (scratch T),
+ * which loses the symmetry. Transposed operands go to BLAS as flags, never as copies. */
+static int apply(ml_ns_work *w, ml_mat *dst, int dtrans, const ml_mat *L, int sym, const src *s, ml_precision p)
+{
+    int rc = ML_OK;
+    if (s->d) {
+        ml_mat *T = &w->T;
+        rc = ml_mat_copy(T, L);
+        if (rc) return rc;
+        for (size_t i = 0; i < T->rows; i++)
+            for (size_t j = 0; j < T->cols; j++) ml_mat_set(T, i, j, ml_mat_get(T, i, j) * s->d[j]);
+        L = T;
+        sym = 0;
+    }
+    const ml_mat *M = s->M;
+    if (!dtrans && !s->trans) rc = sym ? ml_symm(dst, s->alpha, L, M, 0.0) : ml_gemm(dst, s->alpha, L, ML_NOTRANS, M, ML_NOTRANS, 0.0);
+    else if (!dtrans) rc = ml_gemm(dst, s->alpha, L, ML_NOTRANS, M, ML_TRANS, 0.0);
+    else if (s->trans) {
+        if (sym) symm_right(dst, s->alpha, M, L);
+        else rc = ml_gemm(dst, s->alpha, M, ML_NOTRANS, L, ML_TRANS, 0.0);
+    } else rc = ml_gemm(dst, s->alpha, M, ML_TRANS, L, ML_TRANS, 0.0);
+    ml_mat_round(dst, p);
     return rc;
 }
 
-/* One step on the short side: A = X X^T, X <- p(A)/x applied to X. */
-static int ns_step(ml_ns_work *w, const double *c, int terms)
+/* P <- c1 A + c2 A^2 + ... (+ c0 I when with_c0) for the odd polynomial sum_k c_k x^(2k+1), so
+ * that a step is X <- P X (or X <- c0 X + P X). A and P are symmetric; A^2 = A A^T comes from syrk
+ * and c2 A^2 + c1 A is one syrk with beta (one rounding, like addmm); longer polynomials use
+ * Horner with symm. Every stored intermediate is rounded to p. */
+static int poly(ml_ns_work *w, const double *c, int terms, int with_c0, ml_precision p)
 {
-    int rc = ml_syrk(&w->A, 1.0, &w->X, ML_NOTRANS, 0.0);
-    if (!rc) rc = poly_of_gram(w, c, terms);
-    if (!rc) rc = ml_symm(&w->Y, 1.0, &w->B, &w->X, 0.0);
-    ml_mat tmp = w->X;
-    w->X = w->Y;
-    w->Y = tmp;
+    ml_mat *A = &w->A, *P = &w->P;
+    int rc = ML_OK;
+    if (terms == 1) {
+        ml_mat_fill(P, 0.0);
+    } else if (terms == 2) {
+        rc = ml_mat_copy(P, A);
+        ml_scale(P, c[1]);
+    } else if (terms == 3) {
+        rc = ml_mat_copy(P, A);
+        if (!rc) syrk_w(P, c[2], A, ML_NOTRANS, c[1]);
+    } else {
+        /* S = A (c1 I + A (c2 I + ... + A (c_{q-2} I + c_{q-1} A))) */
+        rc = ml_mat_copy(&w->T, A);
+        ml_scale(&w->T, c[terms - 1]);
+        ml_add_diag(&w->T, c[terms - 2]);
+        ml_mat_round(&w->T, p);
+        for (int k = terms - 3; k >= 1 && !rc; k--) {
+            symprod(&w->U, A, &w->T);
+            ml_add_diag(&w->U, c[k]);
+            ml_mat_round(&w->U, p);
+            swap(&w->T, &w->U);
+        }
+        if (!rc) symprod(P, A, &w->T);
+    }
+    if (with_c0) {
+        ml_mat_round(P, p);   /* c0 I + round(...): two roundings, only in the gram form */
+        ml_add_diag(P, c[0]);
+    }
+    ml_mat_round(P, p);
+    return rc;
+}
+
+/* Largest eigenvalue of the symmetric tridiagonal matrix (a[0..k-1] diagonal, b[0..k-2] off
+ * diagonal) by bisection on the Sturm count (the number of negative pivots of T - x I). */
+static double tridiag_max(const double *a, const double *b, int k)
+{
+    double lo = 0, hi = 0;
+    for (int i = 0; i < k; i++) {
+        double r = (i > 0 ? fabs(b[i - 1]) : 0) + (i < k - 1 ? fabs(b[i]) : 0);
+        hi = fmax(hi, a[i] + r);
+        lo = fmin(lo, a[i] - r);
+    }
+    for (int it = 0; it < 200 && hi - lo > 1e-15 * fabs(hi); it++) {
+        double x = 0.5 * (lo + hi), d = 1;
+        int below = 0;
+        for (int i = 0; i < k; i++) {
+            d = a[i] - x - (i > 0 ? b[i - 1] * b[i - 1] / d : 0);
+            if (d == 0) d = -1e-300;
+            below += d < 0;
+        }
+        if (below == k) hi = x;   /* every eigenvalue below x */
+        else lo = x;
+    }
+    return hi;
+}
+
+/* lambda_max(A) estimated from k products with A (A symmetric positive semidefinite, the Gram
+ * matrix): Lanczos with full reorthogonalisation from a fixed random start, largest Ritz value.
+ * The Krylov space is the power iteration's, so this is never below the power iterate's Rayleigh
+ * quotient and converges much faster on flat-topped spectra; it is still a lower bound on
+ * lambda_max, which the caller scales up. Basis in w->v (k x m, float64), products in the
+ * working dtype through w->u (2 x m). */
+static double lanczos_max(ml_ns_work *w, int k)
+{
+    ml_mat *A = &w->A;
+    size_t m = A->rows;
+    if ((size_t)k > m) k = (int)m;
+    double *V = w->v.data, alpha[ML_NS_MAX_POWER_STEPS], beta[ML_NS_MAX_POWER_STEPS];
+    ml_rng r;
+    ml_rng_seed(&r, 0x5eed);
+    double nv = 0;
+    for (size_t i = 0; i < m; i++) {
+        V[i] = ml_rng_normal(&r);
+        nv += V[i] * V[i];
+    }
+    for (size_t i = 0; i < m; i++) V[i] /= sqrt(nv);
+    int kk = 0;
+    for (int j = 0; j < k; j++) {
+        double *q = V + (size_t)j * m, *z = j + 1 < k ? V + (size_t)(j + 1) * m : NULL;
+        if (A->dtype == ML_F64) {
+            double *out = w->u.data;
+            cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)m, 1.0, A->data, (int)A->stride, q, 1, 0.0, out, 1);
+            if (!z) z = out;
+            else memcpy(z, out, m * sizeof *z);
+        } else {
+            float *in = w->u.data, *out = in + m;
+            for (size_t i = 0; i < m; i++) in[i] = (float)q[i];
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)m, 1.0f, A->data, (int)A->stride, in, 1, 0.0f, out, 1);
+            if (!z) {   /* the last product only needs alpha */
+                double s = 0;
+                for (size_t i = 0; i < m; i++) s += q[i] * out[i];
+                alpha[j] = s;
+                kk = j + 1;
+                break;
+            }
+            for (size_t i = 0; i < m; i++) z[i] = out[i];
+        }
+        double s = 0;
+        for (size_t i = 0; i < m; i++) s += q[i] * z[i];
+        alpha[j] = s;
+        kk = j + 1;
+        if (j + 1 == k) break;
+        for (int pass = 0; pass < 2; pass++)   /* z <- z - V V^T z, twice for orthogonality */
+            for (int l = 0; l <= j; l++) {
+                const double *ql = V + (size_t)l * m;
+                double c = 0;
+                for (size_t i = 0; i < m; i++) c += ql[i] * z[i];
+                for (size_t i = 0; i < m; i++) z[i] -= c * ql[i];
+            }
+        double nz = 0;
+        for (size_t i = 0; i < m; i++) nz += z[i] * z[i];
+        nz = sqrt(nz);
+        if (!(nz > 1e-12 * fabs(alpha[0]))) break;   /* invariant subspace: the Ritz values are exact */
+        beta[j] = nz;
+        for (size_t i = 0; i < m; i++) z[i] /= nz;
+    }
+    return tridiag_max(alpha, beta, kk);
+}
+
+static double inv_or_zero(double den) { return den > 0 ? 1.0 / den : 0.0; }
+
+/* ---- the iteration ---- */
+
+typedef struct run {
+    const ml_ns_opts *o;
+    ml_ns_work *w;
+    ml_precision p;
+    ml_dtype wt;      /* working dtype */
+    int reduced;      /* bf16 or fp16 */
+    int tall;
+    size_t m, n;
+    src x0;           /* X_0 (possibly not formed) */
+    int have_A0;      /* w->A holds X_0 X_0^T */
+} run;
+
+static int check_opts(const ml_ns_opts *o, const ml_schedule *sch)
+{
+    if (!(o->eps >= 0) || !isfinite(o->eps)) return ml_error(ML_EINVAL, "eps must be a finite number >= 0");
+    if ((unsigned)o->precond > ML_PRECOND_NONE) return ml_error(ML_EINVAL, "invalid preconditioner %d", (int)o->precond);
+    if (o->power_steps < 1 || o->power_steps > ML_NS_MAX_POWER_STEPS)
+        return ml_error(ML_EINVAL, "power_steps must be in 1..%d, got %d", ML_NS_MAX_POWER_STEPS, o->power_steps);
+    if (o->precision != ML_NS_PRECISION_AUTO && (o->precision < ML_FP64 || o->precision > ML_FP16))
+        return ml_error(ML_EINVAL, "invalid precision %d", o->precision);
+    if ((unsigned)o->form > ML_NS_GRAM) return ml_error(ML_EINVAL, "invalid form %d", (int)o->form);
+    if (o->restart < 0) return ml_error(ML_EINVAL, "restart must be >= 0, got %d", o->restart);
+    if (!sch || sch->steps < 0 || sch->terms < 1 || sch->terms > ML_MAX_TERMS || (sch->steps > 0 && !sch->c))
+        return ml_error(ML_EINVAL, "invalid coefficient schedule");
+    return ML_OK;
+}
+
+/* Source, its Gram matrix, the preconditioner's scales, the first step's Gram matrix, and X_0
+ * itself where the precision emulation needs it stored (bf16/fp16: rounded, in G's orientation
+ * in w->S). */
+static int precondition(run *r, const ml_mat *G)
+{
+    ml_ns_work *w = r->w;
+    const ml_ns_opts *o = r->o;
+    int rc = ML_OK;
+    r->x0 = (src){G, r->tall, 1.0, NULL};
+    if (G->dtype != r->wt || r->reduced) {
+        rc = need(w, &w->S, G->rows, G->cols, r->wt);
+        if (rc) return rc;
+        convert_source(&w->S, G, r->p);
+        r->x0.M = &w->S;
+    }
+    const ml_mat *S = r->x0.M;
+    ml_trans gt = r->tall ? ML_TRANS : ML_NOTRANS;
+    int uniform_reduced = r->reduced && (o->precond == ML_PRECOND_FROBENIUS || o->precond == ML_PRECOND_NONE);
+    int gram_S = !uniform_reduced;
+    if (gram_S) {
+        syrk_w(&w->A, 1.0, S, gt, 0.0);
+        ml_mat_round(&w->A, r->p);
+    }
+    double alpha = 1.0;
+    switch (o->precond) {
+    case ML_PRECOND_FROBENIUS:
+        alpha = inv_or_zero((gram_S ? sqrt(fmax(ml_trace(&w->A), 0.0)) : ml_norm_fro(S)) + o->eps);
+        break;
+    case ML_PRECOND_SPECTRAL:
+        alpha = inv_or_zero(ML_NS_SPECTRAL_SAFETY * sqrt(lanczos_max(w, o->power_steps)) + o->eps);
+        break;
+    case ML_PRECOND_SCHATTEN:
+        alpha = inv_or_zero(sqrt(ml_norm_fro(&w->A)) + o->eps);
+        break;
+    case ML_PRECOND_AOL: {
+        double *d = w->d.data;
+        for (size_t i = 0; i < r->m; i++) {
+            double rs = 0;
+            for (size_t j = 0; j < r->m; j++) rs += fabs(ml_mat_get(&w->A, i, j));
+            d[i] = inv_or_zero(sqrt(rs) + o->eps);
+        }
+        r->x0.d = d;
+        break;
+    }
+    case ML_PRECOND_NONE:
+        break;
+    }
+    r->x0.alpha = alpha;
+    r->have_A0 = gram_S && (!r->reduced || o->precond == ML_PRECOND_AOL);
+    if (r->have_A0) {
+        if (r->x0.d) {   /* diag(d) A diag(d) */
+            const double *d = r->x0.d;
+            for (size_t i = 0; i < r->m; i++)
+                for (size_t j = 0; j < r->m; j++) ml_mat_set(&w->A, i, j, d[i] * ml_mat_get(&w->A, i, j) * d[j]);
+        } else {
+            ml_scale(&w->A, alpha * alpha);
+        }
+        ml_mat_round(&w->A, r->p);
+    }
+    if (r->reduced) {   /* X_0 = round(diag(d) alpha S), in place, G's orientation */
+        ml_mat *Sw = &w->S;
+        for (size_t i = 0; i < Sw->rows; i++)
+            for (size_t j = 0; j < Sw->cols; j++) {
+                double f = alpha * (r->x0.d ? r->x0.d[r->tall ? j : i] : 1.0);
+                ml_mat_set(Sw, i, j, f * ml_mat_get(Sw, i, j));
+            }
+        ml_mat_round(Sw, r->p);
+        r->x0 = (src){Sw, r->tall, 1.0, NULL};
+    }
+    return rc;
+}
+
+/* The iterate for the hook: X itself when it is formed in the working orientation, else
+ * formed into w->H from the description s. */
+static int hook_call(run *r, int step, const src *s, double secs)
+{
+    const ml_ns_opts *o = r->o;
+    if (!o->hook) return ML_OK;
+    const ml_mat *X = s->M;
+    if (s->trans || s->alpha != 1.0 || s->d) {
+        int rc = ml_mat_ensure(&r->w->H, r->m, r->n, r->wt);
+        if (rc) return rc;
+        gather(&r->w->H, s);
+        ml_mat_round(&r->w->H, r->p);
+        X = &r->w->H;
+    }
+    return o->hook(o->hook_ctx, step, X, secs);
+}
+
+/* out <- X_w^T (tall) or X_w, converting the dtype. */
+static void store_out(ml_mat *out, const ml_mat *Xw, int tall)
+{
+    src s = {Xw, tall, 1.0, NULL};
+    if (!tall) ml_mat_copy(out, Xw);
+    else gather(out, &s);
+}
+
+static int run_direct(run *r, ml_mat *out, const ml_schedule *sch, double t0)
+{
+    ml_ns_work *w = r->w;
+    int rc = ML_OK, T = sch->steps, terms = sch->terms;
+    src cur = r->x0, xs = {&w->X, 0, 1.0, NULL};
+    if (r->reduced || T == 0) {   /* X_0 formed in the working orientation */
+        gather(&w->X, &r->x0);
+        cur = xs;
+    }
+    rc = hook_call(r, 0, &cur, now() - t0);
+    int out_direct = out->dtype == r->wt && !r->reduced, wrote_out = 0;
+    for (int t = 1; t <= T && !rc; t++) {
+        double ts = now();
+        const double *c = sch->c + (size_t)(t - 1) * terms;
+        if (t > 1 || !r->have_A0) {
+            syrk_w(&w->A, 1.0, &w->X, ML_NOTRANS, 0.0);   /* cur is X here */
+            ml_mat_round(&w->A, r->p);
+        }
+        if (!rc) rc = poly(w, c, terms, !r->reduced, r->p);
+        if (rc) break;
+        if (r->reduced) {   /* X <- round(c0 X + P X), one fp32 accumulation (addmm) */
+            rc = ml_mat_copy(&w->Y, &w->X);
+            if (!rc) rc = ml_symm(&w->Y, 1.0, &w->P, &w->X, c[0]);
+            ml_mat_round(&w->Y, r->p);
+            swap(&w->X, &w->Y);
+        } else if (t == T && out_direct) {
+            rc = apply(w, out, r->tall, &w->P, 1, &cur, r->p);
+            wrote_out = 1;
+        } else {
+            rc = apply(w, &w->Y, 0, &w->P, 1, &cur, r->p);
+            swap(&w->X, &w->Y);
+            cur = xs;
+        }
+        double secs = now() - ts;
+        if (rc) break;
+        src now_s = wrote_out ? (src){out, r->tall, 1.0, NULL} : xs;
+        rc = hook_call(r, t, &now_s, secs);
+    }
+    if (!rc && !wrote_out) store_out(out, &w->X, r->tall);
+    return rc;
+}
+
+static int run_gram(run *r, ml_mat *out, const ml_schedule *sch, double t0)
+{
+    ml_ns_work *w = r->w;
+    int rc = ML_OK, T = sch->steps, terms = sch->terms;
+    src x0 = r->x0;
+    if (!r->have_A0) {   /* bf16/fp16 with a uniform preconditioner: A_0 from the stored X_0 */
+        syrk_w(&w->A, 1.0, x0.M, x0.trans ? ML_TRANS : ML_NOTRANS, 0.0);
+        ml_mat_round(&w->A, r->p);
+    }
+    if (!rc) rc = hook_call(r, 0, &x0, now() - t0);
+    int q_identity = 1;   /* Q = I, not stored */
+    int out_direct = out->dtype == r->wt;
+    for (int t = 1; t <= T && !rc; t++) {
+        double ts = now();
+        rc = poly(w, sch->c + (size_t)(t - 1) * terms, terms, 1, r->p);
+        if (rc) break;
+        if (q_identity) {
+            rc = ml_mat_copy(&w->Q, &w->P);
+        } else {   /* Q <- P Q */
+            symprod(&w->U, &w->P, &w->Q);
+            ml_mat_round(&w->U, r->p);
+            swap(&w->Q, &w->U);
+        }
+        q_identity = 0;
+        if (!rc && t < T) {   /* A <- A P^2 (= P A P: they commute) */
+            syrk_w(&w->T, 1.0, &w->P, ML_NOTRANS, 0.0);
+            ml_mat_round(&w->T, r->p);
+            symprod(&w->U, &w->A, &w->T);
+            ml_mat_round(&w->U, r->p);
+            swap(&w->A, &w->U);
+            if (!rc && r->o->restart > 0 && t % r->o->restart == 0) {   /* X = Q X_0, A = X X^T, Q = I */
+                rc = apply(w, &w->X, 0, &w->Q, 1, &x0, r->p);
+                if (!rc) syrk_w(&w->A, 1.0, &w->X, ML_NOTRANS, 0.0);
+                ml_mat_round(&w->A, r->p);
+                x0 = (src){&w->X, 0, 1.0, NULL};
+                q_identity = 1;
+            }
+        }
+        src xt = x0;
+        if (!rc && t == T) {   /* the final product X = Q X_0, timed with the last step */
+            ml_mat *dst = out_direct ? out : &w->Y;
+            int dtrans = out_direct ? r->tall : 0;
+            rc = apply(w, dst, dtrans, &w->Q, 1, &x0, r->p);
+            if (!rc && !out_direct) store_out(out, &w->Y, r->tall);
+            xt = (src){dst, dtrans, 1.0, NULL};
+        }
+        double secs = now() - ts;
+        if (rc || !r->o->hook) continue;
+        if (t < T && q_identity) xt = x0;
+        else if (t < T) {   /* X_t = Q_t X_0, formed for the hook only */
+            rc = ml_mat_ensure(&w->H, r->m, r->n, r->wt);
+            if (!rc) rc = apply(w, &w->H, 0, &w->Q, 1, &x0, r->p);
+            xt = (src){&w->H, 0, 1.0, NULL};
+        }
+        if (!rc) rc = hook_call(r, t, &xt, secs);
+    }
+    if (!rc && T == 0) {
+        rc = ml_mat_ensure(&w->X, r->m, r->n, r->wt);
+        if (!rc) {
+            gather(&w->X, &x0);
+            store_out(out, &w->X, r->tall);
+        }
+    }
     return rc;
 }
 
 int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts *o, ml_ns_work *w)
 {
+    double t0 = now();
     ml_ns_opts def;
     if (!o) {
         ml_ns_opts_default(&def);
         o = &def;
     }
-    if (!(o->eps >= 0) || !isfinite(o->eps)) return ml_error(ML_EINVAL, "eps must be a finite number >= 0");
-    if (!sch || sch->steps < 0 || sch->terms < 1) return ml_error(ML_EINVAL, "invalid coefficient schedule");
-    if (!ml_mat_all_finite(G)) return ml_error(ML_ENUM, "input contains NaN or Inf");
+    int rc = check_opts(o, sch);
+    if (rc) return rc;
+    if (!G || !G->buf) return ml_error(ML_EINVAL, "empty input matrix");
+    if (!all_finite(G)) return ml_error(ML_ENUM, "input contains NaN or Inf");
     ml_ns_work local;
     int own = !w;
     if (own) {
         ml_ns_work_init(&local);
         w = &local;
     }
-    int tall = G->rows > G->cols;
-    size_t m = tall ? G->cols : G->rows, n = tall ? G->rows : G->cols;
-    ml_dtype t = G->dtype;
-    int rc = ml_mat_ensure(&w->X, m, n, t);
-    if (!rc) rc = ml_mat_ensure(&w->Y, m, n, t);
-    if (!rc) rc = ml_mat_ensure(&w->A, m, m, t);
-    if (!rc) rc = ml_mat_ensure(&w->B, m, m, t);
-    if (!rc && sch->terms > 3) rc = ml_mat_ensure(&w->C, m, m, t);
-    if (!rc) rc = tall ? ml_mat_transpose_into(&w->X, G) : ml_mat_copy(&w->X, G);
-    if (rc) goto done;
-
-    /* X0 = G / (||G||_F + eps): every singular value of X0 is <= 1. */
-    ml_scale(&w->X, 1.0 / (ml_norm_fro(&w->X) + o->eps));
-    for (int s = 0; s < sch->steps && !rc; s++) rc = ns_step(w, sch->c + (size_t)s * sch->terms, sch->terms);
-    if (rc) goto done;
-
-    if (!(out->buf && out->rows == G->rows && out->cols == G->cols && out->dtype == t))
-        rc = ml_mat_ensure(out, G->rows, G->cols, t);
-    if (!rc) rc = tall ? ml_mat_transpose_into(out, &w->X) : ml_mat_copy(out, &w->X);
-done:
+    run r = {.o = o, .w = w};
+    r.p = o->precision == ML_NS_PRECISION_AUTO ? (G->dtype == ML_F64 ? ML_FP64 : ML_FP32) : (ml_precision)o->precision;
+    r.wt = r.p == ML_FP64 ? ML_F64 : ML_F32;
+    r.reduced = r.p == ML_BF16 || r.p == ML_FP16;
+    r.tall = G->rows > G->cols;
+    r.m = r.tall ? G->cols : G->rows;
+    r.n = r.tall ? G->rows : G->cols;
+    size_t m = r.m;
+    int gram = o->form == ML_NS_GRAM;
+    /* direct form: one step in fp64/fp32 into a same-dtype output needs no stored iterate */
+    int direct_x = !gram && !(sch->steps == 1 && !r.reduced && G->dtype == r.wt);
+    rc = ml_mat_ensure(out, G->rows, G->cols, G->dtype);
+    if (!rc) rc = need(w, &w->A, m, m, r.wt);
+    if (!rc) rc = need(w, &w->P, m, m, r.wt);
+    if (!rc) rc = need(w, &w->T, m, m, r.wt);
+    if (!rc) rc = need(w, &w->U, m, m, r.wt);
+    if (!rc) rc = need(w, &w->d, m, 1, ML_F64);
+    if (!rc && o->precond == ML_PRECOND_SPECTRAL) rc = need(w, &w->v, (size_t)o->power_steps, m, ML_F64);
+    if (!rc && o->precond == ML_PRECOND_SPECTRAL) rc = need(w, &w->u, 2, m, r.wt);
+    if (!rc && gram) rc = need(w, &w->Q, m, m, r.wt);
+    if (!rc && (gram ? (o->restart > 0 || sch->steps == 0) : direct_x)) rc = need(w, &w->X, m, r.n, r.wt);
+    if (!rc && (gram ? G->dtype != r.wt : direct_x)) rc = need(w, &w->Y, m, r.n, r.wt);
+    if (!rc) rc = precondition(&r, G);
+    if (!rc) rc = gram ? run_gram(&r, out, sch, t0) : run_direct(&r, out, sch, t0);
+    if (!rc && !all_finite(out))
+        rc = ml_error(ML_ENUM, "the iteration produced NaN or Inf (diverging coefficients, or values beyond the "
+                               "range of %s)", ml_precision_name(r.p));
     if (own) ml_ns_work_free(w);
     return rc;
 }

@@ -1,29 +1,115 @@
 /* Newton-Schulz iteration for the polar factor:
- *   X_0 = G / (||G||_F + eps),  X_{t+1} = p_t(X_t X_t^T) X_t  with odd p_t,
- * i.e. X <- c1 X + c3 (X X^T) X + c5 (X X^T)^2 X + ... on the short side
- * (a tall G is transposed first so the Gram matrix is the small one). */
+ *   X_0 = precond(G),  X_{t+1} = p_t(X_t X_t^T) X_t  with odd p_t,
+ * i.e. X <- c0 X + c1 (X X^T) X + c2 (X X^T)^2 X + ... on the short side. Everything runs
+ * in the "working orientation" X (m x n, m <= n): a tall G (n x m) is used through
+ * transposed BLAS calls, never copied in transposed form except where the precision
+ * emulation needs an explicit iterate.
+ *
+ * Preconditioners (X_0 = diag(d) G_w, G_w = G or G^T, m x n; A_G = G_w G_w^T):
+ *   frobenius  d = 1 / (||G||_F + eps)                      (Muon; ||G||_F^2 = tr A_G)
+ *   spectral   d = 1 / (1.02 sqrt(lambda) + eps), lambda = ||A_G v_k|| after k power steps
+ *              (a lower bound on sigma_max^2; the factor 1.02 covers its shortfall, see ns.c)
+ *   schatten   d = 1 / (||A_G||_F^(1/2) + eps)             (Schatten-4 norm, >= sigma_max)
+ *   aol        d_i = 1 / (sqrt(sum_j |A_G,ij|) + eps)       (Turbo-Muon, arXiv 2512.04632:
+ *              by the Schur test ||diag(d) G_w||_2 <= 1; note the iteration then converges to
+ *              polar(diag(d) G_w), not to polar(G))
+ *   none       d = 1
+ * The first step reuses diag(d) A_G diag(d) as its Gram matrix (no extra product) in fp64 and
+ * fp32, and for aol in every precision; bf16/fp16 with the uniform preconditioners follow the
+ * Muon recipe instead: X_0 is rounded to the format and step 1 computes X_0 X_0^T.
+ *
+ * Forms:
+ *   direct  X <- p(X X^T) X each step: per step syrk (m^2 n) + syrk of the Gram (m^3) + symm
+ *           (2 m^2 n).
+ *   gram    iterate on the m x m Gram matrix: keep A_t = X_t X_t^T and the accumulated
+ *           polynomial Q_t (X_t = Q_t X_0); per step P = p(A)/x, Q <- P Q, A <- P^2 A
+ *           (everything is a polynomial in A_0, so it commutes and stays symmetric); one final
+ *           product X = Q X_0. Cost m^2 n (Gram) + 2 m^2 n (final) + about 6 m^3 per step,
+ *           against 3 m^2 n per step for direct: the fast path when m << n.
+ *           Accuracy cost: A has the squared singular values, so the iteration sees kappa^2:
+ *           a singular value sigma of X_0 is resolved only to about eps/sigma (relative) and
+ *           rounding errors in Q accumulate over the steps without being corrected by a fresh
+ *           X X^T. In fp64 the forms agree to ~1e-12 on well-conditioned input; in fp32 gram
+ *           loses accuracy once sigma_min(X_0) ~ 1e-3 (see tests). `restart = k` rebuilds
+ *           A = X X^T from X = Q X_0 every k steps (3 m^2 n each time).
+ *
+ * Precisions (emulated, see precision.h): fp64 works in float64; fp32, bf16 and fp16 work in
+ * float32 storage whatever the input's dtype. In bf16/fp16 every stored matrix (X, A, the
+ * polynomial, Q) holds values of the format; each product runs in fp32 (sgemm/ssyrk/ssymm on
+ * rounded operands, exact products, fp32 sums) and its result is rounded once, fused with an
+ * axpy where the reference code writes one (addmm style): P' = c1 A + c2 A^2 and
+ * X <- c0 X + P' X are each one rounding. The result is returned in G's dtype. */
 #ifndef ML_NS_H
 #define ML_NS_H
 
 #include "matrix.h"
 #include "coeffs.h"
+#include "precision.h"
+
+typedef enum {
+    ML_PRECOND_FROBENIUS,
+    ML_PRECOND_SPECTRAL,
+    ML_PRECOND_AOL,
+    ML_PRECOND_SCHATTEN,
+    ML_PRECOND_NONE
+} ml_precond;
+
+typedef enum { ML_NS_DIRECT, ML_NS_GRAM } ml_ns_form;
+
+/* Parse a name ("frobenius", ... / "direct", "gram"); 0 or ML_EINVAL with a message listing the names. */
+int ml_precond_parse(const char *s, ml_precond *out);
+const char *ml_precond_name(ml_precond p);
+int ml_ns_form_parse(const char *s, ml_ns_form *out);
+const char *ml_ns_form_name(ml_ns_form f);
+
+/* Per-step hook: called after preconditioning (step 0) and after every step t with the iterate
+ * X_t in the working orientation (m x n, m <= n, working dtype; in bf16/fp16 its entries are
+ * values of the format) and the seconds the step itself took. Whatever the hook does is not
+ * timed, and an iterate the form does not otherwise store (gram form, the last step written
+ * straight into the output) is formed outside the timing. A nonzero return stops ml_ns, which
+ * returns that value. */
+typedef int (*ml_ns_hook)(void *ctx, int step, const ml_mat *X, double seconds);
+
+#define ML_NS_PRECISION_AUTO (-1)
+#define ML_NS_POWER_STEPS 8
+#define ML_NS_MAX_POWER_STEPS 64
+/* spectral: the estimate sqrt(||A v_k||) is multiplied by this (see ns.c for the measurements). */
+#define ML_NS_SPECTRAL_SAFETY 1.02
 
 typedef struct ml_ns_opts {
     double eps;          /* added to the normaliser; default 1e-7 (Muon reference) */
+    ml_precond precond;  /* default frobenius */
+    int power_steps;     /* spectral: power iterations on the Gram matrix, >= 1; default 8 */
+    int precision;       /* an ml_precision, or ML_NS_PRECISION_AUTO (default): fp64 for float64
+                            input, fp32 for float32 */
+    ml_ns_form form;     /* default direct */
+    int restart;         /* gram form: rebuild A from X every `restart` steps; 0 (default) never */
+    ml_ns_hook hook;     /* NULL: none */
+    void *hook_ctx;
 } ml_ns_opts;
 
 void ml_ns_opts_default(ml_ns_opts *o);
 
-/* Reusable workspace: keep one per parameter shape in a training loop; after the
- * first call with a shape no further allocation happens. */
+/* Reusable workspace: keep one per parameter shape in a training loop; after the first call
+ * with a given shape, form and precision no further allocation happens (`allocs` counts the
+ * buffer allocations made so far, for tests). The hook path allocates for its own scratch. */
 typedef struct ml_ns_work {
-    ml_mat X, Y, A, B, C;
+    ml_mat X, Y;        /* iterate and next iterate, m x n */
+    ml_mat S;           /* the input converted/rounded to the working precision, G's orientation */
+    ml_mat A, P, T, U;  /* m x m: Gram matrix, polynomial, scratch */
+    ml_mat Q;           /* gram form: accumulated polynomial */
+    ml_mat d, v, u;     /* m x 1: row scales (float64), power-iteration vectors (working dtype) */
+    ml_mat H;           /* iterate formed for the hook */
+    size_t allocs;
 } ml_ns_work;
 
 void ml_ns_work_init(ml_ns_work *w);
 void ml_ns_work_free(ml_ns_work *w);
 
-/* out (allocated here or reused when it already has G's shape and dtype) <- NS(G). */
+/* out (allocated here, or reused when it already has G's shape and dtype and is the sole owner
+ * of its storage) <- NS(G). sch->steps may be 0: out is then the preconditioned X_0. out must not
+ * share storage with G. w may be NULL (a temporary workspace is used). Fails with ML_ENUM when
+ * G is not finite or the iteration overflows (non-finite result, e.g. fp16 beyond 65504). */
 int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts *o, ml_ns_work *w);
 
 #endif

@@ -11,6 +11,7 @@ int luaopen_muonlab_core(lua_State *L)
     mlua_open_io(L);
     mlua_open_precision(L);
     mlua_open_coeffs(L);
+    mlua_open_sweep(L);
     /* more binding files: add their mlua_open_* call here */
     return 1;
 }

@@ -41,6 +41,7 @@ void mlua_open_ns(lua_State *L);       /* lns.c: ns, coeffs, orth_error */
 void mlua_open_coeffs(lua_State *L);   /* lcoeffs.c: coeffs, poly_map, poly_error */
 void mlua_open_precision(lua_State *L); /* lprecision.c: round, round_scalar (bf16, fp16, ...) */
 void mlua_open_io(lua_State *L);       /* lio.c: load, save (.npy and text files) */
+void mlua_open_sweep(lua_State *L);    /* lsweep.c: append_line, lock_file (durable results rows) */
 
 int luaopen_muonlab_core(lua_State *L);
 

@@ -215,6 +215,24 @@ static void repl(lua_State *L)
     progname = old;
 }
 
+/* `muonlab merge OUT ...`: the sweep shard merger, require("muonlab.merge").main(args). */
+static int run_merge(lua_State *L, char **argv, int argc)
+{
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "muonlab.merge");
+    int status = docall(L, 1, 1);
+    if (status != LUA_OK) return report(L, status) == LUA_OK ? EXIT_SUCCESS : EXIT_FAILURE;
+    lua_getfield(L, -1, "main");
+    lua_createtable(L, argc - 2, 0);
+    for (int i = 2; i < argc; i++) {
+        lua_pushstring(L, argv[i]);
+        lua_rawseti(L, -2, i - 1);
+    }
+    status = docall(L, 1, 1);
+    if (status != LUA_OK) return report(L, status) == LUA_OK ? EXIT_SUCCESS : EXIT_FAILURE;
+    return (int)lua_tointeger(L, -1);
+}
+
 int main(int argc, char **argv)
 {
     if (argv[0] && argv[0][0]) progname = argv[0];
@@ -225,6 +243,11 @@ int main(int argc, char **argv)
     }
     luaL_openlibs(L);
     set_paths(L);
+    if (argc >= 2 && !strcmp(argv[1], "merge")) {
+        int rc = open_muonlab(L) == LUA_OK ? run_merge(L, argv, argc) : EXIT_FAILURE;
+        lua_close(L);
+        return rc;
+    }
 
     /* Options first: find where the script name is. */
     int script = 0, interactive = 0, version = 0, has_e = 0;

@@ -12,6 +12,7 @@ M.version = "0.1"
 local lazy = {
   plot = function() return require("muonlab.plot").plot end,
   muon_update = function() return require("muonlab.muon_update") end,
+  sweep = function() return require("muonlab.sweep").sweep end,
 }
 
 -- ml.help(): the names the module offers (C bindings and Lua-side modules); see README.md.

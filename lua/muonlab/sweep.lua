@@ -1,0 +1,620 @@
+-- muonlab.sweep: a resumable, shardable experiment runner.
+--
+--   ml.sweep{
+--     out  = "results/lr.csv",                               -- one CSV row per finished configuration
+--     grid = {optimizer = {"muon", "adamw"}, lr = {1e-3, 1e-2}, seed = {1, 2, 3}},
+--     run  = function(cfg) ... return {loss = ..., acc = ...} end,
+--   }
+--
+-- Order. The grid is the cartesian product with the keys sorted by name (or in `order`),
+-- each key's values in the order given, the LAST key varying fastest: configuration i
+-- (1-based) is the i-th entry of that odometer. Above: adamw/1e-3/1, adamw/1e-3/2, ...
+--
+-- Rows. Each row is the configuration's columns, the values `run` returned (one column per
+-- key, columns added as new keys appear), then status (ok | diverged | error), message and
+-- wall_time (seconds). A row is appended with one write(2) + fsync (ml.append_line), so a
+-- crash or kill -9 loses at most the configuration in flight, never leaves half a line and
+-- never writes a row twice; the file is locked (out.lock) while a sweep writes it.
+--
+-- Status. `run` returning a table whose numbers include NaN/Inf, or a `diverged_at = step`
+-- value, or raising an error that mentions "diverged" (e.g. error("diverged at step 37")),
+-- gives `diverged`; any other error gives `error` with the message. The sweep goes on.
+-- `run` may also return status = "ok"|"diverged"|"error" and message = "..." itself.
+--
+-- Resume. Rerunning skips the configurations already in `out` (matched by the text of their
+-- configuration columns); a partial last line left by a crash is dropped first. `--fresh`
+-- (or fresh = true) moves the old file aside to `out.old-<YYYYmmdd-HHMMSS>` and starts over.
+--
+-- Shards. `--shard K/N` (0 <= K < N) runs configurations i with (i - 1) % N == K into
+-- `out` with ".shardK-of-N" before the extension. Without the flag the shard comes from the
+-- environment: Open MPI (OMPI_COMM_WORLD_RANK/SIZE), PMI (PMI_RANK/SIZE), a Slurm array
+-- (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT) or Slurm tasks
+-- (SLURM_PROCID/SLURM_NTASKS). Every shard also writes the grid to `out.grid` (the sidecar
+-- `muonlab merge OUT` reads: count, fingerprint, axes, number of shards).
+--
+-- Flags come from the script's `arg` (or opts.argv); other arguments are left to the script.
+-- Options: out, grid, run, argv, fresh, shard ("K/N"), order (list of keys), columns (value
+-- columns to create up front), progress (false, or seconds between progress lines; default 1;
+-- warnings are written even without progress), log (function(line) receiving progress lines
+-- and warnings; default: stderr), getenv (a function replacing os.getenv, for tests).
+local atomic = require "muonlab.atomic"
+local core = require "muonlab.core"
+
+local M = {}
+
+local RESERVED = { status = true, message = true, wall_time = true }
+local TAIL = { "status", "message", "wall_time" }
+
+---------------------------------------------------------------------------------------------
+-- CSV text: fields are written once and compared as text afterwards.
+
+-- Shortest "%.{15,16,17}g" that reads back as the same double.
+local function number_text(v)
+  if v ~= v then return "nan" end
+  if v == math.huge then return "inf" end
+  if v == -math.huge then return "-inf" end
+  if math.type(v) == "integer" then return tostring(v) end
+  for _, p in ipairs { "%.15g", "%.16g" } do
+    local s = p:format(v)
+    if tonumber(s) == v then return s end
+  end
+  return ("%.17g"):format(v)
+end
+
+-- One CSV field: numbers exactly, strings on one line, quoted when they hold , or ".
+function M.field(v)
+  local t = type(v)
+  if t == "number" then return number_text(v) end
+  v = tostring(v):gsub("[\r\n]+", " ")
+  if v:find('[,"]') or v:match("^%s") or v:match("%s$") then v = '"' .. v:gsub('"', '""') .. '"' end
+  return v
+end
+
+-- The raw fields of one line (quotes kept), or nil when the line is malformed.
+function M.split(line)
+  local out, pos = {}, 1
+  while true do
+    if line:sub(pos, pos) == '"' then
+      local s, q = pos, pos + 1
+      while true do
+        local e = line:find('"', q, true)
+        if not e then return nil end
+        if line:sub(e + 1, e + 1) == '"' then q = e + 2 else pos = e + 1; break end
+      end
+      out[#out + 1] = line:sub(s, pos - 1)
+      local c = line:sub(pos, pos)
+      if c == "" then return out end
+      if c ~= "," then return nil end
+      pos = pos + 1
+    else
+      local e = line:find(",", pos, true)
+      if not e then
+        local f = line:sub(pos)
+        if f:find('"', 1, true) then return nil end
+        out[#out + 1] = f
+        return out
+      end
+      out[#out + 1] = line:sub(pos, e - 1)
+      pos = e + 1
+    end
+  end
+end
+
+-- A raw field's text without its quotes.
+function M.unquote(f)
+  if f:sub(1, 1) == '"' then return (f:sub(2, -2):gsub('""', '"')) end
+  return f
+end
+
+-- Read a results file: columns (unquoted), rows (lists of raw fields), and what was dropped:
+-- a partial last line (the file does not end in "\n") and lines with the wrong field count.
+-- Returns nil when the file is missing or empty.
+function M.read_results(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local content = f:read("a")
+  f:close()
+  if not content or content == "" then return nil end
+  local res = { partial = 0, bad = {}, rows = {}, lines = {} }
+  if content:sub(-1) ~= "\n" then
+    local last = content:match(".*()\n")
+    local complete = last and content:sub(1, last) or ""
+    res.partial = #content - #complete
+    content = complete
+  end
+  local first = true
+  for line in content:gmatch("([^\n]*)\n") do
+    if first then
+      local h = M.split(line)
+      if not h then return nil, ("%s: malformed header line"):format(path) end
+      res.header_line = line
+      res.columns = {}
+      for i, c in ipairs(h) do res.columns[i] = M.unquote(c) end
+      first = false
+    elseif line ~= "" then
+      local fields = M.split(line)
+      if fields and #fields == #res.columns then
+        res.rows[#res.rows + 1] = fields
+        res.lines[#res.lines + 1] = line
+      else
+        res.bad[#res.bad + 1] = line
+      end
+    end
+  end
+  if first then return nil end   -- only a partial header: as good as empty
+  return res
+end
+
+---------------------------------------------------------------------------------------------
+-- The grid.
+
+local function scalar(v) local t = type(v); return t == "number" or t == "string" or t == "boolean" end
+
+-- grid table -> {names = {...}, values = {name = list}, texts = {name = list}, total = n}
+function M.normalize_grid(grid, order)
+  if type(grid) ~= "table" then error("sweep: 'grid' must be a table of lists, got " .. type(grid), 3) end
+  local names = {}
+  for k in pairs(grid) do
+    if type(k) ~= "string" then error("sweep: grid keys must be strings, got " .. type(k), 3) end
+    if k == "" or k:find('[,"\r\n]') then error(("sweep: bad grid key %q (no commas, quotes or newlines)"):format(k), 3) end
+    if RESERVED[k] then error(("sweep: grid key '%s' is reserved for the row's own column"):format(k), 3) end
+    names[#names + 1] = k
+  end
+  if #names == 0 then error("sweep: 'grid' is empty", 3) end
+  table.sort(names)
+  if order ~= nil then
+    if type(order) ~= "table" then error("sweep: 'order' must be a list of the grid's keys", 3) end
+    local seen = {}
+    for _, k in ipairs(order) do
+      if grid[k] == nil or seen[k] then error(("sweep: 'order' must list each grid key once (bad: %s)"):format(tostring(k)), 3) end
+      seen[k] = true
+    end
+    if #order ~= #names then error("sweep: 'order' must list every grid key", 3) end
+    names = { table.unpack(order) }
+  end
+  local g = { names = names, values = {}, texts = {}, total = 1 }
+  for _, k in ipairs(names) do
+    local vals = grid[k]
+    if scalar(vals) then vals = { vals } end
+    if type(vals) ~= "table" or #vals == 0 then
+      error(("sweep: grid['%s'] must be a non-empty list of values"):format(k), 3)
+    end
+    local texts, seen = {}, {}
+    for i, v in ipairs(vals) do
+      if not scalar(v) then
+        error(("sweep: grid['%s'][%d] is a %s (numbers, strings or booleans expected)"):format(k, i, type(v)), 3)
+      end
+      if type(v) == "number" and v ~= v then error(("sweep: grid['%s'][%d] is NaN"):format(k, i), 3) end
+      local t = M.field(v)
+      if seen[t] then error(("sweep: grid['%s'] lists %s twice"):format(k, t), 3) end
+      seen[t] = true
+      texts[i] = t
+    end
+    g.values[k], g.texts[k] = { table.unpack(vals) }, texts
+    g.total = g.total * #vals
+  end
+  return g
+end
+
+-- Configuration i (1-based; the last key varies fastest): cfg table and its key text.
+function M.config_at(g, i)
+  local idx, cfg, texts = i - 1, {}, {}
+  for k = #g.names, 1, -1 do
+    local name = g.names[k]
+    local n = #g.values[name]
+    local j = idx % n + 1
+    idx = idx // n
+    cfg[name] = g.values[name][j]
+    texts[k] = g.texts[name][j]
+  end
+  return cfg, table.concat(texts, ",")
+end
+
+-- "lr=0.01 seed=2" from a key text, for messages.
+function M.describe(names, key)
+  local f = M.split(key) or { key }
+  local out = {}
+  for i, name in ipairs(names) do out[i] = name .. "=" .. (f[i] and M.unquote(f[i]) or "?") end
+  return table.concat(out, " ")
+end
+
+-- The key text of a row (its configuration columns).
+function M.row_key(fields, ncfg) return table.concat(fields, ",", 1, ncfg) end
+
+-- FNV-1a, 64 bit (Lua integers wrap), as 16 hex digits.
+local function fnv1a(s)
+  local h = -3750763034362895579   -- 0xcbf29ce484222325
+  for i = 1, #s do
+    h = (h ~ s:byte(i)) * 1099511628211
+  end
+  return ("%016x"):format(h)
+end
+
+-- The sidecar text: axes in column order with their values as written in rows.
+function M.grid_text(g, nshards)
+  local axes = {}
+  for _, k in ipairs(g.names) do axes[#axes + 1] = "axis," .. k .. "," .. table.concat(g.texts[k], ",") end
+  local body = table.concat(axes, "\n")
+  return table.concat({
+    "# muonlab sweep grid: written by every shard of the sweep, read by `muonlab merge`",
+    "version,1",
+    "total," .. g.total,
+    "fingerprint," .. fnv1a(body),
+    "shards," .. nshards,
+    body,
+  }, "\n") .. "\n"
+end
+
+-- Read a sidecar back: {names, texts = {name = raw list}, total, fingerprint, shards}.
+function M.read_grid(path)
+  local f = io.open(path, "rb")
+  if not f then return nil, ("%s not found"):format(path) end
+  local g = { names = {}, texts = {}, total = 1 }
+  local axes = {}
+  for line in f:lines() do
+    if line ~= "" and line:sub(1, 1) ~= "#" then
+      local fields = M.split(line)
+      if not fields or #fields < 2 then f:close(); return nil, ("%s: malformed line %q"):format(path, line) end
+      local tag = fields[1]
+      if tag == "version" then
+        if fields[2] ~= "1" then f:close(); return nil, ("%s: unknown version %s"):format(path, fields[2]) end
+      elseif tag == "total" then g.declared_total = tonumber(fields[2])
+      elseif tag == "fingerprint" then g.fingerprint = fields[2]
+      elseif tag == "shards" then g.shards = math.tointeger(tonumber(fields[2]))
+      elseif tag == "axis" then
+        local name = fields[2]
+        g.names[#g.names + 1] = name
+        g.texts[name] = { table.unpack(fields, 3) }
+        if #g.texts[name] == 0 then f:close(); return nil, ("%s: axis %s has no values"):format(path, name) end
+        g.total = g.total * #g.texts[name]
+        axes[#axes + 1] = line
+      end
+    end
+  end
+  f:close()
+  if #g.names == 0 then return nil, ("%s: no axes"):format(path) end
+  if g.declared_total ~= g.total or g.fingerprint ~= fnv1a(table.concat(axes, "\n")) then
+    return nil, ("%s: inconsistent (total or fingerprint does not match the axes)"):format(path)
+  end
+  g.values = g.texts
+  return g
+end
+
+---------------------------------------------------------------------------------------------
+-- Shards.
+
+local function parse_shard(s, where)
+  local k, n = tostring(s):match("^%s*(%d+)%s*/%s*(%d+)%s*$")
+  k, n = tonumber(k), tonumber(n)
+  if not k or n < 1 or k >= n then
+    error(("sweep: %s: shard must be K/N with 0 <= K < N, got '%s'"):format(where, tostring(s)), 0)
+  end
+  return k, n
+end
+
+-- The shard from the environment: K, N, source (nil when none applies).
+function M.env_shard(getenv)
+  local function int(name)
+    local v = getenv(name)
+    return v and math.tointeger(tonumber(v))
+  end
+  local r, s = int "OMPI_COMM_WORLD_RANK", int "OMPI_COMM_WORLD_SIZE"
+  if r and s then return r, s, "Open MPI (OMPI_COMM_WORLD_RANK/SIZE)" end
+  r, s = int "PMI_RANK", int "PMI_SIZE"
+  if r and s then return r, s, "PMI (PMI_RANK/PMI_SIZE)" end
+  local id, count = int "SLURM_ARRAY_TASK_ID", int "SLURM_ARRAY_TASK_COUNT"
+  if id and count then
+    local min, step = int "SLURM_ARRAY_TASK_MIN" or 0, int "SLURM_ARRAY_TASK_STEP" or 1
+    if step < 1 or (id - min) % step ~= 0 then
+      error("sweep: cannot derive a shard from SLURM_ARRAY_TASK_ID (use a contiguous --array=0-N)", 0)
+    end
+    return (id - min) // step, count, "Slurm array (SLURM_ARRAY_TASK_ID/COUNT)"
+  end
+  r, s = int "SLURM_PROCID", int "SLURM_NTASKS"
+  if r and s then return r, s, "Slurm tasks (SLURM_PROCID/SLURM_NTASKS)" end
+end
+
+-- "dir/x.csv" -> "dir/x.shardK-of-N.csv" ("x" -> "x.shardK-of-N").
+function M.shard_path(path, k, n)
+  local dir, base = path:match("^(.-)([^/]*)$")
+  local stem, ext = base:match("^(.+)(%.[^.]*)$")
+  if not stem then stem, ext = base, "" end
+  return ("%s%s.shard%d-of-%d%s"):format(dir, stem, k, n, ext)
+end
+
+local function parse_argv(argv)
+  local flags = {}
+  if type(argv) ~= "table" then return flags end
+  local i = 1
+  while argv[i] ~= nil do
+    local a = argv[i]
+    if a == "--fresh" then
+      flags.fresh = true
+    elseif a == "--shard" then
+      if argv[i + 1] == nil then error("sweep: --shard needs K/N", 0) end
+      flags.shard = argv[i + 1]
+      i = i + 1
+    elseif type(a) == "string" and a:match("^%-%-shard=") then
+      flags.shard = a:sub(9)
+    end
+    i = i + 1
+  end
+  return flags
+end
+
+---------------------------------------------------------------------------------------------
+-- Writing.
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
+local function move_aside(path)
+  local base = path .. ".old-" .. os.date("%Y%m%d-%H%M%S")
+  local dest, n = base, 1
+  while exists(dest) do n = n + 1; dest = base .. "-" .. n end
+  local ok, err = os.rename(path, dest)
+  if not ok then error("sweep: cannot move '" .. path .. "' aside: " .. tostring(err), 0) end
+  return dest
+end
+
+-- Rewrite the file with more value columns: new ones go just before status, empty in old rows.
+local function add_columns(path, res, ncfg, nval, new)
+  local header = {}
+  for i = 1, ncfg + nval do header[#header + 1] = M.field(res.columns[i]) end
+  for _, c in ipairs(new) do header[#header + 1] = M.field(c) end
+  for _, c in ipairs(TAIL) do header[#header + 1] = c end
+  local lines = { table.concat(header, ",") }
+  local empty = (","):rep(#new)
+  for _, fields in ipairs(res.rows) do
+    lines[#lines + 1] = table.concat(fields, ",", 1, ncfg + nval) .. empty .. "," .. table.concat(fields, ",", ncfg + nval + 1)
+  end
+  atomic.write(path, table.concat(lines, "\n") .. "\n")
+end
+
+local function fmt_time(s)
+  if s ~= s or s == math.huge then return "?" end
+  s = math.floor(s + 0.5)
+  return ("%d:%02d:%02d"):format(s // 3600, s // 60 % 60, s % 60)
+end
+
+local function is_finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+
+-- Turn what run returned (or raised) into status, message and a table of values.
+local function classify(ok, res, names_set)
+  if not ok then
+    local msg = res
+    if msg:lower():find("diverg", 1, true) then
+      local step = tonumber(msg:match("[Ss]tep%s*#?%s*(%d+)"))
+      return "diverged", msg, { diverged_at = step }
+    end
+    return "error", msg, {}
+  end
+  if res == nil then res = {} end
+  if type(res) == "number" then res = { loss = res } end
+  if type(res) ~= "table" then
+    return "error", "run returned a " .. type(res) .. " (a table of values expected)", {}
+  end
+  local values, status, message = {}, nil, ""
+  for k, v in pairs(res) do
+    if type(k) ~= "string" or k == "" or k:find('[,"\r\n]') then
+      return "error", "run returned a bad key " .. tostring(k) .. " (names without commas, quotes or newlines expected)", {}
+    elseif k == "status" then
+      if v ~= "ok" and v ~= "diverged" and v ~= "error" then
+        return "error", "run returned status " .. tostring(v) .. " (ok, diverged or error expected)", {}
+      end
+      status = v
+    elseif k == "message" then
+      message = tostring(v)
+    elseif k == "wall_time" or names_set[k] then
+      return "error", "run returned '" .. k .. "', which is a column of the sweep itself", {}
+    elseif not scalar(v) then
+      return "error", "run returned " .. k .. " = a " .. type(v) .. " (numbers, strings or booleans expected)", {}
+    else
+      values[k] = v
+    end
+  end
+  if not status then
+    status = "ok"
+    if values.diverged_at ~= nil then status = "diverged" end
+    local keys = {}
+    for k in pairs(values) do keys[#keys + 1] = k end
+    table.sort(keys)
+    for _, k in ipairs(keys) do
+      local v = values[k]
+      if type(v) == "number" and not is_finite(v) then
+        status = "diverged"
+        if message == "" then message = ("non-finite %s (%s)"):format(k, number_text(v)) end
+        break
+      end
+    end
+  end
+  return status, message, values
+end
+
+local allowed = {
+  out = true, grid = true, run = true, argv = true, fresh = true, shard = true, order = true,
+  columns = true, progress = true, getenv = true, log = true,
+}
+
+function M.sweep(opts)
+  if type(opts) ~= "table" then error("sweep: options table expected, got " .. type(opts), 2) end
+  for k in pairs(opts) do
+    if not allowed[k] then
+      local names = {}
+      for n in pairs(allowed) do names[#names + 1] = n end
+      table.sort(names)
+      error(("sweep: unknown option '%s' (expected one of: %s)"):format(tostring(k), table.concat(names, ", ")), 2)
+    end
+  end
+  if type(opts.out) ~= "string" or opts.out == "" then error("sweep: 'out' must be a file name", 2) end
+  if type(opts.run) ~= "function" then error("sweep: 'run' must be a function(cfg)", 2) end
+  local g = M.normalize_grid(opts.grid, opts.order)
+  local names_set = {}
+  for _, k in ipairs(g.names) do names_set[k] = true end
+  local ncfg = #g.names
+  local preset = {}
+  if opts.columns ~= nil then
+    if type(opts.columns) ~= "table" then error("sweep: 'columns' must be a list of value names", 2) end
+    local seen = {}
+    for _, c in ipairs(opts.columns) do
+      if type(c) ~= "string" or c == "" or c:find('[,"\r\n]') or names_set[c] or RESERVED[c] or seen[c] then
+        error(("sweep: 'columns': bad or repeated value column %s"):format(tostring(c)), 2)
+      end
+      seen[c] = true
+      preset[#preset + 1] = c
+    end
+  end
+
+  local flags = parse_argv(opts.argv == nil and rawget(_G, "arg") or opts.argv)
+  local fresh = flags.fresh or opts.fresh
+  local getenv = opts.getenv or os.getenv
+  local k, n, source
+  if flags.shard then
+    k, n = parse_shard(flags.shard, "--shard")
+    source = "--shard"
+  elseif opts.shard then
+    k, n = parse_shard(opts.shard, "option 'shard'")
+    source = "option shard"
+  else
+    k, n, source = M.env_shard(getenv)
+    if k and (n < 1 or k < 0 or k >= n) then
+      error(("sweep: %s gives shard %d of %d"):format(source, k, n), 2)
+    end
+  end
+  if not k then k, n = 0, 1 end
+  local path = n > 1 and M.shard_path(opts.out, k, n) or opts.out
+
+  local progress = opts.progress
+  if progress == nil or progress == true then progress = 1 end
+  local log = opts.log or function(line) io.stderr:write(line, "\n") io.stderr:flush() end
+  if type(log) ~= "function" then error("sweep: 'log' must be a function(line)", 2) end
+  local function say(fmt, ...) if progress then log(fmt:format(...)) end end
+  local function warn(fmt, ...) log(fmt:format(...)) end   -- even without progress lines
+  local label = n > 1 and ("sweep %s [shard %d/%d]"):format(path, k, n) or ("sweep " .. path)
+
+  local lock <close>, lerr = core.lock_file(path .. ".lock")
+  if not lock then error("sweep: " .. lerr .. "; is the same sweep (or shard) already running?", 2) end
+
+  if fresh and exists(path) then warn("%s: --fresh: kept the old file as %s", label, move_aside(path)) end
+
+  -- The sidecar for `muonlab merge`; identical for every shard, so concurrent writes agree.
+  local gtext = M.grid_text(g, n)
+  local gpath = opts.out .. ".grid"
+  local gf = io.open(gpath, "rb")
+  local old = gf and gf:read("a")
+  if gf then gf:close() end
+  if old ~= gtext then atomic.write(gpath, gtext) end
+
+  -- What is already there.
+  local res, rerr = M.read_results(path)
+  if rerr then error("sweep: " .. rerr .. "; pass --fresh to start over (the old file is kept)", 2) end
+  local value_cols, value_set = {}, {}
+  local done = {}
+  if res then
+    local c = res.columns
+    local okcols = #c >= ncfg + 3 and c[#c - 2] == "status" and c[#c - 1] == "message" and c[#c] == "wall_time"
+    for i = 1, ncfg do okcols = okcols and c[i] == g.names[i] end
+    if not okcols then
+      error(("sweep: %s has columns (%s), not the grid's (%s, ..., status, message, wall_time); "
+        .. "pass --fresh to start over (the old file is kept) or choose another 'out'")
+        :format(path, table.concat(c, ", "), table.concat(g.names, ", ")), 2)
+    end
+    for i = ncfg + 1, #c - 3 do value_cols[#value_cols + 1] = c[i]; value_set[c[i]] = true end
+    if res.partial > 0 or #res.bad > 0 then
+      warn("%s: dropped %s%s left by an interrupted write; those configurations run again", label,
+        res.partial > 0 and ("a partial last line (%d bytes)"):format(res.partial) or "",
+        #res.bad > 0 and ((res.partial > 0 and " and " or "") .. #res.bad .. " malformed line(s)") or "")
+      local kept = { res.header_line }
+      for _, l in ipairs(res.lines) do kept[#kept + 1] = l end
+      atomic.write(path, table.concat(kept, "\n") .. "\n")
+    end
+    for _, fields in ipairs(res.rows) do done[M.row_key(fields, ncfg)] = true end
+  end
+
+  -- Mine, in grid order.
+  local todo, assigned, skipped = {}, 0, 0
+  for i = k + 1, g.total, n do
+    assigned = assigned + 1
+    local _, key = M.config_at(g, i)
+    if done[key] then skipped = skipped + 1 else todo[#todo + 1] = i end
+  end
+  say("%s: %d configurations in the grid, %d in this shard (from %s), %d already done, %d to run",
+    label, g.total, assigned, source or "no sharding", skipped, #todo)
+
+  local function header_line(cols)
+    local header = {}
+    for _, c in ipairs(g.names) do header[#header + 1] = c end
+    for _, c in ipairs(cols) do header[#header + 1] = M.field(c) end
+    for _, c in ipairs(TAIL) do header[#header + 1] = c end
+    return table.concat(header, ",")
+  end
+
+  local function write_row(key, values, status, message, wall)
+    if not exists(path) then   -- the first row of a new file: the header first
+      value_cols, value_set = {}, {}
+      for _, c in ipairs(preset) do value_cols[#value_cols + 1] = c; value_set[c] = true end
+      atomic.write(path, header_line(value_cols) .. "\n")
+    end
+    -- keys never seen before become columns (sorted): a rare atomic rewrite of the file
+    local new = {}
+    for name in pairs(values) do if not value_set[name] then new[#new + 1] = name end end
+    if #new > 0 then
+      table.sort(new)
+      local cur = M.read_results(path)
+      add_columns(path, cur, ncfg, #value_cols, new)
+      for _, c in ipairs(new) do value_cols[#value_cols + 1] = c; value_set[c] = true end
+    end
+    local fields = { key }
+    for _, c in ipairs(value_cols) do fields[#fields + 1] = values[c] == nil and "" or M.field(values[c]) end
+    fields[#fields + 1] = status
+    fields[#fields + 1] = M.field(message)
+    fields[#fields + 1] = number_text(tonumber(("%.6g"):format(wall)))
+    core.append_line(path, table.concat(fields, ","))
+  end
+
+  local summary = { out = path, total = g.total, shard = k, nshards = n, assigned = assigned,
+    skipped = skipped, ran = 0, ok = 0, diverged = 0, error = 0 }
+  local t_start, t_last = core.now(), -math.huge
+  local traced = false
+  for j, i in ipairs(todo) do
+    local cfg, key = M.config_at(g, i)
+    local t0 = core.now()
+    local ok, r = xpcall(opts.run, function(e)
+      local msg = type(e) == "string" and e or (type(e) == "table" and e.message) or tostring(e)
+      return { msg = tostring(msg), tb = debug.traceback(tostring(msg), 2) }
+    end, cfg)
+    local wall = core.now() - t0
+    if not ok then
+      if not traced and progress and not tostring(r.msg):lower():find("diverg", 1, true) then
+        log(("%s: %s raised an error (traceback shown once):\n%s"):format(label, M.describe(g.names, key), r.tb))
+        traced = true
+      end
+      r = r.msg
+    end
+    local status, message, values = classify(ok, r, names_set)
+    write_row(key, values, status, message, wall)
+    summary.ran = summary.ran + 1
+    summary[status] = summary[status] + 1
+    local now = core.now()
+    if progress and (j == 1 or j == #todo or status ~= "ok" or now - t_last >= progress) then
+      t_last = now
+      local rate = summary.ran / math.max(now - t_start, 1e-9)
+      local shown = {}
+      local vk = {}
+      for name in pairs(values) do vk[#vk + 1] = name end
+      table.sort(vk)
+      for q = 1, math.min(#vk, 4) do shown[#shown + 1] = vk[q] .. "=" .. M.field(values[vk[q]]) end
+      say("%s: %d/%d done, %.3g runs/s, ETA %s | %s: %s%s%s", label, skipped + summary.ran, assigned, rate,
+        fmt_time((#todo - j) / rate), M.describe(g.names, key), status, #shown > 0 and " " .. table.concat(shown, " ") or "",
+        message ~= "" and (" (" .. message:sub(1, 120) .. ")") or "")
+    end
+  end
+  say("%s: finished: %d run (%d ok, %d diverged, %d error), %d skipped, in %s", label, summary.ran,
+    summary.ok, summary.diverged, summary.error, skipped, fmt_time(core.now() - t_start))
+  return summary
+end
+
+return M

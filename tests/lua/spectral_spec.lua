@@ -1,0 +1,117 @@
+-- ml.spectral(A, p, {method = "newton"}): the coupled Newton iteration of "Delving into Muon
+-- and Beyond" (arXiv 2602.04669) and the Guo-Higham inverse-root route, against the SVD route
+-- (LAPACK), which is computed independently.
+local ml = require "muonlab"
+
+local function rel(X, R) return (X:astype("float64") - R):norm() / R:norm() end
+
+describe("spectral, method = newton", function()
+  -- cond 100: G = M M^T has cond 1e4; 25 steps are past convergence (the paper route's first call
+  -- needs ~18). Without the shift the only error is rounding: measured 7e-15 .. 8e-14, and the
+  -- perturbation bound for this conditioning is ~1e-10, so 1e-12 leaves a margin above the
+  -- measurements without being loose.
+  local A = ml.spectrum(32, 96, { cond = 100, seed = 3 })
+  local T = ml.spectrum(96, 32, { cond = 100, seed = 4 })
+
+  for _, route in ipairs { "paper", "roots" } do
+    for _, p in ipairs { 0, 0.25, 0.5, 1 } do
+      it(("matches the SVD route without shift: route %s, p = %g"):format(route, p), function()
+        local o = { method = "newton", route = route, steps = 25, shift = 0, shift_abs = 0 }
+        assert.is_true(rel(ml.spectral(A, p, o), ml.spectral(A, p)) < 1e-12)
+        assert.is_true(rel(ml.spectral(T, p, o), ml.spectral(T, p)) < 1e-12)
+      end)
+    end
+  end
+
+  it("reaches the paper's accuracy with the default shift on well-conditioned input", function()
+    -- cond 3: the shift 1e-6 + 1e-4 mean(s^2) costs about (1-p)/2 * 1e-4 * mean(s^2)/s^2 per
+    -- singular value, <= 5e-4 here (measured 5e-5 .. 9e-5); the iteration itself has converged.
+    local W = ml.spectrum(32, 96, { cond = 3, seed = 5 })
+    for _, p in ipairs { 0, 0.25, 0.5 } do
+      local e = rel(ml.spectral(W, p, { method = "newton" }), ml.spectral(W, p))
+      assert.is_true(e < 5e-4 and e > 1e-6, ("p = %g: %g"):format(p, e))
+    end
+  end)
+
+  it("computes other rational powers on the roots route", function()
+    local S = ml.spectrum(40, 40, { cond = 30, seed = 6 })
+    for _, p in ipairs { 1 / 3, 2 / 3, 0.75, 0.125 } do
+      local X = ml.spectral(S, p, { method = "newton", route = "roots", steps = 25, shift = 0, shift_abs = 0 })
+      assert.is_true(rel(X, ml.spectral(S, p)) < 1e-12)
+    end
+  end)
+
+  it("converges monotonically in the number of steps", function()
+    for _, p in ipairs { 0, 0.5 } do
+      local prev = math.huge
+      for k = 1, 22 do
+        local e = rel(ml.spectral(A, p, { method = "newton", steps = k, shift = 0, shift_abs = 0 }), ml.spectral(A, p))
+        assert.is_true(e <= prev or e < 1e-12, ("p = %g: %g after %g at step %d"):format(p, e, prev, k))
+        prev = e
+      end
+      assert.is_true(prev < 1e-12)
+    end
+  end)
+
+  it("returns a trace of {step, err, time} for the last coupled-Newton run", function()
+    local X, tr = ml.spectral(A, 0.5, { method = "newton", steps = 20, shift = 0, shift_abs = 0, trace = true })
+    assert.are.equal(20, #tr)
+    for i, t in ipairs(tr) do
+      assert.are.equal(i, t.step)
+      assert.is_true(t.err >= 0 and t.time >= 0)
+      if i > 1 then assert.is_true(t.time >= tr[i - 1].time) end
+    end
+    assert.is_true(tr[1].err > 0.1)    -- one step of the square root from Y_0 = W/||W||_F is far off
+    -- the last estimate is the output but for the final symmetrisation
+    assert.is_true(math.abs(tr[20].err - rel(X, ml.spectral(A, 0.5))) < 1e-13)
+    local _, none = ml.spectral(A, 1, { method = "newton", trace = true })
+    assert.are.same({}, none)
+  end)
+
+  it("keeps float32 and honours the precision option", function()
+    local A32 = ml.spectrum(32, 96, { cond = 10, seed = 7 }):astype("float32")
+    local X = ml.spectral(A32, 0.5, { method = "newton", steps = 20, shift = 0, shift_abs = 0 })
+    assert.are.equal("float32", X:dtype())
+    -- fp32 arithmetic on cond(G) = 100: ~1e-6 (eps32 cond(G) = 1e-5 at worst)
+    assert.is_true(rel(X, ml.spectral(A32:astype("float64"), 0.5)) < 2e-5)
+    local B = ml.spectral(A32:astype("float64"), 0.5, { method = "newton", steps = 20, shift = 0, precision = "bf16" })
+    assert.are.equal("float64", B:dtype())
+    assert.is_true(rel(B, ml.spectral(A32:astype("float64"), 0.5)) < 0.05)   -- bf16: measured ~1e-2
+  end)
+
+  it("leaves method = svd as it was", function()
+    local P = ml.spectral(A, 0)
+    assert.is_true((P - ml.polar(A)):norm() < 1e-14)
+    assert.is_true((ml.spectral(A, 0.5, { method = "svd", rtol = 0.5 }) - ml.spectral(A, 0.5)):norm() > 0)
+  end)
+
+  it("rejects bad arguments with the function and argument named", function()
+    local cases = {
+      { function() return ml.spectral(A, 0.3, { method = "newton" }) end, "#2 to 'spectral'.*route 'paper'.*1/3" },
+      { function() return ml.spectral(A, 0.3, { method = "newton", route = "roots" }) end, "#2 to 'spectral'.*7/8" },
+      { function() return ml.spectral(A, 1.5, { method = "newton", route = "roots" }) end, "#2 to 'spectral'" },
+      { function() return ml.spectral(A, -1, { method = "newton" }) end, "#2 to 'spectral'.*p must be" },
+      { function() return ml.spectral(A, 0.5, { method = "newton", steps = 0 }) end, "#3 to 'spectral'.*steps" },
+      { function() return ml.spectral(A, 0.5, { method = "newton", steps = 2.5 }) end, "#3 to 'spectral'.*steps" },
+      { function() return ml.spectral(A, 0.5, { method = "newton", shift = -1 }) end, "#3 to 'spectral'.*shift" },
+      { function() return ml.spectral(A, 0.5, { method = "newton", shift = 0 / 0 }) end, "#3 to 'spectral'.*shift" },
+      { function() return ml.spectral(A, 0.5, { method = "newton", shift_abs = math.huge }) end, "shift_abs" },
+      { function() return ml.spectral(A, 0.5, { method = "newton", route = "fast" }) end, "unknown route 'fast'" },
+      { function() return ml.spectral(A, 0.5, { method = "newton", precision = "fp8" }) end, "precision" },
+      { function() return ml.spectral(A, 0.5, { method = "newton", rtol = 0.1 }) end, "'rtol' applies" },
+      { function() return ml.spectral(A, 0.5, { method = "newton", trace = 1 }) end, "boolean expected" },
+      { function() return ml.spectral(A, 0.5, { method = "qr" }) end, "unknown method 'qr'" },
+      { function() return ml.spectral(A, 0.5, { steps = 5 }) end, "'steps' needs method = \"newton\"" },
+      { function() return ml.spectral(A, 0.5, { method = "newton", stesp = 5 }) end, "unknown option 'stesp'" },
+      { function() return ml.spectral(ml.zeros(3, 4), 0.5, { method = "newton", shift = 0, shift_abs = 0 }) end,
+        "spectral: .*shift > 0" },
+    }
+    for i, c in ipairs(cases) do
+      local ok, err = pcall(c[1])
+      assert.is_false(ok, "case " .. i .. " did not fail")
+      assert.is_truthy(tostring(err):find(c[2]), ("case %d: %s"):format(i, tostring(err)))
+    end
+    -- zero input with the default shift is fine: the result is zero
+    assert.are.equal(0, ml.spectral(ml.zeros(3, 4), 0.5, { method = "newton" }):norm())
+  end)
+end)
