@@ -91,13 +91,15 @@ test: all $(TESTBIN)
 	@sh tools/run-tests.sh "$(TESTBIN)" "$(HOST)" "$(LUAMOD)" "$(RUNENV)"
 
 # make fuzz: the API fuzzer (tests/fuzz/fuzz.lua), FUZZ_CALLS random calls under ASan + UBSan
-# with a host of its own (build/san/muonlab), so bin/muonlab stays as it is; FUZZ_SEED=S
-# repeats a run. `make test` runs 2000 calls (tests/lua/fuzz_spec.lua).
+# with a host of its own (build/san/muonlab), so bin/muonlab stays as it is, started in a
+# scratch directory; FUZZ_SEED=S repeats a run. `make test` runs 2000 calls (tests/lua/fuzz_spec.lua).
 FUZZ_CALLS ?= 100000
 fuzz: deps
 	@$(MAKE) --no-print-directory SAN=1 build/san/muonlab build/san/lua/muonlab/core.so
-	$(ASAN_ENV) OPENBLAS_NUM_THREADS=1 LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;' \
-	  build/san/muonlab tests/fuzz/fuzz.lua --calls $(FUZZ_CALLS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+	@d=$$(mktemp -d) && cd $$d && $(ASAN_ENV) OPENBLAS_NUM_THREADS=1 \
+	  LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;' $(CURDIR)/build/san/muonlab \
+	  $(CURDIR)/tests/fuzz/fuzz.lua --calls $(FUZZ_CALLS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)); \
+	  rc=$$?; cd / && rm -rf $$d; exit $$rc
 
 $(BUILD)/muonlab: $(BUILD)/lua/main.o $(BIND_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -109,6 +111,13 @@ figures: all
 	@for f in $(FIGURES); do echo "== $$f"; $(HOST) experiments/$$f.lua $(FIGURE_ARGS) || exit 1; done
 
 FIGURES ?= ns_vs_svd
+
+# muonlab against numpy and PyTorch (issue 4), not part of `make test`: bench/run.lua drives one
+# Debian-python peer (bench/peer.py); writes bench/results.{csv,md} and plots/ns_scaling.png.
+BENCH_PACKAGES := python3-numpy python3-scipy python3-torch
+bench: all
+	@sh tools/deps.sh $(BENCH_PACKAGES)
+	$(HOST) bench/run.lua $(BENCH_ARGS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/muonlab \

@@ -33,6 +33,11 @@ static int check_dims(size_t rows, size_t cols)
 
 static void clear(ml_mat *m) { memset(m, 0, sizeof *m); }
 
+/* Bytes of matrix storage allocated so far (never decremented): lets a garbage-collected
+ * host pace its collector by the storage it cannot see. */
+static _Thread_local size_t bytes_allocated;
+size_t ml_mat_bytes_allocated(void) { return bytes_allocated; }
+
 int ml_mat_alloc(ml_mat *m, size_t rows, size_t cols, ml_dtype t)
 {
     clear(m);
@@ -45,6 +50,7 @@ int ml_mat_alloc(ml_mat *m, size_t rows, size_t cols, ml_dtype t)
         free(b);
         return ml_error(ML_ENOMEM, "out of memory allocating a %zu x %zu %s matrix", rows, cols, ml_dtype_name(t));
     }
+    bytes_allocated += bytes;
     b->refs = 1;
     b->bytes = bytes;
     b->data = d;

@@ -80,6 +80,9 @@ int ml_mat_from_array(ml_mat *out, size_t rows, size_t cols, const double *a, ml
 void ml_mat_fill(ml_mat *m, double v);
 void ml_mat_set_eye(ml_mat *m);   /* ones on the diagonal, zeros elsewhere */
 
+/* Total bytes of matrix storage this thread has allocated (monotonic). */
+size_t ml_mat_bytes_allocated(void);
+
 /* 1 when every entry is finite. */
 int ml_mat_all_finite(const ml_mat *m);
 

@@ -116,6 +116,39 @@ static void gather(ml_mat *dst, const src *s)
     else GATHER(float, float);
 }
 
+/* M_ij <- alpha r_i c_j M_ij (r or c NULL: ones). */
+#define SCALE_LOOP(T)                                                                   \
+    for (size_t i = 0; i < M->rows; i++) {                                              \
+        T *x = (T *)M->data + i * M->stride;                                            \
+        double f = alpha * (r ? r[i] : 1.0);                                            \
+        if (c)                                                                          \
+            for (size_t j = 0; j < M->cols; j++) x[j] = (T)(f * c[j] * x[j]);           \
+        else                                                                            \
+            for (size_t j = 0; j < M->cols; j++) x[j] = (T)(f * x[j]);                  \
+    }
+
+static void scale_rc(ml_mat *M, double alpha, const double *r, const double *c)
+{
+    if (M->dtype == ML_F64) SCALE_LOOP(double)
+    else SCALE_LOOP(float)
+}
+
+/* out_i = sum_j |M_ij| */
+static void abs_row_sums(const ml_mat *M, double *out)
+{
+    for (size_t i = 0; i < M->rows; i++) {
+        double s = 0;
+        if (M->dtype == ML_F64) {
+            const double *x = (const double *)M->data + i * M->stride;
+            for (size_t j = 0; j < M->cols; j++) s += fabs(x[j]);
+        } else {
+            const float *x = (const float *)M->data + i * M->stride;
+            for (size_t j = 0; j < M->cols; j++) s += fabs((double)x[j]);
+        }
+        out[i] = s;
+    }
+}
+
 /* S <- G rounded to precision p in S's dtype; a float64 entry is rounded to the format directly. */
 static void convert_source(ml_mat *S, const ml_mat *G, ml_precision p)
 {
@@ -251,8 +284,7 @@ static int apply(ml_ns_work *w, ml_mat *dst, int dtrans, const ml_mat *L, int sy
         ml_mat *T = &w->T;
         rc = ml_mat_copy(T, L);
         if (rc) return rc;
-        for (size_t i = 0; i < T->rows; i++)
-            for (size_t j = 0; j < T->cols; j++) ml_mat_set(T, i, j, ml_mat_get(T, i, j) * s->d[j]);
+        scale_rc(T, 1.0, NULL, s->d);
         L = T;
         sym = 0;
     }
@@ -459,11 +491,8 @@ static int precondition(run *r, const ml_mat *G)
         break;
     case ML_PRECOND_AOL: {
         double *d = w->d.data;
-        for (size_t i = 0; i < r->m; i++) {
-            double rs = 0;
-            for (size_t j = 0; j < r->m; j++) rs += fabs(ml_mat_get(&w->A, i, j));
-            d[i] = inv_or_zero(sqrt(rs) + o->eps);
-        }
+        abs_row_sums(&w->A, d);
+        for (size_t i = 0; i < r->m; i++) d[i] = inv_or_zero(sqrt(d[i]) + o->eps);
         r->x0.d = d;
         break;
     }
@@ -473,22 +502,13 @@ static int precondition(run *r, const ml_mat *G)
     r->x0.alpha = alpha;
     r->have_A0 = gram_S && (!r->reduced || o->precond == ML_PRECOND_AOL);
     if (r->have_A0) {
-        if (r->x0.d) {   /* diag(d) A diag(d) */
-            const double *d = r->x0.d;
-            for (size_t i = 0; i < r->m; i++)
-                for (size_t j = 0; j < r->m; j++) ml_mat_set(&w->A, i, j, d[i] * ml_mat_get(&w->A, i, j) * d[j]);
-        } else {
-            ml_scale(&w->A, alpha * alpha);
-        }
+        if (r->x0.d) scale_rc(&w->A, 1.0, r->x0.d, r->x0.d);   /* diag(d) A diag(d) */
+        else ml_scale(&w->A, alpha * alpha);
         ml_mat_round(&w->A, r->p);
     }
     if (r->reduced) {   /* X_0 = round(diag(d) alpha S), in place, G's orientation */
         ml_mat *Sw = &w->S;
-        for (size_t i = 0; i < Sw->rows; i++)
-            for (size_t j = 0; j < Sw->cols; j++) {
-                double f = alpha * (r->x0.d ? r->x0.d[r->tall ? j : i] : 1.0);
-                ml_mat_set(Sw, i, j, f * ml_mat_get(Sw, i, j));
-            }
+        scale_rc(Sw, alpha, r->tall ? NULL : r->x0.d, r->tall ? r->x0.d : NULL);
         ml_mat_round(Sw, r->p);
         r->x0 = (src){Sw, r->tall, 1.0, NULL};
     }
@@ -593,7 +613,8 @@ static int run_gram(run *r, ml_mat *out, const ml_schedule *sch, double t0)
             ml_mat_round(&w->U, r->p);
             swap(&w->A, &w->U);
             if (!rc && r->o->restart > 0 && t % r->o->restart == 0) {   /* X = Q X_0, A = X X^T, Q = I */
-                rc = apply(w, &w->X, 0, &w->Q, 1, &x0, r->p);
+                rc = apply(w, &w->Y, 0, &w->Q, 1, &x0, r->p);   /* x0 may be X itself */
+                swap(&w->X, &w->Y);
                 if (!rc) syrk_w(&w->A, 1.0, &w->X, ML_NOTRANS, 0.0);
                 ml_mat_round(&w->A, r->p);
                 x0 = (src){&w->X, 0, 1.0, NULL};
@@ -667,7 +688,7 @@ int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts
     if (!rc && o->precond == ML_PRECOND_SPECTRAL) rc = need(w, &w->u, 2, m, r.wt);
     if (!rc && gram) rc = need(w, &w->Q, m, m, r.wt);
     if (!rc && (gram ? (o->restart > 0 || sch->steps == 0) : direct_x)) rc = need(w, &w->X, m, r.n, r.wt);
-    if (!rc && (gram ? G->dtype != r.wt : direct_x)) rc = need(w, &w->Y, m, r.n, r.wt);
+    if (!rc && (gram ? G->dtype != r.wt || o->restart > 0 : direct_x)) rc = need(w, &w->Y, m, r.n, r.wt);
     if (!rc) rc = precondition(&r, G);
     if (!rc) rc = gram ? run_gram(&r, out, sch, t0) : run_direct(&r, out, sch, t0);
     if (!rc && !all_finite(out))

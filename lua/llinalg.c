@@ -165,16 +165,20 @@ static double opt_rtol(lua_State *L, int oi)
     return rtol;
 }
 
-/* polar(A [, {rtol=}]) -> U_r V_r^T */
+/* polar(A [, {rtol=, method = "svd" | "eig"}]) -> U_r V_r^T */
 static int l_polar(lua_State *L)
 {
-    static const char *const allowed[] = {"rtol", NULL};
+    static const char *const allowed[] = {"rtol", "method", NULL};
     ml_mat *a = mlua_checkmat(L, 1);
     mlua_checkfinite(L, 1, a);
     mlua_checkopts(L, 2, allowed);
     double rtol = opt_rtol(L, 2);
+    const char *method = mlua_optstring(L, 2, "method", "svd");
+    int eig = !strcmp(method, "eig");
+    if (!eig && strcmp(method, "svd"))
+        luaL_argerror(L, 2, lua_pushfstring(L, "option 'method': unknown method '%s' (expected svd or eig)", method));
     ml_mat *o = mlua_newmat(L);
-    if (ml_polar(o, a, rtol)) mlua_core_error(L, "polar");
+    if (eig ? ml_polar_eig(o, a, rtol) : ml_polar(o, a, rtol)) mlua_core_error(L, "polar");
     return 1;
 }
 

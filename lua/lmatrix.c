@@ -20,6 +20,15 @@ ml_mat *mlua_checkmat(lua_State *L, int idx)
 
 ml_mat *mlua_newmat(lua_State *L)
 {
+    /* The collector sees only the small userdata, not the matrix storage behind it, so a
+     * loop that drops matrices to the GC would let storage pile up: advance the collector
+     * by the storage allocated since the previous matrix was created. */
+    static _Thread_local size_t seen;
+    size_t now = ml_mat_bytes_allocated();
+    if (now - seen >= 64 * 1024) {
+        lua_gc(L, LUA_GCSTEP, (int)((now - seen) / 1024 > 1 << 30 ? 1 << 30 : (now - seen) / 1024));
+        seen = now;
+    }
     ml_mat *m = lua_newuserdatauv(L, sizeof *m, 0);
     memset(m, 0, sizeof *m);
     luaL_setmetatable(L, MLUA_MATRIX);
@@ -512,6 +521,8 @@ static int arith(lua_State *L, const char *op, double sign)
     /* matrix +/- scalar, scalar +/- matrix */
     int mi = a ? 1 : 2;
     ml_mat *m = a ? a : b;
+    if (!m) return luaL_error(L, "%s: expected a matrix operand", op);
+    if (!m->buf) return luaL_error(L, "%s: matrix has been closed", op);
     double s = luaL_checknumber(L, a ? 2 : 1);
     ml_mat *o = mlua_newmat(L);
     if (ml_mat_clone(o, m, m->dtype)) mlua_core_error(L, op);

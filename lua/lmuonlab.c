@@ -12,6 +12,10 @@ int luaopen_muonlab_core(lua_State *L)
     mlua_open_precision(L);
     mlua_open_coeffs(L);
     mlua_open_sweep(L);
+    mlua_open_threads(L);
+    mlua_open_data(L);
+    mlua_open_nn(L);
+    mlua_open_optim(L);
     /* more binding files: add their mlua_open_* call here */
     return 1;
 }

@@ -42,6 +42,10 @@ void mlua_open_coeffs(lua_State *L);   /* lcoeffs.c: coeffs, poly_map, poly_erro
 void mlua_open_precision(lua_State *L); /* lprecision.c: round, round_scalar (bf16, fp16, ...) */
 void mlua_open_io(lua_State *L);       /* lio.c: load, save (.npy and text files) */
 void mlua_open_sweep(lua_State *L);    /* lsweep.c: append_line, lock_file (durable results rows) */
+void mlua_open_threads(lua_State *L);  /* lthreads.c: set_threads, get_threads (ML_THREADS) */
+void mlua_open_nn(lua_State *L);      /* lnn.c: the ml.nn table of layer kernels */
+void mlua_open_data(lua_State *L);    /* ldata.c: load_idx, idx_header, corpus (text as byte ids) */
+void mlua_open_optim(lua_State *L);    /* loptim.c: optimizer kernels, ns_plan (after matrix) */
 
 int luaopen_muonlab_core(lua_State *L);
 

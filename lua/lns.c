@@ -190,6 +190,9 @@ static int l_ns(lua_State *L)
     ml_schedule *sch = lua_newuserdatauv(L, sizeof *sch, 0);
     memset(sch, 0, sizeof *sch);
     luaL_setmetatable(L, NS_SCHEDULE);
+    /* the schedule goes to stack slot 2 while it is converted, so that its errors read
+     * "bad argument #2 to 'ns' (...)": it is part of the options argument */
+    lua_pushvalue(L, 2);
     if (lua_istable(L, 2))
         lua_getfield(L, 2, "coeffs");
     else
@@ -198,8 +201,9 @@ static int l_ns(lua_State *L)
         lua_pop(L, 1);
         lua_pushliteral(L, "jordan");
     }
-    mlua_toschedule(L, -1, (int)steps, sch);
-    lua_pop(L, 1);
+    lua_replace(L, 2);
+    mlua_toschedule(L, 2, (int)steps, sch);
+    lua_replace(L, 2);   /* the options table back */
 
     tracer *tr = NULL;
     if (trace) {

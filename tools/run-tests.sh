@@ -3,6 +3,7 @@
 #   $1 C test binary   $2 host program   $3 loadable module   $4 environment assignments
 testbin=$1 host=$2 luamod=$3
 eval "export $4"
+[ -n "$VALGRIND" ] && exec sh tests/valgrind.sh "$testbin" "$host"   # make test VALGRIND=1
 status=0
 cpath="$(dirname "$(dirname "$luamod")")/?.so"
 

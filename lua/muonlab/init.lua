@@ -13,6 +13,7 @@ local lazy = {
   plot = function() return require("muonlab.plot").plot end,
   muon_update = function() return require("muonlab.muon_update") end,
   sweep = function() return require("muonlab.sweep").sweep end,
+  ns_shape = function() return require("muonlab.ns_shape") end,
 }
 
 -- ml.help(): the names the module offers (C bindings and Lua-side modules); see README.md.

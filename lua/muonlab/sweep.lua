@@ -1,7 +1,7 @@
 -- muonlab.sweep: a resumable, shardable experiment runner.
 --
 --   ml.sweep{
---     out  = "results/lr.csv",                               -- one CSV row per finished configuration
+--     out  = "results/lr.csv",          -- one CSV row per finished configuration (results/ is created)
 --     grid = {optimizer = {"muon", "adamw"}, lr = {1e-3, 1e-2}, seed = {1, 2, 3}},
 --     run  = function(cfg) ... return {loss = ..., acc = ...} end,
 --   }
@@ -495,6 +495,10 @@ function M.sweep(opts)
   local function warn(fmt, ...) log(fmt:format(...)) end   -- even without progress lines
   local label = n > 1 and ("sweep %s [shard %d/%d]"):format(path, k, n) or ("sweep " .. path)
 
+  local dir = path:match("^(.*)/[^/]*$")
+  if dir and dir ~= "" and not exists(dir) then   -- out = "results/x.csv" creates results/
+    os.execute("mkdir -p '" .. dir:gsub("'", "'\\''") .. "'")
+  end
   local lock <close>, lerr = core.lock_file(path .. ".lock")
   if not lock then error("sweep: " .. lerr .. "; is the same sweep (or shard) already running?", 2) end
 

@@ -1,14 +1,86 @@
-/* Newton-Schulz against its scalar map: on A = Q1 diag(d) Q2^T the iteration must give
- * Q1 diag(f(d / (||d|| + eps))) Q2^T, f the composed polynomial of the schedule. */
+/* Newton-Schulz: against its scalar map (exact in fp64), the two forms against each other, every
+ * preconditioner against its definition (steps = 0 returns X_0), the precision emulation against
+ * bit-level representability, the hook against separate runs, workspace reuse, bad options;
+ * the eigendecomposition polar factor against the SVD one; BLAS threads. */
 #include "check.h"
 #include "coeffs.h"
 #include "error.h"
 #include "matrix.h"
+#include "metrics.h"
 #include "ns.h"
 #include "ops.h"
+#include "polar.h"
+#include "precision.h"
 #include "rng.h"
+#include "svd.h"
+#include "threads.h"
+#include <stdlib.h>
+#include <string.h>
 
-static void check_against_scalar_map(const char *name, int steps, size_t m, size_t n, ml_dtype t, double tol)
+/* ---- helpers ---- */
+
+static void spectrum(ml_mat *A, size_t m, size_t n, double cond, uint64_t seed)
+{
+    ml_rng r;
+    ml_rng_seed(&r, seed);
+    ml_spectrum_opts o = {.kind = ML_SPEC_GEOMETRIC, .cond = cond, .scale = 1.0};
+    CHECK_OK(ml_random_spectrum(A, m, n, ML_F64, &o, &r));
+}
+
+static double maxdiff(const ml_mat *X, const ml_mat *Y)
+{
+    double d = 0;
+    for (size_t i = 0; i < X->rows; i++)
+        for (size_t j = 0; j < X->cols; j++) d = fmax(d, fabs(ml_mat_get(X, i, j) - ml_mat_get(Y, i, j)));
+    return d;
+}
+
+static double smax(const ml_mat *X)
+{
+    ml_mat Xd = {0}, s = {0};
+    CHECK_OK(ml_mat_clone(&Xd, X, ML_F64));
+    CHECK_OK(ml_svd(&Xd, NULL, &s, NULL));
+    double v = ml_mat_get(&s, 0, 0);
+    ml_mat_free(&Xd);
+    ml_mat_free(&s);
+    return v;
+}
+
+/* ||X - polar(A)||_F / ||polar(A)||_F */
+static double rel_polar_dist(const ml_mat *X, const ml_mat *A)
+{
+    double d;
+    CHECK_OK(ml_polar_distance(X, A, &d));
+    size_t k = A->rows < A->cols ? A->rows : A->cols;
+    return d / sqrt((double)k);
+}
+
+static ml_ns_opts opts(ml_precond p, ml_ns_form f, int prec)
+{
+    ml_ns_opts o;
+    ml_ns_opts_default(&o);
+    o.precond = p;
+    o.form = f;
+    o.precision = prec;
+    return o;
+}
+
+static void run(ml_mat *X, const ml_mat *G, const char *sched, int steps, const ml_ns_opts *o)
+{
+    ml_schedule s;
+    CHECK_OK(ml_schedule_named(&s, sched, steps));
+    s.steps = steps;   /* 0 allowed: X_0 */
+    *X = (ml_mat){0};
+    CHECK_OK(ml_ns(X, G, &s, o, NULL));
+    ml_schedule_free(&s);
+}
+
+/* ---- against the scalar map ---- */
+
+/* On A = Q1 diag(d) Q2^T the iteration must give Q1 diag(f(d / (||d|| + eps))) Q2^T, f the
+ * composed polynomial of the schedule. */
+static void check_against_scalar_map(const char *name, int steps, size_t m, size_t n, ml_dtype t, ml_ns_form form,
+                                     double tol)
 {
     ml_rng r;
     ml_rng_seed(&r, 21);
@@ -24,8 +96,7 @@ static void check_against_scalar_map(const char *name, int steps, size_t m, size
     fro = sqrt(fro);
     ml_schedule sch;
     CHECK_OK(ml_schedule_named(&sch, name, steps));
-    ml_ns_opts o;
-    ml_ns_opts_default(&o);
+    ml_ns_opts o = opts(ML_PRECOND_FROBENIUS, form, ML_NS_PRECISION_AUTO);
     CHECK_OK(ml_mat_clone(&W, &Q1, ML_F64));
     for (size_t j = 0; j < k; j++)
         for (size_t i = 0; i < m; i++) ml_mat_set(&W, i, j, ml_mat_get(&Q1, i, j) * d[j]);
@@ -40,56 +111,401 @@ static void check_against_scalar_map(const char *name, int steps, size_t m, size
     CHECK_OK(ml_mat_clone(&At, &A, t));
     X = (ml_mat){0};
     CHECK_OK(ml_ns(&X, &At, &sch, &o, NULL));
-    ml_mat Xd;
-    CHECK_OK(ml_mat_clone(&Xd, &X, ML_F64));
-    CHECK_OK(ml_axpy(&Xd, -1.0, &E));
-    CHECK_NEAR(ml_norm_maxabs(&Xd), 0, tol);
+    CHECK(X.dtype == t && X.rows == m && X.cols == n);
+    CHECK_NEAR(maxdiff(&X, &E), 0, tol);
     ml_schedule_free(&sch);
     ml_mat_free(&Q1), ml_mat_free(&Q2), ml_mat_free(&A), ml_mat_free(&W), ml_mat_free(&X), ml_mat_free(&E),
-        ml_mat_free(&At), ml_mat_free(&Xd);
+        ml_mat_free(&At);
 }
 
 /* fp64: rounding of ~steps products of size k, well below 1e-12. fp32: ~1e-5 after 5 steps
- * because each step's polynomial amplifies the relative error of small singular values. */
-TEST(ns_matches_scalar_map_wide_f64) { check_against_scalar_map("quintic", 8, 12, 30, ML_F64, 1e-12); }
-TEST(ns_matches_scalar_map_tall_f64) { check_against_scalar_map("jordan", 5, 30, 12, ML_F64, 1e-12); }
-TEST(ns_matches_scalar_map_cubic_f64) { check_against_scalar_map("cubic", 12, 16, 16, ML_F64, 1e-12); }
-TEST(ns_matches_scalar_map_septic_f64) { check_against_scalar_map("septic", 6, 10, 20, ML_F64, 1e-12); }
-TEST(ns_matches_scalar_map_you_f32) { check_against_scalar_map("you", 6, 20, 40, ML_F32, 2e-5); }
+ * because each step's polynomial amplifies the relative error of small singular values. The gram
+ * form sees the squared singular values (down to 1e-6 here), still far above fp64 rounding. */
+TEST(ns_matches_scalar_map_wide_f64) { check_against_scalar_map("quintic", 8, 12, 30, ML_F64, ML_NS_DIRECT, 1e-12); }
+TEST(ns_matches_scalar_map_tall_f64) { check_against_scalar_map("jordan", 5, 30, 12, ML_F64, ML_NS_DIRECT, 1e-12); }
+TEST(ns_matches_scalar_map_cubic_f64) { check_against_scalar_map("cubic", 12, 16, 16, ML_F64, ML_NS_DIRECT, 1e-12); }
+TEST(ns_matches_scalar_map_septic_f64) { check_against_scalar_map("septic", 6, 10, 20, ML_F64, ML_NS_DIRECT, 1e-12); }
+TEST(ns_matches_scalar_map_you_f32) { check_against_scalar_map("you", 6, 20, 40, ML_F32, ML_NS_DIRECT, 2e-5); }
+TEST(ns_gram_matches_scalar_map_wide_f64) { check_against_scalar_map("quintic", 8, 12, 30, ML_F64, ML_NS_GRAM, 1e-12); }
+TEST(ns_gram_matches_scalar_map_tall_f64) { check_against_scalar_map("jordan", 5, 30, 12, ML_F64, ML_NS_GRAM, 1e-12); }
+TEST(ns_gram_matches_scalar_map_septic_f64) { check_against_scalar_map("septic", 6, 10, 20, ML_F64, ML_NS_GRAM, 1e-12); }
+
+/* ---- the two forms ---- */
+
+/* Same polynomial in A_0, different order of operations: on cond 10 in fp64 the results differ
+ * by a few 1e-15 (measured max 3.2e-15 over this grid); 1e-12 leaves room for other BLAS builds. */
+TEST(ns_gram_and_restart_match_direct_f64)
+{
+    const size_t shapes[][2] = {{24, 60}, {60, 24}, {32, 32}};
+    const char *scheds[] = {"cubic", "quintic", "septic", "jordan"};
+    for (int si = 0; si < 3; si++) {
+        ml_mat A;
+        spectrum(&A, shapes[si][0], shapes[si][1], 10, 5);
+        for (int p = ML_PRECOND_FROBENIUS; p <= ML_PRECOND_NONE; p++)
+            for (int k = 0; k < 4; k++) {
+                ml_ns_opts od = opts(p, ML_NS_DIRECT, ML_NS_PRECISION_AUTO);
+                ml_ns_opts og = opts(p, ML_NS_GRAM, ML_NS_PRECISION_AUTO), orr = og;
+                orr.restart = 2;
+                ml_mat Xd, Xg, Xr;
+                run(&Xd, &A, scheds[k], 6, &od);
+                run(&Xg, &A, scheds[k], 6, &og);
+                run(&Xr, &A, scheds[k], 6, &orr);
+                CHECK_NEAR(maxdiff(&Xd, &Xg), 0, 1e-12);
+                CHECK_NEAR(maxdiff(&Xd, &Xr), 0, 1e-12);
+                ml_mat_free(&Xd), ml_mat_free(&Xg), ml_mat_free(&Xr);
+            }
+        ml_mat_free(&A);
+    }
+}
+
+/* ---- preconditioners: steps = 0 returns X_0 ---- */
+
+TEST(ns_precond_frobenius_none_schatten)
+{
+    ml_mat A, X;
+    spectrum(&A, 20, 50, 100, 7);
+    ml_ns_opts o = opts(ML_PRECOND_FROBENIUS, ML_NS_DIRECT, ML_NS_PRECISION_AUTO);
+    double fro = ml_norm_fro(&A);
+    run(&X, &A, "quintic", 0, &o);
+    for (size_t i = 0; i < A.rows; i++)
+        for (size_t j = 0; j < A.cols; j++) CHECK_NEAR(ml_mat_get(&X, i, j), ml_mat_get(&A, i, j) / (fro + o.eps), 1e-15);
+    ml_mat_free(&X);
+
+    o.precond = ML_PRECOND_NONE;
+    run(&X, &A, "quintic", 0, &o);
+    CHECK(maxdiff(&X, &A) == 0);
+    ml_mat_free(&X);
+
+    /* Schatten-4 from the SVD: (sum s^4)^(1/4) */
+    ml_mat s = {0};
+    CHECK_OK(ml_svd(&A, NULL, &s, NULL));
+    double s4 = 0;
+    for (size_t i = 0; i < s.rows; i++) s4 += pow(ml_mat_get(&s, i, 0), 4);
+    s4 = pow(s4, 0.25);
+    o.precond = ML_PRECOND_SCHATTEN;
+    for (int f = 0; f < 2; f++) {
+        o.form = (ml_ns_form)f;
+        run(&X, &A, "quintic", 0, &o);
+        for (size_t i = 0; i < A.rows; i++)
+            for (size_t j = 0; j < A.cols; j++) CHECK_NEAR(ml_mat_get(&X, i, j) * (s4 + o.eps), ml_mat_get(&A, i, j), 1e-14);
+        CHECK(smax(&X) <= 1.0);
+        ml_mat_free(&X);
+    }
+    ml_mat_free(&s);
+    ml_mat_free(&A);
+}
+
+/* With a gap at the top (geometric spectrum, s1/s2 = 1.19) 12 Lanczos products find s_max to
+ * 1e-7 (measured 9.6e-8), so s_max(X_0) = 1/1.02 to 1e-6. Gaussian matrices (no gap): measured shortfall of
+ * the estimate below 2.5% (ns.h), so s_max(X_0) in [0.96, 1.005]. */
+TEST(ns_precond_spectral)
+{
+    ml_mat A, X;
+    spectrum(&A, 40, 100, 1e3, 8);
+    ml_ns_opts o = opts(ML_PRECOND_SPECTRAL, ML_NS_DIRECT, ML_NS_PRECISION_AUTO);
+    run(&X, &A, "quintic", 0, &o);
+    CHECK_NEAR(smax(&X), 1.0 / ML_NS_SPECTRAL_SAFETY, 1e-6);
+    ml_mat_free(&X);
+    ml_mat_free(&A);
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        ml_rng r;
+        ml_rng_seed(&r, seed);
+        CHECK_OK(ml_mat_alloc(&A, 64, 160, ML_F64));
+        ml_rng_fill_normal(&r, &A, 0, 1);
+        run(&X, &A, "quintic", 0, &o);
+        double s = smax(&X);
+        CHECK(s >= 0.96 && s <= 1.005);
+        ml_mat_free(&X);
+        ml_mat_free(&A);
+    }
+}
+
+/* AOL: X_0 = diag(s) G_w with s_i = 1/(sqrt(sum_j |(G_w G_w^T)_ij|) + eps), recomputed here by
+ * plain loops; the Schur test bounds ||X_0||_2 <= 1. Tall input: the rows of G_w are G's columns. */
+TEST(ns_precond_aol)
+{
+    const size_t shapes[][2] = {{16, 40}, {40, 16}};
+    for (int si = 0; si < 2; si++) {
+        ml_mat A, X;
+        spectrum(&A, shapes[si][0], shapes[si][1], 1e2, 9);
+        int tall = A.rows > A.cols;
+        size_t m = tall ? A.cols : A.rows, n = tall ? A.rows : A.cols;
+#define GW(i, j) (tall ? ml_mat_get(&A, j, i) : ml_mat_get(&A, i, j))
+        double s[64];
+        ml_ns_opts o = opts(ML_PRECOND_AOL, ML_NS_DIRECT, ML_NS_PRECISION_AUTO);
+        for (size_t i = 0; i < m; i++) {
+            double rs = 0;
+            for (size_t j = 0; j < m; j++) {
+                double g = 0;
+                for (size_t l = 0; l < n; l++) g += GW(i, l) * GW(j, l);
+                rs += fabs(g);
+            }
+            s[i] = 1.0 / (sqrt(rs) + o.eps);
+        }
+        for (int f = 0; f < 2; f++) {
+            o.form = (ml_ns_form)f;
+            run(&X, &A, "quintic", 0, &o);
+            double d = 0;
+            for (size_t i = 0; i < m; i++)
+                for (size_t l = 0; l < n; l++) {
+                    double x = tall ? ml_mat_get(&X, l, i) : ml_mat_get(&X, i, l);
+                    d = fmax(d, fabs(x - s[i] * GW(i, l)));
+                }
+            CHECK_NEAR(d, 0, 1e-14);
+            CHECK(smax(&X) <= 1.0 + 1e-14);
+            ml_mat_free(&X);
+        }
+#undef GW
+        ml_mat_free(&A);
+    }
+}
+
+/* The first step reuses the preconditioner's Gram matrix (scaled, or diag(s) A diag(s) for aol)
+ * and folds the scaling into its product: it must equal a plain run from the formed X_0. */
+TEST(ns_precond_reuse_matches_explicit_x0)
+{
+    const size_t shapes[][2] = {{18, 45}, {45, 18}};
+    for (int si = 0; si < 2; si++) {
+        ml_mat A;
+        spectrum(&A, shapes[si][0], shapes[si][1], 30, 10);
+        for (int p = ML_PRECOND_FROBENIUS; p < ML_PRECOND_NONE; p++)
+            for (int f = 0; f < 2; f++) {
+                ml_ns_opts o = opts(p, f, ML_NS_PRECISION_AUTO), on = opts(ML_PRECOND_NONE, f, ML_NS_PRECISION_AUTO);
+                ml_mat X0, X, Y;
+                run(&X0, &A, "quintic", 0, &o);
+                run(&X, &A, "quintic", 3, &o);
+                run(&Y, &X0, "quintic", 3, &on);
+                CHECK_NEAR(maxdiff(&X, &Y), 0, 1e-13);
+                ml_mat_free(&X0), ml_mat_free(&X), ml_mat_free(&Y);
+            }
+        ml_mat_free(&A);
+    }
+}
+
+/* ---- precision emulation ---- */
+
+typedef struct repr_ctx {
+    ml_precision p;
+    int calls, bad;
+} repr_ctx;
+
+static int repr_hook(void *ctx, int step, const ml_mat *X, double secs)
+{
+    repr_ctx *c = ctx;
+    c->calls++;
+    if (X->dtype != ML_F32) c->bad++;
+    for (size_t i = 0; i < X->rows; i++)
+        for (size_t j = 0; j < X->cols; j++) {
+            float x = (float)ml_mat_get(X, i, j);
+            float r = c->p == ML_BF16 ? ml_round_bf16(x) : ml_round_fp16(x);
+            if (r != x) c->bad++;
+        }
+    return 0;
+}
+
+/* Every iterate the hook sees and the result are values of the format; the distance to the
+ * polar factor after 12 quintic steps (converged in exact arithmetic) is the format's rounding
+ * level. Measured on this 48 x 128, cond 10 input (ns.h): bf16 direct 7.5e-3, gram 1.8e-2;
+ * fp16 9.6e-4 / 2.3e-3; fp32 4.7e-7 / 1.3e-6. The ranges are [u/2, 32u] with u the unit
+ * roundoff (2^-8, 2^-11, 2^-24), twice that for gram: rounding level, far below the 0.3 of a
+ * non-converged schedule and far above the next format's level. */
+TEST(ns_reduced_precision_is_faithful)
+{
+    ml_mat A, A32;
+    spectrum(&A, 48, 128, 10, 11);
+    CHECK_OK(ml_mat_clone(&A32, &A, ML_F32));
+    const struct { ml_precision p; double u; } ps[] = {{ML_BF16, 0x1p-8}, {ML_FP16, 0x1p-11}, {ML_FP32, 0x1p-24}};
+    for (int k = 0; k < 3; k++)
+        for (int f = 0; f < 2; f++) {
+            ml_ns_opts o = opts(ML_PRECOND_FROBENIUS, f, (int)ps[k].p);
+            repr_ctx c = {.p = ps[k].p};
+            if (ps[k].p != ML_FP32) {
+                o.hook = repr_hook;
+                o.hook_ctx = &c;
+            }
+            ml_mat X, X32;
+            run(&X, &A, "quintic", 12, &o);
+            CHECK(X.dtype == ML_F64);
+            double d = rel_polar_dist(&X, &A), u = ps[k].u * (f ? 2 : 1);
+            if (!(d >= u / 2 && d <= 32 * u))
+                ml_test_fail(__FILE__, __LINE__, "%s %s: distance %.3g outside [%.3g, %.3g]", ml_precision_name(ps[k].p),
+                             f ? "gram" : "direct", d, u / 2, 32 * u);
+            if (ps[k].p != ML_FP32) {
+                CHECK(c.calls == 13);
+                CHECK(c.bad == 0);
+            }
+            /* float64 input is rounded to the format on entry: the same as float32 input */
+            o.hook = NULL;
+            run(&X32, &A32, "quintic", 12, &o);
+            CHECK(X32.dtype == ML_F32);
+            CHECK(maxdiff(&X, &X32) == 0);
+            ml_mat_free(&X);
+            ml_mat_free(&X32);
+        }
+    ml_mat_free(&A);
+    ml_mat_free(&A32);
+}
+
+/* fp16 tops out at 65504: an input beyond it is Inf after rounding, reported, not returned. */
+TEST(ns_fp16_overflow_is_an_error)
+{
+    ml_mat A, X = {0};
+    spectrum(&A, 8, 12, 10, 12);
+    ml_scale(&A, 1e6);
+    ml_schedule s;
+    CHECK_OK(ml_schedule_named(&s, "quintic", 3));
+    ml_ns_opts o = opts(ML_PRECOND_FROBENIUS, ML_NS_DIRECT, ML_FP16);
+    CHECK(ml_ns(&X, &A, &s, &o, NULL) == ML_ENUM);
+    CHECK(strstr(ml_errmsg(), "fp16") != NULL);
+    o.precision = ML_FP32;
+    CHECK_OK(ml_ns(&X, &A, &s, &o, NULL));
+    ml_schedule_free(&s);
+    ml_mat_free(&A);
+    ml_mat_free(&X);
+}
+
+/* ---- hook ---- */
+
+typedef struct keep_ctx {
+    ml_mat X[8];
+    double secs[8];
+    int last;
+} keep_ctx;
+
+static int keep_hook(void *ctx, int step, const ml_mat *X, double secs)
+{
+    keep_ctx *c = ctx;
+    c->secs[step] = secs;
+    c->last = step;
+    return ml_mat_clone(&c->X[step], X, X->dtype);
+}
+
+static int stop_hook(void *ctx, int step, const ml_mat *X, double secs) { return step == 2 ? 42 : 0; }
+
+/* The iterate the hook sees at step t is what a t-step run returns (working orientation: the
+ * transpose for a tall input); the same kernels run in the same order, so they agree to the
+ * last bit up to BLAS blocking (1e-14). */
+TEST(ns_hook_sees_each_iterate)
+{
+    const size_t shapes[][2] = {{20, 36}, {36, 20}};
+    for (int si = 0; si < 2; si++)
+        for (int f = 0; f < 2; f++)
+            for (int prec = ML_FP64; prec <= ML_BF16; prec++) {
+                ml_mat A;
+                spectrum(&A, shapes[si][0], shapes[si][1], 10, 13);
+                keep_ctx c = {0};
+                ml_ns_opts o = opts(ML_PRECOND_AOL, f, prec);
+                o.hook = keep_hook;
+                o.hook_ctx = &c;
+                ml_mat X;
+                run(&X, &A, "jordan", 5, &o);
+                CHECK(c.last == 5);
+                o.hook = NULL;
+                for (int t = 0; t <= 5; t++) {
+                    ml_mat Xt, Xw = {0};
+                    run(&Xt, &A, "jordan", t, &o);
+                    if (si) CHECK_OK(ml_mat_transpose(&Xw, &Xt));
+                    else ml_mat_ref(&Xw, &Xt);
+                    CHECK_NEAR(maxdiff(&Xw, &c.X[t]), 0, 1e-14);
+                    CHECK(c.secs[t] >= 0 && c.secs[t] < 10);
+                    ml_mat_free(&Xt), ml_mat_free(&Xw), ml_mat_free(&c.X[t]);
+                }
+                ml_mat_free(&X);
+                ml_mat_free(&A);
+            }
+}
+
+TEST(ns_hook_can_stop)
+{
+    ml_mat A, X = {0};
+    spectrum(&A, 6, 9, 10, 14);
+    ml_schedule s;
+    CHECK_OK(ml_schedule_named(&s, "quintic", 5));
+    ml_ns_opts o = opts(ML_PRECOND_FROBENIUS, ML_NS_GRAM, ML_NS_PRECISION_AUTO);
+    o.hook = stop_hook;
+    CHECK(ml_ns(&X, &A, &s, &o, NULL) == 42);
+    ml_schedule_free(&s);
+    ml_mat_free(&A);
+    ml_mat_free(&X);
+}
+
+/* ---- workspace ---- */
 
 TEST(ns_workspace_is_reused)
 {
     ml_rng r;
     ml_rng_seed(&r, 4);
-    ml_mat G, X = {0};
-    CHECK_OK(ml_mat_alloc(&G, 32, 64, ML_F32));
-    ml_rng_fill_normal(&r, &G, 0, 1);
-    ml_schedule sch;
-    CHECK_OK(ml_schedule_named(&sch, "jordan", 5));
-    ml_ns_work w;
-    ml_ns_work_init(&w);
-    CHECK_OK(ml_ns(&X, &G, &sch, NULL, &w));
-    void *px = w.X.buf, *pa = w.A.buf, *out = X.data;
-    for (int i = 0; i < 3; i++) CHECK_OK(ml_ns(&X, &G, &sch, NULL, &w));
-    CHECK(w.A.buf == pa);
-    CHECK(w.X.buf == px || w.Y.buf == px);   /* X and Y swap roles each step */
-    CHECK(X.data == out);
-    ml_ns_work_free(&w);
-    ml_schedule_free(&sch);
-    ml_mat_free(&G);
-    ml_mat_free(&X);
+    const size_t shapes[][2] = {{32, 64}, {64, 32}};
+    const int precs[] = {ML_FP32, ML_BF16, ML_FP64};
+    for (int si = 0; si < 2; si++)
+        for (int f = 0; f < 2; f++)
+            for (int k = 0; k < 3; k++)
+                for (int p = ML_PRECOND_FROBENIUS; p < ML_PRECOND_NONE; p++) {   /* none diverges on N(0,1) */
+                    ml_mat G, X = {0};
+                    CHECK_OK(ml_mat_alloc(&G, shapes[si][0], shapes[si][1], ML_F32));
+                    ml_rng_fill_normal(&r, &G, 0, 1);
+                    ml_schedule sch;
+                    CHECK_OK(ml_schedule_named(&sch, "jordan", 5));
+                    ml_ns_work w;
+                    ml_ns_work_init(&w);
+                    ml_ns_opts o = opts(p, f, precs[k]);
+                    o.restart = f ? 2 : 0;
+                    CHECK_OK(ml_ns(&X, &G, &sch, &o, &w));
+                    size_t allocs = w.allocs;
+                    void *out = X.data;
+                    CHECK(allocs > 0);
+                    for (int i = 0; i < 3; i++) CHECK_OK(ml_ns(&X, &G, &sch, &o, &w));
+                    CHECK(w.allocs == allocs);
+                    CHECK(X.data == out);
+                    /* a smaller shape fits in the same buffers */
+                    ml_mat Gs;
+                    CHECK_OK(ml_mat_view(&Gs, &G, 0, 0, shapes[si][0] / 2, shapes[si][1] / 2));
+                    ml_mat Xs = {0};
+                    CHECK_OK(ml_ns(&Xs, &Gs, &sch, &o, &w));
+                    CHECK(w.allocs == allocs);
+                    ml_ns_work_free(&w);
+                    ml_schedule_free(&sch);
+                    ml_mat_free(&G), ml_mat_free(&Gs), ml_mat_free(&X), ml_mat_free(&Xs);
+                }
 }
 
-TEST(ns_rejects_nonfinite)
+/* ---- bad input ---- */
+
+TEST(ns_rejects_bad_options)
 {
     ml_mat G, X = {0};
-    CHECK_OK(ml_mat_alloc(&G, 3, 4, ML_F64));
-    ml_mat_set(&G, 0, 0, INFINITY);
+    spectrum(&G, 3, 4, 10, 15);
     ml_schedule sch;
     CHECK_OK(ml_schedule_named(&sch, "quintic", 5));
+    ml_ns_opts o;
+#define BAD(field, value)                                         \
+    do {                                                          \
+        ml_ns_opts_default(&o);                                   \
+        o.field = value;                                          \
+        CHECK(ml_ns(&X, &G, &sch, &o, NULL) == ML_EINVAL);        \
+    } while (0)
+    BAD(eps, -1.0);
+    BAD(eps, NAN);
+    BAD(precond, (ml_precond)9);
+    BAD(power_steps, 0);
+    BAD(power_steps, -3);
+    BAD(power_steps, ML_NS_MAX_POWER_STEPS + 1);
+    BAD(precision, 7);
+    BAD(form, (ml_ns_form)5);
+    BAD(restart, -1);
+#undef BAD
+    ml_precond p;
+    ml_ns_form f;
+    CHECK(ml_precond_parse("spectral", &p) == 0 && p == ML_PRECOND_SPECTRAL);
+    CHECK(ml_precond_parse("turbo", &p) == ML_EINVAL && strstr(ml_errmsg(), "aol"));
+    CHECK(ml_ns_form_parse("gram", &f) == 0 && f == ML_NS_GRAM);
+    CHECK(ml_ns_form_parse("fast", &f) == ML_EINVAL);
+    CHECK(!strcmp(ml_precond_name(ML_PRECOND_AOL), "aol") && !strcmp(ml_ns_form_name(ML_NS_DIRECT), "direct"));
+    ml_mat_set(&G, 0, 0, INFINITY);
     CHECK(ml_ns(&X, &G, &sch, NULL, NULL) == ML_ENUM);
     ml_schedule_free(&sch);
     ml_mat_free(&G);
+    ml_mat_free(&X);
 }
 
 TEST(schedule_named_tables)
@@ -105,4 +521,79 @@ TEST(schedule_named_tables)
     CHECK_OK(ml_schedule_named(&s, "quintic", 1));
     CHECK_NEAR(ml_schedule_apply(&s, 1.0), 1.0, 1e-15);
     ml_schedule_free(&s);
+}
+
+/* ---- polar factor from the eigendecomposition of the Gram matrix ---- */
+
+/* Against the SVD route. Error ~ cond^2 eps: measured 2.2e-12 (max abs) at cond 1e3, 1.6e-8 at
+ * 1e5 (64 x 256), so 1e-10 at cond 1e3 and the documented limit [1e-10, 1e-6] at cond 1e5. */
+TEST(polar_eig_matches_svd)
+{
+    const size_t shapes[][2] = {{64, 256}, {256, 64}, {40, 40}};
+    for (int si = 0; si < 3; si++) {
+        ml_mat A, P, Q = {0};
+        spectrum(&A, shapes[si][0], shapes[si][1], 1e3, 16);
+        CHECK_OK(ml_polar(&P, &A, -1));
+        CHECK_OK(ml_polar_eig(&Q, &A, -1));
+        CHECK(Q.rows == A.rows && Q.cols == A.cols && Q.dtype == ML_F64);
+        CHECK_NEAR(maxdiff(&P, &Q), 0, 1e-10);
+        ml_mat_free(&A), ml_mat_free(&P), ml_mat_free(&Q);
+    }
+    ml_mat A, P, Q = {0}, A32, Q32 = {0};
+    spectrum(&A, 64, 256, 1e5, 17);
+    CHECK_OK(ml_polar(&P, &A, -1));
+    CHECK_OK(ml_polar_eig(&Q, &A, -1));
+    double d = maxdiff(&P, &Q);
+    CHECK(d > 1e-10 && d < 1e-6);
+    ml_mat_free(&A), ml_mat_free(&Q);
+    /* float32 (ssyevd), cond 10: eps32 * cond^2 ~ 1e-5; measured 5.6e-7 */
+    spectrum(&A, 64, 256, 10, 18);
+    CHECK_OK(ml_mat_clone(&A32, &A, ML_F32));
+    ml_mat_free(&P);
+    CHECK_OK(ml_polar(&P, &A, -1));
+    CHECK_OK(ml_polar_eig(&Q32, &A32, -1));
+    CHECK(Q32.dtype == ML_F32);
+    CHECK_NEAR(maxdiff(&P, &Q32), 0, 1e-5);
+    ml_mat_free(&A), ml_mat_free(&P), ml_mat_free(&A32), ml_mat_free(&Q32);
+}
+
+/* Exact zeros map to zero (partial isometry, as the SVD route); the zero matrix gives zero. */
+TEST(polar_eig_rank_deficient)
+{
+    ml_rng r;
+    ml_rng_seed(&r, 19);
+    ml_spectrum_opts o = {.kind = ML_SPEC_GEOMETRIC, .cond = 100, .scale = 1.0, .zeros = 4};
+    ml_mat A, P, Q = {0}, Z, QZ = {0};
+    CHECK_OK(ml_random_spectrum(&A, 20, 50, ML_F64, &o, &r));
+    CHECK_OK(ml_polar(&P, &A, -1));
+    CHECK_OK(ml_polar_eig(&Q, &A, -1));
+    CHECK_NEAR(maxdiff(&P, &Q), 0, 1e-12);
+    CHECK_OK(ml_mat_alloc(&Z, 5, 7, ML_F64));
+    CHECK_OK(ml_polar_eig(&QZ, &Z, -1));
+    CHECK(ml_norm_maxabs(&QZ) == 0);
+    CHECK(ml_polar_eig(&QZ, &Z, 1.5) == ML_EINVAL);
+    ml_mat_set(&Z, 1, 1, NAN);
+    CHECK(ml_polar_eig(&QZ, &Z, -1) == ML_ENUM);
+    ml_mat_free(&A), ml_mat_free(&P), ml_mat_free(&Q), ml_mat_free(&Z), ml_mat_free(&QZ);
+}
+
+/* ---- threads ---- */
+
+TEST(threads_set_get_env)
+{
+    int n = ml_threads_get();
+    CHECK(n >= 1);
+    CHECK_OK(ml_threads_set(1));
+    CHECK(ml_threads_get() == 1);
+    CHECK(ml_threads_set(0) == ML_EINVAL);
+    const char *old = getenv("ML_THREADS");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("ML_THREADS", "two", 1);
+    CHECK(ml_threads_from_env() == ML_EINVAL);
+    setenv("ML_THREADS", "1", 1);
+    CHECK_OK(ml_threads_from_env());
+    if (saved) setenv("ML_THREADS", saved, 1);
+    else unsetenv("ML_THREADS");
+    free(saved);
+    CHECK_OK(ml_threads_set(n));
 }

@@ -2,11 +2,11 @@
 -- the matrix metamethods, with argument lists drawn from a pool of awkward values: shapes 0,
 -- 1 and huge (10^6 x 10^6), NaN/Inf/denormal/-0 entries, float32/float64 mixes, views and
 -- closed matrices, wrong types, nil, negative and absurd numbers, option tables with random
--- and unknown keys, broken files. Each call is pcall'ed: it may return or raise a Lua error
+-- and unknown keys or with metatables whose lookups raise errors, broken files. Each call is pcall'ed: it may return or raise a Lua error
 -- (a string); anything else (a non-string error, a crash, an ASan/UBSan report, a leak at
 -- exit under LSan) is a finding.
 --
---   muonlab tests/fuzz/fuzz.lua [--calls N] [--seed S] [--verbose] [--from I] [--stats]
+--   cd $(mktemp -d) && muonlab .../tests/fuzz/fuzz.lua [--calls N] [--seed S] [--verbose] [--from I] [--stats]
 --
 -- Reproducible: the same seed gives the same calls (the seed is printed). Every call is
 -- written, before it runs, to the file named on the first line of output, so after a crash
@@ -27,10 +27,18 @@ do
     elseif a == "--from" then opts.from = math.tointeger(tonumber(arg[i + 1])); i = i + 1
     elseif a == "--verbose" then opts.verbose = true
     elseif a == "--stats" then opts.stats = true
+    elseif a == "--here" then opts.here = true
     else io.stderr:write("fuzz: unknown argument ", a, "\n"); os.exit(2) end
     i = i + 1
   end
   assert(opts.calls and opts.calls >= 0, "--calls N")
+end
+-- Functions added after this fuzzer may write files named by random strings: keep them out
+-- of the source tree (make fuzz and tests/lua/fuzz_spec.lua start it in a scratch directory).
+if not opts.here and io.open("tests/fuzz/fuzz.lua") and io.open("core/matrix.h") then
+  io.stderr:write("fuzz: run me from a scratch directory, not the source tree ",
+    "(cd $(mktemp -d) && /path/to/muonlab /path/to/tests/fuzz/fuzz.lua), or pass --here\n")
+  os.exit(2)
 end
 local seed = opts.seed or (os.time() % 1000000)
 math.randomseed(seed)
@@ -169,8 +177,19 @@ local function random_opts(depth)
   return t
 end
 
+-- Tables whose reads run Lua code: an option lookup that raises an error, or answers
+-- anything, in the middle of a C function (which must not leak what it allocated so far).
+local function trap_table(depth)
+  local t = R(2) == 1 and random_opts(depth) or list_of_numbers()
+  local c = R(3)
+  if c == 1 then return setmetatable(t, { __index = function(_, k) error("trap: read of " .. tostring(k)) end }) end
+  if c == 2 then return setmetatable(t, { __index = function() return any(3) end }) end
+  return setmetatable(t, { __len = function() return 10 ^ 9 end, __newindex = function() error("trap: write") end })
+end
+
 local function random_table(depth)
-  local c = R(8)
+  local c = R(9)
+  if c == 9 then return trap_table(depth) end
   if c == 1 then return {} end
   if c == 2 then return list_of_numbers() end
   if c == 3 then   -- a matrix as rows
@@ -237,7 +256,7 @@ end
 
 local function fn_opts(label)
   local keys = fn_keys[label]
-  if not keys or R(6) == 1 then return random_opts(1) end
+  if not keys or R(6) == 1 then return R(4) == 1 and trap_table(1) or random_opts(1) end
   local t = {}
   for _ = 1, R(0, 3) do
     local k = pick(keys)
@@ -284,7 +303,7 @@ local sigs = {
   poly_error = { "coeffs", "num", "num", "opt" }, round = { "mat", "prec" }, round_scalar = { "num", "prec" },
   load = { "file" }, save = { "out", "mat" }, seed = { "int" },
   muon_update = { "mat", "same", "same", "num", "num", "opt" },
-  append_line = { "out", "str" }, lock_file = { "out" },
+  append_line = { "out", "str" }, lock_file = { "out" }, sweep = { "tbl" },
 }
 -- methods: the matrix itself is argument 1
 local method_sigs = {
@@ -336,6 +355,22 @@ local function tame(name, args, n)
     end
   elseif name == "load" then
     if type(args[1]) == "string" and not args[1]:find(tmp, 1, true) and args[1] ~= "" then args[1] = pick(files) end
+  elseif name == "sweep" then
+    -- results in the temp directory, no shard from the environment, quiet, a small grid
+    local o = args[1]
+    if type(o) == "table" and getmetatable(o) == nil then
+      o.out, o.argv, o.getenv, o.log = outpath() .. ".csv", {}, function() end, function() end
+      if R(4) > 1 then o.run = function(cfg) return R(3) == 1 and { loss = pick(numbers) } or any(2) end end
+      local total = 1
+      if type(o.grid) == "table" then
+        for _, v in pairs(o.grid) do total = total * (type(v) == "table" and math.max(#v, 1) or 1) end
+      end
+      if total > 64 or R(2) == 1 then o.grid = { a = list_of_numbers(), b = { "x", pick(words) } } end
+    else
+      args[1] = { out = outpath() .. ".csv", grid = { a = { 1, 2 } }, run = function() return any(2) end,
+        argv = { pick { "--fresh", "--shard", "--shard=1/2", "--shard=3/2", "junk" }, pick { "0/2", "x", "1/1" } },
+        getenv = function() end, log = function() end }
+    end
   end
   return args, n
 end
@@ -378,10 +413,29 @@ end
 ---------------------------------------------------------------------------------------------
 -- The calls.
 
-ml.muon_update = ml.muon_update   -- load the lazy Lua-side functions the fuzzer calls
-local skip = { help = true, plot = true, sweep = true, version = true }   -- print / spawn / write results
+do   -- load the lazy Lua-side functions too: ml.help() names them all
+  local print_ = print
+  local listed = ""
+  print = function(line) listed = listed .. tostring(line) .. "\n" end   -- luacheck: ignore
+  pcall(ml.help)
+  print = print_   -- luacheck: ignore
+  for name in (listed:match("^muonlab [^:]*: ([^\n]*)") or ""):gmatch("[%w_]+") do
+    if name ~= "help" and name ~= "plot" then local _ = ml[name] end
+  end
+end
+local skip = { help = true, plot = true, version = true }   -- help prints, plot spawns gnuplot
 local fnames = {}
-for k, v in pairs(ml) do if type(v) == "function" and not skip[k] then fnames[#fnames + 1] = k end end
+local fns = {}
+for k, v in pairs(ml) do
+  if type(v) == "function" and not skip[k] then
+    fnames[#fnames + 1] = k
+    fns[k] = v
+  elseif type(v) == "table" and k ~= "_G" then   -- a library table such as ml.nn
+    for k2, v2 in pairs(v) do
+      if type(v2) == "function" then fnames[#fnames + 1] = k .. "." .. k2; fns[k .. "." .. k2] = v2 end
+    end
+  end
+end
 table.sort(fnames)
 local methods = ml.matrix_methods()
 local mt = debug.getmetatable(ml.eye(1))
@@ -445,7 +499,7 @@ local function one_call(i)
   local label, f, args, n
   if c <= 55 then
     local name = pick(fnames)
-    label, f = "ml." .. name, ml[name]
+    label, f = "ml." .. name, fns[name]
     args, n = tame(name, gen(sigs[name], label))
   elseif c <= 85 then
     local name = pick(methods)

@@ -10,12 +10,17 @@ local csv = require "muonlab.csv"
 
 local HOST = os.getenv("MUONLAB_HOST") or "bin/muonlab"
 
+local dirs = {}
 local function tmpdir()
   local p = os.tmpname()
   os.remove(p)
   assert(os.execute("mkdir -p '" .. p .. "'"))
+  dirs[#dirs + 1] = p
   return p
 end
+teardown(function()
+  for _, d in ipairs(dirs) do os.execute("rm -rf '" .. d .. "'") end
+end)
 
 local function slurp(path)
   local f = io.open(path, "rb")

@@ -1,0 +1,420 @@
+-- Benchmark: Newton-Schulz (Muon's 5-step Jordan iteration) and the exact polar factor in muonlab,
+-- against the straightforward numpy and PyTorch code, in one invocation (issue 4).
+--   make bench            (installs python3-numpy, python3-scipy, python3-torch; runs this)
+--   muonlab bench/run.lua [--reps 7] [--threads 2] [--python /usr/bin/python3] [--quick]
+-- One peer process (bench/peer.py, Debian's python3) stays up for the whole run and answers timing
+-- commands on a pipe, so muonlab, numpy and torch runs alternate inside one session: every case
+-- is generated here, saved as .npy and loaded by the peer (both sides time the same matrix), each
+-- method is called once untimed (warm-up, workspace allocation, result check), then `reps` rounds
+-- call every method once, the order rotating from round to round; the table shows medians.
+-- Writes bench/results.csv, bench/results.md and plots/ns_scaling.{png,svg,dat,gp,csv}.
+--
+-- Flops counted per call (G m x n with m <= n after transposing, s = 5 steps):
+--   numpy   s (3 m^2 n + 2 m^3)   its matmul computes X @ X.T with syrk (m^2 n), A @ A and B @ X
+--                                 with gemm (2 m^3, 2 m^2 n): measured, X @ X.T takes 0.6x X @ Y.T
+--   torch   s (4 m^2 n + 2 m^3)   torch.mm is always gemm
+--   direct  s (3 m^2 n + m^3)     core/ns.c run_direct: syrk X X^T, syrk c2 A^2 + c1 A, symm P X
+--   gram    3 m^2 n + (2s-1) m^3 + 2 (s-1) sp(m)    core/ns.c run_gram: syrk A_0, final symm
+--                                 Q X_0; per step syrk for p(A); for s-1 steps syrk P^2 and two
+--                                 upper-triangle products sp(m) (Q <- P Q, A <- A P^2)
+-- The polar rows have no flop count (LAPACK's SVD and eigensolvers are not flop-bound).
+local ml = require "muonlab"
+local cli = require "muonlab.cli"
+local csv = require "muonlab.csv"
+local atomic = require "muonlab.atomic"
+
+local o = cli.parse(arg, {
+  reps = 7, threads = ml.get_threads and ml.get_threads() or 2, python = "/usr/bin/python3",
+  quick = false, seed = 1, pause = 0.05, polar_cond = 100,
+  out = "bench/results", plot = "plots/ns_scaling",
+}, "usage: muonlab bench/run.lua [--reps N] [--threads T] [--python PATH] [--quick] [--seed S] [--pause SEC]")
+
+local STEPS = 5
+local JORDAN = { 3.4445, -4.7750, 2.0315 }
+local here = (arg[0]:match("^(.*)/[^/]*$") or ".")
+
+---------------------------------------------------------------------------- features
+
+-- Options of the fast NS kernels, used when this build has them.
+local A0 = ml.randn(8, 16, { seed = 1 })
+local HAS = {
+  workspace = ml.ns_workspace ~= nil,
+  gram = pcall(ml.ns, A0, { form = "gram" }),
+  eig = pcall(ml.polar, A0, { method = "eig" }),
+  threads = ml.set_threads ~= nil,
+}
+if HAS.threads then ml.set_threads(o.threads) end
+
+---------------------------------------------------------------------------- the peer
+
+local function json(t)
+  local parts = {}
+  for k, v in pairs(t) do
+    local val = type(v) == "number" and tostring(v) or ('"' .. tostring(v):gsub('[\\"]', "\\%0") .. '"')
+    parts[#parts + 1] = ('"%s": %s'):format(k, val)
+  end
+  table.sort(parts)
+  return "{" .. table.concat(parts, ", ") .. "}"
+end
+
+local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+local tmpdir = os.tmpname()
+os.remove(tmpdir)
+assert(os.execute("mkdir -m 700 " .. shell_quote(tmpdir)), "bench: cannot create " .. tmpdir)
+local fifo = tmpdir .. "/answers"
+assert(os.execute("mkfifo " .. shell_quote(fifo)), "bench: mkfifo failed")
+
+-- The peer's stdin is our pipe; its answers come back through the fifo.
+local peer_cmd = ("OPENBLAS_NUM_THREADS=%d %s -u %s %d > %s"):format(o.threads, shell_quote(o.python),
+  shell_quote(here .. "/peer.py"), o.threads, shell_quote(fifo))
+local peer_in = assert(io.popen(peer_cmd, "w"))
+local peer_out = assert(io.open(fifo, "r"))
+local files = {}
+
+local function peer(t)
+  peer_in:write(json(t), "\n")
+  peer_in:flush()
+  local line = peer_out:read("l")
+  if not line then error("bench: the python peer exited (see its error above; run `make bench` to install python3-numpy, python3-scipy, python3-torch)", 0) end
+  local status, rest = line:match("^(%a+)%s?(.*)$")
+  if status ~= "ok" then error("bench: peer: " .. line .. "\n  for " .. json(t), 0) end
+  return tonumber(rest) or rest
+end
+
+local function share(name, M)
+  local path = ("%s/%s.npy"):format(tmpdir, name)
+  ml.save(path, M)
+  files[#files + 1] = path
+  peer { op = "load", name = name, path = path }
+end
+
+local function fetch(name)
+  local path = ("%s/%s.npy"):format(tmpdir, name)
+  peer { op = "save", name = name, path = path }
+  files[#files + 1] = path
+  return ml.load(path)
+end
+
+local function cleanup()
+  pcall(peer, { op = "quit" })
+  peer_in:close()
+  peer_out:close()
+  for _, f in ipairs(files) do os.remove(f) end
+  os.remove(fifo)
+  os.remove(tmpdir)
+end
+
+---------------------------------------------------------------------------- timing
+
+local function median(xs)
+  local s = {}
+  for i, x in ipairs(xs) do s[i] = x end
+  table.sort(s)
+  local k = #s
+  return k % 2 == 1 and s[(k + 1) // 2] or 0.5 * (s[k // 2] + s[k // 2 + 1])
+end
+
+local function pause()
+  -- Let the other side's BLAS threads stop spinning before the next timed call.
+  if o.pause > 0 then os.execute(("sleep %g"):format(o.pause)) end
+end
+
+-- Each method: {name =, run = function() -> seconds}. Warm-up is the caller's.
+local function alternate(methods, reps)
+  local k = #methods
+  for _, m in ipairs(methods) do m.times = {} end
+  for r = 1, reps do
+    for j = 0, k - 1 do
+      local m = methods[(r - 1 + j) % k + 1]
+      collectgarbage()
+      pause()
+      m.times[#m.times + 1] = m.run()
+    end
+  end
+  for _, m in ipairs(methods) do m.median = median(m.times) end
+end
+
+local function ml_timed(f, ...)
+  local t0 = ml.now()
+  local r = f(...)
+  return ml.now() - t0, r
+end
+
+local function maxdiff(X, R)
+  return (X:astype("float64") - R:astype("float64")):norm("max")
+end
+
+---------------------------------------------------------------------------- flops
+
+-- Upper-triangle product of two symmetric m x m matrices as core/ns.c's symprod splits it.
+local function symprod_flops(nb, k)
+  if nb <= 128 then return 2 * nb * nb * k end
+  local h = (nb // 2 + 31) // 32 * 32
+  return 2 * h * (nb - h) * k + symprod_flops(h, k) + symprod_flops(nb - h, k)
+end
+
+local FLOPS = {
+  numpy = function(m, n, s) return s * (3 * m * m * n + 2 * m ^ 3) end,
+  torch = function(m, n, s) return s * (4 * m * m * n + 2 * m ^ 3) end,
+  direct = function(m, n, s) return s * (3 * m * m * n + m ^ 3) end,
+  gram = function(m, n, s) return 3 * m * m * n + (2 * s - 1) * m ^ 3 + 2 * (s - 1) * symprod_flops(m, m) end,
+}
+
+---------------------------------------------------------------------------- results
+
+local rows = {}
+local peak = {}   -- dtype -> best GFLOP/s of a 2048^3 product
+
+local function add_row(r) rows[#rows + 1] = r end
+
+local function short_long(r, c) return math.min(r, c), math.max(r, c) end
+
+---------------------------------------------------------------------------- the machine's gemm peak
+
+local function gemm_peak(dtype, reps)
+  local N = 2048
+  local A = ml.randn(N, N, { seed = o.seed, dtype = dtype })
+  share("P", A)
+  local methods = {
+    { name = "muonlab matmul", run = function() return (ml_timed(ml.matmul, A, A)) end },
+    { name = "numpy A @ A", run = function() return peer { op = "matmul", impl = "numpy", name = "P" } end },
+    { name = "torch A @ A", run = function() return peer { op = "matmul", impl = "torch", name = "P" } end },
+  }
+  for _, m in ipairs(methods) do m.run() end
+  alternate(methods, reps)
+  local flops = 2 * N ^ 3
+  local best = 0
+  for _, m in ipairs(methods) do best = math.max(best, flops / m.median / 1e9) end
+  peak[dtype] = best
+  for _, m in ipairs(methods) do
+    local g = flops / m.median / 1e9
+    add_row { kind = "gemm", method = m.name, rows = N, cols = N, precision = dtype == "float32" and "fp32" or "fp64",
+      median_ms = m.median * 1e3, min_ms = math.min(table.unpack(m.times)) * 1e3, reps = #m.times,
+      gflop = flops / 1e9, gflops = g, peak_frac = g / best }
+  end
+  peer { op = "drop", name = "P" }
+  return best
+end
+
+---------------------------------------------------------------------------- Newton-Schulz cases
+
+local function ns_case(r, c, dtype, reps, seed)
+  local prec = dtype == "float32" and "fp32" or "fp64"
+  local m, n = short_long(r, c)
+  local G = ml.randn(r, c, { seed = seed, dtype = dtype })
+  share("G", G)
+
+  -- numpy's result is the reference every other result is compared with.
+  local t_first = peer { op = "ns", impl = "numpy", name = "G", steps = STEPS, keep = "R_numpy" }
+  local R = fetch("R_numpy")
+  local methods = {}
+  local function ml_method(label, form)
+    local ws = HAS.workspace and ml.ns_workspace() or nil
+    local opts = { coeffs = { JORDAN }, steps = STEPS, workspace = ws, form = form }
+    local me = { name = label, flops = FLOPS[form or "direct"](m, n, STEPS), ws = ws }
+    local t, X = ml_timed(ml.ns, G, opts)
+    me.first = t
+    me.diff = maxdiff(X, R)
+    me.allocs_first = ws and ws:allocations()
+    me.run = function() return (ml_timed(ml.ns, G, opts)) end
+    methods[#methods + 1] = me
+  end
+  ml_method("muonlab ns direct", HAS.gram and "direct" or nil)
+  if HAS.gram then ml_method("muonlab ns gram", "gram") end
+  local np = { name = "numpy ns", flops = FLOPS.numpy(m, n, STEPS), first = t_first, diff = 0,
+    run = function() return peer { op = "ns", impl = "numpy", name = "G", steps = STEPS } end }
+  local th = { name = "torch ns", flops = FLOPS.torch(m, n, STEPS),
+    run = function() return peer { op = "ns", impl = "torch", name = "G", steps = STEPS } end }
+  th.first = peer { op = "ns", impl = "torch", name = "G", steps = STEPS, keep = "R_torch" }
+  th.diff = peer { op = "diff", a = "R_torch", b = "R_numpy" }
+  methods[#methods + 1] = np
+  methods[#methods + 1] = th
+  peer { op = "drop", name = "R_torch" }
+  peer { op = "drop", name = "R_numpy" }
+
+  alternate(methods, reps)
+  for _, me in ipairs(methods) do
+    local g = me.flops / me.median / 1e9
+    add_row { kind = "ns", method = me.name, rows = r, cols = c, precision = prec,
+      median_ms = me.median * 1e3, min_ms = math.min(table.unpack(me.times)) * 1e3, reps = #me.times,
+      gflop = me.flops / 1e9, gflops = g, peak_frac = g / peak[dtype],
+      speedup_numpy = np.median / me.median, speedup_torch = th.median / me.median, maxdiff_numpy = me.diff,
+      first_ms = me.first * 1e3,
+      ws_allocs_first = me.allocs_first, ws_allocs_last = me.ws and me.ws:allocations() }
+  end
+  peer { op = "drop", name = "G" }
+  io.write(("  %-11s %s  numpy %7.1f ms  torch %7.1f ms  muonlab %s\n"):format(("%dx%d"):format(r, c), prec,
+    np.median * 1e3, th.median * 1e3, (function()
+      local s = {}
+      for _, me in ipairs(methods) do
+        if me.name:find("^muonlab") then s[#s + 1] = ("%s %.1f ms"):format(me.name:match("(%a+)$"), me.median * 1e3) end
+      end
+      return table.concat(s, ", ")
+    end)()))
+  io.flush()
+end
+
+---------------------------------------------------------------------------- exact polar
+
+local function polar_case(r, c, reps, seed)
+  local G = ml.spectrum(r, c, { kind = "geometric", cond = o.polar_cond, seed = seed })
+  share("G", G)
+  local t_first = peer { op = "polar", impl = "numpy_svd", name = "G", keep = "R_svd" }
+  local R = fetch("R_svd")
+  local methods = {}
+  local function ml_method(label, opts)
+    local t, X = ml_timed(ml.polar, G, opts)
+    methods[#methods + 1] = { name = label, first = t, diff = maxdiff(X, R),
+      run = function() return (ml_timed(ml.polar, G, opts)) end }
+  end
+  ml_method("muonlab polar svd", nil)
+  if HAS.eig then ml_method("muonlab polar eig", { method = "eig" }) end
+  local np = { name = "numpy svd polar", first = t_first, diff = 0,
+    run = function() return peer { op = "polar", impl = "numpy_svd", name = "G" } end }
+  local sp = { name = "scipy.linalg.polar",
+    run = function() return peer { op = "polar", impl = "scipy", name = "G" } end }
+  sp.first = peer { op = "polar", impl = "scipy", name = "G", keep = "R_scipy" }
+  sp.diff = peer { op = "diff", a = "R_scipy", b = "R_svd" }
+  methods[#methods + 1] = np
+  methods[#methods + 1] = sp
+  peer { op = "drop", name = "R_scipy" }
+  peer { op = "drop", name = "R_svd" }
+  alternate(methods, reps)
+  for _, me in ipairs(methods) do
+    add_row { kind = "polar", method = me.name, rows = r, cols = c, precision = "fp64",
+      median_ms = me.median * 1e3, min_ms = math.min(table.unpack(me.times)) * 1e3, reps = #me.times,
+      speedup_numpy = np.median / me.median, maxdiff_numpy = me.diff, first_ms = me.first * 1e3 }
+  end
+  peer { op = "drop", name = "G" }
+  io.write(("  polar %dx%d fp64 cond %g: numpy svd %.1f ms, muonlab svd %.1f ms%s\n"):format(r, c, o.polar_cond,
+    np.median * 1e3, methods[1].median * 1e3, HAS.eig and ("%s eig %.1f ms"):format(",", methods[2].median * 1e3) or ""))
+  io.flush()
+end
+
+---------------------------------------------------------------------------- the run
+
+local SWEEP = { 128, 256, 512, 768, 1024, 1536 }   -- m x 4m, fp32
+local CASES = {   -- {rows, cols, dtype}: the issue's sizes, then the rest of the sweep
+  { 512, 2048, "float32" }, { 1024, 4096, "float32" }, { 2048, 2048, "float32" }, { 1024, 1024, "float32" },
+  { 512, 2048, "float64" }, { 1024, 4096, "float64" }, { 2048, 2048, "float64" }, { 1024, 1024, "float64" },
+}
+for _, m in ipairs(SWEEP) do
+  if m ~= 512 and m ~= 1024 then CASES[#CASES + 1] = { m, 4 * m, "float32" } end
+end
+if o.quick then
+  o.reps = math.min(o.reps, 3)
+  SWEEP = { 128, 256, 512 }
+  CASES = { { 512, 2048, "float32" }, { 128, 512, "float32" }, { 256, 1024, "float32" }, { 512, 2048, "float64" } }
+end
+
+local ok, err = xpcall(function()
+  local t0 = ml.now()
+  print(("muonlab bench: %d BLAS threads, %d reps per method (medians), peer %s"):format(o.threads, o.reps, o.python))
+  print("  " .. peer { op = "info" })
+  print(("  muonlab features: workspace %s, form=gram %s, polar method=eig %s, set_threads %s"):format(
+    tostring(HAS.workspace), tostring(HAS.gram), tostring(HAS.eig), tostring(HAS.threads)))
+  local ps = gemm_peak("float32", o.reps)
+  local pd = gemm_peak("float64", o.reps)
+  print(("  peak (best median of muonlab/numpy/torch, 2048^3 product): sgemm %.0f GFLOP/s, dgemm %.0f GFLOP/s"):format(ps, pd))
+  for i, cs in ipairs(CASES) do
+    local reps = o.reps
+    if cs[1] * cs[2] * math.min(cs[1], cs[2]) >= 2048 ^ 3 and cs[3] == "float64" then reps = math.max(3, reps - 2) end
+    ns_case(cs[1], cs[2], cs[3], reps, o.seed + i)
+  end
+  polar_case(o.quick and 256 or 1024, o.quick and 1024 or 4096, math.max(3, o.reps - 2), o.seed + 100)
+  print(("  (bench took %.0f s)"):format(ml.now() - t0))
+end, debug.traceback)
+cleanup()
+if not ok then error(err, 0) end
+
+---------------------------------------------------------------------------- table, CSV, figure
+
+local function fmt(v, f) return v and f:format(v) or "-" end
+
+local HEAD = { "method", "size", "prec", "median ms", "GFLOP/s", "% peak", "x numpy", "x torch", "max|Δ| vs numpy" }
+local function cells(r)
+  return {
+    r.method, ("%dx%d"):format(r.rows, r.cols), r.precision, fmt(r.median_ms, "%.1f"), fmt(r.gflops, "%.0f"),
+    fmt(r.peak_frac and r.peak_frac * 100, "%.0f"), fmt(r.speedup_numpy, "%.2f"), fmt(r.speedup_torch, "%.2f"),
+    fmt(r.maxdiff_numpy, "%.1e"),
+  }
+end
+
+local lines = {}
+local width = { 18, 9, 4, 9, 7, 6, 7, 7, 15 }
+local function text_line(cs)   -- padded by characters, not bytes (the header has a Δ)
+  local s = {}
+  for i, c in ipairs(cs) do
+    local pad = (" "):rep(math.max(0, width[i] - utf8.len(c)))
+    s[i] = i <= 3 and c .. pad or pad .. c
+  end
+  return table.concat(s, " ")
+end
+print()
+print(text_line(HEAD))
+for _, r in ipairs(rows) do print(text_line(cells(r))) end
+
+local flop_note = "flops counted per call: numpy 5(3m²n+2m³) (its matmul runs X@X.T as syrk), torch 5(4m²n+2m³), "
+  .. "muonlab direct 5(3m²n+m³), gram 3m²n+9m³+8·sp(m) (sp: symmetric-product upper triangle ≈ 0.6·2m³); "
+  .. ("%% peak is of the measured 2048³ gemm peak (sgemm %.0f, dgemm %.0f GFLOP/s); x numpy / x torch = their median time / this one's; "):format(peak.float32, peak.float64)
+  .. ("polar input: geometric spectrum, cond %g."):format(o.polar_cond)
+print(flop_note)
+
+local md = { "| " .. table.concat(HEAD, " | ") .. " |", "|" .. ("---|"):rep(3) .. ("--:|"):rep(#HEAD - 3) }
+for _, r in ipairs(rows) do md[#md + 1] = "| " .. table.concat(cells(r), " | ") .. " |" end
+md[#md + 1] = ""
+md[#md + 1] = flop_note
+atomic.write(o.out .. ".md", table.concat(md, "\n") .. "\n")
+
+local COLS = { "kind", "method", "rows", "cols", "precision", "median_ms", "min_ms", "reps", "gflop", "gflops",
+  "peak_frac", "speedup_numpy", "speedup_torch", "maxdiff_numpy", "first_ms", "ws_allocs_first", "ws_allocs_last" }
+csv.write(o.out .. ".csv", COLS, rows)
+
+-- "No allocation inside the iteration after the first call": the workspace's allocation count.
+for _, r in ipairs(rows) do
+  if r.ws_allocs_first and r.ws_allocs_last ~= r.ws_allocs_first then
+    print(("WARNING: %s %dx%d %s: workspace allocated again after the first call (%d -> %d)"):format(
+      r.method, r.rows, r.cols, r.precision, r.ws_allocs_first, r.ws_allocs_last))
+  end
+end
+local ws_rows, first_ratio = 0, {}
+for _, r in ipairs(rows) do
+  if r.ws_allocs_first then
+    ws_rows = ws_rows + 1
+    if r.ws_allocs_last == r.ws_allocs_first then first_ratio[#first_ratio + 1] = r.first_ms / r.median_ms end
+  end
+end
+if ws_rows > 0 then
+  print(("workspace: %d of %d muonlab NS cases made no allocation after the first call (first call / median: %.2f..%.2f)")
+    :format(#first_ratio, ws_rows, math.min(table.unpack(first_ratio)), math.max(table.unpack(first_ratio))))
+end
+
+-- The scaling figure: fp32 m x 4m, time per call against n.
+local series, sweep_rows = {}, {}
+local order = { "muonlab ns direct", "muonlab ns gram", "numpy ns", "torch ns" }
+for _, name in ipairs(order) do
+  local xs, ys = {}, {}
+  for _, m in ipairs(SWEEP) do
+    for _, r in ipairs(rows) do
+      if r.kind == "ns" and r.method == name and r.precision == "fp32" and r.rows == m and r.cols == 4 * m then
+        xs[#xs + 1], ys[#ys + 1] = r.cols, r.median_ms
+        sweep_rows[#sweep_rows + 1] = r
+      end
+    end
+  end
+  if #xs > 0 then series[#series + 1] = { x = xs, y = ys, title = name, with = "linespoints" } end
+end
+local xs, ys = {}, {}
+for _, m in ipairs(SWEEP) do
+  xs[#xs + 1], ys[#ys + 1] = 4 * m, FLOPS.numpy(m, 4 * m, STEPS) / (peak.float32 * 1e9) * 1e3
+end
+series[#series + 1] = { x = xs, y = ys, with = "lines", style = "lw 2 dt 2 lc rgb '#555555'",
+  title = ("numpy's flops at the sgemm peak (%.0f GFLOP/s)"):format(peak.float32) }
+ml.plot {
+  output = o.plot, formats = { "png", "svg" }, logx = true, logy = true, grid = true, key = "top left",
+  title = "5-step Newton-Schulz (Jordan), fp32, m x n with n = 4m: time per call (median)",
+  xlabel = "n (columns; m = n/4 rows)", ylabel = "milliseconds", series = series,
+}
+csv.write(o.plot .. ".csv", COLS, sweep_rows)
+print(("wrote %s.csv, %s.md, %s.png/.svg"):format(o.out, o.out, o.plot))

@@ -1,0 +1,412 @@
+/* Layer kernels: linear, bias, ReLU, GELU, softmax cross-entropy, argmax, embedding,
+ * minibatch gather. Each layer's forward and backward side by side, the math above them.
+ * Elementwise work is done in double whatever the storage; products go to BLAS (ops.c). */
+#include "nn.h"
+#include "error.h"
+#include "ops.h"
+#include <math.h>
+#include <string.h>
+
+/* ---- argument checks (once per call; the loops below trust them) ------------------ */
+
+static int is_vector(const ml_mat *m) { return m->rows == 1 || m->cols == 1; }
+static size_t vec_len(const ml_mat *m) { return m->rows * m->cols; }
+static double vec_get(const ml_mat *m, size_t k) { return m->rows == 1 ? ml_mat_get(m, 0, k) : ml_mat_get(m, k, 0); }
+static void vec_set(ml_mat *m, size_t k, double v)
+{
+    if (m->rows == 1)
+        ml_mat_set(m, 0, k, v);
+    else
+        ml_mat_set(m, k, 0, v);
+}
+
+/* Bytes spanned by a (possibly strided) matrix. */
+static int overlaps(const ml_mat *a, const ml_mat *b)
+{
+    const char *a0 = a->data, *b0 = b->data;
+    const char *a1 = a0 + ((a->rows - 1) * a->stride + a->cols) * ml_dtype_size(a->dtype);
+    const char *b1 = b0 + ((b->rows - 1) * b->stride + b->cols) * ml_dtype_size(b->dtype);
+    return a0 < b1 && b0 < a1;
+}
+
+static int same_dtype(const char *fn, const ml_mat *a, const ml_mat *b)
+{
+    if (a->dtype != b->dtype)
+        return ml_error(ML_EINVAL, "%s: dtype mismatch (%s and %s)", fn, ml_dtype_name(a->dtype), ml_dtype_name(b->dtype));
+    return ML_OK;
+}
+
+static int shape_is(const char *fn, const char *what, const ml_mat *m, size_t r, size_t c)
+{
+    if (m->rows != r || m->cols != c)
+        return ml_error(ML_EINVAL, "%s: %s must be %zu x %zu, got %zu x %zu", fn, what, r, c, m->rows, m->cols);
+    return ML_OK;
+}
+
+/* An id (label, token, row number) must be an integer in [0, n). */
+static int check_id(const char *fn, const char *what, double v, size_t k, size_t n)
+{
+    if (!(v >= 0 && v < (double)n && v == floor(v)))
+        return ml_error(ML_EINVAL, "%s: %s %g at position %zu is not an integer in 0..%zu", fn, what, v, k + 1, n - 1);
+    return ML_OK;
+}
+
+static int check_labels(const char *fn, const ml_mat *y, size_t B, size_t K)
+{
+    if (!is_vector(y) || vec_len(y) != B)
+        return ml_error(ML_EINVAL, "%s: labels must be a vector of %zu entries, got %zu x %zu", fn, B, y->rows, y->cols);
+    for (size_t i = 0; i < B; i++) {
+        int rc = check_id(fn, "label", vec_get(y, i), i, K);
+        if (rc) return rc;
+    }
+    return ML_OK;
+}
+
+/* ---- linear ------------------------------------------------------------------------ */
+
+int ml_nn_bias_add(ml_mat *Y, const ml_mat *b)
+{
+    int rc;
+    if ((rc = shape_is("bias_add", "bias", b, 1, Y->cols))) return rc;
+    if ((rc = same_dtype("bias_add", Y, b))) return rc;
+    if (Y->dtype == ML_F64) {
+        const double *bb = b->data;
+        for (size_t i = 0; i < Y->rows; i++) {
+            double *y = (double *)Y->data + i * Y->stride;
+            for (size_t j = 0; j < Y->cols; j++) y[j] += bb[j];
+        }
+    } else {
+        const float *bb = b->data;
+        for (size_t i = 0; i < Y->rows; i++) {
+            float *y = (float *)Y->data + i * Y->stride;
+            for (size_t j = 0; j < Y->cols; j++) y[j] += bb[j];
+        }
+    }
+    return ML_OK;
+}
+
+/* db_j = beta db_j + sum_i dY_ij */
+int ml_nn_bias_backward(ml_mat *db, const ml_mat *dY, double beta)
+{
+    int rc;
+    if ((rc = shape_is("bias_backward", "bias gradient", db, 1, dY->cols))) return rc;
+    if ((rc = same_dtype("bias_backward", db, dY))) return rc;
+    if (beta == 0) ml_mat_fill(db, 0.0);
+    else if (beta != 1) ml_scale(db, beta);
+    if (db->dtype == ML_F64) {
+        double *g = db->data;
+        for (size_t i = 0; i < dY->rows; i++) {
+            const double *d = (const double *)dY->data + i * dY->stride;
+            for (size_t j = 0; j < dY->cols; j++) g[j] += d[j];
+        }
+    } else {
+        float *g = db->data;
+        for (size_t i = 0; i < dY->rows; i++) {
+            const float *d = (const float *)dY->data + i * dY->stride;
+            for (size_t j = 0; j < dY->cols; j++) g[j] += d[j];
+        }
+    }
+    return ML_OK;
+}
+
+/* Y = X W^T + 1 b */
+int ml_nn_linear_forward(ml_mat *Y, const ml_mat *X, const ml_mat *W, const ml_mat *b)
+{
+    int rc;
+    if (X->cols != W->cols)
+        return ml_error(ML_EINVAL, "linear_forward: input has %zu columns but the weight is %zu x %zu (out x in)",
+                        X->cols, W->rows, W->cols);
+    if ((rc = shape_is("linear_forward", "output", Y, X->rows, W->rows))) return rc;
+    if ((rc = same_dtype("linear_forward", Y, X)) || (rc = same_dtype("linear_forward", Y, W))) return rc;
+    if (overlaps(Y, X) || overlaps(Y, W))
+        return ml_error(ML_EINVAL, "linear_forward: the output must not share storage with the input or the weight");
+    if (b && (rc = shape_is("linear_forward", "bias", b, 1, W->rows))) return rc;
+    if (b && (rc = same_dtype("linear_forward", Y, b))) return rc;
+    if ((rc = ml_gemm(Y, 1.0, X, ML_NOTRANS, W, ML_TRANS, 0.0))) return rc;
+    return b ? ml_nn_bias_add(Y, b) : ML_OK;
+}
+
+/* dX = dY W;  dW (+)= dY^T X;  db (+)= 1^T dY */
+int ml_nn_linear_backward(ml_mat *dX, ml_mat *dW, ml_mat *db, const ml_mat *dY, const ml_mat *X, const ml_mat *W,
+                          int accumulate)
+{
+    int rc;
+    const char *fn = "linear_backward";
+    if (X->cols != W->cols)
+        return ml_error(ML_EINVAL, "%s: input has %zu columns but the weight is %zu x %zu (out x in)", fn, X->cols,
+                        W->rows, W->cols);
+    if ((rc = shape_is(fn, "output gradient", dY, X->rows, W->rows))) return rc;
+    if ((rc = same_dtype(fn, dY, X)) || (rc = same_dtype(fn, dY, W))) return rc;
+    if (dX) {
+        if ((rc = shape_is(fn, "input gradient", dX, X->rows, X->cols)) || (rc = same_dtype(fn, dX, X))) return rc;
+        if (overlaps(dX, dY) || overlaps(dX, W))
+            return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with dY or the weight", fn);
+    }
+    if (dW && ((rc = shape_is(fn, "weight gradient", dW, W->rows, W->cols)) || (rc = same_dtype(fn, dW, W)))) return rc;
+    if (db && ((rc = shape_is(fn, "bias gradient", db, 1, W->rows)) || (rc = same_dtype(fn, db, W)))) return rc;
+    if (dX && (rc = ml_gemm(dX, 1.0, dY, ML_NOTRANS, W, ML_NOTRANS, 0.0))) return rc;
+    if (dW && (rc = ml_gemm(dW, 1.0, dY, ML_TRANS, X, ML_NOTRANS, accumulate ? 1.0 : 0.0))) return rc;
+    if (db && (rc = ml_nn_bias_backward(db, dY, accumulate ? 1.0 : 0.0))) return rc;
+    return ML_OK;
+}
+
+/* ---- ReLU -------------------------------------------------------------------------- */
+
+/* y = max(x, 0) */
+int ml_nn_relu_forward(ml_mat *Y, const ml_mat *X)
+{
+    int rc;
+    if ((rc = shape_is("relu_forward", "output", Y, X->rows, X->cols)) || (rc = same_dtype("relu_forward", Y, X)))
+        return rc;
+    for (size_t i = 0; i < X->rows; i++)
+        for (size_t j = 0; j < X->cols; j++) {
+            double x = ml_mat_get(X, i, j);
+            ml_mat_set(Y, i, j, x > 0 ? x : 0.0);
+        }
+    return ML_OK;
+}
+
+/* dx = dy [x > 0] */
+int ml_nn_relu_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
+{
+    int rc;
+    const char *fn = "relu_backward";
+    if ((rc = shape_is(fn, "output gradient", dY, X->rows, X->cols)) || (rc = shape_is(fn, "input gradient", dX, X->rows, X->cols)))
+        return rc;
+    if ((rc = same_dtype(fn, dX, dY)) || (rc = same_dtype(fn, dX, X))) return rc;
+    for (size_t i = 0; i < X->rows; i++)
+        for (size_t j = 0; j < X->cols; j++)
+            ml_mat_set(dX, i, j, ml_mat_get(X, i, j) > 0 ? ml_mat_get(dY, i, j) : 0.0);
+    return ML_OK;
+}
+
+/* ---- GELU (tanh form) ---------------------------------------------------------------- */
+
+#define GELU_S 0.7978845608028654 /* sqrt(2/pi) */
+#define GELU_C 0.044715
+
+/* Beyond |x| = 10, u > 19.1 and tanh(u) = +-1 exactly in double: gelu(x) = max(x, 0),
+ * gelu'(x) = [x > 0]. The branch also keeps x^3 from overflowing (inf * 0 = NaN). */
+double ml_nn_gelu(double x)
+{
+    if (fabs(x) > 10) return x > 0 ? x : 0.0;
+    double u = GELU_S * (x + GELU_C * x * x * x);
+    return 0.5 * x * (1 + tanh(u));
+}
+
+/* gelu'(x) = (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3c x^2),  t = tanh(u) */
+double ml_nn_gelu_grad(double x)
+{
+    if (fabs(x) > 10) return x > 0 ? 1.0 : 0.0;
+    double u = GELU_S * (x + GELU_C * x * x * x), t = tanh(u);
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_S * (1 + 3 * GELU_C * x * x);
+}
+
+int ml_nn_gelu_forward(ml_mat *Y, const ml_mat *X)
+{
+    int rc;
+    if ((rc = shape_is("gelu_forward", "output", Y, X->rows, X->cols)) || (rc = same_dtype("gelu_forward", Y, X)))
+        return rc;
+    for (size_t i = 0; i < X->rows; i++)
+        for (size_t j = 0; j < X->cols; j++) ml_mat_set(Y, i, j, ml_nn_gelu(ml_mat_get(X, i, j)));
+    return ML_OK;
+}
+
+/* dx = dy gelu'(x) */
+int ml_nn_gelu_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
+{
+    int rc;
+    const char *fn = "gelu_backward";
+    if ((rc = shape_is(fn, "output gradient", dY, X->rows, X->cols)) || (rc = shape_is(fn, "input gradient", dX, X->rows, X->cols)))
+        return rc;
+    if ((rc = same_dtype(fn, dX, dY)) || (rc = same_dtype(fn, dX, X))) return rc;
+    if (overlaps(dX, X)) return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with the input", fn);
+    for (size_t i = 0; i < X->rows; i++)
+        for (size_t j = 0; j < X->cols; j++)
+            ml_mat_set(dX, i, j, ml_mat_get(dY, i, j) * ml_nn_gelu_grad(ml_mat_get(X, i, j)));
+    return ML_OK;
+}
+
+/* ---- softmax cross-entropy ------------------------------------------------------------ */
+
+/* m = max_j z_j (first maximum at *arg), s = sum_j exp(z_j - m): lse = m + log s. */
+static double row_lse(const ml_mat *Z, size_t i, size_t *arg)
+{
+    size_t K = Z->cols, a = 0;
+    double m = ml_mat_get(Z, i, 0);
+    for (size_t j = 1; j < K; j++) {
+        double z = ml_mat_get(Z, i, j);
+        if (z > m) m = z, a = j;
+    }
+    double s = 0;
+    for (size_t j = 0; j < K; j++) s += exp(ml_mat_get(Z, i, j) - m);
+    if (arg) *arg = a;
+    return m + log(s);
+}
+
+/* loss = (1/B) sum_i lse(z_i) - z_i,y_i;  dZ = (softmax(Z) - onehot(y)) / B */
+int ml_nn_softmax_ce(double *loss, size_t *ncorrect, ml_mat *dZ, const ml_mat *Z, const ml_mat *y)
+{
+    int rc;
+    size_t B = Z->rows, K = Z->cols;
+    if ((rc = check_labels("softmax_ce", y, B, K))) return rc;
+    if (dZ && ((rc = shape_is("softmax_ce", "logit gradient", dZ, B, K)) || (rc = same_dtype("softmax_ce", dZ, Z))))
+        return rc;
+    double total = 0;
+    size_t correct = 0;
+    for (size_t i = 0; i < B; i++) {
+        size_t arg, yi = (size_t)vec_get(y, i);
+        double lse = row_lse(Z, i, &arg);
+        total += lse - ml_mat_get(Z, i, yi);
+        correct += arg == yi;
+        if (dZ)
+            for (size_t j = 0; j < K; j++)
+                ml_mat_set(dZ, i, j, (exp(ml_mat_get(Z, i, j) - lse) - (j == yi)) / (double)B);
+    }
+    if (loss) *loss = total / (double)B;
+    if (ncorrect) *ncorrect = correct;
+    return ML_OK;
+}
+
+/* p_ij = exp(z_ij - lse(z_i)) */
+int ml_nn_softmax(ml_mat *P, const ml_mat *Z)
+{
+    int rc;
+    if ((rc = shape_is("softmax", "output", P, Z->rows, Z->cols)) || (rc = same_dtype("softmax", P, Z))) return rc;
+    for (size_t i = 0; i < Z->rows; i++) {
+        double lse = row_lse(Z, i, NULL);
+        for (size_t j = 0; j < Z->cols; j++) ml_mat_set(P, i, j, exp(ml_mat_get(Z, i, j) - lse));
+    }
+    return ML_OK;
+}
+
+int ml_nn_argmax(ml_mat *idx, const ml_mat *Z)
+{
+    if (!is_vector(idx) || vec_len(idx) != Z->rows)
+        return ml_error(ML_EINVAL, "argmax: the result must be a vector of %zu entries, got %zu x %zu", Z->rows,
+                        idx->rows, idx->cols);
+    for (size_t i = 0; i < Z->rows; i++) {
+        size_t a = 0;
+        double m = ml_mat_get(Z, i, 0);
+        for (size_t j = 1; j < Z->cols; j++)
+            if (ml_mat_get(Z, i, j) > m) m = ml_mat_get(Z, i, j), a = j;
+        vec_set(idx, i, (double)a);
+    }
+    return ML_OK;
+}
+
+int ml_nn_count_correct(size_t *ncorrect, const ml_mat *Z, const ml_mat *y)
+{
+    int rc;
+    if ((rc = check_labels("accuracy", y, Z->rows, Z->cols))) return rc;
+    size_t c = 0;
+    for (size_t i = 0; i < Z->rows; i++) {
+        size_t a = 0;
+        double m = ml_mat_get(Z, i, 0);
+        for (size_t j = 1; j < Z->cols; j++)
+            if (ml_mat_get(Z, i, j) > m) m = ml_mat_get(Z, i, j), a = j;
+        c += a == (size_t)vec_get(y, i);
+    }
+    *ncorrect = c;
+    return ML_OK;
+}
+
+/* ---- embedding --------------------------------------------------------------------- */
+
+static int check_embed(const char *fn, const ml_mat *E, const ml_mat *ids, const ml_mat *C)
+{
+    int rc;
+    size_t B = ids->rows, T = ids->cols, V = C->rows, d = C->cols;
+    if ((rc = shape_is(fn, "embedded window", E, B, T * d))) return rc;
+    if ((rc = same_dtype(fn, E, C))) return rc;
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < T; t++)
+            if ((rc = check_id(fn, "token id", ml_mat_get(ids, b, t), b * T + t, V))) return rc;
+    return ML_OK;
+}
+
+/* E[b, t*d + k] = C[ids[b,t], k] */
+int ml_nn_embed_forward(ml_mat *E, const ml_mat *ids, const ml_mat *C)
+{
+    int rc;
+    if ((rc = check_embed("embed_forward", E, ids, C))) return rc;
+    size_t d = C->cols, es = ml_dtype_size(C->dtype);
+    for (size_t b = 0; b < ids->rows; b++)
+        for (size_t t = 0; t < ids->cols; t++) {
+            size_t v = (size_t)ml_mat_get(ids, b, t);
+            memcpy((char *)E->data + (b * E->stride + t * d) * es, (const char *)C->data + v * C->stride * es, d * es);
+        }
+    return ML_OK;
+}
+
+/* dC[ids[b,t], k] += dE[b, t*d + k] */
+int ml_nn_embed_backward(ml_mat *dC, const ml_mat *dE, const ml_mat *ids, int accumulate)
+{
+    int rc;
+    if ((rc = check_embed("embed_backward", dE, ids, dC))) return rc;
+    if (!accumulate) ml_mat_fill(dC, 0.0);
+    size_t d = dC->cols;
+    for (size_t b = 0; b < ids->rows; b++)
+        for (size_t t = 0; t < ids->cols; t++) {
+            size_t v = (size_t)ml_mat_get(ids, b, t);
+            if (dC->dtype == ML_F64) {
+                double *g = (double *)dC->data + v * dC->stride;
+                const double *e = (const double *)dE->data + b * dE->stride + t * d;
+                for (size_t k = 0; k < d; k++) g[k] += e[k];
+            } else {
+                float *g = (float *)dC->data + v * dC->stride;
+                const float *e = (const float *)dE->data + b * dE->stride + t * d;
+                for (size_t k = 0; k < d; k++) g[k] += e[k];
+            }
+        }
+    return ML_OK;
+}
+
+/* ---- minibatches --------------------------------------------------------------------- */
+
+int ml_nn_gather_rows(ml_mat *dst, const ml_mat *src, const ml_mat *idx, size_t offset)
+{
+    int rc;
+    if (dst->cols != src->cols)
+        return ml_error(ML_EINVAL, "gather_rows: destination has %zu columns, source %zu", dst->cols, src->cols);
+    if (!is_vector(idx)) return ml_error(ML_EINVAL, "gather_rows: the index must be a vector, got %zu x %zu", idx->rows, idx->cols);
+    if (offset > vec_len(idx) || vec_len(idx) - offset < dst->rows)
+        return ml_error(ML_EINVAL, "gather_rows: %zu rows from offset %zu need %zu indices, the index has %zu", dst->rows,
+                        offset, offset + dst->rows, vec_len(idx));
+    if (overlaps(dst, src)) return ml_error(ML_EINVAL, "gather_rows: destination and source share storage");
+    for (size_t r = 0; r < dst->rows; r++)
+        if ((rc = check_id("gather_rows", "row index", vec_get(idx, offset + r), offset + r, src->rows))) return rc;
+    size_t es = ml_dtype_size(src->dtype);
+    for (size_t r = 0; r < dst->rows; r++) {
+        size_t s = (size_t)vec_get(idx, offset + r);
+        if (dst->dtype == src->dtype)
+            memcpy((char *)dst->data + r * dst->stride * es, (const char *)src->data + s * src->stride * es,
+                   src->cols * es);
+        else
+            for (size_t j = 0; j < src->cols; j++) ml_mat_set(dst, r, j, ml_mat_get(src, s, j));
+    }
+    return ML_OK;
+}
+
+void ml_nn_affine(ml_mat *X, double a, double c)
+{
+    for (size_t i = 0; i < X->rows; i++)
+        for (size_t j = 0; j < X->cols; j++) ml_mat_set(X, i, j, a * ml_mat_get(X, i, j) + c);
+}
+
+int ml_nn_randperm(ml_mat *p, ml_rng *r)
+{
+    if (!is_vector(p)) return ml_error(ML_EINVAL, "randperm: the result must be a vector, got %zu x %zu", p->rows, p->cols);
+    size_t n = vec_len(p);
+    if (p->dtype == ML_F32 && n > ((size_t)1 << 24))
+        return ml_error(ML_EINVAL, "randperm: %zu indices are not exact in float32 (limit 2^24)", n);
+    for (size_t i = 0; i < n; i++) vec_set(p, i, (double)i);
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = (size_t)(ml_rng_uniform(r) * (double)(i + 1));
+        if (j > i) j = i;
+        double a = vec_get(p, i), b = vec_get(p, j);
+        vec_set(p, i, b);
+        vec_set(p, j, a);
+    }
+    return ML_OK;
+}

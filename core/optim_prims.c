@@ -1,0 +1,287 @@
+/* Kernels for the optimizers (see optim_prims.h). Every loop has a float64 and a float32 body;
+ * sums are accumulated in double. */
+#include "optim_prims.h"
+#include "error.h"
+#include <math.h>
+#include <string.h>
+
+#define ROW(M, T, i) ((T *)(M)->data + (i) * (M)->stride)
+
+static int checkmat(const ml_mat *A, const char *what)
+{
+    if (!A || !A->buf) return ml_error(ML_EINVAL, "%s: empty matrix", what);
+    return ML_OK;
+}
+
+static int same(const ml_mat *a, const ml_mat *b, const char *fn, const char *na, const char *nb)
+{
+    if (!ml_mat_same_shape(a, b))
+        return ml_error(ML_EINVAL, "%s: %s is %zu x %zu but %s is %zu x %zu", fn, na, a->rows, a->cols, nb, b->rows,
+                        b->cols);
+    if (a->dtype != b->dtype)
+        return ml_error(ML_EINVAL, "%s: %s is %s but %s is %s", fn, na, ml_dtype_name(a->dtype), nb,
+                        ml_dtype_name(b->dtype));
+    return ML_OK;
+}
+
+/* ---- reductions ---- */
+
+int ml_optim_reduce(ml_mat *out, const ml_mat *A, int per_row, int square, int mean)
+{
+    int rc = checkmat(A, "reduce");
+    if (!rc) rc = checkmat(out, "reduce");
+    if (rc) return rc;
+    size_t m = A->rows, n = A->cols;
+    if (per_row ? (out->rows != m || out->cols != 1) : (out->rows != 1 || out->cols != n))
+        return ml_error(ML_EINVAL, "reduce: output must be %zu x %zu, got %zu x %zu", per_row ? m : 1,
+                        per_row ? 1 : n, out->rows, out->cols);
+    double scale = mean ? 1.0 / (double)(per_row ? n : m) : 1.0;
+    if (per_row) {
+        for (size_t i = 0; i < m; i++) {
+            double s = 0;
+            if (A->dtype == ML_F64) {
+                const double *a = ROW(A, const double, i);
+                if (square)
+                    for (size_t j = 0; j < n; j++) s += a[j] * a[j];
+                else
+                    for (size_t j = 0; j < n; j++) s += a[j];
+            } else {
+                const float *a = ROW(A, const float, i);
+                if (square)
+                    for (size_t j = 0; j < n; j++) s += (double)a[j] * a[j];
+                else
+                    for (size_t j = 0; j < n; j++) s += a[j];
+            }
+            ml_mat_set(out, i, 0, s * scale);
+        }
+        return ML_OK;
+    }
+    if (out->dtype == ML_F64) {   /* out is one row, contiguous: accumulate in place, row by row */
+        double *o = out->data;
+        memset(o, 0, n * sizeof *o);
+        for (size_t i = 0; i < m; i++) {
+            if (A->dtype == ML_F64) {
+                const double *a = ROW(A, const double, i);
+                if (square)
+                    for (size_t j = 0; j < n; j++) o[j] += a[j] * a[j];
+                else
+                    for (size_t j = 0; j < n; j++) o[j] += a[j];
+            } else {
+                const float *a = ROW(A, const float, i);
+                if (square)
+                    for (size_t j = 0; j < n; j++) o[j] += (double)a[j] * a[j];
+                else
+                    for (size_t j = 0; j < n; j++) o[j] += a[j];
+            }
+        }
+        for (size_t j = 0; j < n; j++) o[j] *= scale;
+        return ML_OK;
+    }
+    for (size_t j = 0; j < n; j++) {   /* float32 output: a double sum per column */
+        double s = 0;
+        for (size_t i = 0; i < m; i++) {
+            double x = ml_mat_get(A, i, j);
+            s += square ? x * x : x;
+        }
+        ml_mat_set(out, 0, j, s * scale);
+    }
+    return ML_OK;
+}
+
+/* ---- median by quickselect ---- */
+
+static void swap(double *a, double *b)
+{
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Rearrange a[0..n-1] so that a[k] is the k-th smallest, a[i] <= a[k] for i < k and
+ * a[i] >= a[k] for i > k (Hoare partition around a median-of-three pivot). */
+static void select_k(double *a, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < a[lo]) swap(&a[mid], &a[lo]);
+        if (a[hi] < a[lo]) swap(&a[hi], &a[lo]);
+        if (a[hi] < a[mid]) swap(&a[hi], &a[mid]);
+        double pivot = a[mid];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot) i++;
+            while (a[j] > pivot) j--;
+            if (i <= j) {
+                swap(&a[i], &a[j]);
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        /* now a[lo..j] <= pivot <= a[i..hi], and j < i */
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;   /* j < k < i: a[k] == pivot is in place */
+    }
+}
+
+int ml_optim_median(const ml_mat *A, ml_mat *work, double *out)
+{
+    int rc = checkmat(A, "median");
+    if (!rc) rc = checkmat(work, "median workspace");
+    if (rc) return rc;
+    size_t n = A->rows * A->cols;
+    if (work->dtype != ML_F64 || !ml_mat_is_contiguous(work) || work->rows * work->cols < n)
+        return ml_error(ML_EINVAL, "median: workspace must be a contiguous float64 matrix with >= %zu entries", n);
+    double *a = work->data;
+    for (size_t i = 0, k = 0; i < A->rows; i++)
+        for (size_t j = 0; j < A->cols; j++) {
+            double x = ml_mat_get(A, i, j);
+            if (isnan(x)) return ml_error(ML_ENUM, "median: the matrix contains NaN");
+            a[k++] = x;
+        }
+    size_t h = n / 2;
+    select_k(a, n, h);
+    if (n % 2) {
+        *out = a[h];
+        return ML_OK;
+    }
+    double lower = a[0];   /* the largest of a[0..h-1], all <= a[h] */
+    for (size_t i = 1; i < h; i++)
+        if (a[i] > lower) lower = a[i];
+    *out = (lower + a[h]) / 2;
+    return ML_OK;
+}
+
+/* ---- broadcasts and maps ---- */
+
+int ml_optim_scale(ml_mat *A, const ml_mat *v, int per_row)
+{
+    int rc = checkmat(A, "scale");
+    if (!rc) rc = checkmat(v, "scale");
+    if (rc) return rc;
+    size_t k = per_row ? A->rows : A->cols;
+    if ((v->rows != 1 && v->cols != 1) || v->rows * v->cols != k)
+        return ml_error(ML_EINVAL, "scale_%s: vector must have %zu entries (k x 1 or 1 x k), got %zu x %zu",
+                        per_row ? "rows" : "cols", k, v->rows, v->cols);
+    int col = v->cols == 1;
+    for (size_t i = 0; i < A->rows; i++) {
+        if (per_row) {
+            double s = col ? ml_mat_get(v, i, 0) : ml_mat_get(v, 0, i);
+            if (A->dtype == ML_F64) {
+                double *a = ROW(A, double, i);
+                for (size_t j = 0; j < A->cols; j++) a[j] *= s;
+            } else {
+                float *a = ROW(A, float, i);
+                for (size_t j = 0; j < A->cols; j++) a[j] = (float)(a[j] * s);
+            }
+        } else if (A->dtype == ML_F64) {
+            double *a = ROW(A, double, i);
+            for (size_t j = 0; j < A->cols; j++) a[j] *= col ? ml_mat_get(v, j, 0) : ml_mat_get(v, 0, j);
+        } else {
+            float *a = ROW(A, float, i);
+            for (size_t j = 0; j < A->cols; j++) a[j] = (float)(a[j] * (col ? ml_mat_get(v, j, 0) : ml_mat_get(v, 0, j)));
+        }
+    }
+    return ML_OK;
+}
+
+static double map1(ml_map_op op, double x, double a, double b)
+{
+    switch (op) {
+    case ML_MAP_SIGN: return x > 0 ? 1.0 : x < 0 ? -1.0 : x;   /* keeps 0 and NaN */
+    case ML_MAP_ABS: return fabs(x);
+    case ML_MAP_SQRT: return sqrt(x);
+    case ML_MAP_LOG1P: return log1p(x);
+    case ML_MAP_POW:
+        x += b;
+        return a == 0.5 ? sqrt(x) : a == -0.5 ? 1.0 / sqrt(x) : a == -1.0 ? 1.0 / x : a == 1.0 ? x : pow(x, a);
+    case ML_MAP_CLIP: return x < a ? a : x > b ? b : x;
+    }
+    return x;
+}
+
+int ml_optim_map(ml_mat *A, ml_map_op op, double a, double b)
+{
+    int rc = checkmat(A, "map");
+    if (rc) return rc;
+    if (op < ML_MAP_SIGN || op > ML_MAP_CLIP) return ml_error(ML_EINVAL, "map: unknown operation %d", (int)op);
+    if (op == ML_MAP_CLIP && !(a <= b)) return ml_error(ML_EINVAL, "clip: lower bound %g > upper bound %g", a, b);
+    for (size_t i = 0; i < A->rows; i++) {
+        if (A->dtype == ML_F64) {
+            double *r = ROW(A, double, i);
+            for (size_t j = 0; j < A->cols; j++) r[j] = map1(op, r[j], a, b);
+        } else {
+            float *r = ROW(A, float, i);
+            for (size_t j = 0; j < A->cols; j++) r[j] = (float)map1(op, r[j], a, b);
+        }
+    }
+    return ML_OK;
+}
+
+/* ---- Adam ---- */
+
+int ml_optim_adam_moments(ml_mat *m, ml_mat *v, const ml_mat *g, double b1, double b2)
+{
+    int rc = checkmat(m, "adam_moments");
+    if (!rc) rc = checkmat(v, "adam_moments");
+    if (!rc) rc = checkmat(g, "adam_moments");
+    if (!rc) rc = same(m, g, "adam_moments", "m", "g");
+    if (!rc) rc = same(v, g, "adam_moments", "v", "g");
+    if (rc) return rc;
+    double a1 = 1 - b1, a2 = 1 - b2;
+    for (size_t i = 0; i < g->rows; i++) {
+        if (g->dtype == ML_F64) {
+            double *pm = ROW(m, double, i), *pv = ROW(v, double, i);
+            const double *pg = ROW(g, const double, i);
+            for (size_t j = 0; j < g->cols; j++) {
+                double x = pg[j];
+                pm[j] = b1 * pm[j] + a1 * x;
+                pv[j] = b2 * pv[j] + a2 * (x * x);
+            }
+        } else {
+            float *pm = ROW(m, float, i), *pv = ROW(v, float, i);
+            const float *pg = ROW(g, const float, i);
+            for (size_t j = 0; j < g->cols; j++) {
+                double x = pg[j];
+                pm[j] = (float)(b1 * pm[j] + a1 * x);
+                pv[j] = (float)(b2 * pv[j] + a2 * (x * x));
+            }
+        }
+    }
+    return ML_OK;
+}
+
+static double adam1(double m, double v, double c1, double c2, double eps, double q)
+{
+    double d = sqrt(v / c2) + eps;
+    if (q == 0.5) d = sqrt(d);
+    else if (q != 1.0) d = pow(d, q);
+    return (m / c1) / d;
+}
+
+int ml_optim_adam_dir(ml_mat *dst, const ml_mat *m, const ml_mat *v, double c1, double c2, double eps, double q)
+{
+    int rc = checkmat(dst, "adam_dir");
+    if (!rc) rc = checkmat(m, "adam_dir");
+    if (!rc) rc = checkmat(v, "adam_dir");
+    if (!rc) rc = same(dst, m, "adam_dir", "dst", "m");
+    if (!rc) rc = same(v, m, "adam_dir", "v", "m");
+    if (rc) return rc;
+    for (size_t i = 0; i < m->rows; i++) {
+        if (m->dtype == ML_F64) {
+            double *pd = ROW(dst, double, i);
+            const double *pm = ROW(m, const double, i), *pv = ROW(v, const double, i);
+            for (size_t j = 0; j < m->cols; j++) pd[j] = adam1(pm[j], pv[j], c1, c2, eps, q);
+        } else {
+            float *pd = ROW(dst, float, i);
+            const float *pm = ROW(m, const float, i), *pv = ROW(v, const float, i);
+            for (size_t j = 0; j < m->cols; j++) pd[j] = (float)adam1(pm[j], pv[j], c1, c2, eps, q);
+        }
+    }
+    return ML_OK;
+}
