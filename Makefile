@@ -110,7 +110,7 @@ demo: all
 figures: all
 	@for f in $(FIGURES); do echo "== $$f"; $(HOST) experiments/$$f.lua $(FIGURE_ARGS) || exit 1; done
 
-FIGURES ?= ns_vs_svd
+FIGURES ?= ns_vs_svd spectral_p
 
 # muonlab against numpy and PyTorch (issue 4), not part of `make test`: bench/run.lua drives one
 # Debian-python peer (bench/peer.py); writes bench/results.{csv,md} and plots/ns_scaling.png.

@@ -363,10 +363,10 @@ static double tridiag_max(const double *a, const double *b, int k)
 
 /* lambda_max(A) estimated from k products with A (A symmetric positive semidefinite, the Gram
  * matrix): Lanczos with full reorthogonalisation from a fixed random start, largest Ritz value.
- * The Krylov space is the power iteration's, so this is never below the power iterate's Rayleigh
- * quotient and converges much faster on flat-topped spectra; it is still a lower bound on
- * lambda_max, which the caller scales up. Basis in w->v (k x m, float64), products in the
- * working dtype through w->u (2 x m). */
+ * The Krylov space contains the power iterate after k - 1 products, so this is never below its
+ * Rayleigh quotient, and it converges much faster on flat-topped spectra; it is still a lower
+ * bound on lambda_max, which the caller scales up. Basis in w->v ((k + 1) x m, float64), the
+ * products in the working dtype through w->u (2 x m). */
 static double lanczos_max(ml_ns_work *w, int k)
 {
     ml_mat *A = &w->A;
@@ -383,23 +383,13 @@ static double lanczos_max(ml_ns_work *w, int k)
     for (size_t i = 0; i < m; i++) V[i] /= sqrt(nv);
     int kk = 0;
     for (int j = 0; j < k; j++) {
-        double *q = V + (size_t)j * m, *z = j + 1 < k ? V + (size_t)(j + 1) * m : NULL;
-        if (A->dtype == ML_F64) {
-            double *out = w->u.data;
-            cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)m, 1.0, A->data, (int)A->stride, q, 1, 0.0, out, 1);
-            if (!z) z = out;
-            else memcpy(z, out, m * sizeof *z);
+        double *q = V + (size_t)j * m, *z = q + m;
+        if (A->dtype == ML_F64) {   /* z = A q */
+            cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)m, 1.0, A->data, (int)A->stride, q, 1, 0.0, z, 1);
         } else {
             float *in = w->u.data, *out = in + m;
             for (size_t i = 0; i < m; i++) in[i] = (float)q[i];
             cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)m, 1.0f, A->data, (int)A->stride, in, 1, 0.0f, out, 1);
-            if (!z) {   /* the last product only needs alpha */
-                double s = 0;
-                for (size_t i = 0; i < m; i++) s += q[i] * out[i];
-                alpha[j] = s;
-                kk = j + 1;
-                break;
-            }
             for (size_t i = 0; i < m; i++) z[i] = out[i];
         }
         double s = 0;
@@ -684,7 +674,7 @@ int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts
     if (!rc) rc = need(w, &w->T, m, m, r.wt);
     if (!rc) rc = need(w, &w->U, m, m, r.wt);
     if (!rc) rc = need(w, &w->d, m, 1, ML_F64);
-    if (!rc && o->precond == ML_PRECOND_SPECTRAL) rc = need(w, &w->v, (size_t)o->power_steps, m, ML_F64);
+    if (!rc && o->precond == ML_PRECOND_SPECTRAL) rc = need(w, &w->v, (size_t)o->power_steps + 1, m, ML_F64);
     if (!rc && o->precond == ML_PRECOND_SPECTRAL) rc = need(w, &w->u, 2, m, r.wt);
     if (!rc && gram) rc = need(w, &w->Q, m, m, r.wt);
     if (!rc && (gram ? (o->restart > 0 || sch->steps == 0) : direct_x)) rc = need(w, &w->X, m, r.n, r.wt);

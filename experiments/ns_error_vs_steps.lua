@@ -150,8 +150,12 @@ for _, inp in ipairs(inputs) do
         end
         series[#series + 1] = { x = xs, y = ys, title = s, with = "linespoints" }
       end
+      if o.steps >= 5 then   -- Muon's 5 steps
+        series[#series + 1] = { x = { 5, 5 }, y = { 1e-16, 10 }, with = "lines", style = "lc rgb '#888888' lw 1 dt 2" }
+      end
       panels[#panels + 1] = {
-        title = ("%s, %s"):format(inp.label, p), series = series,
+        title = ("%s, %s: %s"):format(inp.label, p, metric == "polar_dist" and "distance to UV^T" or "orthogonality"),
+        series = series,
         ylabel = metric == "polar_dist" and "||X - UV^T||_F / ||UV^T||_F" or "||X X^T - I||_2",
         key = (#panels == 0) and "bottom left" or false,
       }

@@ -33,7 +33,7 @@ local inputs = {
 }
 local powers = { { p = 0, name = "0" }, { p = 0.25, name = "1/4" }, { p = 0.5, name = "1/2" } }
 local methods = {
-  { name = "paper", opts = { method = "newton" } },
+  { name = "paper, default shift", opts = { method = "newton" } },
   { name = "paper, no shift", opts = { method = "newton", shift = 0, shift_abs = 0 } },
   { name = "roots, no shift", opts = { method = "newton", route = "roots", shift = 0, shift_abs = 0 } },
   { name = "jordan NS", p0only = true },
@@ -84,7 +84,7 @@ for _, pw in ipairs(powers) do
     if pw.p == 0 or not m.p0only then cols[#cols + 1] = { pw = pw, m = m } end
   end
 end
-local short = { ["paper"] = "paper", ["paper, no shift"] = "paper/0", ["roots, no shift"] = "roots/0", ["jordan NS"] = "NS" }
+local short = { ["paper, default shift"] = "paper", ["paper, no shift"] = "paper/0", ["roots, no shift"] = "roots/0", ["jordan NS"] = "NS" }
 print(("Coupled Newton vs SVD for U S^p V^T, seed %d: relative Frobenius error after k steps per run")
   :format(o.seed))
 print("(paper: default shift 1e-6 + 1e-4 tr/n; /0: shift 0; roots: Guo-Higham G^{-1/r}; NS: Jordan quintic, p = 0)")

@@ -44,10 +44,8 @@ set mytics default
 set yrange [9.9999999999999998e-17:3]
 unset grid
 set grid xtics ytics back ls 100
-set key default
-set key reverse Left samplen 3 spacing 1.1
-set key center right
-plot datafile index 0 using 1:2 title 'paper' noenhanced with linespoints lt 1, \
+unset key
+plot datafile index 0 using 1:2 title 'paper, default shift' noenhanced with linespoints lt 1, \
      datafile index 1 using 1:2 title 'paper, no shift' noenhanced with linespoints lt 2, \
      datafile index 2 using 1:2 title 'roots, no shift' noenhanced with linespoints lt 3, \
      datafile index 3 using 1:2 title 'jordan NS' noenhanced with linespoints lt 4, \
@@ -66,10 +64,8 @@ set mytics default
 set yrange [9.9999999999999998e-17:3]
 unset grid
 set grid xtics ytics back ls 100
-set key default
-set key reverse Left samplen 3 spacing 1.1
-set key center right
-plot datafile index 5 using 1:2 title 'paper' noenhanced with linespoints lt 1, \
+unset key
+plot datafile index 5 using 1:2 title 'paper, default shift' noenhanced with linespoints lt 1, \
      datafile index 6 using 1:2 title 'paper, no shift' noenhanced with linespoints lt 2, \
      datafile index 7 using 1:2 title 'roots, no shift' noenhanced with linespoints lt 3, \
      datafile index 8 using 1:2 title '15 steps (paper default)' noenhanced with lines lt 4 lc rgb '#888888' dt 2 lw 1
@@ -87,10 +83,8 @@ set mytics default
 set yrange [9.9999999999999998e-17:3]
 unset grid
 set grid xtics ytics back ls 100
-set key default
-set key reverse Left samplen 3 spacing 1.1
-set key center right
-plot datafile index 9 using 1:2 title 'paper' noenhanced with linespoints lt 1, \
+unset key
+plot datafile index 9 using 1:2 title 'paper, default shift' noenhanced with linespoints lt 1, \
      datafile index 10 using 1:2 title 'paper, no shift' noenhanced with linespoints lt 2, \
      datafile index 11 using 1:2 title 'roots, no shift' noenhanced with linespoints lt 3, \
      datafile index 12 using 1:2 title '15 steps (paper default)' noenhanced with lines lt 4 lc rgb '#888888' dt 2 lw 1
@@ -110,8 +104,8 @@ unset grid
 set grid xtics ytics back ls 100
 set key default
 set key reverse Left samplen 3 spacing 1.1
-set key center right
-plot datafile index 13 using 1:2 title 'paper' noenhanced with linespoints lt 1, \
+set key bottom left
+plot datafile index 13 using 1:2 title 'paper, default shift' noenhanced with linespoints lt 1, \
      datafile index 14 using 1:2 title 'paper, no shift' noenhanced with linespoints lt 2, \
      datafile index 15 using 1:2 title 'roots, no shift' noenhanced with linespoints lt 3, \
      datafile index 16 using 1:2 title 'jordan NS' noenhanced with linespoints lt 4, \
@@ -130,10 +124,8 @@ set mytics default
 set yrange [9.9999999999999998e-17:3]
 unset grid
 set grid xtics ytics back ls 100
-set key default
-set key reverse Left samplen 3 spacing 1.1
-set key center right
-plot datafile index 18 using 1:2 title 'paper' noenhanced with linespoints lt 1, \
+unset key
+plot datafile index 18 using 1:2 title 'paper, default shift' noenhanced with linespoints lt 1, \
      datafile index 19 using 1:2 title 'paper, no shift' noenhanced with linespoints lt 2, \
      datafile index 20 using 1:2 title 'roots, no shift' noenhanced with linespoints lt 3, \
      datafile index 21 using 1:2 title '15 steps (paper default)' noenhanced with lines lt 4 lc rgb '#888888' dt 2 lw 1
@@ -151,10 +143,8 @@ set mytics default
 set yrange [9.9999999999999998e-17:3]
 unset grid
 set grid xtics ytics back ls 100
-set key default
-set key reverse Left samplen 3 spacing 1.1
-set key center right
-plot datafile index 22 using 1:2 title 'paper' noenhanced with linespoints lt 1, \
+unset key
+plot datafile index 22 using 1:2 title 'paper, default shift' noenhanced with linespoints lt 1, \
      datafile index 23 using 1:2 title 'paper, no shift' noenhanced with linespoints lt 2, \
      datafile index 24 using 1:2 title 'roots, no shift' noenhanced with linespoints lt 3, \
      datafile index 25 using 1:2 title '15 steps (paper default)' noenhanced with lines lt 4 lc rgb '#888888' dt 2 lw 1
@@ -178,10 +168,8 @@ set mytics default
 set yrange [9.9999999999999998e-17:3]
 unset grid
 set grid xtics ytics back ls 100
-set key default
-set key reverse Left samplen 3 spacing 1.1
-set key center right
-plot datafile index 0 using 1:2 title 'paper' noenhanced with linespoints lt 1, \
+unset key
+plot datafile index 0 using 1:2 title 'paper, default shift' noenhanced with linespoints lt 1, \
      datafile index 1 using 1:2 title 'paper, no shift' noenhanced with linespoints lt 2, \
      datafile index 2 using 1:2 title 'roots, no shift' noenhanced with linespoints lt 3, \
      datafile index 3 using 1:2 title 'jordan NS' noenhanced with linespoints lt 4, \
@@ -200,10 +188,8 @@ set mytics default
 set yrange [9.9999999999999998e-17:3]
 unset grid
 set grid xtics ytics back ls 100
-set key default
-set key reverse Left samplen 3 spacing 1.1
-set key center right
-plot datafile index 5 using 1:2 title 'paper' noenhanced with linespoints lt 1, \
+unset key
+plot datafile index 5 using 1:2 title 'paper, default shift' noenhanced with linespoints lt 1, \
      datafile index 6 using 1:2 title 'paper, no shift' noenhanced with linespoints lt 2, \
      datafile index 7 using 1:2 title 'roots, no shift' noenhanced with linespoints lt 3, \
      datafile index 8 using 1:2 title '15 steps (paper default)' noenhanced with lines lt 4 lc rgb '#888888' dt 2 lw 1
@@ -221,10 +207,8 @@ set mytics default
 set yrange [9.9999999999999998e-17:3]
 unset grid
 set grid xtics ytics back ls 100
-set key default
-set key reverse Left samplen 3 spacing 1.1
-set key center right
-plot datafile index 9 using 1:2 title 'paper' noenhanced with linespoints lt 1, \
+unset key
+plot datafile index 9 using 1:2 title 'paper, default shift' noenhanced with linespoints lt 1, \
      datafile index 10 using 1:2 title 'paper, no shift' noenhanced with linespoints lt 2, \
      datafile index 11 using 1:2 title 'roots, no shift' noenhanced with linespoints lt 3, \
      datafile index 12 using 1:2 title '15 steps (paper default)' noenhanced with lines lt 4 lc rgb '#888888' dt 2 lw 1
@@ -244,8 +228,8 @@ unset grid
 set grid xtics ytics back ls 100
 set key default
 set key reverse Left samplen 3 spacing 1.1
-set key center right
-plot datafile index 13 using 1:2 title 'paper' noenhanced with linespoints lt 1, \
+set key bottom left
+plot datafile index 13 using 1:2 title 'paper, default shift' noenhanced with linespoints lt 1, \
      datafile index 14 using 1:2 title 'paper, no shift' noenhanced with linespoints lt 2, \
      datafile index 15 using 1:2 title 'roots, no shift' noenhanced with linespoints lt 3, \
      datafile index 16 using 1:2 title 'jordan NS' noenhanced with linespoints lt 4, \
@@ -264,10 +248,8 @@ set mytics default
 set yrange [9.9999999999999998e-17:3]
 unset grid
 set grid xtics ytics back ls 100
-set key default
-set key reverse Left samplen 3 spacing 1.1
-set key center right
-plot datafile index 18 using 1:2 title 'paper' noenhanced with linespoints lt 1, \
+unset key
+plot datafile index 18 using 1:2 title 'paper, default shift' noenhanced with linespoints lt 1, \
      datafile index 19 using 1:2 title 'paper, no shift' noenhanced with linespoints lt 2, \
      datafile index 20 using 1:2 title 'roots, no shift' noenhanced with linespoints lt 3, \
      datafile index 21 using 1:2 title '15 steps (paper default)' noenhanced with lines lt 4 lc rgb '#888888' dt 2 lw 1
@@ -285,10 +267,8 @@ set mytics default
 set yrange [9.9999999999999998e-17:3]
 unset grid
 set grid xtics ytics back ls 100
-set key default
-set key reverse Left samplen 3 spacing 1.1
-set key center right
-plot datafile index 22 using 1:2 title 'paper' noenhanced with linespoints lt 1, \
+unset key
+plot datafile index 22 using 1:2 title 'paper, default shift' noenhanced with linespoints lt 1, \
      datafile index 23 using 1:2 title 'paper, no shift' noenhanced with linespoints lt 2, \
      datafile index 24 using 1:2 title 'roots, no shift' noenhanced with linespoints lt 3, \
      datafile index 25 using 1:2 title '15 steps (paper default)' noenhanced with lines lt 4 lc rgb '#888888' dt 2 lw 1

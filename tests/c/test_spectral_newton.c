@@ -117,7 +117,9 @@ static ml_mat svd_map(const ml_mat *A, double (*f)(double s, const double *sv, s
     ml_mat U = {0}, s = {0}, V = {0}, R = {0};
     CHECK_OK(ml_svd(A, &U, &s, &V));
     size_t k = s.rows;
-    double sv[128];
+    double sv[128] = {0};
+    CHECK(k <= 128);
+    if (k > 128) k = 128;
     for (size_t i = 0; i < k; i++) sv[i] = ml_mat_get(&s, i, 0);
     for (size_t i = 0; i < k; i++) {
         double fi = f(sv[i], sv, k, ctx);
@@ -143,14 +145,14 @@ static double paper_shift(const double *lam, size_t k)
  * (G + d1 I)^{-1/2} + d2 I. f for p = 0 and p = 1/2 (exact maps of the shifted algorithm). */
 static double shifted_p0(double s, const double *sv, size_t k, void *ctx)
 {
-    double lam[128];
+    double lam[128] = {0};
     for (size_t i = 0; i < k; i++) lam[i] = sv[i] * sv[i];
     return s / sqrt(s * s + paper_shift(lam, k));
 }
 
 static double shifted_half(double s, const double *sv, size_t k, void *ctx)
 {
-    double lam[128], w[128];
+    double lam[128] = {0}, w[128] = {0};
     for (size_t i = 0; i < k; i++) lam[i] = sv[i] * sv[i];
     double d1 = paper_shift(lam, k);
     for (size_t i = 0; i < k; i++) w[i] = 1 / sqrt(lam[i] + d1);

@@ -34,8 +34,8 @@ end
 
 describe("fuzzer findings", function()
   -- fuzz seed 1, call 132: getmetatable(A).__add(0, 101) dereferenced NULL in lua/lmatrix.c
-  -- arith() (neither operand a matrix; only reachable through the metatable). Fix: in arith(),
-  -- `if (!a && !b) return luaL_error(L, "%s: expected a matrix operand", op);`
+  -- arith() (neither operand a matrix; only reachable through the metatable). Fixed there by
+  -- rejecting the call when neither operand is a matrix.
   it("matrix __add/__sub called through the metatable without a matrix operand raise an error", function()
     for _, mm in ipairs { "__add", "__sub" } do
       for _, args in ipairs { "0, 101", "'a', {}", "nil, nil" } do

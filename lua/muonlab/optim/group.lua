@@ -1,0 +1,190 @@
+-- Parameter groups: different optimizers for different parameters, one object with the
+-- common interface.
+--   ml.optim.group{
+--     {params = {1, 2}, opt = ml.optim.muon{lr = 0.02}},
+--     {params = function(i, p) return p:rows() == 1 or p:cols() == 1 end, opt = ml.optim.adamw{}},
+--     {params = {3}, opt = ml.optim.muon{}, blocks = {rows = 64}},
+--   }
+-- `params` is a list of indices into the params array given to step, or a predicate
+-- f(i, param) -> boolean resolved on the first step. Every parameter must land in exactly one
+-- group. `blocks = {rows = r}` (or {cols = c}) hands each listed parameter to its optimizer as
+-- row (column) blocks of that size: views sharing the parameter's storage (attention heads,
+-- fused QKV matrices), orthogonalized separately.
+local ml = require "muonlab"
+local base = require "muonlab.optim.base"
+
+local Group = { name = "group" }
+Group.__index = Group
+
+local function err(msg, level) error("group: " .. msg, (level or 1) + 1) end
+
+-- The block views of matrix A (r x c) as a list: rows of size br, or columns of size bc.
+local function blocks_of(A, blk, into)
+  local r, c = A:rows(), A:cols()
+  local n = 0
+  if blk.rows then
+    for i = 1, r, blk.rows do
+      n = n + 1
+      into[n] = A:view(i, 1, math.min(blk.rows, r - i + 1), c)
+    end
+  else
+    for j = 1, c, blk.cols do
+      n = n + 1
+      into[n] = A:view(1, j, r, math.min(blk.cols, c - j + 1))
+    end
+  end
+  return n
+end
+
+local function new(spec)
+  if type(spec) ~= "table" or #spec == 0 then err("a non-empty list of {params =, opt =} expected", 2) end
+  local self = setmetatable({ groups = {}, t = 0 }, Group)
+  for k, g in ipairs(spec) do
+    if type(g) ~= "table" then err(("group %d: a table expected"):format(k), 2) end
+    for key in pairs(g) do
+      if key ~= "params" and key ~= "opt" and key ~= "blocks" then
+        err(("group %d: unknown field '%s' (known: params, opt, blocks)"):format(k, tostring(key)), 2)
+      end
+    end
+    local sel = g.params
+    if type(sel) ~= "table" and type(sel) ~= "function" then
+      err(("group %d: 'params' must be a list of indices or a function(i, p)"):format(k), 2)
+    end
+    if type(sel) == "table" then
+      for _, i in ipairs(sel) do
+        if math.type(i) ~= "integer" or i < 1 then err(("group %d: parameter indices must be integers >= 1"):format(k), 2) end
+      end
+    end
+    if type(g.opt) ~= "table" or type(g.opt.step) ~= "function" then
+      err(("group %d: 'opt' must be an optimizer (ml.optim.*{...})"):format(k), 2)
+    end
+    local blk = g.blocks
+    if blk ~= nil then
+      local n = blk.rows or blk.cols
+      if type(blk) ~= "table" or (blk.rows and blk.cols) or math.type(n) ~= "integer" or n < 1 then
+        err(("group %d: 'blocks' must be {rows = r} or {cols = c} with a positive integer"):format(k), 2)
+      end
+    end
+    self.groups[k] = { select = sel, opt = g.opt, blocks = blk, members = nil, P = {}, G = {}, gcache = {} }
+  end
+  return self
+end
+
+-- Assign parameters to groups on the first step.
+function Group:resolve(params)
+  local owner = {}
+  for k, g in ipairs(self.groups) do
+    local members = {}
+    if type(g.select) == "table" then
+      for _, i in ipairs(g.select) do
+        if i > #params then err(("group %d names parameter %d, but there are %d"):format(k, i, #params), 3) end
+        members[#members + 1] = i
+      end
+    else
+      for i = 1, #params do
+        if g.select(i, params[i]) then members[#members + 1] = i end
+      end
+    end
+    for _, i in ipairs(members) do
+      if owner[i] then err(("parameter %d is in groups %d and %d"):format(i, owner[i], k), 3) end
+      owner[i] = k
+    end
+    g.members = members
+  end
+  for i = 1, #params do
+    if not owner[i] then err(("parameter %d is in no group"):format(i), 3) end
+  end
+end
+
+-- Fill a group's sub-arrays for this step. Block views of a parameter are made once (it is
+-- the same matrix every step); those of a gradient are remade only when a new gradient
+-- matrix arrives (a model that reuses its gradient buffers allocates nothing).
+local function gather(g, params, grads)
+  if not g.blocks then
+    for j, i in ipairs(g.members) do
+      g.P[j], g.G[j] = params[i], grads[i]
+    end
+    return
+  end
+  g.pviews = g.pviews or {}
+  local n = 0
+  for _, i in ipairs(g.members) do
+    local pv = g.pviews[i]
+    if not pv or pv.src ~= params[i] then
+      pv = { src = params[i] }
+      blocks_of(params[i], g.blocks, pv)
+      g.pviews[i] = pv
+    end
+    local gv = g.gcache[i]
+    if not gv or gv.src ~= grads[i] then
+      gv = { src = grads[i] }
+      blocks_of(grads[i], g.blocks, gv)
+      g.gcache[i] = gv
+    end
+    for b = 1, #pv do
+      n = n + 1
+      g.P[n], g.G[n] = pv[b], gv[b]
+    end
+  end
+end
+
+function Group:step(params, grads, loss)
+  if type(params) ~= "table" or type(grads) ~= "table" then
+    err("step: params and grads must be arrays of matrices", 2)
+  end
+  if #params ~= #grads then err(("step: %d params but %d grads"):format(#params, #grads), 2) end
+  if not self.resolved then
+    self:resolve(params)
+    self.resolved = true
+  end
+  for _, g in ipairs(self.groups) do
+    if #g.members > 0 then
+      gather(g, params, grads)
+      g.opt:step(g.P, g.G, loss)
+    end
+  end
+  self.t = self.t + 1
+  return loss
+end
+
+function Group:state_dict()
+  local subs, members = {}, {}
+  for k, g in ipairs(self.groups) do
+    subs[k] = g.opt:state_dict()
+    members[k] = g.members and base.copy(g.members)
+  end
+  return { optimizer = "group", step = self.t, groups = subs, members = members }
+end
+
+function Group:load_state_dict(sd)
+  if type(sd) ~= "table" or sd.optimizer ~= "group" or type(sd.groups) ~= "table" then
+    err("load_state_dict: a state from a group optimizer expected", 2)
+  end
+  if #sd.groups ~= #self.groups then
+    err(("load_state_dict: the state has %d groups, this optimizer %d"):format(#sd.groups, #self.groups), 2)
+  end
+  for k, g in ipairs(self.groups) do
+    g.opt:load_state_dict(sd.groups[k])
+    if sd.members and sd.members[k] then
+      g.members = base.copy(sd.members[k])
+      self.resolved = true
+    end
+  end
+  self.t = sd.step
+  return self
+end
+
+function Group:set(key, value)
+  for _, g in ipairs(self.groups) do
+    if g.opt.spec and g.opt.spec[key] then g.opt:set(key, value) end
+  end
+  return self
+end
+
+function Group:__tostring()
+  local names = {}
+  for _, g in ipairs(self.groups) do names[#names + 1] = g.opt.name end
+  return ("group optimizer {%s} (step %d)"):format(table.concat(names, ", "), self.t)
+end
+
+return new

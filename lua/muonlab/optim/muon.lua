@@ -1,0 +1,66 @@
+-- Muon with optax's options (optax.contrib.scale_by_muon + optax.contrib.muon; seed 004):
+--   M_t   = beta M_{t-1} + (1 - beta) G_t
+--   Mhat  = beta M_t / (1 - beta^(t+1)) + (1 - beta) G_t / (1 - beta^t)   (nesterov, optax's form)
+--         = M_t / (1 - beta^t)                                            (otherwise)
+--   O_t   = NS(Mhat; coeffs, steps), X_0 = Mhat / (||Mhat||_F + eps)     (or the exact polar factor)
+--   O_t  <- <Mhat, O_t> O_t                                  (adaptive: the dual norm, arXiv 2409.20325)
+--   O_t  <- s O_t,  s = 1 | sqrt(max(1, rows/cols)) | 0.2 sqrt(max(rows, cols)) | a number
+--   theta_t = theta_{t-1} - lr (O_t + lambda theta_{t-1})       (decoupled weight decay, optax order)
+-- Defaults: optax's (jordan coefficients, 5 steps, beta 0.95, eps 1e-8, nesterov, frobenius
+-- preconditioning), lr 0.02 (KellerJordan/Muon), scale "sqrt_ratio" (KellerJordan/Muon, with the
+-- matrix stored out x in; optax's x W convention is the same factor on cols/rows).
+local ml = require "muonlab"
+local base = require "muonlab.optim.base"
+
+local Muon = {
+  name = "muon",
+  spec = base.merge(base.ns_spec, {
+    lr = { 0.02, "nonneg" },
+    beta = { 0.95, "unit" },
+    nesterov = { true, "boolean" },
+    eps = { 1e-8, "nonneg" },
+    adaptive = { false, "boolean" },
+    weight_decay = { 0, "nonneg" },
+    scale = { "sqrt_ratio", "any_scale" },
+  }),
+}
+
+function Muon:validate()
+  local s = self.hp.scale
+  if not (s == "none" or s == "sqrt_ratio" or s == "moonlight" or (type(s) == "number" and s > 0 and s < math.huge)) then
+    error(("muon: option 'scale' must be \"none\", \"sqrt_ratio\", \"moonlight\" or a number > 0, got %s"):format(tostring(s)), 0)
+  end
+end
+
+function Muon:setup() self.orth = base.orthogonalizer(self.hp, self.hp.eps) end
+
+function Muon:init_state(i, p) return { mu = base.zeros_like(p) } end
+
+function Muon:update(params, grads)
+  local hp = self.hp
+  local b, t = hp.beta, self.t
+  for i = 1, #params do
+    local p, g, mu = params[i], grads[i], self.state[i].mu
+    local w = base.work(self, i)
+    w.mhat = w.mhat or base.zeros_like(p)
+    w.O = w.O or base.zeros_like(p)
+    -- M_t = beta M_{t-1} + (1 - beta) G_t
+    mu:axpby_(b, mu, 1 - b, g)
+    if hp.nesterov then
+      -- Mhat = beta M_t / (1 - beta^(t+1)) + (1 - beta) G_t / (1 - beta^t)
+      w.mhat:axpby_(b / (1 - b ^ (t + 1)), mu, (1 - b) / (1 - b ^ t), g)
+    else
+      -- Mhat = M_t / (1 - beta^t)
+      w.mhat:axpby_(1 / (1 - b ^ t), mu, 0, mu)
+    end
+    -- O_t = NS(Mhat)
+    self.orth(w.O, w.mhat)
+    -- O_t <- <Mhat, O_t> O_t (adaptive), then the shape factor
+    local a = hp.adaptive and ml.dot(w.mhat, w.O) or 1
+    local s = base.shape_scale(hp.scale, p:rows(), p:cols())
+    -- theta_t = theta_{t-1} - lr (s a O_t + lambda theta_{t-1})
+    p:axpby_(1 - hp.lr * hp.weight_decay, p, -hp.lr * s * a, w.O)
+  end
+end
+
+return base.class(Muon)
