@@ -12,7 +12,8 @@ PKGS    := lua5.4 openblas lapacke
 SAN     ?=
 
 DEPS_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 libopenblas-dev liblapacke-dev \
-                 gnuplot-nox zlib1g-dev lua-busted python3-numpy openmpi-bin valgrind
+                 gnuplot-nox zlib1g-dev lua-busted python3-numpy openmpi-bin valgrind \
+                 dataset-fashion-mnist fortunes
 
 ifeq ($(SAN),1)
   BUILD   := build/san
@@ -107,10 +108,13 @@ $(BUILD)/muonlab: $(BUILD)/lua/main.o $(BIND_OBJ) $(LIB)
 demo: all
 	$(HOST) experiments/ns_vs_svd.lua
 
+# `make figures` reruns every study at full size into plots/; `make figures QUICK=1` passes --quick
+# (small sizes, output under $TMPDIR: a smoke run). Add a study: append its name to FIGURES.
 figures: all
 	@for f in $(FIGURES); do echo "== $$f"; $(HOST) experiments/$$f.lua $(FIGURE_ARGS) || exit 1; done
 
-FIGURES ?= ns_vs_svd spectral_p
+FIGURES ?= ns_vs_svd poly_maps ns_error_vs_steps ns_error_vs_cond ns_cost_accuracy spectral_p
+FIGURE_ARGS ?= $(if $(QUICK),--quick)
 
 # muonlab against numpy and PyTorch (issue 4), not part of `make test`: bench/run.lua drives one
 # Debian-python peer (bench/peer.py); writes bench/results.{csv,md} and plots/ns_scaling.png.

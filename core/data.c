@@ -308,13 +308,35 @@ int ml_corpus_load(ml_corpus *c, const char *path, unsigned flags)
     return ML_OK;
 }
 
-int ml_corpus_from_bytes(ml_corpus *c, const unsigned char *text, size_t n)
+int ml_corpus_from_bytes(ml_corpus *c, const unsigned char *text, size_t n, const unsigned char *vocab, int nvocab)
 {
     if (n == 0) return ml_error(ML_EINVAL, "corpus: empty text");
+    short index[256];
+    if (vocab) {
+        if (nvocab < 1 || nvocab > 256) return ml_error(ML_EINVAL, "corpus: vocabulary of %d bytes (1..256 expected)", nvocab);
+        for (int v = 0; v < 256; v++) index[v] = -1;
+        for (int i = 0; i < nvocab; i++) {
+            if (index[vocab[i]] >= 0) return ml_error(ML_EINVAL, "corpus: byte %d appears twice in the vocabulary", vocab[i]);
+            index[vocab[i]] = (short)i;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (index[text[i]] < 0)
+                return ml_error(ML_EINVAL, "corpus: byte %d at position %zu is not in the vocabulary", text[i], i + 1);
+    }
     unsigned char *p = malloc(n);
     if (!p) return ml_error(ML_ENOMEM, "corpus: out of memory (%zu bytes)", n);
-    memcpy(p, text, n);
-    corpus_build(c, p, n);
+    if (!vocab) {
+        memcpy(p, text, n);
+        corpus_build(c, p, n);
+        return ML_OK;
+    }
+    memset(c, 0, sizeof *c);
+    memcpy(c->index, index, sizeof index);
+    memcpy(c->vocab, vocab, (size_t)nvocab);
+    c->vocab_size = nvocab;
+    for (size_t i = 0; i < n; i++) p[i] = (unsigned char)index[text[i]];
+    c->ids = p;
+    c->n = n;
     return ML_OK;
 }
 

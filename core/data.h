@@ -46,8 +46,10 @@ enum { ML_CORPUS_FORTUNE = 1 };   /* drop lines that are exactly "%" (fortune se
  * starting with '.' and names ending in ".dat" skipped; a newline is put between files
  * that lack one). The vocabulary is the set of bytes present, in byte order. */
 int ml_corpus_load(ml_corpus *c, const char *path, unsigned flags);
-/* The same from a buffer. */
-int ml_corpus_from_bytes(ml_corpus *c, const unsigned char *text, size_t n);
+/* The same from a buffer. vocab (may be NULL: the bytes present) lists the nvocab distinct
+ * bytes in id order; a byte of the text outside it is an error (a validation split that
+ * must share the training split's ids). */
+int ml_corpus_from_bytes(ml_corpus *c, const unsigned char *text, size_t n, const unsigned char *vocab, int nvocab);
 /* A copy of ids[start .. start+len-1] with the same vocabulary (train/validation splits). */
 int ml_corpus_slice(ml_corpus *out, const ml_corpus *c, size_t start, size_t len);
 void ml_corpus_free(ml_corpus *c);

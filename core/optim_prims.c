@@ -9,18 +9,16 @@
 
 static int checkmat(const ml_mat *A, const char *what)
 {
-    if (!A || !A->buf) return ml_error(ML_EINVAL, "%s: empty matrix", what);
+    if (!A || !A->buf) return ml_error(ML_EINVAL, "empty %s", what);
     return ML_OK;
 }
 
-static int same(const ml_mat *a, const ml_mat *b, const char *fn, const char *na, const char *nb)
+static int same(const ml_mat *a, const ml_mat *b, const char *na, const char *nb)
 {
     if (!ml_mat_same_shape(a, b))
-        return ml_error(ML_EINVAL, "%s: %s is %zu x %zu but %s is %zu x %zu", fn, na, a->rows, a->cols, nb, b->rows,
-                        b->cols);
+        return ml_error(ML_EINVAL, "%s is %zu x %zu but %s is %zu x %zu", na, a->rows, a->cols, nb, b->rows, b->cols);
     if (a->dtype != b->dtype)
-        return ml_error(ML_EINVAL, "%s: %s is %s but %s is %s", fn, na, ml_dtype_name(a->dtype), nb,
-                        ml_dtype_name(b->dtype));
+        return ml_error(ML_EINVAL, "%s is %s but %s is %s", na, ml_dtype_name(a->dtype), nb, ml_dtype_name(b->dtype));
     return ML_OK;
 }
 
@@ -28,12 +26,12 @@ static int same(const ml_mat *a, const ml_mat *b, const char *fn, const char *na
 
 int ml_optim_reduce(ml_mat *out, const ml_mat *A, int per_row, int square, int mean)
 {
-    int rc = checkmat(A, "reduce");
-    if (!rc) rc = checkmat(out, "reduce");
+    int rc = checkmat(A, "matrix");
+    if (!rc) rc = checkmat(out, "output");
     if (rc) return rc;
     size_t m = A->rows, n = A->cols;
     if (per_row ? (out->rows != m || out->cols != 1) : (out->rows != 1 || out->cols != n))
-        return ml_error(ML_EINVAL, "reduce: output must be %zu x %zu, got %zu x %zu", per_row ? m : 1,
+        return ml_error(ML_EINVAL, "output must be %zu x %zu, got %zu x %zu", per_row ? m : 1,
                         per_row ? 1 : n, out->rows, out->cols);
     double scale = mean ? 1.0 / (double)(per_row ? n : m) : 1.0;
     if (per_row) {
@@ -131,17 +129,17 @@ static void select_k(double *a, size_t n, size_t k)
 
 int ml_optim_median(const ml_mat *A, ml_mat *work, double *out)
 {
-    int rc = checkmat(A, "median");
-    if (!rc) rc = checkmat(work, "median workspace");
+    int rc = checkmat(A, "matrix");
+    if (!rc) rc = checkmat(work, "workspace");
     if (rc) return rc;
     size_t n = A->rows * A->cols;
     if (work->dtype != ML_F64 || !ml_mat_is_contiguous(work) || work->rows * work->cols < n)
-        return ml_error(ML_EINVAL, "median: workspace must be a contiguous float64 matrix with >= %zu entries", n);
+        return ml_error(ML_EINVAL, "workspace must be a contiguous float64 matrix with >= %zu entries", n);
     double *a = work->data;
     for (size_t i = 0, k = 0; i < A->rows; i++)
         for (size_t j = 0; j < A->cols; j++) {
             double x = ml_mat_get(A, i, j);
-            if (isnan(x)) return ml_error(ML_ENUM, "median: the matrix contains NaN");
+            if (isnan(x)) return ml_error(ML_ENUM, "the matrix contains NaN");
             a[k++] = x;
         }
     size_t h = n / 2;
@@ -161,13 +159,12 @@ int ml_optim_median(const ml_mat *A, ml_mat *work, double *out)
 
 int ml_optim_scale(ml_mat *A, const ml_mat *v, int per_row)
 {
-    int rc = checkmat(A, "scale");
-    if (!rc) rc = checkmat(v, "scale");
+    int rc = checkmat(A, "matrix");
+    if (!rc) rc = checkmat(v, "vector");
     if (rc) return rc;
     size_t k = per_row ? A->rows : A->cols;
     if ((v->rows != 1 && v->cols != 1) || v->rows * v->cols != k)
-        return ml_error(ML_EINVAL, "scale_%s: vector must have %zu entries (k x 1 or 1 x k), got %zu x %zu",
-                        per_row ? "rows" : "cols", k, v->rows, v->cols);
+        return ml_error(ML_EINVAL, "vector must have %zu entries (k x 1 or 1 x k), got %zu x %zu", k, v->rows, v->cols);
     int col = v->cols == 1;
     for (size_t i = 0; i < A->rows; i++) {
         if (per_row) {
@@ -207,9 +204,9 @@ static double map1(ml_map_op op, double x, double a, double b)
 
 int ml_optim_map(ml_mat *A, ml_map_op op, double a, double b)
 {
-    int rc = checkmat(A, "map");
+    int rc = checkmat(A, "matrix");
     if (rc) return rc;
-    if (op < ML_MAP_SIGN || op > ML_MAP_CLIP) return ml_error(ML_EINVAL, "map: unknown operation %d", (int)op);
+    if (op < ML_MAP_SIGN || op > ML_MAP_CLIP) return ml_error(ML_EINVAL, "unknown map operation %d", (int)op);
     if (op == ML_MAP_CLIP && !(a <= b)) return ml_error(ML_EINVAL, "clip: lower bound %g > upper bound %g", a, b);
     for (size_t i = 0; i < A->rows; i++) {
         if (A->dtype == ML_F64) {
@@ -227,11 +224,11 @@ int ml_optim_map(ml_mat *A, ml_map_op op, double a, double b)
 
 int ml_optim_adam_moments(ml_mat *m, ml_mat *v, const ml_mat *g, double b1, double b2)
 {
-    int rc = checkmat(m, "adam_moments");
-    if (!rc) rc = checkmat(v, "adam_moments");
-    if (!rc) rc = checkmat(g, "adam_moments");
-    if (!rc) rc = same(m, g, "adam_moments", "m", "g");
-    if (!rc) rc = same(v, g, "adam_moments", "v", "g");
+    int rc = checkmat(m, "m");
+    if (!rc) rc = checkmat(v, "v");
+    if (!rc) rc = checkmat(g, "g");
+    if (!rc) rc = same(m, g, "m", "g");
+    if (!rc) rc = same(v, g, "v", "g");
     if (rc) return rc;
     double a1 = 1 - b1, a2 = 1 - b2;
     for (size_t i = 0; i < g->rows; i++) {
@@ -266,11 +263,11 @@ static double adam1(double m, double v, double c1, double c2, double eps, double
 
 int ml_optim_adam_dir(ml_mat *dst, const ml_mat *m, const ml_mat *v, double c1, double c2, double eps, double q)
 {
-    int rc = checkmat(dst, "adam_dir");
-    if (!rc) rc = checkmat(m, "adam_dir");
-    if (!rc) rc = checkmat(v, "adam_dir");
-    if (!rc) rc = same(dst, m, "adam_dir", "dst", "m");
-    if (!rc) rc = same(v, m, "adam_dir", "v", "m");
+    int rc = checkmat(dst, "destination");
+    if (!rc) rc = checkmat(m, "m");
+    if (!rc) rc = checkmat(v, "v");
+    if (!rc) rc = same(dst, m, "dst", "m");
+    if (!rc) rc = same(v, m, "v", "m");
     if (rc) return rc;
     for (size_t i = 0; i < m->rows; i++) {
         if (m->dtype == ML_F64) {

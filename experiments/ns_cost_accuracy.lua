@@ -1,16 +1,18 @@
 -- What does accuracy cost? Wall time against distance to the polar factor for every way the
 -- workbench computes an orthogonalization, on Gaussian m x 4m matrices of growing size:
 --   NS      every schedule at 5 steps (Muon's setting), and the converging quintic and Polar
---           Express at 10, each in both forms (direct: X <- p(XX^T)X; gram: iterate on XX^T and
+--           Express (with the paper's safety factor 1.01, without which it can diverge in bf16)
+--           at 10, each in both forms (direct: X <- p(XX^T)X; gram: iterate on XX^T and
 --           apply the accumulated polynomial once) and in fp64, fp32 and emulated bf16;
 --   svd     ml.polar(A): U V^T from LAPACK's SVD (the reference);
 --   eig     ml.polar(A, {method = "eig"}): the eigendecomposition of the Gram matrix A A^T.
--- Time: median of --reps runs after one warm-up run (which allocates the NS workspace and gives
--- the output that is measured). Accuracy: ||X - UV^T||_F / ||UV^T||_F against the SVD polar
+-- Time: median of --reps runs after one warm-up run (which sizes the NS workspace and gives
+-- the output that is measured), taken round-robin over the methods. Accuracy: ||X - UV^T||_F / ||UV^T||_F against the SVD polar
 -- factor in float64; the svd point is measured against the eig result (the two exact methods),
 -- so both sit at their rounding floor. NS in fp32/bf16 is fed a float32 matrix, as on a GPU.
--- A point is Pareto-optimal when no other method is both at least as fast and at least as
--- accurate; the front is drawn as a line. CPU times with emulated bf16: the emulation rounds
+-- A point is Pareto-optimal when no faster method is as accurate, errors within a factor
+-- PARETO_TOL counting as equal (at the rounding floor, 3e-15 against 4e-15 is noise); the
+-- front is drawn as a line. CPU times with emulated bf16: the emulation rounds
 -- every operand, so bf16 here costs more than fp32, unlike on a tensor-core GPU.
 --   muonlab experiments/ns_cost_accuracy.lua [--sizes 128x512,256x1024,512x2048] [--reps 3] [--seed 1]
 --       [--out plots/ns_cost_accuracy] [--quick]
@@ -32,7 +34,10 @@ for r, c in o.sizes:gmatch("(%d+)x(%d+)") do sizes[#sizes + 1] = { tonumber(r), 
 assert(#sizes > 0 and o.reps >= 1, "need --sizes RxC[,RxC...] and --reps >= 1")
 
 local schedules = { { "cubic", 5 }, { "quintic", 5 }, { "jordan", 5 }, { "you", 5 }, { "polar_express", 5 }, { "cans", 5 },
-                    { "quintic", 10 }, { "polar_express", 10 } }
+                    { "quintic", 10 }, { "PE safety 1.01", 10 } }
+-- Coefficient lists computed once: a name like "cans" would be recomputed (Remez) in every call.
+local coeffs = { ["PE safety 1.01"] = ml.coeffs("polar_express", { safety = 1.01 }) }
+for _, sc in ipairs(schedules) do coeffs[sc[1]] = coeffs[sc[1]] or ml.coeffs(sc[1]) end
 local forms = { "direct", "gram" }
 local precisions = { "fp64", "fp32", "bf16" }
 
@@ -67,6 +72,8 @@ end
 methods[#methods + 1] = { name = "svd (LAPACK gesdd)", kind = "svd", precision = "fp64" }
 if has_eig then methods[#methods + 1] = { name = "eig of the Gram matrix", kind = "eig", precision = "fp64" } end
 
+local PARETO_TOL = 1.25
+
 local function median(t)
   table.sort(t)
   local n = #t
@@ -74,11 +81,14 @@ local function median(t)
 end
 
 -- A closure computing method m on the inputs of one size.
-local function runner(m, A64, A32)
+-- One NS workspace per (precision, form) and size: it serves every schedule of that kind.
+local function runner(m, A64, A32, workspaces)
   if m.kind == "svd" then return function() return ml.polar(A64) end end
   if m.kind == "eig" then return function() return ml.polar(A64, { method = "eig" }) end end
-  local opts = { coeffs = m.schedule, steps = m.steps, form = m.form, precision = m.precision,
-                 workspace = has_ws and ml.ns_workspace() or nil }
+  local key = m.precision .. "/" .. m.form
+  if has_ws and not workspaces[key] then workspaces[key] = ml.ns_workspace() end
+  local opts = { coeffs = coeffs[m.schedule] or m.schedule, steps = m.steps, form = m.form, precision = m.precision,
+                 workspace = workspaces[key] }
   local A = m.precision == "fp64" and A64 or A32
   return function() return ml.ns(A, opts) end
 end
@@ -91,24 +101,40 @@ for si, sz in ipairs(sizes) do
   local Qe = has_eig and ml.polar(A64, { method = "eig" }) or nil
   local qn = Q:norm()
   result[si] = {}
+  local fs, workspaces = {}, {}
   for mi, m in ipairs(methods) do
-    local f = runner(m, A64, A32)
-    local X = f():astype("float64")   -- warm-up, and the output we measure
-    local ref = (m.kind == "svd" and Qe) or Q
-    local dist = (X - ref):norm() / qn
-    X = nil
-    local times = {}
-    for r = 1, o.reps do
-      local t0 = ml.now()
-      f()
-      times[r] = ml.now() - t0
+    local f = runner(m, A64, A32, workspaces)
+    local ok, X = pcall(f)   -- warm-up, and the output we measure; ml.ns refuses a diverged result
+    if ok then
+      local ref = (m.kind == "svd" and Qe) or Q
+      result[si][mi] = { dist = (X:astype("float64") - ref):norm() / qn, times = {} }
+      fs[mi] = f
+    else
+      result[si][mi] = { time = 0 / 0, dist = 0 / 0, diverged = true }
     end
+    X = nil
     collectgarbage()
-    result[si][mi] = { time = median(times), dist = dist }
   end
-  -- Pareto front: sweep by time, keep every point more accurate than all faster ones.
+  -- Timed runs round-robin over the methods, so that a burst of load from elsewhere on the
+  -- machine spreads over all methods instead of hitting one method's every run.
+  for r = 1, o.reps do
+    for mi in ipairs(methods) do
+      if fs[mi] then
+        collectgarbage()
+        local t0 = ml.now()
+        fs[mi]()
+        result[si][mi].times[r] = ml.now() - t0
+      end
+    end
+  end
+  for mi in ipairs(methods) do
+    if fs[mi] then result[si][mi].time = median(result[si][mi].times) end
+  end
+  -- Pareto front: sweep by time, keep every point clearly more accurate than all faster ones.
   local order = {}
-  for mi in ipairs(methods) do order[mi] = mi end
+  for mi in ipairs(methods) do
+    if not result[si][mi].diverged then order[#order + 1] = mi end
+  end
   table.sort(order, function(a, b)
     local ra, rb = result[si][a], result[si][b]
     if ra.time ~= rb.time then return ra.time < rb.time end
@@ -116,7 +142,7 @@ for si, sz in ipairs(sizes) do
   end)
   local best, front = math.huge, {}
   for _, mi in ipairs(order) do
-    if result[si][mi].dist < best then
+    if result[si][mi].dist * PARETO_TOL < best then
       best = result[si][mi].dist
       result[si][mi].pareto = true
       front[#front + 1] = mi
@@ -143,7 +169,8 @@ for mi, m in ipairs(methods) do
   local line = ("%-30s"):format(m.name)
   for si in ipairs(sizes) do
     local r = result[si][mi]
-    line = line .. ("%11.2f /%8.1e%s"):format(1e3 * r.time, r.dist, r.pareto and "*" or " ")
+    line = line .. (r.diverged and ("%22s"):format("diverged ")
+                    or ("%11.2f /%8.1e%s"):format(1e3 * r.time, r.dist, r.pareto and "*" or " "))
   end
   print(line)
 end
@@ -161,7 +188,7 @@ for si, sz in ipairs(sizes) do
     for _, f in ipairs(forms) do
       local xs, ys = {}, {}
       for mi, m in ipairs(methods) do
-        if m.kind == "ns" and m.precision == p and m.form == f then
+        if m.kind == "ns" and m.precision == p and m.form == f and not result[si][mi].diverged then
           xs[#xs + 1], ys[#ys + 1] = result[si][mi].time, math.max(result[si][mi].dist, 1e-17)
         end
       end
@@ -179,8 +206,15 @@ for si, sz in ipairs(sizes) do
   local fx, fy = {}, {}
   for _, mi in ipairs(result[si].front) do fx[#fx + 1], fy[#fy + 1] = result[si][mi].time, math.max(result[si][mi].dist, 1e-17) end
   series[#series + 1] = { x = fx, y = fy, with = "lines", title = "Pareto front", style = "lc rgb '#000000' lw 1.5 dt 2" }
+  -- whole decades around the data; the first panel gets one more on the right for the key
+  local tmin, tmax = math.huge, 0
+  for _, sr in ipairs(series) do
+    for _, t in ipairs(sr.x) do tmin, tmax = math.min(tmin, t), math.max(tmax, t) end
+  end
+  local lo, hi = math.floor(math.log(tmin, 10)), math.ceil(math.log(tmax, 10))
   panels[#panels + 1] = { title = ("Gaussian %dx%d"):format(sz[1], sz[2]), series = series,
-                          key = si == 1 and "center right" or false }
+                          xrange = { 10 ^ lo, 10 ^ (hi + (si == 1 and 1 or 0)) },
+                          key = si == 1 and "top right" or false }
 end
 local written = ml.plot {
   output = o.out .. ".png", formats = { "png", "svg" }, layout = { 1, #panels }, size = { 560 * #panels, 600 },

@@ -26,11 +26,15 @@ end
 assert(o.rows >= 2 and o.cols >= 2 and o.steps >= 1 and o.table_rows >= 2 and o.table_cols >= 2,
   "need rows, cols >= 2 and steps >= 1")
 
-local schedules = { "cubic", "quintic", "jordan", "you", "polar_express", "cans" }
+-- The Polar Express preset is stored without the paper's safety factor; its Algorithm 1 scales
+-- every row but the last by 1.01 (a/1.01, b/1.01^3, c/1.01^5). Both are run: in bf16 the
+-- unscaled schedule can push singular values past 1, where its polynomials diverge.
+local schedules = { "cubic", "quintic", "jordan", "you", "polar_express", "cans", "PE safety 1.01" }
+local coeffs = { ["PE safety 1.01"] = ml.coeffs("polar_express", { safety = 1.01 }) }
 local precisions = { "fp64", "fp32", "bf16" }
 local inputs = {
   { name = "gaussian", label = ("Gaussian %dx%d"):format(o.rows, o.cols), A = ml.randn(o.rows, o.cols, { seed = o.seed }) },
-  { name = "powerlaw", label = ("power law s_i = i^-%g, %dx%d"):format(o.alpha, o.rows, o.cols),
+  { name = "powerlaw", label = ("power law i^-%g %dx%d"):format(o.alpha, o.rows, o.cols),
     A = ml.spectrum(o.rows, o.cols, { kind = "powerlaw", alpha = o.alpha, seed = o.seed + 1 }) },
 }
 
@@ -48,22 +52,30 @@ for i = #precisions, 1, -1 do
 end
 if not has_trace then missing[#missing + 1] = "trace (fell back to one run per step count)" end
 
-local function measure(X, Q, qn)
+local NAN = 0 / 0
+local function measure(ok, X, Q, qn)
+  if not ok then return { polar_dist = NAN, orth_spec = NAN } end   -- diverged (ml.ns refuses a non-finite result)
   X = X:astype("float64")
   local _, spec = ml.orth_error(X)
   return { polar_dist = (X - Q):norm() / qn, orth_spec = spec }
 end
 
--- per[t + 1] = {polar_dist, orth_spec} after t steps, t = 0..steps.
+-- per[t + 1] = {polar_dist, orth_spec} after t steps, t = 0..steps; NaN once the run diverged.
 local function run(A, Q, qn, s, prec)
+  local c = coeffs[s] or s
   if has_trace then
-    local _, tr = ml.ns(A, { coeffs = s, steps = o.steps, precision = prec, trace = true })
-    local per = { { polar_dist = tr.precond.polar_dist, orth_spec = tr.precond.orth_spec } }
-    for t = 1, o.steps do per[t + 1] = { polar_dist = tr[t].polar_dist, orth_spec = tr[t].orth_spec } end
-    return per
+    local ok, _, tr = pcall(ml.ns, A, { coeffs = c, steps = o.steps, precision = prec, trace = true })
+    if ok then
+      local per = { { polar_dist = tr.precond.polar_dist, orth_spec = tr.precond.orth_spec } }
+      for t = 1, o.steps do per[t + 1] = { polar_dist = tr[t].polar_dist, orth_spec = tr[t].orth_spec } end
+      return per
+    end
   end
-  local per = {}
-  for t = 0, o.steps do per[t + 1] = measure(ml.ns(A, { coeffs = s, steps = t, precision = prec }), Q, qn) end
+  local per = {}   -- no trace, or the traced run diverged: one run per step count
+  for t = 0, o.steps do
+    local ok, X = pcall(ml.ns, A, { coeffs = c, steps = t, precision = prec })
+    per[t + 1] = measure(ok, X, Q, qn)
+  end
   return per
 end
 
@@ -93,7 +105,8 @@ local closing = {}
 for _, p in ipairs(precisions) do
   closing[p] = {}
   for _, s in ipairs(schedules) do
-    local m = measure(ml.ns(G, { coeffs = s, steps = 5, precision = p }), QG, qgn)
+    local ok, X = pcall(ml.ns, G, { coeffs = coeffs[s] or s, steps = 5, precision = p })
+    local m = measure(ok, X, QG, qgn)
     closing[p][s] = m
     rows[#rows + 1] = { input = "gaussian", rows = o.table_rows, cols = o.table_cols, precision = p, schedule = s,
                         step = 5, polar_dist = m.polar_dist, orth_spec = m.orth_spec }
@@ -105,7 +118,7 @@ csv.write(o.out .. ".csv", { "input", "rows", "cols", "precision", "schedule", "
 -- Tables: every number the figure draws (distance / orthogonality error per step), then the 5-step table.
 local function header(first)
   local h = ("%-5s"):format(first)
-  for _, s in ipairs(schedules) do h = h .. ("%19s"):format(s) end
+  for _, s in ipairs(schedules) do h = h .. ("%18s"):format(s) end
   return h
 end
 print("Distance to the SVD polar factor ||X_t - UV^T||_F/||UV^T||_F  /  orthogonality error ||X_t X_t^T - I||_2")
@@ -117,7 +130,8 @@ for _, inp in ipairs(inputs) do
       local line = ("%-5d"):format(t)
       for _, s in ipairs(schedules) do
         local r = result[inp.name][p][s][t + 1]
-        line = line .. ("   %7.1e/%7.1e"):format(r.polar_dist, r.orth_spec)
+        line = line .. (r.polar_dist == r.polar_dist and ("  %7.1e/%7.1e"):format(r.polar_dist, r.orth_spec)
+                        or ("%18s"):format("diverged"))
       end
       print(line)
     end
@@ -130,7 +144,10 @@ for _, p in ipairs(precisions) do h = h .. ("%10s"):format(p) end
 print(h)
 for _, s in ipairs(schedules) do
   local line = ("%-15s"):format(s)
-  for _, p in ipairs(precisions) do line = line .. ("%10.4f"):format(closing[p][s].polar_dist) end
+  for _, p in ipairs(precisions) do
+    local d = closing[p][s].polar_dist
+    line = line .. (d == d and ("%10.4f"):format(d) or ("%10s"):format("diverged"))
+  end
   print(line)
 end
 print(("(%d rows in %.1f s; data in %s.csv)"):format(#rows, elapsed, o.out))
@@ -145,16 +162,19 @@ for _, inp in ipairs(inputs) do
       for _, s in ipairs(schedules) do
         local xs, ys = {}, {}
         for t = 0, o.steps do
-          xs[#xs + 1] = t
-          ys[#ys + 1] = math.max(result[inp.name][p][s][t + 1][metric], 1e-17)   -- keep exact zeros on the log axis
+          local v = result[inp.name][p][s][t + 1][metric]
+          if v == v then   -- a diverged run ends its line
+            xs[#xs + 1] = t
+            ys[#ys + 1] = math.max(v, 1e-17)   -- keep exact zeros on the log axis
+          end
         end
-        series[#series + 1] = { x = xs, y = ys, title = s, with = "linespoints" }
+        if #xs > 0 then series[#series + 1] = { x = xs, y = ys, title = s, with = "linespoints" } end
       end
       if o.steps >= 5 then   -- Muon's 5 steps
         series[#series + 1] = { x = { 5, 5 }, y = { 1e-16, 10 }, with = "lines", style = "lc rgb '#888888' lw 1 dt 2" }
       end
       panels[#panels + 1] = {
-        title = ("%s, %s: %s"):format(inp.label, p, metric == "polar_dist" and "distance to UV^T" or "orthogonality"),
+        title = ("%s, %s: %s"):format(inp.label, p, metric == "polar_dist" and "distance to polar" or "orthogonality"),
         series = series,
         ylabel = metric == "polar_dist" and "||X - UV^T||_F / ||UV^T||_F" or "||X X^T - I||_2",
         key = (#panels == 0) and "bottom left" or false,

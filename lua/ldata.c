@@ -91,16 +91,25 @@ static int l_corpus(lua_State *L)
     return 1;
 }
 
-/* corpus_string(text[, {seed = 1}]) */
+/* corpus_string(text[, {seed = 1, vocab = string}]): vocab lists the bytes in id order
+ * (another corpus's vocab(), so both share ids); default: the bytes present */
 static int l_corpus_string(lua_State *L)
 {
-    static const char *const allowed[] = {"seed", NULL};
-    size_t n;
+    static const char *const allowed[] = {"seed", "vocab", NULL};
+    size_t n, nv = 0;
     const char *s = luaL_checklstring(L, 1, &n);
     mlua_checkopts(L, 2, allowed);
     luaL_argcheck(L, n > 0, 1, "empty text");
+    const char *vocab = mlua_optstring(L, 2, "vocab", NULL);
+    if (vocab) {
+        lua_getfield(L, 2, "vocab");
+        nv = lua_rawlen(L, -1);
+        lua_pop(L, 1);
+        luaL_argcheck(L, nv >= 1 && nv <= 256, 2, "option 'vocab' must hold 1..256 distinct bytes");
+    }
     lcorpus *c = newcorpus(L, mlua_optinteger(L, 2, "seed", 1));
-    if (ml_corpus_from_bytes(&c->c, (const unsigned char *)s, n)) return luaL_error(L, "corpus_string: %s", ml_errmsg());
+    if (ml_corpus_from_bytes(&c->c, (const unsigned char *)s, n, (const unsigned char *)vocab, (int)nv))
+        return luaL_error(L, "corpus_string: %s", ml_errmsg() + (strncmp(ml_errmsg(), "corpus: ", 8) ? 0 : 8));
     return 1;
 }
 

@@ -160,6 +160,7 @@ static int l_ns(lua_State *L)
                                           "form", "restart", "trace", "workspace", NULL};
     ml_mat *a = mlua_checkmat(L, 1);
     mlua_checkfinite(L, 1, a);
+    lua_settop(L, 2);   /* slot 2 is the options (or nil) from here on */
     mlua_checkopts(L, 2, allowed);
     ml_ns_opts o;
     ml_ns_opts_default(&o);

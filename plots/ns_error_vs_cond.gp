@@ -42,7 +42,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 set key default
@@ -67,7 +67,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -90,7 +90,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -113,7 +113,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -125,7 +125,7 @@ plot datafile index 21 using 1:2 title 'cubic' noenhanced with linespoints lt 1,
      datafile index 26 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
      datafile index 27 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
 # panel 5
-set title 'fp32, precond none (sigma_max = 1 given)' noenhanced font ',13'
+set title 'fp32, precond none (sigma_max = 1)' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
 unset logscale
@@ -136,7 +136,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -159,7 +159,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -182,7 +182,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -205,7 +205,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -228,7 +228,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -240,7 +240,7 @@ plot datafile index 56 using 1:2 title 'cubic' noenhanced with linespoints lt 1,
      datafile index 61 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
      datafile index 62 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
 # panel 10
-set title 'bf16, precond none (sigma_max = 1 given)' noenhanced font ',13'
+set title 'bf16, precond none (sigma_max = 1)' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
 unset logscale
@@ -251,7 +251,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -280,7 +280,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 set key default
@@ -305,7 +305,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -328,7 +328,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -351,7 +351,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -363,7 +363,7 @@ plot datafile index 21 using 1:2 title 'cubic' noenhanced with linespoints lt 1,
      datafile index 26 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
      datafile index 27 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
 # panel 5
-set title 'fp32, precond none (sigma_max = 1 given)' noenhanced font ',13'
+set title 'fp32, precond none (sigma_max = 1)' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
 unset logscale
@@ -374,7 +374,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -397,7 +397,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -420,7 +420,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -443,7 +443,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -466,7 +466,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
@@ -478,7 +478,7 @@ plot datafile index 56 using 1:2 title 'cubic' noenhanced with linespoints lt 1,
      datafile index 61 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
      datafile index 62 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
 # panel 10
-set title 'bf16, precond none (sigma_max = 1 given)' noenhanced font ',13'
+set title 'bf16, precond none (sigma_max = 1)' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
 unset logscale
@@ -489,7 +489,7 @@ set xrange [*:*]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
-set yrange [0.00029999999999999997:30]
+set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key

@@ -31,7 +31,7 @@ set terminal pngcairo size 1650,1900 font 'sans,11' enhanced
 set output out_png
 set multiplot layout 4,3
 # panel 1
-set title 'Gaussian 256x1024, fp64' noenhanced font ',13'
+set title 'Gaussian 256x1024, fp64: distance to polar' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
 unset logscale
@@ -52,9 +52,11 @@ plot datafile index 0 using 1:2 title 'cubic' noenhanced with linespoints lt 1, 
      datafile index 2 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
      datafile index 3 using 1:2 title 'you' noenhanced with linespoints lt 4, \
      datafile index 4 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 5 using 1:2 title 'cans' noenhanced with linespoints lt 6
+     datafile index 5 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 6 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 7 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 # panel 2
-set title 'Gaussian 256x1024, fp32' noenhanced font ',13'
+set title 'Gaussian 256x1024, fp32: distance to polar' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
 unset logscale
@@ -68,14 +70,16 @@ set yrange [9.9999999999999998e-17:10]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 6 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 7 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 8 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 9 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 10 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 11 using 1:2 title 'cans' noenhanced with linespoints lt 6
+plot datafile index 8 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 9 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 10 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 11 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 12 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 13 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 14 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 15 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 # panel 3
-set title 'Gaussian 256x1024, bf16' noenhanced font ',13'
+set title 'Gaussian 256x1024, bf16: distance to polar' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
 unset logscale
@@ -89,35 +93,16 @@ set yrange [9.9999999999999998e-17:10]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 12 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 13 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 14 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 15 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 16 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 17 using 1:2 title 'cans' noenhanced with linespoints lt 6
+plot datafile index 16 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 17 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 18 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 19 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 20 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 21 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 22 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 23 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 # panel 4
-set title 'Gaussian 256x1024, fp64' noenhanced font ',13'
-set xlabel 'NS steps' noenhanced
-set ylabel '||X X^T - I||_2' noenhanced
-unset logscale
-set format x '% h'
-unset mxtics
-set xrange [*:*]
-set logscale y 10
-set format y '10^{%L}'
-set mytics default
-set yrange [9.9999999999999998e-17:10]
-unset grid
-set grid xtics ytics back ls 100
-unset key
-plot datafile index 18 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 19 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 20 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 21 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 22 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 23 using 1:2 title 'cans' noenhanced with linespoints lt 6
-# panel 5
-set title 'Gaussian 256x1024, fp32' noenhanced font ',13'
+set title 'Gaussian 256x1024, fp64: orthogonality' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X X^T - I||_2' noenhanced
 unset logscale
@@ -136,9 +121,11 @@ plot datafile index 24 using 1:2 title 'cubic' noenhanced with linespoints lt 1,
      datafile index 26 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
      datafile index 27 using 1:2 title 'you' noenhanced with linespoints lt 4, \
      datafile index 28 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 29 using 1:2 title 'cans' noenhanced with linespoints lt 6
-# panel 6
-set title 'Gaussian 256x1024, bf16' noenhanced font ',13'
+     datafile index 29 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 30 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 31 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
+# panel 5
+set title 'Gaussian 256x1024, fp32: orthogonality' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X X^T - I||_2' noenhanced
 unset logscale
@@ -152,56 +139,39 @@ set yrange [9.9999999999999998e-17:10]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 30 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 31 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 32 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 33 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 34 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 35 using 1:2 title 'cans' noenhanced with linespoints lt 6
+plot datafile index 32 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 33 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 34 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 35 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 36 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 37 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 38 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 39 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
+# panel 6
+set title 'Gaussian 256x1024, bf16: orthogonality' noenhanced font ',13'
+set xlabel 'NS steps' noenhanced
+set ylabel '||X X^T - I||_2' noenhanced
+unset logscale
+set format x '% h'
+unset mxtics
+set xrange [*:*]
+set logscale y 10
+set format y '10^{%L}'
+set mytics default
+set yrange [9.9999999999999998e-17:10]
+unset grid
+set grid xtics ytics back ls 100
+unset key
+plot datafile index 40 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 41 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 42 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 43 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 44 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 45 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 46 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 47 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 # panel 7
-set title 'power law s_i = i^-1, 256x1024, fp64' noenhanced font ',13'
-set xlabel 'NS steps' noenhanced
-set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
-unset logscale
-set format x '% h'
-unset mxtics
-set xrange [*:*]
-set logscale y 10
-set format y '10^{%L}'
-set mytics default
-set yrange [9.9999999999999998e-17:10]
-unset grid
-set grid xtics ytics back ls 100
-unset key
-plot datafile index 36 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 37 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 38 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 39 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 40 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 41 using 1:2 title 'cans' noenhanced with linespoints lt 6
-# panel 8
-set title 'power law s_i = i^-1, 256x1024, fp32' noenhanced font ',13'
-set xlabel 'NS steps' noenhanced
-set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
-unset logscale
-set format x '% h'
-unset mxtics
-set xrange [*:*]
-set logscale y 10
-set format y '10^{%L}'
-set mytics default
-set yrange [9.9999999999999998e-17:10]
-unset grid
-set grid xtics ytics back ls 100
-unset key
-plot datafile index 42 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 43 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 44 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 45 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 46 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 47 using 1:2 title 'cans' noenhanced with linespoints lt 6
-# panel 9
-set title 'power law s_i = i^-1, 256x1024, bf16' noenhanced font ',13'
+set title 'power law i^-1 256x1024, fp64: distance to polar' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
 unset logscale
@@ -220,9 +190,57 @@ plot datafile index 48 using 1:2 title 'cubic' noenhanced with linespoints lt 1,
      datafile index 50 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
      datafile index 51 using 1:2 title 'you' noenhanced with linespoints lt 4, \
      datafile index 52 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 53 using 1:2 title 'cans' noenhanced with linespoints lt 6
+     datafile index 53 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 54 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 55 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
+# panel 8
+set title 'power law i^-1 256x1024, fp32: distance to polar' noenhanced font ',13'
+set xlabel 'NS steps' noenhanced
+set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
+unset logscale
+set format x '% h'
+unset mxtics
+set xrange [*:*]
+set logscale y 10
+set format y '10^{%L}'
+set mytics default
+set yrange [9.9999999999999998e-17:10]
+unset grid
+set grid xtics ytics back ls 100
+unset key
+plot datafile index 56 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 57 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 58 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 59 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 60 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 61 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 62 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 63 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
+# panel 9
+set title 'power law i^-1 256x1024, bf16: distance to polar' noenhanced font ',13'
+set xlabel 'NS steps' noenhanced
+set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
+unset logscale
+set format x '% h'
+unset mxtics
+set xrange [*:*]
+set logscale y 10
+set format y '10^{%L}'
+set mytics default
+set yrange [9.9999999999999998e-17:10]
+unset grid
+set grid xtics ytics back ls 100
+unset key
+plot datafile index 64 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 65 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 66 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 67 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 68 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 69 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 70 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 71 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 # panel 10
-set title 'power law s_i = i^-1, 256x1024, fp64' noenhanced font ',13'
+set title 'power law i^-1 256x1024, fp64: orthogonality' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X X^T - I||_2' noenhanced
 unset logscale
@@ -236,14 +254,16 @@ set yrange [9.9999999999999998e-17:10]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 54 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 55 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 56 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 57 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 58 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 59 using 1:2 title 'cans' noenhanced with linespoints lt 6
+plot datafile index 72 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 73 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 74 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 75 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 76 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 77 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 78 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 79 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 # panel 11
-set title 'power law s_i = i^-1, 256x1024, fp32' noenhanced font ',13'
+set title 'power law i^-1 256x1024, fp32: orthogonality' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X X^T - I||_2' noenhanced
 unset logscale
@@ -257,14 +277,16 @@ set yrange [9.9999999999999998e-17:10]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 60 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 61 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 62 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 63 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 64 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 65 using 1:2 title 'cans' noenhanced with linespoints lt 6
+plot datafile index 80 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 81 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 82 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 83 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 84 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 85 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 86 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 87 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 # panel 12
-set title 'power law s_i = i^-1, 256x1024, bf16' noenhanced font ',13'
+set title 'power law i^-1 256x1024, bf16: orthogonality' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X X^T - I||_2' noenhanced
 unset logscale
@@ -278,12 +300,14 @@ set yrange [9.9999999999999998e-17:10]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 66 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 67 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 68 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 69 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 70 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 71 using 1:2 title 'cans' noenhanced with linespoints lt 6
+plot datafile index 88 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 89 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 90 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 91 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 92 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 93 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 94 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 95 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 unset multiplot
 unset output
 
@@ -291,7 +315,7 @@ set terminal svg size 1650,1900 font 'sans,11' enhanced background rgb 'white'
 set output out_svg
 set multiplot layout 4,3
 # panel 1
-set title 'Gaussian 256x1024, fp64' noenhanced font ',13'
+set title 'Gaussian 256x1024, fp64: distance to polar' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
 unset logscale
@@ -312,9 +336,11 @@ plot datafile index 0 using 1:2 title 'cubic' noenhanced with linespoints lt 1, 
      datafile index 2 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
      datafile index 3 using 1:2 title 'you' noenhanced with linespoints lt 4, \
      datafile index 4 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 5 using 1:2 title 'cans' noenhanced with linespoints lt 6
+     datafile index 5 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 6 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 7 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 # panel 2
-set title 'Gaussian 256x1024, fp32' noenhanced font ',13'
+set title 'Gaussian 256x1024, fp32: distance to polar' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
 unset logscale
@@ -328,14 +354,16 @@ set yrange [9.9999999999999998e-17:10]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 6 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 7 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 8 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 9 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 10 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 11 using 1:2 title 'cans' noenhanced with linespoints lt 6
+plot datafile index 8 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 9 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 10 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 11 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 12 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 13 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 14 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 15 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 # panel 3
-set title 'Gaussian 256x1024, bf16' noenhanced font ',13'
+set title 'Gaussian 256x1024, bf16: distance to polar' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
 unset logscale
@@ -349,35 +377,16 @@ set yrange [9.9999999999999998e-17:10]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 12 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 13 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 14 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 15 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 16 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 17 using 1:2 title 'cans' noenhanced with linespoints lt 6
+plot datafile index 16 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 17 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 18 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 19 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 20 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 21 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 22 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 23 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 # panel 4
-set title 'Gaussian 256x1024, fp64' noenhanced font ',13'
-set xlabel 'NS steps' noenhanced
-set ylabel '||X X^T - I||_2' noenhanced
-unset logscale
-set format x '% h'
-unset mxtics
-set xrange [*:*]
-set logscale y 10
-set format y '10^{%L}'
-set mytics default
-set yrange [9.9999999999999998e-17:10]
-unset grid
-set grid xtics ytics back ls 100
-unset key
-plot datafile index 18 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 19 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 20 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 21 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 22 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 23 using 1:2 title 'cans' noenhanced with linespoints lt 6
-# panel 5
-set title 'Gaussian 256x1024, fp32' noenhanced font ',13'
+set title 'Gaussian 256x1024, fp64: orthogonality' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X X^T - I||_2' noenhanced
 unset logscale
@@ -396,9 +405,11 @@ plot datafile index 24 using 1:2 title 'cubic' noenhanced with linespoints lt 1,
      datafile index 26 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
      datafile index 27 using 1:2 title 'you' noenhanced with linespoints lt 4, \
      datafile index 28 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 29 using 1:2 title 'cans' noenhanced with linespoints lt 6
-# panel 6
-set title 'Gaussian 256x1024, bf16' noenhanced font ',13'
+     datafile index 29 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 30 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 31 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
+# panel 5
+set title 'Gaussian 256x1024, fp32: orthogonality' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X X^T - I||_2' noenhanced
 unset logscale
@@ -412,56 +423,39 @@ set yrange [9.9999999999999998e-17:10]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 30 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 31 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 32 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 33 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 34 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 35 using 1:2 title 'cans' noenhanced with linespoints lt 6
+plot datafile index 32 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 33 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 34 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 35 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 36 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 37 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 38 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 39 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
+# panel 6
+set title 'Gaussian 256x1024, bf16: orthogonality' noenhanced font ',13'
+set xlabel 'NS steps' noenhanced
+set ylabel '||X X^T - I||_2' noenhanced
+unset logscale
+set format x '% h'
+unset mxtics
+set xrange [*:*]
+set logscale y 10
+set format y '10^{%L}'
+set mytics default
+set yrange [9.9999999999999998e-17:10]
+unset grid
+set grid xtics ytics back ls 100
+unset key
+plot datafile index 40 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 41 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 42 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 43 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 44 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 45 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 46 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 47 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 # panel 7
-set title 'power law s_i = i^-1, 256x1024, fp64' noenhanced font ',13'
-set xlabel 'NS steps' noenhanced
-set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
-unset logscale
-set format x '% h'
-unset mxtics
-set xrange [*:*]
-set logscale y 10
-set format y '10^{%L}'
-set mytics default
-set yrange [9.9999999999999998e-17:10]
-unset grid
-set grid xtics ytics back ls 100
-unset key
-plot datafile index 36 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 37 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 38 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 39 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 40 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 41 using 1:2 title 'cans' noenhanced with linespoints lt 6
-# panel 8
-set title 'power law s_i = i^-1, 256x1024, fp32' noenhanced font ',13'
-set xlabel 'NS steps' noenhanced
-set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
-unset logscale
-set format x '% h'
-unset mxtics
-set xrange [*:*]
-set logscale y 10
-set format y '10^{%L}'
-set mytics default
-set yrange [9.9999999999999998e-17:10]
-unset grid
-set grid xtics ytics back ls 100
-unset key
-plot datafile index 42 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 43 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 44 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 45 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 46 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 47 using 1:2 title 'cans' noenhanced with linespoints lt 6
-# panel 9
-set title 'power law s_i = i^-1, 256x1024, bf16' noenhanced font ',13'
+set title 'power law i^-1 256x1024, fp64: distance to polar' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
 unset logscale
@@ -480,9 +474,57 @@ plot datafile index 48 using 1:2 title 'cubic' noenhanced with linespoints lt 1,
      datafile index 50 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
      datafile index 51 using 1:2 title 'you' noenhanced with linespoints lt 4, \
      datafile index 52 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 53 using 1:2 title 'cans' noenhanced with linespoints lt 6
+     datafile index 53 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 54 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 55 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
+# panel 8
+set title 'power law i^-1 256x1024, fp32: distance to polar' noenhanced font ',13'
+set xlabel 'NS steps' noenhanced
+set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
+unset logscale
+set format x '% h'
+unset mxtics
+set xrange [*:*]
+set logscale y 10
+set format y '10^{%L}'
+set mytics default
+set yrange [9.9999999999999998e-17:10]
+unset grid
+set grid xtics ytics back ls 100
+unset key
+plot datafile index 56 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 57 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 58 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 59 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 60 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 61 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 62 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 63 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
+# panel 9
+set title 'power law i^-1 256x1024, bf16: distance to polar' noenhanced font ',13'
+set xlabel 'NS steps' noenhanced
+set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
+unset logscale
+set format x '% h'
+unset mxtics
+set xrange [*:*]
+set logscale y 10
+set format y '10^{%L}'
+set mytics default
+set yrange [9.9999999999999998e-17:10]
+unset grid
+set grid xtics ytics back ls 100
+unset key
+plot datafile index 64 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 65 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 66 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 67 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 68 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 69 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 70 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 71 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 # panel 10
-set title 'power law s_i = i^-1, 256x1024, fp64' noenhanced font ',13'
+set title 'power law i^-1 256x1024, fp64: orthogonality' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X X^T - I||_2' noenhanced
 unset logscale
@@ -496,14 +538,16 @@ set yrange [9.9999999999999998e-17:10]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 54 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 55 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 56 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 57 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 58 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 59 using 1:2 title 'cans' noenhanced with linespoints lt 6
+plot datafile index 72 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 73 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 74 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 75 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 76 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 77 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 78 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 79 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 # panel 11
-set title 'power law s_i = i^-1, 256x1024, fp32' noenhanced font ',13'
+set title 'power law i^-1 256x1024, fp32: orthogonality' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X X^T - I||_2' noenhanced
 unset logscale
@@ -517,14 +561,16 @@ set yrange [9.9999999999999998e-17:10]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 60 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 61 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 62 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 63 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 64 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 65 using 1:2 title 'cans' noenhanced with linespoints lt 6
+plot datafile index 80 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 81 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 82 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 83 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 84 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 85 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 86 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 87 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 # panel 12
-set title 'power law s_i = i^-1, 256x1024, bf16' noenhanced font ',13'
+set title 'power law i^-1 256x1024, bf16: orthogonality' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X X^T - I||_2' noenhanced
 unset logscale
@@ -538,11 +584,13 @@ set yrange [9.9999999999999998e-17:10]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 66 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 67 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 68 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 69 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 70 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 71 using 1:2 title 'cans' noenhanced with linespoints lt 6
+plot datafile index 88 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
+     datafile index 89 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
+     datafile index 90 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
+     datafile index 91 using 1:2 title 'you' noenhanced with linespoints lt 4, \
+     datafile index 92 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
+     datafile index 93 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
+     datafile index 94 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7, \
+     datafile index 95 using 1:2 notitle with lines lt 8 lc rgb '#888888' lw 1 dt 2
 unset multiplot
 unset output

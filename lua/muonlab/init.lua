@@ -14,6 +14,9 @@ local lazy = {
   muon_update = function() return require("muonlab.muon_update") end,
   sweep = function() return require("muonlab.sweep").sweep end,
   ns_shape = function() return require("muonlab.ns_shape") end,
+  optim = function() return require("muonlab.optim") end,
+  models = function() return require("muonlab.models") end,
+  data = function() return require("muonlab.data") end,
 }
 
 -- ml.help(): the names the module offers (C bindings and Lua-side modules); see README.md.

@@ -249,7 +249,7 @@ TEST(data_corpus_slices_and_windows)
 {
     const char *text = "abcdefghij";
     ml_corpus c, v;
-    CHECK_OK(ml_corpus_from_bytes(&c, (const unsigned char *)text, 10));
+    CHECK_OK(ml_corpus_from_bytes(&c, (const unsigned char *)text, 10, NULL, 0));
     CHECK(c.vocab_size == 10 && c.ids[3] == 3);
     ml_mat X, y;
     CHECK_OK(ml_mat_alloc(&X, 3, 4, ML_F64));
@@ -282,4 +282,19 @@ TEST(data_corpus_slices_and_windows)
     ml_corpus_free(&c);
     ml_mat_free(&X);
     ml_mat_free(&y);
+}
+
+/* A validation text encoded with the training text's vocabulary shares its ids. */
+TEST(data_corpus_given_vocabulary)
+{
+    ml_corpus a, b;
+    CHECK_OK(ml_corpus_from_bytes(&a, (const unsigned char *)"banana", 6, NULL, 0));
+    CHECK(a.vocab_size == 3 && a.vocab[0] == 'a' && a.vocab[2] == 'n');
+    CHECK_OK(ml_corpus_from_bytes(&b, (const unsigned char *)"nab", 3, a.vocab, a.vocab_size));
+    CHECK(b.vocab_size == 3 && b.ids[0] == 2 && b.ids[1] == 0 && b.ids[2] == 1);
+    ml_corpus_free(&b);
+    CHECK(ml_corpus_from_bytes(&b, (const unsigned char *)"cab", 3, a.vocab, a.vocab_size) == ML_EINVAL);
+    CHECK(strstr(ml_errmsg(), "byte 99 at position 1 is not in the vocabulary"));
+    CHECK(ml_corpus_from_bytes(&b, (const unsigned char *)"aa", 2, (const unsigned char *)"aa", 2) == ML_EINVAL);
+    ml_corpus_free(&a);
 }

@@ -54,6 +54,8 @@ local function new(opts)
 end
 
 function CharMLP:_buffers(B)
+  local cached = self._cache[B]
+  if cached then return cached end
   return common.buffers(self._cache, B, function()
     local z = function(c) return core.zeros(B, c, { dtype = self.dtype }) end
     return { E = z(self.T * self.d), Z = z(self.h), H = z(self.h), S = z(self.V),

@@ -139,7 +139,7 @@ function M.class(name)
     for i, info in ipairs(self._info) do
       shapes[i] = ("%s %dx%d"):format(info.name, info.shape[1], info.shape[2])
     end
-    return ("%s (%d parameters: %s)"):format(name, self:num_params(), table.concat(shapes, ", "))
+    return ("%s (%d parameters: %s)"):format(self.name or name, self:num_params(), table.concat(shapes, ", "))
   end
   for k, v in pairs(Base) do C[k] = v end
   return C

@@ -65,6 +65,8 @@ local function new(opts)
 end
 
 function MLP:_buffers(B)
+  local cached = self._cache[B]
+  if cached then return cached end
   return common.buffers(self._cache, B, function()
     local buf = { Z = {}, A = {}, dZ = {}, dA = {} }
     for l = 1, self.L do

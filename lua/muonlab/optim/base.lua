@@ -95,7 +95,7 @@ M.copy = copy
 local Optimizer = {}
 Optimizer.__index = Optimizer
 
-local function argerr(self, msg) error(("%s:step: %s"):format(self.name, msg), 3) end
+local function argerr(self, msg) error(("%s:step: %s"):format(self.label or self.name, msg), 3) end
 
 -- params, grads: arrays of matrices; params updated in place. loss: a number (Momo needs it).
 function Optimizer:step(params, grads, loss)
@@ -126,13 +126,14 @@ function Optimizer:step(params, grads, loss)
       argerr(self, ("params[%d] is %dx%d, but its state is %dx%d"):format(i, r, c, shapes[i][1], shapes[i][2]))
     end
   end
+  if not self.state then   -- built completely before it is kept, so a failure leaves none
+    local state = {}
+    for i = 1, n do state[i] = self:init_state(i, params[i]) end
+    self.state = state
+  end
   if not shapes then
     self.shapes = {}
     for i = 1, n do self.shapes[i] = { params[i]:rows(), params[i]:cols() } end
-  end
-  if not self.state then
-    self.state = {}
-    for i = 1, n do self.state[i] = self:init_state(i, params[i]) end
   end
   self.t = self.t + 1
   self:update(params, grads, loss)
@@ -176,17 +177,22 @@ end
 
 -- opt:set(key, value): change a hyperparameter between steps (learning-rate schedules),
 -- checked like the constructor's options.
+-- Options read when the optimizer is built (the NS plan, the parameter split, Momo's need of
+-- the loss) cannot be changed: build a new optimizer for those.
 function Optimizer:set(key, value)
   local spec = self.spec[key]
-  if not spec then error(("%s:set: unknown option %s"):format(self.name, fmt(key)), 2) end
-  local one = M.options(self.name, { [key] = value }, { [key] = spec }, 2)
+  if not spec then error(("%s:set: unknown option %s"):format(self.label, fmt(key)), 2) end
+  if M.ns_spec[key] or (self.fixed and self.fixed[key]) then
+    error(("%s:set: option '%s' is fixed when the optimizer is built"):format(self.label, key), 2)
+  end
+  local one = M.options(self.label, { [key] = value }, { [key] = spec }, 2)
   self.hp[key] = one[key]
   if self.validate then self:validate() end
   return self
 end
 
 function Optimizer:__tostring()
-  return ("%s optimizer (step %d)"):format(self.name, self.t)
+  return ("%s optimizer (step %d)"):format(self.label or self.name, self.t)
 end
 
 -- Scratch matrices of parameter i, created on first use: work(self, i).O etc.
@@ -207,9 +213,11 @@ function M.class(cls)
   cls.__index = cls
   cls.__tostring = Optimizer.__tostring
   setmetatable(cls, { __index = Optimizer })
-  return function(opts)
+  -- label: the name errors and tostring use (presets of one class pass theirs)
+  return function(opts, label)
     local self = setmetatable({}, cls)
-    self.hp = M.options(cls.name, opts, cls.spec, 2)
+    self.label = label or cls.name
+    self.hp = M.options(self.label, opts, cls.spec, 2)
     self.t = 0
     self.work = {}
     self.global = {}

@@ -14,6 +14,7 @@ local base = require "muonlab.optim.base"
 
 local Muon = {
   name = "muon",
+  fixed = { eps = true },
   spec = base.merge(base.ns_spec, {
     lr = { 0.02, "nonneg" },
     beta = { 0.95, "unit" },

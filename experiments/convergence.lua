@@ -1,0 +1,434 @@
+-- Convergence of every optimizer of ml.optim on the four training problems of the lab: loss vs
+-- steps and vs wall time, each optimizer at its best learning rate from a small grid, three seeds
+-- drawn as a band (min..max) around the mean.
+--   muonlab experiments/convergence.lua [--quick] [--seed 1] [--seeds 3] [--out plots/convergence]
+--       [--problems least_squares,lowrank,mlp,char_lm] [--optimizers muon,adamw,...] [--fresh]
+--
+-- Problems (ml.models): least squares 1/(2n)||AW - B||^2 with cond(A) = 1e3 (plotted: f - f*);
+-- low-rank matrix factorisation 1/2||UV^T - M*||^2 (rank 4, k = 8); an MLP 784-128-128-10 on
+-- 10 000 Fashion-MNIST training images (plotted: training loss on 2048 of them; test accuracy
+-- in the table); a character-level MLP language model on the fortunes corpus (plotted:
+-- validation loss in nats/char). A seed changes the problem instance (least squares, low rank)
+-- or the initialisation and minibatch order (MLP, LM).
+--
+-- Optimizers: only weight matrices (param_info kind "matrix") get the matrix rule; biases, the
+-- embedding and the output head go to AdamW (lr BACKUP_LR, the AdamW best of a pilot run) in the
+-- hybrids, and to the steepest-descent family's backup norm (lr_backup = lr x the preset's
+-- ratio) in scion/polargrad/muonmax/*_momo. Weight decay is 0 everywhere: this is about
+-- optimisation speed.
+--
+-- Two sweeps (ml.sweep, one durable CSV row per run, resumable: rerunning skips finished runs,
+-- --fresh starts over): (1) every learning rate of the optimizer's grid with --seed, (2) the
+-- best of them (lowest final plotted loss) with the other seeds. Their rows, with each curve
+-- packed in a `curve` field, go to --runs (default results/convergence[.quick]; `<out>` when
+-- --out is not under plots/). Then <out>.csv (one row per curve point of the best-lr runs) and
+-- <out>.png/.svg, and the table.
+local ml = require "muonlab"
+local cli = require "muonlab.cli"
+local csv = require "muonlab.csv"
+local progress = require "muonlab.progress"
+local presets = require("muonlab.optim.steepest").presets
+
+local o = cli.parse(arg, {
+  quick = false, seed = 1, seeds = 3, out = "plots/convergence", runs = "", fresh = false, threads = 1,
+  problems = "least_squares,lowrank,mlp,char_lm", optimizers = "all",
+}, "usage: muonlab experiments/convergence.lua [--quick] [--seed S] [--seeds N] [--out STEM] [--runs STEM]\n"
+  .. "       [--problems a,b] [--optimizers a,b] [--threads N] [--fresh]")
+ml.set_threads(o.threads)
+
+local function list(s) local t = {} for w in s:gmatch("[^,%s]+") do t[#t + 1] = w end return t end
+
+---------------------------------------------------------------------------------------------
+-- Problems. make(seed) -> {params, info, step() -> loss, grads, metric() -> number, extra() -> table}
+
+local Q = o.quick
+local STEPS = Q and 30 or 400
+local EVALS = Q and 5 or 20                 -- curve points after step 0
+local BACKUP_LR = 3e-3                      -- AdamW for biases, embedding and head in the hybrids
+
+local cache = {}
+local function fashion()
+  cache.fm = cache.fm or ml.data.fashion_mnist { limit_train = Q and 1000 or 10000, limit_test = Q and 500 or 2000,
+    quiet = true }
+  return cache.fm
+end
+local function fortunes()
+  if not cache.tr then cache.tr, cache.va = ml.data.fortunes { quiet = true } end
+  return cache.tr, cache.va
+end
+
+local PROBLEMS = {
+  least_squares = {
+    title = "least squares, cond(A) = 1e3", ylabel = "f - f*", logy = true,
+    make = function(seed)
+      local m = ml.models.least_squares { n = Q and 128 or 512, d = Q and 32 or 128, m = Q and 16 or 64, cond = 1e3,
+        noise = 0.1, seed = seed }
+      return { model = m, step = function() return m:loss_grad() end,
+        metric = function() return m:loss() - m.f_star end }
+    end,
+  },
+  lowrank = {
+    title = "matrix factorisation, rank 4, k = 8", ylabel = "1/2 ||UV^T - M*||^2", logy = true,
+    make = function(seed)
+      local m = ml.models.lowrank { m = Q and 24 or 64, n = Q and 16 or 48, rank = 4, k = 8, cond = 10, seed = seed }
+      return { model = m, step = function() return m:loss_grad() end, metric = function() return m:loss() end }
+    end,
+  },
+  mlp = {
+    title = "MLP on Fashion-MNIST", ylabel = "training loss", logy = true,
+    make = function(seed)
+      local d = fashion()
+      local m = ml.models.mlp { sizes = Q and { 784, 32, 10 } or { 784, 128, 128, 10 }, dtype = "float32", seed = seed }
+      local neval = math.min(2048, d.train.X:rows())
+      local Xe, ye = d.train.X:view(1, 1, neval, 784), d.train.y:view(1, 1, neval, 1)
+      local epoch, it = 0, nil
+      return { model = m,
+        step = function()
+          local Xb, yb = nil, nil
+          if it then Xb, yb = it() end
+          if not Xb then
+            epoch = epoch + 1
+            it = ml.data.minibatches(d.train.X, d.train.y, 128, { seed = seed * 1000 + epoch })
+            Xb, yb = it()
+          end
+          return m:loss_grad(Xb, yb)
+        end,
+        metric = function() return (m:evaluate(Xe, ye)) end,
+        extra = function() local _, acc = m:evaluate(d.test.X, d.test.y) return { test_acc = acc } end }
+    end,
+  },
+  char_lm = {
+    title = "char-level MLP LM on fortunes", ylabel = "validation loss (nats/char)", logy = false,
+    make = function(seed)
+      local tr, va = fortunes()
+      tr:seed(seed)
+      local m = ml.models.char_mlp { vocab = tr:vocab_size(), context = 8, embed = 16, hidden = Q and 32 or 128,
+        dtype = "float32", seed = seed }
+      local X, y = ml.zeros(128, 8), ml.zeros(128, 1)
+      return { model = m,
+        step = function() tr:batch(X, y) return m:loss_grad(X, y) end,
+        metric = function() return (m:evaluate(va, { max_windows = Q and 256 or 2048, stride = 97 })) end }
+    end,
+  },
+}
+local PROBLEM_ORDER = { "least_squares", "lowrank", "mlp", "char_lm" }
+
+---------------------------------------------------------------------------------------------
+-- Optimizers: name -> {label, build(lr, info) -> optimizer, lrs = {problem -> grid}}
+
+local function is_matrix(info) return function(i) return info[i].kind == "matrix" end end
+local function all_matrix(info)
+  for _, x in ipairs(info) do if x.kind ~= "matrix" then return false end end
+  return true
+end
+-- matrix rule for the weight matrices, AdamW for the rest
+local function hybrid(opt, info)
+  if all_matrix(info) then return opt end
+  local mat = is_matrix(info)
+  return ml.optim.group {
+    { params = function(i) return mat(i) end, opt = opt },
+    { params = function(i) return not mat(i) end, opt = ml.optim.adamw { lr = BACKUP_LR, weight_decay = 0 } },
+  }
+end
+-- a steepest-descent preset with lr_backup in the preset's ratio
+local function steepest(name)
+  local ratio = presets[name][2].lr_backup / presets[name][2].lr
+  return function(lr, info)
+    local mat = is_matrix(info)
+    return ml.optim[name] { lr = lr, lr_backup = lr * ratio, choose = function(i) return mat(i) and "matrix" or "backup" end }
+  end
+end
+
+-- Learning-rate grids (4 values, half-decade steps) from a pilot run over 1e-4..1 per problem.
+local G = {
+  sgd = { least_squares = { 0.1, 0.3, 1, 1.5 }, lowrank = { 0.01, 0.03, 0.1, 0.3 }, mlp = { 0.01, 0.03, 0.1, 0.3 }, char_lm = { 0.03, 0.1, 0.3, 1 } },
+  adam = { least_squares = { 0.003, 0.01, 0.03, 0.1 }, lowrank = { 0.003, 0.01, 0.03, 0.1 }, mlp = { 3e-4, 1e-3, 3e-3, 1e-2 }, char_lm = { 1e-3, 3e-3, 1e-2, 3e-2 } },
+  muon = { least_squares = { 0.003, 0.01, 0.03, 0.1 }, lowrank = { 0.003, 0.01, 0.03, 0.1 }, mlp = { 0.003, 0.01, 0.03, 0.1 }, char_lm = { 0.003, 0.01, 0.03, 0.1 } },
+  reg = { least_squares = { 0.01, 0.03, 0.1, 0.3 }, lowrank = { 0.01, 0.03, 0.1, 0.3 }, mlp = { 1e-4, 3e-4, 1e-3, 3e-3 }, char_lm = { 1e-4, 3e-4, 1e-3, 3e-3 } },
+  momo = { least_squares = { 0.01, 0.03, 0.1, 0.3 }, lowrank = { 0.01, 0.03, 0.1, 0.3 }, mlp = { 0.01, 0.03, 0.1, 0.3 }, char_lm = { 0.01, 0.03, 0.1, 0.3 } },
+}
+
+local OPTIMIZERS = {
+  { "sgd", "SGD (Nesterov 0.9)", G.sgd, function(lr) return ml.optim.sgd { lr = lr, momentum = 0.9, nesterov = true } end },
+  { "adamw", "AdamW", G.adam, function(lr) return ml.optim.adamw { lr = lr, weight_decay = 0 } end },
+  { "muon", "Muon (+AdamW)", G.muon, function(lr, info) return hybrid(ml.optim.muon { lr = lr }, info) end },
+  { "scion", "Scion", G.muon, steepest("scion") },
+  { "polargrad", "PolarGrad", G.reg, steepest("polargrad") },
+  { "muonmax", "MuonMax", G.reg, steepest("muonmax") },
+  { "muon_momo", "Muon-Momo", G.momo, steepest("muon_momo") },
+  { "muonmax_momo", "MuonMax-Momo", G.momo, steepest("muonmax_momo") },
+  { "trasmuon", "TrasMuon", G.adam, function(lr, info) return hybrid(ml.optim.trasmuon { lr = lr }, info) end },
+  { "normuon", "NorMuon", G.adam, function(lr, info) return hybrid(ml.optim.normuon { lr = lr }, info) end },
+  { "adago", "AdaGO", G.muon, function(lr, info) return hybrid(ml.optim.adago { lr = lr }, info) end },
+  { "spectral", "U S^1/2 V^T (Adam)", G.adam, function(lr) return ml.optim.spectral { lr = lr, p = 0.5, base = "adam" } end },
+}
+
+local problems, optimizers = {}, {}
+do
+  local want = {}
+  for _, p in ipairs(list(o.problems)) do
+    if not PROBLEMS[p] then error("unknown problem '" .. p .. "' (known: " .. table.concat(PROBLEM_ORDER, ", ") .. ")", 0) end
+    want[p] = true
+  end
+  for _, p in ipairs(PROBLEM_ORDER) do if want[p] then problems[#problems + 1] = p end end
+  local byname = {}
+  for _, opt in ipairs(OPTIMIZERS) do byname[opt[1]] = opt end
+  if o.optimizers == "all" then
+    for _, opt in ipairs(OPTIMIZERS) do optimizers[#optimizers + 1] = opt end
+  else
+    for _, n in ipairs(list(o.optimizers)) do
+      if not byname[n] then error("unknown optimizer '" .. n .. "'", 0) end
+      optimizers[#optimizers + 1] = byname[n]
+    end
+  end
+end
+local OPT = {}
+for _, opt in ipairs(optimizers) do OPT[opt[1]] = { label = opt[2], grid = opt[3], build = opt[4] } end
+local function lr_grid(opt, problem)
+  local g = OPT[opt].grid[problem]
+  return Q and { g[2], g[3] } or g
+end
+
+---------------------------------------------------------------------------------------------
+-- One run: the plotted loss at EVALS + 1 points, training time excluding evaluation.
+
+local prog   -- the progress line, set below
+
+local function pack(curve)
+  local t = {}
+  for i, c in ipairs(curve) do t[i] = ("%d:%.4g:%.6g"):format(c[1], c[2], c[3]) end
+  return table.concat(t, ";")
+end
+local function unpack_curve(s)
+  local t = {}
+  for a, b, c in tostring(s):gmatch("([^:;]+):([^:;]+):([^:;]+)") do
+    t[#t + 1] = { tonumber(a), tonumber(b), tonumber(c) or 0 / 0 }
+  end
+  return t
+end
+local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+
+local function train(problem, optname, lr, seed)
+  local P = PROBLEMS[problem].make(seed)
+  local params, info = P.model:params(), P.model:param_info()
+  local opt = OPT[optname].build(lr, info)
+  local what = ("%s/%s lr=%g seed %d"):format(problem, optname, lr, seed)
+  local m0 = P.metric()
+  local curve = { { 0, 0, m0 } }
+  local every = STEPS // EVALS
+  local t, diverged_at, loss, counted = 0, nil, nil, 0
+  for s = 1, STEPS do
+    local t0 = ml.now()
+    local grads
+    loss, grads = P.step()
+    if not finite(loss) then diverged_at = s; break end
+    opt:step(params, grads, loss)
+    t = t + ml.now() - t0
+    prog:step(1, loss, what)
+    counted = s
+    if s % every == 0 or s == STEPS then
+      local m = P.metric()
+      curve[#curve + 1] = { s, t, m }
+      if not finite(m) or m > 100 * m0 then diverged_at = s; break end
+    end
+  end
+  if counted < STEPS then prog:step(STEPS - counted) end
+  local r = { lr = lr, final = curve[#curve][3], ms_per_step = 1000 * t / math.max(1, curve[#curve][1]),
+    curve = pack(curve) }
+  if diverged_at then r.diverged_at = diverged_at; r.final = 0 / 0
+  elseif P.extra then for k, v in pairs(P.extra()) do r[k] = v end end
+  return r
+end
+
+---------------------------------------------------------------------------------------------
+-- The two sweeps.
+
+local runs = o.runs ~= "" and o.runs or
+  (o.out:match("^plots/") and ("results/" .. o.out:match("([^/]+)$")) or o.out) .. (Q and ".quick" or "")
+os.execute("mkdir -p '" .. (runs:match("^(.*)/[^/]*$") or ".") .. "'")
+local seeds = {}
+for k = 1, o.seeds do seeds[k] = o.seed + k - 1 end
+-- no sharding (the second sweep needs all of the first), --fresh passed on, our own progress line
+local function sweep(opts)
+  opts.argv, opts.fresh, opts.progress, opts.getenv = {}, o.fresh, false, function() return nil end
+  return ml.sweep(opts)
+end
+
+local function done_set(path, names)
+  local ok, cols, rows = pcall(csv.read, path)
+  local set = {}
+  if not ok then return set end
+  for _, r in ipairs(rows) do
+    local key = {}
+    for i, n in ipairs(names) do key[i] = tostring(r[n]) end
+    set[table.concat(key, ",")] = r
+  end
+  return set
+end
+
+local function rows_of(path)
+  local ok, _, rows = pcall(csv.read, path)
+  return ok and rows or {}
+end
+
+local t_start = ml.now()
+local lr_path, seed_path = runs .. ".lr.csv", runs .. ".seeds.csv"
+local nlr = #lr_grid(optimizers[1][1], problems[1])
+
+-- Pending steps, for the progress line's time left.
+local pending = 0
+do
+  local d1 = o.fresh and {} or done_set(lr_path, { "problem", "optimizer", "lr_index", "seed", "steps" })
+  local d2 = o.fresh and {} or done_set(seed_path, { "problem", "optimizer", "seed", "steps" })
+  for _, p in ipairs(problems) do
+    for _, opt in ipairs(optimizers) do
+      for k = 1, nlr do
+        if not d1[table.concat({ p, opt[1], k, o.seed, STEPS }, ",")] then pending = pending + STEPS end
+      end
+      for k = 2, #seeds do
+        if not d2[table.concat({ p, opt[1], seeds[k], STEPS }, ",")] then pending = pending + STEPS end
+      end
+    end
+  end
+end
+prog = progress.new { label = "convergence", total = pending }
+
+local names = {}
+for i, opt in ipairs(optimizers) do names[i] = opt[1] end
+sweep {
+  out = lr_path, order = { "problem", "optimizer", "lr_index", "seed", "steps" },
+  grid = { problem = problems, optimizer = names, lr_index = (function() local t = {} for k = 1, nlr do t[k] = k end return t end)(),
+    seed = { o.seed }, steps = { STEPS } },
+  run = function(cfg)
+    return train(cfg.problem, cfg.optimizer, lr_grid(cfg.optimizer, cfg.problem)[cfg.lr_index], cfg.seed)
+  end,
+}
+
+-- best learning rate per (problem, optimizer): lowest final plotted loss among finished runs
+local best = {}
+for _, r in ipairs(rows_of(lr_path)) do
+  if r.steps == STEPS and r.seed == o.seed and OPT[r.optimizer] and r.status == "ok" and finite(r.final) then
+    local key = r.problem .. "/" .. r.optimizer
+    if not best[key] or r.final < best[key].final then best[key] = r end
+  end
+end
+
+if #seeds > 1 then
+  sweep {
+    out = seed_path, order = { "problem", "optimizer", "seed", "steps" },
+    grid = { problem = problems, optimizer = names, seed = { table.unpack(seeds, 2) }, steps = { STEPS } },
+    run = function(cfg)
+      local b = best[cfg.problem .. "/" .. cfg.optimizer]
+      if not b then prog:step(STEPS); return { status = "error", message = "every learning rate diverged" } end
+      return train(cfg.problem, cfg.optimizer, b.lr, cfg.seed)
+    end,
+  }
+end
+prog:done()
+
+---------------------------------------------------------------------------------------------
+-- Collect the best-lr runs of every seed, write <out>.csv, print the table, draw the figure.
+
+local runs_of = {}   -- "problem/optimizer" -> list of rows (one per seed)
+for key, r in pairs(best) do runs_of[key] = { r } end
+for _, r in ipairs(rows_of(seed_path)) do
+  local key = r.problem .. "/" .. r.optimizer
+  local b = best[key]
+  if b and r.steps == STEPS and r.lr == b.lr and OPT[r.optimizer] then
+    for k = 2, #seeds do if r.seed == seeds[k] then table.insert(runs_of[key], r) end end
+  end
+end
+
+local out_rows = {}
+local diverged_count = {}
+for _, r in ipairs(rows_of(lr_path)) do
+  if r.steps == STEPS and r.seed == o.seed and r.status ~= "ok" then
+    local key = r.problem .. "/" .. r.optimizer
+    diverged_count[key] = (diverged_count[key] or 0) + 1
+  end
+end
+
+local function stats(v)
+  local n, s, lo, hi = #v, 0, math.huge, -math.huge
+  for _, x in ipairs(v) do s = s + x; lo = math.min(lo, x); hi = math.max(hi, x) end
+  local mean = s / n
+  local ss = 0
+  for _, x in ipairs(v) do ss = ss + (x - mean) ^ 2 end
+  return mean, n > 1 and math.sqrt(ss / (n - 1)) or 0, lo, hi
+end
+
+print(("Convergence at the best learning rate of each optimizer (%d steps; grid of %d rates with seed %d, then %d seed(s))")
+  :format(STEPS, nlr, o.seed, #seeds))
+local panels = {}
+for _, p in ipairs(problems) do
+  local pr = PROBLEMS[p]
+  print(("\n%s  [plotted: %s]"):format(pr.title, pr.ylabel))
+  print(("%-20s %9s %12s %10s %7s %9s%s"):format("optimizer", "best lr", "final mean", "std", "seeds", "ms/step",
+    p == "mlp" and "  test acc" or ""))
+  local by_step, by_time = {}, {}
+  for _, opt in ipairs(optimizers) do
+    local key = p .. "/" .. opt[1]
+    local rs = runs_of[key]
+    if not rs then
+      print(("%-20s %9s %12s %10s %7s %9s   (%d of %d rates diverged or failed)"):format(opt[2], "-", "-", "-", 0, "-",
+        diverged_count[key] or 0, nlr))
+    else
+      local finals, ms, accs, curves = {}, {}, {}, {}
+      for _, r in ipairs(rs) do
+        local c = unpack_curve(r.curve)
+        curves[#curves + 1] = c
+        if r.status == "ok" then finals[#finals + 1] = r.final end
+        ms[#ms + 1] = r.ms_per_step
+        if type(r.test_acc) == "number" then accs[#accs + 1] = r.test_acc end
+        for _, pt in ipairs(c) do
+          out_rows[#out_rows + 1] = { problem = p, optimizer = opt[1], lr = r.lr, seed = r.seed, step = pt[1],
+            time = pt[2], loss = pt[3], status = r.status }
+        end
+      end
+      local mean, sd = stats(finals)
+      local msm = stats(ms)
+      local acc = #accs > 0 and ("  %.4f"):format((stats(accs))) or ""
+      local note = (diverged_count[key] or 0) > 0 and ("  (%d of %d rates diverged)"):format(diverged_count[key], nlr) or ""
+      print(("%-20s %9.3g %12.4g %10.2g %7d %9.2f%s%s"):format(opt[2], rs[1].lr, mean, sd, #finals, msm, acc, note))
+      -- mean curve and min..max band over the seeds that reached each point
+      local xs, ts, ys, lo, hi = {}, {}, {}, {}, {}
+      for i, pt in ipairs(curves[1]) do
+        local v, tt = {}, {}
+        for _, c in ipairs(curves) do
+          if c[i] and finite(c[i][3]) then v[#v + 1] = c[i][3]; tt[#tt + 1] = c[i][2] end
+        end
+        if #v > 0 then
+          local m, _, a, b = stats(v)
+          xs[#xs + 1], ts[#ts + 1], ys[#ys + 1], lo[#lo + 1], hi[#hi + 1] = pt[1], (stats(tt)), m, a, b
+        end
+      end
+      if #xs > 0 then
+        by_step[#by_step + 1] = { x = xs, ylow = lo, yhigh = hi, with = "band" }
+        by_step[#by_step + 1] = { x = xs, y = ys, title = opt[2], with = "lines" }
+        by_time[#by_time + 1] = { x = ts, ylow = lo, yhigh = hi, with = "band" }
+        by_time[#by_time + 1] = { x = ts, y = ys, title = opt[2], with = "lines" }
+      end
+    end
+  end
+  if #by_step > 0 then
+    panels[#panels + 1] = { title = pr.title .. ": vs steps", xlabel = "step", ylabel = pr.ylabel, logy = pr.logy,
+      series = by_step, key = #panels == 0 and "outside right top" or false }
+    panels[#panels + 1] = { title = pr.title .. ": vs wall time", xlabel = "training time (s)", ylabel = pr.ylabel,
+      logy = pr.logy, series = by_time, key = false }
+  end
+end
+
+csv.write(o.out .. ".csv", { "problem", "optimizer", "lr", "seed", "step", "time", "loss", "status" }, out_rows)
+local elapsed = ml.now() - t_start
+print(("\n(%.1f s; runs in %s and %s; curves in %s.csv; band = min..max over seeds)"):format(elapsed, lr_path,
+  seed_path, o.out))
+
+if #panels > 0 then
+  local written = ml.plot {
+    output = o.out .. ".png", formats = { "png", "svg" }, layout = { #panels // 2, 2 },
+    size = { 1500, 380 * (#panels // 2) + 60 },
+    title = ("Convergence at the best learning rate, mean and min..max over %d seed(s)"):format(#seeds),
+    panels = panels,
+  }
+  print("figure: " .. table.concat(type(written) == "table" and written or { tostring(written) }, ", "))
+end

@@ -1,0 +1,320 @@
+-- TrasMuon ablation (seed 000): each component switched off in turn, the damping strength alpha
+-- and the floor c_min swept, on clean gradients and with injected gradient outliers — the
+-- stability claim: the energy damping c_t keeps high-energy columns from taking over the update.
+--   muonlab experiments/trasmuon_ablation.lua [--quick] [--seed 1] [--seeds 3] [--steps 300]
+--       [--factor 100] [--prob 0.1] [--columns 4] [--out plots/trasmuon_ablation] [--fresh]
+--
+-- Problem: the MLP 784-128-128-10 on 10 000 Fashion-MNIST training images, minibatches of 128;
+-- plotted: training loss on 2048 of them. TrasMuon (ml.optim.trasmuon, lr LR_TRAS) updates the
+-- two hidden weight matrices, AdamW (lr 3e-3) the biases and the head; Muon (lr LR_MUON) is
+-- the reference row. Every variant runs at the same learning rate as the full optimizer.
+-- Outliers ("column energy spikes"): on a fraction --prob of the steps, --columns random input
+-- columns of each weight-matrix gradient are multiplied by --factor before the optimizer sees
+-- them (the loss is untouched). The spikes come from their own seeded generator, so every
+-- variant sees the same corrupted steps.
+--
+-- Runs go through ml.sweep into --runs (default results/trasmuon_ablation[.quick]; `<out>` when
+-- --out is not under plots/): one durable row per run (its curve packed in `curve`), rerunning
+-- resumes, --fresh starts over. Then <out>.csv (one row per run of this grid), <out>.png/.svg
+-- (curves of the switch ablation, clean and with outliers; final loss against alpha and c_min)
+-- and the table.
+local ml = require "muonlab"
+local cli = require "muonlab.cli"
+local csv = require "muonlab.csv"
+local progress = require "muonlab.progress"
+
+local o = cli.parse(arg, {
+  quick = false, seed = 1, seeds = 3, steps = 0, factor = 100, prob = 0.1, columns = 4,
+  out = "plots/trasmuon_ablation", runs = "", fresh = false, threads = 1,
+}, "usage: muonlab experiments/trasmuon_ablation.lua [--quick] [--seed S] [--seeds N] [--steps N] [--factor F]\n"
+  .. "       [--prob P] [--columns K] [--out STEM] [--runs STEM] [--threads N] [--fresh]")
+ml.set_threads(o.threads)
+local Q = o.quick
+local STEPS = o.steps > 0 and math.tointeger(o.steps) or (Q and 20 or 300)
+local NSEEDS = Q and math.min(o.seeds, 2) or o.seeds
+local EVALS = Q and 4 or 15
+local LR_TRAS, LR_MUON, LR_BACKUP = 3e-3, 0.03, 3e-3
+
+-- Variants: name -> {label, trasmuon options} (nil options: Muon). Sweeps keep the other defaults.
+local SWITCHES = {
+  { "full", "TrasMuon (all on)", {} },
+  { "no_momentum_norm", "no momentum normalisation", { momentum_norm = false } },
+  { "no_row_scale", "no row-wise second moment", { row_scale = false } },
+  { "no_damping", "no energy damping", { damping = false } },
+  { "no_rms_calibration", "no RMS calibration", { rms_calibration = false } },
+  { "muon", "Muon", nil },
+}
+local ALPHAS = Q and { 0.25, 4 } or { 0.1, 0.25, 0.5, 1, 2, 4, 8 }
+local CMINS = Q and { 0.01, 0.5 } or { 0.01, 0.03, 0.1, 0.2, 0.5, 1 }
+local VARIANTS, VAR = {}, {}
+local function add(name, label, opts, sweep, x)
+  VARIANTS[#VARIANTS + 1] = name
+  VAR[name] = { label = label, opts = opts, sweep = sweep, x = x }
+end
+for _, s in ipairs(SWITCHES) do add(s[1], s[2], s[3], "switch") end
+for _, a in ipairs(ALPHAS) do add(("alpha=%g"):format(a), ("alpha = %g"):format(a), { alpha = a }, "alpha", a) end
+for _, c in ipairs(CMINS) do add(("c_min=%g"):format(c), ("c_min = %g"):format(c), { c_min = c }, "c_min", c) end
+-- the defaults (alpha 1, c_min 0.1) are the full optimizer: their sweep points reuse its runs
+local DEFAULT = { alpha = 1, c_min = 0.1 }
+
+---------------------------------------------------------------------------------------------
+-- Problem and one run
+
+local data = ml.data.fashion_mnist { limit_train = Q and 1000 or 10000, limit_test = Q and 500 or 2000, quiet = true }
+local SIZES = Q and { 784, 32, 10 } or { 784, 128, 128, 10 }
+local neval = math.min(2048, data.train.X:rows())
+local Xe, ye = data.train.X:view(1, 1, neval, 784), data.train.y:view(1, 1, neval, 1)
+
+local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+local function pack(curve)
+  local t = {}
+  for i, c in ipairs(curve) do t[i] = ("%d:%.6g"):format(c[1], c[2]) end
+  return table.concat(t, ";")
+end
+local function unpack_curve(s)
+  local t = {}
+  for a, b in tostring(s):gmatch("([^:;]+):([^:;]+)") do t[#t + 1] = { tonumber(a), tonumber(b) or 0 / 0 } end
+  return t
+end
+
+local prog
+
+local function train(variant, outliers, seed)
+  local model = ml.models.mlp { sizes = SIZES, dtype = "float32", seed = seed }
+  local params, info = model:params(), model:param_info()
+  local v = VAR[variant]
+  local mopt
+  if v.opts then
+    local t = { lr = LR_TRAS }
+    for k, x in pairs(v.opts) do t[k] = x end
+    mopt = ml.optim.trasmuon(t)
+  else
+    mopt = ml.optim.muon { lr = LR_MUON }
+  end
+  local function mat(i) return info[i].kind == "matrix" end
+  local opt = ml.optim.group {
+    { params = function(i) return mat(i) end, opt = mopt },
+    { params = function(i) return not mat(i) end, opt = ml.optim.adamw { lr = LR_BACKUP, weight_decay = 0 } },
+  }
+  -- the spikes' own generator: the same corrupted steps and columns for every variant
+  local rng = ml.rand(STEPS * (1 + 8 * o.columns), 1, { seed = 7919 * seed + 17 })
+  local ri = 0
+  local function u() ri = ri + 1 return rng:get(ri, 1) end
+  local scales = {}
+  for i, p in ipairs(params) do if mat(i) then scales[i] = ml.ones(1, p:cols(), { dtype = p:dtype() }) end end
+
+  local what = ("%s %s seed %d"):format(variant, outliers == 1 and "outliers" or "clean", seed)
+  local m0 = model:evaluate(Xe, ye)
+  local curve, spikes = { { 0, m0 } }, 0
+  local every = math.max(1, STEPS // EVALS)
+  local epoch, it = 0, nil
+  local done = 0
+  local function stop(s, why)
+    prog:step(STEPS - done)
+    return { final = 0 / 0, diverged_at = s, status = "diverged", message = why, curve = pack(curve), spikes = spikes }
+  end
+  for s = 1, STEPS do
+    local Xb, yb
+    if it then Xb, yb = it() end
+    if not Xb then
+      epoch = epoch + 1
+      it = ml.data.minibatches(data.train.X, data.train.y, 128, { seed = seed * 1000 + epoch })
+      Xb, yb = it()
+    end
+    local loss, grads = model:loss_grad(Xb, yb)
+    if not finite(loss) then return stop(s, ("loss %s at step %d"):format(tostring(loss), s)) end
+    local spike = u() < o.prob
+    if outliers == 1 and spike then
+      spikes = spikes + 1
+      for i, c in pairs(scales) do
+        local n = c:cols()
+        c:fill(1)
+        for _ = 1, o.columns do c:set(1, 1 + math.floor(u() * n) % n, o.factor) end
+        grads[i]:scale_cols_(c)
+      end
+    end
+    opt:step(params, grads, loss)
+    done = s
+    prog:step(1, loss, what)
+    if s % every == 0 or s == STEPS then
+      local m = model:evaluate(Xe, ye)
+      curve[#curve + 1] = { s, m }
+      if not finite(m) or m > 100 * m0 then return stop(s, ("loss %.3g at step %d"):format(m, s)) end
+    end
+  end
+  -- worst: the largest plotted loss over the second half (a spike the run recovered from shows here)
+  local worst = -math.huge
+  for _, c in ipairs(curve) do if c[1] >= STEPS / 2 then worst = math.max(worst, c[2]) end end
+  local _, acc = model:evaluate(data.test.X, data.test.y)
+  return { final = curve[#curve][2], worst = worst, test_acc = acc, spikes = spikes, curve = pack(curve) }
+end
+
+---------------------------------------------------------------------------------------------
+-- The sweep (variants equal to the full optimizer are not run twice)
+
+local runs = o.runs ~= "" and o.runs or
+  (o.out:match("^plots/") and ("results/" .. o.out:match("([^/]+)$")) or o.out) .. (Q and ".quick" or "")
+os.execute("mkdir -p '" .. (runs:match("^(.*)/[^/]*$") or ".") .. "'")
+local path = runs .. ".csv"
+local seeds = {}
+for k = 1, NSEEDS do seeds[k] = o.seed + k - 1 end
+local function alias(name)
+  local v = VAR[name]
+  if v.sweep == "alpha" and v.x == DEFAULT.alpha or v.sweep == "c_min" and v.x == DEFAULT.c_min then return "full" end
+  return name
+end
+local to_run = {}
+for _, n in ipairs(VARIANTS) do if alias(n) == n then to_run[#to_run + 1] = n end end
+
+local function rows_of(p)
+  local ok, _, rows = pcall(csv.read, p)
+  return ok and rows or {}
+end
+-- the configuration: the spike settings are part of it, so changing them reruns
+local SETTING = ("f%g p%g k%d"):format(o.factor, o.prob, o.columns)
+local function key(v, out, seed) return table.concat({ v, out, seed, STEPS, SETTING }, ",") end
+local done_before = {}
+if not o.fresh then for _, r in ipairs(rows_of(path)) do done_before[key(r.variant, r.outliers, r.seed)] = true end end
+local pending = 0
+for _, n in ipairs(to_run) do for _, out in ipairs { 0, 1 } do for _, s in ipairs(seeds) do
+  if not done_before[key(n, out, s)] then pending = pending + STEPS end
+end end end
+prog = progress.new { label = "trasmuon_ablation", total = pending }
+
+local t_start = ml.now()
+ml.sweep {
+  out = path, order = { "variant", "outliers", "seed", "steps", "setting" },
+  grid = { variant = to_run, outliers = { 0, 1 }, seed = seeds, steps = { STEPS }, setting = { SETTING } },
+  run = function(cfg) return train(cfg.variant, cfg.outliers, cfg.seed) end,
+  argv = {}, fresh = o.fresh, progress = false, getenv = function() return nil end,
+}
+prog:done()
+
+---------------------------------------------------------------------------------------------
+-- Table, CSV, figure
+
+local by = {}   -- by[variant][outliers] = list of rows
+for _, r in ipairs(rows_of(path)) do
+  if r.steps == STEPS and r.setting == SETTING and VAR[r.variant] then
+    for _, s in ipairs(seeds) do
+      if r.seed == s then
+        by[r.variant] = by[r.variant] or { [0] = {}, [1] = {} }
+        table.insert(by[r.variant][r.outliers], r)
+      end
+    end
+  end
+end
+local function rows_for(name, out) return (by[alias(name)] or { [0] = {}, [1] = {} })[out] end
+
+local function stats(v)
+  if #v == 0 then return 0 / 0, 0 / 0, 0 / 0, 0 / 0 end
+  local n, s, lo, hi = #v, 0, math.huge, -math.huge
+  for _, x in ipairs(v) do s = s + x; lo = math.min(lo, x); hi = math.max(hi, x) end
+  local mean, ss = s / n, 0
+  for _, x in ipairs(v) do ss = ss + (x - mean) ^ 2 end
+  return mean, n > 1 and math.sqrt(ss / (n - 1)) or 0, lo, hi
+end
+
+local out_rows = {}
+local summary = {}   -- summary[name][out] = {mean, sd, lo, hi, worst, acc, ndiv, n}
+for _, name in ipairs(VARIANTS) do
+  summary[name] = {}
+  for _, out in ipairs { 0, 1 } do
+    local finals, worsts, accs, ndiv = {}, {}, {}, 0
+    for _, r in ipairs(rows_for(name, out)) do
+      out_rows[#out_rows + 1] = { variant = name, sweep = VAR[name].sweep, value = VAR[name].x, outliers = out,
+        seed = r.seed, final_loss = r.final, worst_loss = r.worst, test_acc = r.test_acc, spikes = r.spikes,
+        status = r.status }
+      if r.status == "ok" then
+        finals[#finals + 1], worsts[#worsts + 1], accs[#accs + 1] = r.final, r.worst, r.test_acc
+      else
+        ndiv = ndiv + 1
+      end
+    end
+    local m, sd, lo, hi = stats(finals)
+    summary[name][out] = { mean = m, sd = sd, lo = lo, hi = hi, worst = (stats(worsts)), acc = (stats(accs)),
+      ndiv = ndiv, n = #finals + ndiv }
+  end
+end
+csv.write(o.out .. ".csv", { "variant", "sweep", "value", "outliers", "seed", "final_loss", "worst_loss", "test_acc",
+  "spikes", "status" }, out_rows)
+
+print(("TrasMuon ablation: MLP %s on Fashion-MNIST, %d steps, lr %g (Muon %g), %d seed(s); outliers: %d columns x%g on %g%% of steps")
+  :format(table.concat(SIZES, "-"), STEPS, LR_TRAS, LR_MUON, #seeds, o.columns, o.factor, 100 * o.prob))
+print("final = training loss at the end (mean +- std over seeds); worst = largest loss over the second half; acc = test accuracy")
+print(("%-28s %18s %8s %7s   %18s %8s %7s"):format("variant", "clean: final", "worst", "acc", "outliers: final", "worst", "acc"))
+local function cellf(s)
+  if s.n == 0 then return ("%18s %8s %7s"):format("-", "-", "-") end
+  if s.ndiv == s.n then return ("%18s %8s %7s"):format("diverged", "-", "-") end
+  return ("%10.4f +- %-5.3f %8.4f %7.4f"):format(s.mean, s.sd, s.worst, s.acc) .. (s.ndiv > 0 and ("(%d div)"):format(s.ndiv) or "")
+end
+local last_sweep
+for _, name in ipairs(VARIANTS) do
+  local v = VAR[name]
+  if v.sweep ~= last_sweep and v.sweep ~= "switch" then print(("-- %s sweep (other settings at their defaults)"):format(v.sweep)) end
+  last_sweep = v.sweep
+  print(("%-28s %s   %s"):format(v.label, cellf(summary[name][0]), cellf(summary[name][1])))
+end
+print(("(%.1f s; runs in %s; table in %s.csv)"):format(ml.now() - t_start, path, o.out))
+
+-- Figure: curves of the switch variants (clean | outliers), final loss vs alpha and vs c_min.
+local function curves_panel(out, title)
+  local series = {}
+  for k, s in ipairs(SWITCHES) do
+    local rs = rows_for(s[1], out)
+    local cs = {}
+    for _, r in ipairs(rs) do cs[#cs + 1] = unpack_curve(r.curve) end
+    if #cs > 0 then
+      local xs, ys, lo, hi = {}, {}, {}, {}
+      for i, pt in ipairs(cs[1]) do
+        local v = {}
+        for _, c in ipairs(cs) do if c[i] and finite(c[i][2]) then v[#v + 1] = c[i][2] end end
+        if #v > 0 then
+          local m, _, a, b = stats(v)
+          xs[#xs + 1], ys[#ys + 1], lo[#lo + 1], hi[#hi + 1] = pt[1], m, a, b
+        end
+      end
+      if #xs > 0 then
+        series[#series + 1] = { x = xs, ylow = lo, yhigh = hi, with = "band", style = "lt " .. k }
+        series[#series + 1] = { x = xs, y = ys, title = s[2], with = "lines", style = "lt " .. k }
+      end
+    end
+  end
+  return #series > 0 and { title = title, xlabel = "step", ylabel = "training loss", logy = true, series = series } or nil
+end
+local function sweep_panel(kind, xlabel)
+  local series = {}
+  for _, out in ipairs { 0, 1 } do
+    local xs, ys, lo, hi = {}, {}, {}, {}
+    for _, name in ipairs(VARIANTS) do
+      local v = VAR[name]
+      if v.sweep == kind then
+        local s = summary[name][out]
+        if s.mean == s.mean then xs[#xs + 1], ys[#ys + 1], lo[#lo + 1], hi[#hi + 1] = v.x, s.mean, s.lo, s.hi end
+      end
+    end
+    if #xs > 0 then
+      series[#series + 1] = { x = xs, ylow = lo, yhigh = hi, with = "band", style = "lt " .. (out + 1) }
+      series[#series + 1] = { x = xs, y = ys, with = "linespoints", style = "lt " .. (out + 1),
+        title = out == 1 and "with outliers" or "clean" }
+    end
+  end
+  return #series > 0 and { title = "TrasMuon: final loss vs " .. kind, xlabel = xlabel, ylabel = "final training loss",
+    logx = true, series = series } or nil
+end
+local panels = {}
+for _, p in ipairs {
+  curves_panel(0, "clean gradients"),
+  curves_panel(1, ("with outliers: %d columns x%g on %g%% of steps"):format(o.columns, o.factor, 100 * o.prob)),
+  sweep_panel("alpha", "damping strength alpha"),
+  sweep_panel("c_min", "damping floor c_min"),
+} do panels[#panels + 1] = p end
+if #panels > 0 then
+  local written = ml.plot {
+    output = o.out .. ".png", formats = { "png", "svg" }, layout = { math.ceil(#panels / 2), 2 },
+    size = { 1400, 500 * math.ceil(#panels / 2) },
+    title = ("TrasMuon ablation, MLP on Fashion-MNIST: mean and min..max over %d seed(s)"):format(#seeds),
+    panels = panels,
+  }
+  print("figure: " .. table.concat(type(written) == "table" and written or { tostring(written) }, ", "))
+end

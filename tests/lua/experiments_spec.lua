@@ -1,0 +1,113 @@
+-- Smoke tests of the issue-3 studies (experiments/*.lua): each runs with --quick in a child host
+-- (as `make figures QUICK=1` does), writing into a temp dir via --out; we check the exit status,
+-- the printed table, the CSV's columns and row count (derived from the study's design, stated
+-- beside each count), a few invariants of the numbers, and that the PNG and SVG exist.
+-- About 2 s in all on the release build.
+local csv = require "muonlab.csv"
+
+local HOST = os.getenv("MUONLAB_HOST") or "bin/muonlab"
+
+local function sh(cmd)
+  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
+  local out = p:read("a")
+  p:close()
+  local rc = tonumber(out:match("rc=(%d+)%s*$"))
+  return rc, out
+end
+
+local dir
+setup(function()
+  dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p '" .. dir .. "'"))
+end)
+teardown(function() os.execute("rm -rf '" .. dir .. "'") end)
+
+-- Run a study with --quick into dir; returns the printed output and the CSV (columns, rows).
+local function study(name, extra)
+  local stem = dir .. "/" .. name
+  local rc, out = sh(("%s experiments/%s.lua --quick --out '%s' %s"):format(HOST, name, stem, extra or ""))
+  assert(rc == 0, ("%s exited with %s:\n%s"):format(name, tostring(rc), out))
+  for _, ext in ipairs { "png", "svg", "dat", "gp" } do
+    local fh = io.open(stem .. "." .. ext, "rb")
+    assert(fh, name .. ": missing " .. stem .. "." .. ext)
+    local head = fh:read(8)
+    fh:close()
+    if ext == "png" then assert.are.equal("\137PNG\r\n\26\n", head) end
+  end
+  local cols, rows = csv.read(stem .. ".csv")
+  return out, cols, rows
+end
+
+local function count(rows, pred)
+  local n = 0
+  for _, r in ipairs(rows) do if pred(r) then n = n + 1 end end
+  return n
+end
+
+describe("experiments (--quick)", function()
+  it("poly_maps: envelopes of 9 schedules, at 5 steps and at their own length", function()
+    local out, cols, rows = study("poly_maps")
+    assert.are.same({ "schedule", "steps", "grid", "sigma", "f_min", "f_max" }, cols)
+    -- 9 schedules; 17 (schedule, steps) maps (jordan's own length is 5); 2 grids of 60 bins
+    assert.are.equal(17 * 2 * 60, #rows)
+    for _, r in ipairs(rows) do assert.is_true(r.f_min <= r.f_max) end
+    assert.truthy(out:find("max|f-1|", 1, true))
+    -- Jordan's map plateaus: f(1) ~ 0.70 after 5 steps (Polar Express paper, "error ~0.3")
+    assert.truthy(out:find("jordan%s+5%s+[%d.]+%s+[%d.]+%s+[%d.]+%s+[%d.]+%s+[%d.]+%s+0%.69"))
+  end)
+
+  it("ns_error_vs_steps: a traced curve per input x precision x schedule, and the 5-step table", function()
+    local out, cols, rows = study("ns_error_vs_steps")
+    assert.are.same({ "input", "rows", "cols", "precision", "schedule", "step", "polar_dist", "orth_spec" }, cols)
+    -- 2 inputs x 3 precisions x 7 schedules x steps 0..6 (32 x 96), then 3 x 7 rows at 32 x 128
+    assert.are.equal(2 * 3 * 7 * 7, count(rows, function(r) return r.cols == 96 end))
+    assert.are.equal(3 * 7, count(rows, function(r) return r.cols == 128 and r.step == 5 end))
+    assert.are.equal(2 * 3 * 7 * 7 + 3 * 7, #rows)
+    assert.truthy(out:find("After 5 steps, Gaussian 32x128", 1, true))
+    -- fp64 quintic converges: below 1e-3 by step 6 on the Gaussian input (measured ~1e-5)
+    for _, r in ipairs(rows) do
+      if r.input == "gaussian" and r.cols == 96 and r.precision == "fp64" and r.schedule == "quintic" and r.step == 6 then
+        assert.is_true(r.polar_dist < 1e-3, tostring(r.polar_dist))
+      end
+    end
+  end)
+
+  it("ns_error_vs_cond: every cond x precision x precond x schedule", function()
+    local _, cols, rows = study("ns_error_vs_cond")
+    assert.are.same({ "cond", "precision", "precond", "schedule", "steps", "polar_dist", "orth_spec" }, cols)
+    -- cond 1e1..1e4 x {fp32, bf16} x 5 preconditioners x 7 schedules
+    assert.are.equal(4 * 2 * 5 * 7, #rows)
+    assert.are.equal(5, count(rows, function(r) return r.cond == 1e4 and r.precision == "fp32" and r.schedule == "jordan" end))
+  end)
+
+  it("ns_cost_accuracy: every method at two sizes, a non-empty Pareto front per size", function()
+    local out, cols, rows = study("ns_cost_accuracy")
+    assert.are.same({ "rows", "cols", "method", "kind", "schedule", "steps", "form", "precision", "time_s",
+                      "polar_dist", "pareto" }, cols)
+    -- 8 NS variants x 2 forms x 3 precisions + svd + eig, at 24x96 and 48x192
+    assert.are.equal(2 * (8 * 2 * 3 + 2), #rows)
+    for _, c in ipairs { 96, 192 } do
+      assert.is_true(count(rows, function(r) return r.cols == c and r.pareto == 1 end) >= 1)
+      -- the exact methods agree to rounding
+      for _, r in ipairs(rows) do
+        if r.cols == c and r.kind ~= "ns" then assert.is_true(r.polar_dist < 1e-12, r.method) end
+      end
+    end
+    assert.truthy(out:find("Pareto", 1, true))
+  end)
+
+  it("writes under $TMPDIR, not into plots/, with --quick and no --out", function()
+    local rc, out = sh(("TMPDIR='%s' %s experiments/poly_maps.lua --quick"):format(dir, HOST))
+    assert.are.equal(0, rc, out)
+    assert.truthy(io.open(dir .. "/poly_maps_quick.csv"))
+    assert.truthy(out:find(dir .. "/poly_maps_quick.png", 1, true))
+  end)
+
+  it("rejects an unknown option with the usage line", function()
+    local rc, out = sh(HOST .. " experiments/ns_error_vs_cond.lua --bogus 1")
+    assert.are_not.equal(0, rc)
+    assert.truthy(out:find("unknown option '--bogus'", 1, true))
+    assert.truthy(out:find("usage:", 1, true))
+  end)
+end)
