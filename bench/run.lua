@@ -25,7 +25,7 @@ local atomic = require "muonlab.atomic"
 
 local o = cli.parse(arg, {
   reps = 7, threads = ml.get_threads and ml.get_threads() or 2, python = "/usr/bin/python3",
-  quick = false, seed = 1, pause = 0.05, polar_cond = 100,
+  quick = false, seed = 1, pause = 0.1, polar_cond = 100,
   out = "bench/results", plot = "plots/ns_scaling",
 }, "usage: muonlab bench/run.lua [--reps N] [--threads T] [--python PATH] [--quick] [--seed S] [--pause SEC]")
 
@@ -65,8 +65,12 @@ assert(os.execute("mkdir -m 700 " .. shell_quote(tmpdir)), "bench: cannot create
 local fifo = tmpdir .. "/answers"
 assert(os.execute("mkfifo " .. shell_quote(fifo)), "bench: mkfifo failed")
 
--- The peer's stdin is our pipe; its answers come back through the fifo.
-local peer_cmd = ("OPENBLAS_NUM_THREADS=%d %s -u %s %d > %s"):format(o.threads, shell_quote(o.python),
+-- The peer's stdin is our pipe; its answers come back through the fifo. OpenBLAS gets the same
+-- thread count as ours; torch's OpenMP workers wait passively (with libgomp's default spinning they
+-- compete with OpenBLAS's threads for the cores: 5-step NS on 128x512 measured 150-230 ms instead
+-- of 4-7 ms on a loaded 2-core machine, 1024x4096 ~15% slower).
+local peer_cmd = ("OPENBLAS_NUM_THREADS=%d OMP_WAIT_POLICY=%s %s -u %s %d > %s"):format(o.threads,
+  os.getenv("OMP_WAIT_POLICY") or "passive", shell_quote(o.python),
   shell_quote(here .. "/peer.py"), o.threads, shell_quote(fifo))
 local peer_in = assert(io.popen(peer_cmd, "w"))
 local peer_out = assert(io.open(fifo, "r"))

@@ -12,8 +12,8 @@
 -- or the initialisation and minibatch order (MLP, LM).
 --
 -- Optimizers: only weight matrices (param_info kind "matrix") get the matrix rule; biases, the
--- embedding and the output head go to AdamW (lr BACKUP_LR, the AdamW best of a pilot run) in the
--- hybrids, and to the steepest-descent family's backup norm (lr_backup = lr x the preset's
+-- embedding and the output head go to AdamW (at AdamW's best rate on the problem: 3e-3 for the
+-- MLP, 1e-2 for the LM) in the hybrids, and to the steepest-descent family's backup norm (lr_backup = lr x the preset's
 -- ratio) in scion/polargrad/muonmax/*_momo. Weight decay is 0 everywhere: this is about
 -- optimisation speed.
 --
@@ -23,17 +23,20 @@
 -- packed in a `curve` field, go to --runs (default results/convergence[.quick]; `<out>` when
 -- --out is not under plots/). Then <out>.csv (one row per curve point of the best-lr runs) and
 -- <out>.png/.svg, and the table.
+-- --quick (CI smoke): small problems, 20 steps, 2 rates, 2 seeds, into $TMPDIR unless --out is
+-- given, starting clean unless --resume.
 local ml = require "muonlab"
 local cli = require "muonlab.cli"
 local csv = require "muonlab.csv"
 local progress = require "muonlab.progress"
 local presets = require("muonlab.optim.steepest").presets
 
+local DEFAULT_OUT = "plots/convergence"
 local o = cli.parse(arg, {
-  quick = false, seed = 1, seeds = 3, out = "plots/convergence", runs = "", fresh = false, threads = 1,
+  quick = false, seed = 1, seeds = 3, out = DEFAULT_OUT, runs = "", fresh = false, resume = false, threads = 1,
   problems = "least_squares,lowrank,mlp,char_lm", optimizers = "all",
 }, "usage: muonlab experiments/convergence.lua [--quick] [--seed S] [--seeds N] [--out STEM] [--runs STEM]\n"
-  .. "       [--problems a,b] [--optimizers a,b] [--threads N] [--fresh]")
+  .. "       [--problems a,b] [--optimizers a,b] [--threads N] [--fresh] [--resume]")
 ml.set_threads(o.threads)
 
 local function list(s) local t = {} for w in s:gmatch("[^,%s]+") do t[#t + 1] = w end return t end
@@ -42,9 +45,12 @@ local function list(s) local t = {} for w in s:gmatch("[^,%s]+") do t[#t + 1] = 
 -- Problems. make(seed) -> {params, info, step() -> loss, grads, metric() -> number, extra() -> table}
 
 local Q = o.quick
-local STEPS = Q and 30 or 400
-local EVALS = Q and 5 or 20                 -- curve points after step 0
-local BACKUP_LR = 3e-3                      -- AdamW for biases, embedding and head in the hybrids
+-- --quick: a smoke run, into $TMPDIR unless --out is given, starting clean unless --resume
+if Q and o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/convergence_quick" end
+local STEPS = Q and 20 or 400
+local EVALS = Q and 4 or 20                 -- curve points after step 0
+-- AdamW's rate for biases, embedding and head in the hybrids: AdamW's best on the problem
+local BACKUP_LR = { mlp = 3e-3, char_lm = 1e-2 }
 
 local cache = {}
 local function fashion()
@@ -122,12 +128,12 @@ local function all_matrix(info)
   return true
 end
 -- matrix rule for the weight matrices, AdamW for the rest
-local function hybrid(opt, info)
+local function hybrid(opt, info, problem)
   if all_matrix(info) then return opt end
   local mat = is_matrix(info)
   return ml.optim.group {
     { params = function(i) return mat(i) end, opt = opt },
-    { params = function(i) return not mat(i) end, opt = ml.optim.adamw { lr = BACKUP_LR, weight_decay = 0 } },
+    { params = function(i) return not mat(i) end, opt = ml.optim.adamw { lr = BACKUP_LR[problem], weight_decay = 0 } },
   }
 end
 -- a steepest-descent preset with lr_backup in the preset's ratio
@@ -139,28 +145,30 @@ local function steepest(name)
   end
 end
 
--- Learning-rate grids (4 values, half-decade steps) from a pilot run over 1e-4..1 per problem.
-local G = {
-  sgd = { least_squares = { 0.1, 0.3, 1, 1.5 }, lowrank = { 0.01, 0.03, 0.1, 0.3 }, mlp = { 0.01, 0.03, 0.1, 0.3 }, char_lm = { 0.03, 0.1, 0.3, 1 } },
-  adam = { least_squares = { 0.003, 0.01, 0.03, 0.1 }, lowrank = { 0.003, 0.01, 0.03, 0.1 }, mlp = { 3e-4, 1e-3, 3e-3, 1e-2 }, char_lm = { 1e-3, 3e-3, 1e-2, 3e-2 } },
-  muon = { least_squares = { 0.003, 0.01, 0.03, 0.1 }, lowrank = { 0.003, 0.01, 0.03, 0.1 }, mlp = { 0.003, 0.01, 0.03, 0.1 }, char_lm = { 0.003, 0.01, 0.03, 0.1 } },
-  reg = { least_squares = { 0.01, 0.03, 0.1, 0.3 }, lowrank = { 0.01, 0.03, 0.1, 0.3 }, mlp = { 1e-4, 3e-4, 1e-3, 3e-3 }, char_lm = { 1e-4, 3e-4, 1e-3, 3e-3 } },
-  momo = { least_squares = { 0.01, 0.03, 0.1, 0.3 }, lowrank = { 0.01, 0.03, 0.1, 0.3 }, mlp = { 0.01, 0.03, 0.1, 0.3 }, char_lm = { 0.01, 0.03, 0.1, 0.3 } },
-}
+-- Learning-rate grids: 4 half-decade values per optimizer and problem, around the best of a
+-- pilot run over 1e-4..1 (9 rates, seed 1): {least_squares, lowrank, mlp, char_lm}.
+local function g(ls, lr, mlp, lm) return { least_squares = ls, lowrank = lr, mlp = mlp, char_lm = lm } end
+local A = { 3e-4, 1e-3, 3e-3, 0.01 }
+local B = { 1e-3, 3e-3, 0.01, 0.03 }
+local C = { 3e-3, 0.01, 0.03, 0.1 }
+local D = { 0.01, 0.03, 0.1, 0.3 }
+local E = { 0.03, 0.1, 0.3, 1 }
 
 local OPTIMIZERS = {
-  { "sgd", "SGD (Nesterov 0.9)", G.sgd, function(lr) return ml.optim.sgd { lr = lr, momentum = 0.9, nesterov = true } end },
-  { "adamw", "AdamW", G.adam, function(lr) return ml.optim.adamw { lr = lr, weight_decay = 0 } end },
-  { "muon", "Muon (+AdamW)", G.muon, function(lr, info) return hybrid(ml.optim.muon { lr = lr }, info) end },
-  { "scion", "Scion", G.muon, steepest("scion") },
-  { "polargrad", "PolarGrad", G.reg, steepest("polargrad") },
-  { "muonmax", "MuonMax", G.reg, steepest("muonmax") },
-  { "muon_momo", "Muon-Momo", G.momo, steepest("muon_momo") },
-  { "muonmax_momo", "MuonMax-Momo", G.momo, steepest("muonmax_momo") },
-  { "trasmuon", "TrasMuon", G.adam, function(lr, info) return hybrid(ml.optim.trasmuon { lr = lr }, info) end },
-  { "normuon", "NorMuon", G.adam, function(lr, info) return hybrid(ml.optim.normuon { lr = lr }, info) end },
-  { "adago", "AdaGO", G.muon, function(lr, info) return hybrid(ml.optim.adago { lr = lr }, info) end },
-  { "spectral", "U S^1/2 V^T (Adam)", G.adam, function(lr) return ml.optim.spectral { lr = lr, p = 0.5, base = "adam" } end },
+  { "sgd", "SGD (Nesterov 0.9)", g({ 0.1, 0.3, 1, 3 }, E, D, E),
+    function(lr) return ml.optim.sgd { lr = lr, momentum = 0.9, nesterov = true } end },
+  { "adamw", "AdamW", g(C, C, A, B), function(lr) return ml.optim.adamw { lr = lr, weight_decay = 0 } end },
+  { "muon", "Muon (+AdamW)", g(C, B, C, C), function(lr, info, p) return hybrid(ml.optim.muon { lr = lr }, info, p) end },
+  { "scion", "Scion", g(C, C, C, C), steepest("scion") },
+  { "polargrad", "PolarGrad", g(D, D, D, D), steepest("polargrad") },
+  { "muonmax", "MuonMax", g(D, D, B, B), steepest("muonmax") },
+  { "muon_momo", "Muon-Momo", g(D, D, D, D), steepest("muon_momo") },
+  { "muonmax_momo", "MuonMax-Momo", g(E, E, C, C), steepest("muonmax_momo") },
+  { "trasmuon", "TrasMuon", g(A, A, A, A), function(lr, info, p) return hybrid(ml.optim.trasmuon { lr = lr }, info, p) end },
+  { "normuon", "NorMuon", g(B, B, B, B), function(lr, info, p) return hybrid(ml.optim.normuon { lr = lr }, info, p) end },
+  { "adago", "AdaGO", g(E, E, E, E), function(lr, info, p) return hybrid(ml.optim.adago { lr = lr }, info, p) end },
+  { "spectral", "U S^1/2 V^T (Adam)", g(C, C, C, C),
+    function(lr) return ml.optim.spectral { lr = lr, p = 0.5, base = "adam" } end },
 }
 
 local problems, optimizers = {}, {}
@@ -211,7 +219,7 @@ local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge en
 local function train(problem, optname, lr, seed)
   local P = PROBLEMS[problem].make(seed)
   local params, info = P.model:params(), P.model:param_info()
-  local opt = OPT[optname].build(lr, info)
+  local opt = OPT[optname].build(lr, info, problem)
   local what = ("%s/%s lr=%g seed %d"):format(problem, optname, lr, seed)
   local m0 = P.metric()
   local curve = { { 0, 0, m0 } }
@@ -247,7 +255,7 @@ local runs = o.runs ~= "" and o.runs or
   (o.out:match("^plots/") and ("results/" .. o.out:match("([^/]+)$")) or o.out) .. (Q and ".quick" or "")
 os.execute("mkdir -p '" .. (runs:match("^(.*)/[^/]*$") or ".") .. "'")
 local seeds = {}
-for k = 1, o.seeds do seeds[k] = o.seed + k - 1 end
+for k = 1, Q and math.min(o.seeds, 2) or o.seeds do seeds[k] = o.seed + k - 1 end
 -- no sharding (the second sweep needs all of the first), --fresh passed on, our own progress line
 local function sweep(opts)
   opts.argv, opts.fresh, opts.progress, opts.getenv = {}, o.fresh, false, function() return nil end
@@ -273,6 +281,7 @@ end
 
 local t_start = ml.now()
 local lr_path, seed_path = runs .. ".lr.csv", runs .. ".seeds.csv"
+if Q and not o.resume then for _, f in ipairs { lr_path, seed_path } do os.remove(f); os.remove(f .. ".grid") end end
 local nlr = #lr_grid(optimizers[1][1], problems[1])
 
 -- Pending steps, for the progress line's time left.
@@ -381,7 +390,7 @@ for _, p in ipairs(problems) do
         ms[#ms + 1] = r.ms_per_step
         if type(r.test_acc) == "number" then accs[#accs + 1] = r.test_acc end
         for _, pt in ipairs(c) do
-          out_rows[#out_rows + 1] = { problem = p, optimizer = opt[1], lr = r.lr, seed = r.seed, step = pt[1],
+          out_rows[#out_rows + 1] = { problem = p, optimizer = opt[1], lr = ("%.4g"):format(r.lr), seed = r.seed, step = pt[1],
             time = pt[2], loss = pt[3], status = r.status }
         end
       end
@@ -412,9 +421,9 @@ for _, p in ipairs(problems) do
   end
   if #by_step > 0 then
     panels[#panels + 1] = { title = pr.title .. ": vs steps", xlabel = "step", ylabel = pr.ylabel, logy = pr.logy,
-      series = by_step, key = #panels == 0 and "outside right top" or false }
+      series = by_step, key = false }
     panels[#panels + 1] = { title = pr.title .. ": vs wall time", xlabel = "training time (s)", ylabel = pr.ylabel,
-      logy = pr.logy, series = by_time, key = false }
+      logy = pr.logy, series = by_time, key = "outside right top" }
   end
 end
 

@@ -19,19 +19,24 @@
 -- Runs go through ml.sweep into --runs (default results/lr_sensitivity[.quick]; `<out>` when
 -- --out is not under plots/): one durable row per run, rerunning resumes, --fresh starts over.
 -- Then <out>.csv (one row per run of this grid), <out>.png/.svg and the table.
+-- --quick (CI smoke): small models, 20 steps, 4 rates, 2 seeds, into $TMPDIR unless --out is given,
+-- starting clean unless --resume.
 local ml = require "muonlab"
 local cli = require "muonlab.cli"
 local csv = require "muonlab.csv"
 local progress = require "muonlab.progress"
 local presets = require("muonlab.optim.steepest").presets
 
+local DEFAULT_OUT = "plots/lr_sensitivity"
 local o = cli.parse(arg, {
-  quick = false, seed = 1, seeds = 3, out = "plots/lr_sensitivity", runs = "", fresh = false, threads = 1,
+  quick = false, seed = 1, seeds = 3, out = DEFAULT_OUT, runs = "", fresh = false, resume = false, threads = 1,
   steps = 0, problems = "char_lm,mlp",
 }, "usage: muonlab experiments/lr_sensitivity.lua [--quick] [--seed S] [--seeds N] [--steps N] [--out STEM]\n"
-  .. "       [--runs STEM] [--problems char_lm,mlp] [--threads N] [--fresh]")
+  .. "       [--runs STEM] [--problems char_lm,mlp] [--threads N] [--fresh] [--resume]")
 ml.set_threads(o.threads)
 local Q = o.quick
+-- --quick: a smoke run, into $TMPDIR unless --out is given, starting clean unless --resume
+if Q and o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/lr_sensitivity_quick" end
 local STEPS = o.steps > 0 and math.tointeger(o.steps) or (Q and 20 or 300)
 local NSEEDS = Q and math.min(o.seeds, 2) or o.seeds
 -- 7 rates, 10^-4 .. 10^0 in steps of 10^(2/3) (quick: 4 of them)
@@ -154,6 +159,7 @@ local runs = o.runs ~= "" and o.runs or
   (o.out:match("^plots/") and ("results/" .. o.out:match("([^/]+)$")) or o.out) .. (Q and ".quick" or "")
 os.execute("mkdir -p '" .. (runs:match("^(.*)/[^/]*$") or ".") .. "'")
 local path = runs .. ".csv"
+if Q and not o.resume then for _, f in ipairs { path } do os.remove(f); os.remove(f .. ".grid") end end
 local seeds = {}
 for k = 1, NSEEDS do seeds[k] = o.seed + k - 1 end
 
@@ -194,7 +200,7 @@ local cell = {}      -- cell[problem][opt][lr index] = {finals = {...}, diverged
 local out_rows = {}
 for _, r in ipairs(rows_of(path)) do
   if want[key(r.problem, r.optimizer, r.lr, r.seed)] then
-    out_rows[#out_rows + 1] = { problem = r.problem, optimizer = r.optimizer, lr = r.lr, seed = r.seed,
+    out_rows[#out_rows + 1] = { problem = r.problem, optimizer = r.optimizer, lr = ("%.4g"):format(r.lr), seed = r.seed,
       final_loss = r.final, initial_loss = r.initial, status = r.status, diverged_at = r.diverged_at }
     cell[r.problem] = cell[r.problem] or {}
     cell[r.problem][r.optimizer] = cell[r.problem][r.optimizer] or {}
@@ -208,7 +214,7 @@ end
 table.sort(out_rows, function(a, b)
   if a.problem ~= b.problem then return a.problem < b.problem end
   if a.optimizer ~= b.optimizer then return a.optimizer < b.optimizer end
-  if a.lr ~= b.lr then return a.lr < b.lr end
+  if a.lr ~= b.lr then return tonumber(a.lr) < tonumber(b.lr) end
   return a.seed < b.seed
 end)
 csv.write(o.out .. ".csv", { "problem", "optimizer", "lr", "seed", "final_loss", "initial_loss", "status", "diverged_at" },

@@ -10,25 +10,30 @@
 -- 0.9, 0.999, no weight decay, U S^p V^T through the SVD (--method newton: the paper's coupled
 -- Newton iteration) on every parameter with both dimensions > 1 (the paper's code), vectors
 -- (biases) with the plain base update. The learning rate of each (base, p) cell is the best
--- (lowest final loss) of a 5-point half-decade grid with --seed; the other seeds rerun it.
+-- (lowest final loss) of a 6-point half-decade grid with --seed; the other seeds rerun it.
 -- A run diverges when its loss becomes NaN/Inf or the plotted loss exceeds 100x its initial
 -- value (kept in the CSV as "diverged").
 --
 -- Runs go through ml.sweep into --runs (default results/spectral_family[.quick]; `<out>` when
 -- --out is not under plots/): durable rows, rerunning resumes, --fresh starts over. Then
 -- <out>.csv (one row per run at the chosen rates), <out>.png/.svg and the table.
+-- --quick (CI smoke): small models, 20 steps, 2 rates, 2 seeds, into $TMPDIR unless --out is given,
+-- starting clean unless --resume.
 local ml = require "muonlab"
 local cli = require "muonlab.cli"
 local csv = require "muonlab.csv"
 local progress = require "muonlab.progress"
 
+local DEFAULT_OUT = "plots/spectral_family"
 local o = cli.parse(arg, {
   quick = false, seed = 1, seeds = 3, steps = 0, problems = "mlp,char_lm", method = "svd",
-  out = "plots/spectral_family", runs = "", fresh = false, threads = 1,
+  out = DEFAULT_OUT, runs = "", fresh = false, resume = false, threads = 1,
 }, "usage: muonlab experiments/spectral_family.lua [--quick] [--seed S] [--seeds N] [--steps N] [--problems a,b]\n"
-  .. "       [--method svd|newton] [--out STEM] [--runs STEM] [--threads N] [--fresh]")
+  .. "       [--method svd|newton] [--out STEM] [--runs STEM] [--threads N] [--fresh] [--resume]")
 ml.set_threads(o.threads)
 local Q = o.quick
+-- --quick: a smoke run, into $TMPDIR unless --out is given, starting clean unless --resume
+if Q and o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/spectral_family_quick" end
 local STEPS = o.steps > 0 and math.tointeger(o.steps) or (Q and 20 or 300)
 local NSEEDS = Q and math.min(o.seeds, 2) or o.seeds
 local EVALS = Q and 4 or 15
@@ -36,16 +41,15 @@ local PS = { 0, 0.25, 0.5, 1 }
 local BASES = { "momentum", "adam" }
 local PNAME = { [0] = "0", [0.25] = "1/4", [0.5] = "1/2", [1] = "1" }
 
--- Learning-rate grids per (base, p), centred on a pilot run over 1e-4..1: the update's size
--- grows with p for the first moment (p = 1 is momentum SGD) and shrinks with p for Adam's
--- direction (p = 0 has unit singular values, p = 1 entries of size ~1).
+-- Learning-rate grids per (base, p), 6 half-decade values: the update's size grows with p for
+-- the first moment (p = 1 is momentum SGD) and shrinks with p for Adam's direction (p = 0 has
+-- unit singular values, p = 1 entries of size ~1).
+local G1 = { 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3 }
 local GRID = {
-  momentum = { [0] = { 3e-3, 0.01, 0.03, 0.1, 0.3 }, [0.25] = { 3e-3, 0.01, 0.03, 0.1, 0.3 },
-    [0.5] = { 0.01, 0.03, 0.1, 0.3, 1 }, [1] = { 0.01, 0.03, 0.1, 0.3, 1 } },
-  adam = { [0] = { 3e-3, 0.01, 0.03, 0.1, 0.3 }, [0.25] = { 1e-3, 3e-3, 0.01, 0.03, 0.1 },
-    [0.5] = { 3e-4, 1e-3, 3e-3, 0.01, 0.03 }, [1] = { 1e-4, 3e-4, 1e-3, 3e-3, 0.01 } },
+  momentum = { [0] = G1, [0.25] = G1, [0.5] = { 3e-3, 0.01, 0.03, 0.1, 0.3, 1 }, [1] = { 3e-3, 0.01, 0.03, 0.1, 0.3, 1 } },
+  adam = { [0] = G1, [0.25] = G1, [0.5] = { 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1 }, [1] = { 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03 } },
 }
-local function grid(base, p) local g = GRID[base][p] return Q and { g[2], g[4] } or g end
+local function grid(base, p) local g = GRID[base][p] return Q and { g[3], g[5] } or g end
 local NLR = #grid("adam", 0)
 
 ---------------------------------------------------------------------------------------------
@@ -149,6 +153,7 @@ local runs = o.runs ~= "" and o.runs or
   (o.out:match("^plots/") and ("results/" .. o.out:match("([^/]+)$")) or o.out) .. (Q and ".quick" or "")
 os.execute("mkdir -p '" .. (runs:match("^(.*)/[^/]*$") or ".") .. "'")
 local lr_path, seed_path = runs .. ".lr.csv", runs .. ".seeds.csv"
+if Q and not o.resume then for _, f in ipairs { lr_path, seed_path } do os.remove(f); os.remove(f .. ".grid") end end
 local seeds = {}
 for k = 1, NSEEDS do seeds[k] = o.seed + k - 1 end
 
@@ -247,7 +252,7 @@ for _, pr in ipairs(problems) do
       for _, r in ipairs(runs_of[c] or {}) do
         if r.status == "ok" then finals[#finals + 1] = r.final end
         curves[#curves + 1] = unpack_curve(r.curve)
-        out_rows[#out_rows + 1] = { problem = pr, base = b, p = p, lr = r.lr, seed = r.seed, final_loss = r.final,
+        out_rows[#out_rows + 1] = { problem = pr, base = b, p = p, lr = ("%.4g"):format(r.lr), seed = r.seed, final_loss = r.final,
           status = r.status, lr_grid_diverged = ndiv[c] or 0 }
       end
       local m, sd, lo, hi = stats(finals)

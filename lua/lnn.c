@@ -1,6 +1,8 @@
 /* ml.nn: layer kernels for the models in lua/muonlab/models (core/nn.h). All write into
  * matrices the caller owns, so a training loop allocates nothing per step. Labels, token ids
- * and row indices are 0-based integers stored in matrices; `first` positions are 1-based. */
+ * and row indices are 0-based integers stored in matrices; `first` positions are 1-based.
+ * Shapes, dtypes, labels and ids are checked; NaN/Inf in activations are not an error here
+ * (a diverging run must report a NaN loss, not stop a learning-rate sweep). */
 #include "lmuonlab.h"
 #include "nn.h"
 #include "ops.h"

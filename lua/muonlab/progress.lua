@@ -8,8 +8,7 @@
 --
 -- On a terminal the line is redrawn in place ("\r" + clear to end of line); into a file or a
 -- pipe each update is a new line. Options: label, total (for the percentage and the time left;
--- may be nil), interval (seconds, default 0.5; env ML_PROGRESS overrides it, ML_PROGRESS=0
--- silences the helper), stream (default io.stderr), tty (true/false; default: `test -t 2`),
+-- may be nil), interval (seconds; default: env ML_PROGRESS, else 0.5; 0 silences the helper), stream (default io.stderr), tty (true/false; default: `test -t 2`),
 -- clock (a function returning seconds; default ml.now). The time left is the remaining units
 -- divided by the mean rate since the first update.
 local core = require "muonlab.core"
@@ -34,9 +33,7 @@ end
 
 function M.new(opts)
   opts = opts or {}
-  local interval = opts.interval or 0.5
-  local env = tonumber(os.getenv("ML_PROGRESS") or "")
-  if env then interval = env end
+  local interval = opts.interval or tonumber(os.getenv("ML_PROGRESS") or "") or 0.5
   local self = setmetatable({
     label = opts.label or "progress",
     total = opts.total,

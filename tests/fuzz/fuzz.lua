@@ -7,7 +7,7 @@
 -- error (a string); anything else (a non-string error, a crash, an ASan/UBSan report, a leak
 -- at exit under LSan) is a finding. Not called: ml.help (prints), ml.plot (runs gnuplot).
 --
---   cd $(mktemp -d) && muonlab .../tests/fuzz/fuzz.lua [--calls N] [--seed S] [--verbose] [--from I] [--stats]
+--   cd $(mktemp -d) && muonlab .../tests/fuzz/fuzz.lua [--calls N] [--seed S] [--verbose] [--from I] [--stats] [--slow S]
 --
 -- Reproducible: the same seed gives the same calls (the seed is printed). Every call is
 -- written, before it runs, to the file named on the first line of output, so after a crash
@@ -32,6 +32,7 @@ do
     elseif a == "--verbose" then opts.verbose = true
     elseif a == "--stats" then opts.stats = true
     elseif a == "--here" then opts.here = true
+    elseif a == "--slow" then opts.slow = tonumber(arg[i + 1]); i = i + 1
     else io.stderr:write("fuzz: unknown argument ", a, "\n"); os.exit(2) end
     i = i + 1
   end
@@ -447,7 +448,7 @@ local metanames = {}
 for k, v in pairs(mt) do if type(v) == "function" then metanames[#metanames + 1] = k end end
 table.sort(metanames)
 
-local stats = { calls = 0, returned = 0, errors = 0, by_fn = {}, ok_fn = {}, slowest = {}, msgs = {} }
+local stats = { calls = 0, returned = 0, errors = 0, by_fn = {}, ok_fn = {}, time_fn = {}, slowest = {}, msgs = {} }
 local findings = {}
 
 local function learn(label, msg)
@@ -490,10 +491,28 @@ table.sort(binnames)
 -- test in tests/lua/regressions_spec.lua. Delete an entry when its bug is fixed. (The first
 -- finding, getmetatable(A).__add(0, 101) dereferencing NULL, is fixed: lua/lmatrix.c arith().)
 local known = {}
+-- A function whose calls took over 1 s three times, or 3 s in all at over 50 ms a call (with
+-- --slow S: over S seconds once, or 3 S in all at over S/20 a call), say a data generator
+-- with large defaults, is not called again, so that the run's length stays bounded; such
+-- functions are listed at the end. Lua code still running after 5 times that
+-- is stopped by a debug hook (C code cannot be, and needs no such limit so far).
+-- (This depends on timing: a rerun of the same seed on a faster machine may call it more.)
+local SLOW_SECONDS, SLOW_LIMIT = opts.slow or 1, opts.slow and 1 or 3
+local BUDGET = 5 * SLOW_SECONDS
+local slow = {}
+
+local function too_slow(label)
+  local t, n = stats.time_fn[label] or 0, stats.by_fn[label] or 1
+  return (slow[label] or 0) >= SLOW_LIMIT or (t > 3 * SLOW_SECONDS and t / n > SLOW_SECONDS / 20)
+end
+
 local function is_known(label, args)
   for _, k in ipairs(known) do if k(label, args) then return true end end
   return false
 end
+
+local threads0 = ml.get_threads and ml.set_threads and (select(2, pcall(ml.get_threads)))
+if math.type(threads0) ~= "integer" then threads0 = nil end
 
 local function one_call(i)
   local c = R(100)
@@ -524,15 +543,25 @@ local function one_call(i)
       args, n = { pick(pool) }, 1
     end
   end
-  if is_known(label, args) then
+  if is_known(label, args) or too_slow(label) then
     label, f, args, n = "ml.ismatrix", ml.ismatrix, { args[1] }, 1
   end
   local text = ("%d %s(%s)"):format(i, label, show_args(args, n))
   logf:write(text, "\n")
   if opts.verbose and i >= opts.from then io.stderr:write(text, "\n") end
   local t0 = ml.now()
+  -- Lua code that runs past the budget (a slow Lua-side function) is stopped with an error.
+  local deadline = t0 + BUDGET
+  debug.sethook(function()
+    if ml.now() > deadline then error(("fuzz: stopped after %g s"):format(BUDGET), 0) end
+  end, "", 10000)
   local res = table.pack(pcall(f, table.unpack(args, 1, n)))
+  debug.sethook()
+  -- 64 BLAS threads on a small machine would make every later call crawl: restore the count
+  if label:find("threads", 1, true) and threads0 then pcall(ml.set_threads, threads0) end
   local dt = ml.now() - t0
+  if dt > SLOW_SECONDS then slow[label] = (slow[label] or 0) + 1 end
+  stats.time_fn[label] = (stats.time_fn[label] or 0) + dt
   stats.calls = stats.calls + 1
   stats.by_fn[label] = (stats.by_fn[label] or 0) + 1
   if #stats.slowest < 3 or dt > stats.slowest[#stats.slowest].dt then
@@ -582,11 +611,21 @@ for _ in pairs(stats.by_fn) do distinct = distinct + 1 end
 print(("fuzz: %d calls of %d functions/methods/operators in %.1f s: %d returned, %d raised a Lua error, %d findings")
   :format(stats.calls, distinct, elapsed, stats.returned, stats.errors, #findings))
 for _, s in ipairs(stats.slowest) do print(("fuzz: slowest %.3f s: %s"):format(s.dt, s.text)) end
+for label, t in pairs(stats.time_fn) do
+  if too_slow(label) then
+    print(("fuzz: %s: %d call(s) over %g s, %.1f s in all; not called after that"):format(label, slow[label] or 0,
+      SLOW_SECONDS, t))
+  end
+end
 if opts.stats then
   local fl = {}
   for k, v in pairs(stats.by_fn) do fl[#fl + 1] = ("%5d/%-5d %s"):format(stats.ok_fn[k] or 0, v, k) end
   table.sort(fl)
   print("fuzz: returned/called per function:\n  " .. table.concat(fl, "\n  "))
+  local tl = {}
+  for k, v in pairs(stats.time_fn) do tl[#tl + 1] = { k, v } end
+  table.sort(tl, function(a, b) return a[2] > b[2] end)
+  for i = 1, math.min(8, #tl) do print(("fuzz: %7.2f s in %s"):format(tl[i][2], tl[i][1])) end
   local ml_ = {}
   for k, v in pairs(stats.msgs) do ml_[#ml_ + 1] = { k, v } end
   table.sort(ml_, function(a, b) return a[2] > b[2] end)

@@ -141,7 +141,7 @@ end)
 
 describe("mlp", function()
   it("reuses its gradient buffers, evaluates in chunks like one batch, and learns", function()
-    local d = ml.data.synthetic_classes { n_train = 512, n_test = 256, features = 20, classes = 4, noise = 0.2, seed = 2, dtype = "float64" }
+    local d = ml.data.synthetic_classes { n_train = 512, n_test = 256, features = 20, classes = 4, spread = 0.4, noise = 0.2, seed = 2, dtype = "float64" }
     local model = ml.models.mlp { sizes = { 20, 16, 4 }, seed = 1 }
     local l1, g1 = model:loss_grad(d.train.X, d.train.y)
     local g1a = g1[1]
