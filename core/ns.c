@@ -177,24 +177,6 @@ static void symm_right(ml_mat *C, double alpha, const ml_mat *B, const ml_mat *S
 }
 
 /* Lower triangle <- upper triangle, in 32 x 32 blocks (a column-strided loop costs ~6x more). */
-static void mirror_upper(ml_mat *S)
-{
-    size_t n = S->rows, ld = S->stride;
-    for (size_t i0 = 0; i0 < n; i0 += 32)
-        for (size_t j0 = 0; j0 <= i0; j0 += 32) {
-            size_t i1 = i0 + 32 < n ? i0 + 32 : n, j1 = j0 + 32 < n ? j0 + 32 : n;
-            if (S->dtype == ML_F64) {
-                double *d = S->data;
-                for (size_t i = i0; i < i1; i++)
-                    for (size_t j = j0; j < j1 && j < i; j++) d[i * ld + j] = d[j * ld + i];
-            } else {
-                float *d = S->data;
-                for (size_t i = i0; i < i1; i++)
-                    for (size_t j = j0; j < j1 && j < i; j++) d[i * ld + j] = d[j * ld + i];
-            }
-        }
-}
-
 /* C <- alpha op(A) op(A)^T + beta C (op(A) = A or A^T), both triangles. */
 static void syrk_w(ml_mat *C, double alpha, const ml_mat *A, ml_trans t, double beta)
 {
@@ -205,7 +187,7 @@ static void syrk_w(ml_mat *C, double alpha, const ml_mat *A, ml_trans t, double 
     else
         cblas_ssyrk(CblasRowMajor, CblasUpper, T, n, k, (float)alpha, A->data, (int)A->stride, (float)beta, C->data,
                     (int)C->stride);
-    mirror_upper(C);
+    ml_symmetrize_from_upper(C);
 }
 
 /* Upper triangle of rows/columns r0..r0+nb-1 of C = S1 S2: the diagonal blocks recursively,
@@ -237,42 +219,9 @@ static void symprod_rec(const ml_mat *S1, const ml_mat *S2, ml_mat *C, size_t r0
 static void symprod(ml_mat *C, const ml_mat *S1, const ml_mat *S2)
 {
     symprod_rec(S1, S2, C, 0, C->rows);
-    mirror_upper(C);
+    ml_symmetrize_from_upper(C);
 }
 
-/* 1 when every entry is finite: exponent bits all ones means Inf or NaN. Integer tests in
- * blocks of 8 vectorise at -O2 (gcc's cheap cost model refuses loops needing an epilogue). */
-static int all_finite(const ml_mat *X)
-{
-    uint64_t bad = 0;
-    for (size_t i = 0; i < X->rows; i++) {
-        size_t n = X->cols, j = 0;
-        if (X->dtype == ML_F64) {
-            const double *x = (const double *)X->data + i * X->stride;
-            const uint64_t E = 0x7FF0000000000000ull;
-            for (; j + 8 <= n; j += 8)
-                for (int k = 0; k < 8; k++) {
-                    uint64_t u;
-                    memcpy(&u, x + j + k, sizeof u);
-                    bad |= (u & E) == E;
-                }
-            for (; j < n; j++) bad |= !isfinite(x[j]);
-        } else {
-            const float *x = (const float *)X->data + i * X->stride;
-            const uint32_t E = 0x7F800000u;
-            uint32_t b = 0;
-            for (; j + 8 <= n; j += 8)
-                for (int k = 0; k < 8; k++) {
-                    uint32_t u;
-                    memcpy(&u, x + j + k, sizeof u);
-                    b |= (u & E) == E;
-                }
-            for (; j < n; j++) b |= !isfinite(x[j]);
-            bad |= b;
-        }
-    }
-    return !bad;
-}
 
 /* dst_w = L X_w with dst_w = dst (dtrans = 0) or dst^T (dtrans = 1), L m x m (symmetric when
  * sym), X_w described by s; rounded to p. Row scales of s fold into L's columns (scratch T),
@@ -650,7 +599,7 @@ int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts
     int rc = check_opts(o, sch);
     if (rc) return rc;
     if (!G || !G->buf) return ml_error(ML_EINVAL, "empty input matrix");
-    if (!all_finite(G)) return ml_error(ML_ENUM, "input contains NaN or Inf");
+    if (!ml_mat_all_finite(G)) return ml_error(ML_ENUM, "input contains NaN or Inf");
     ml_ns_work local;
     int own = !w;
     if (own) {
@@ -681,7 +630,7 @@ int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts
     if (!rc && (gram ? G->dtype != r.wt || o->restart > 0 : direct_x)) rc = need(w, &w->Y, m, r.n, r.wt);
     if (!rc) rc = precondition(&r, G);
     if (!rc) rc = gram ? run_gram(&r, out, sch, t0) : run_direct(&r, out, sch, t0);
-    if (!rc && !all_finite(out))
+    if (!rc && !ml_mat_all_finite(out))
         rc = ml_error(ML_ENUM, "the iteration produced NaN or Inf (diverging coefficients, or values beyond the "
                                "range of %s)", ml_precision_name(r.p));
     if (own) ml_ns_work_free(w);

@@ -88,18 +88,23 @@ int ml_gemm(ml_mat *C, double alpha, const ml_mat *A, ml_trans ta, const ml_mat 
     return ML_OK;
 }
 
+/* Blocked 32x32 so that reading columns of the upper triangle stays in cache. */
 void ml_symmetrize_from_upper(ml_mat *S)
 {
-    size_t n = S->rows;
-    if (S->dtype == ML_F64) {
-        double *d = S->data;
-        for (size_t i = 1; i < n; i++)
-            for (size_t j = 0; j < i; j++) d[i * S->stride + j] = d[j * S->stride + i];
-    } else {
-        float *d = S->data;
-        for (size_t i = 1; i < n; i++)
-            for (size_t j = 0; j < i; j++) d[i * S->stride + j] = d[j * S->stride + i];
-    }
+    size_t n = S->rows, ld = S->stride;
+    for (size_t i0 = 0; i0 < n; i0 += 32)
+        for (size_t j0 = 0; j0 <= i0; j0 += 32) {
+            size_t i1 = i0 + 32 < n ? i0 + 32 : n, j1 = j0 + 32 < n ? j0 + 32 : n;
+            if (S->dtype == ML_F64) {
+                double *d = S->data;
+                for (size_t i = i0; i < i1; i++)
+                    for (size_t j = j0; j < j1 && j < i; j++) d[i * ld + j] = d[j * ld + i];
+            } else {
+                float *d = S->data;
+                for (size_t i = i0; i < i1; i++)
+                    for (size_t j = j0; j < j1 && j < i; j++) d[i * ld + j] = d[j * ld + i];
+            }
+        }
 }
 
 int ml_syrk(ml_mat *C, double alpha, const ml_mat *A, ml_trans trans, double beta)
