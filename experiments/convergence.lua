@@ -17,11 +17,11 @@
 -- ratio) in scion/polargrad/muonmax/*_momo. Weight decay is 0 everywhere: this is about
 -- optimisation speed.
 --
--- Two sweeps (ml.sweep, one durable CSV row per run, resumable: rerunning skips finished runs,
--- --fresh starts over): (1) every learning rate of the optimizer's grid with --seed, (2) the
--- best of them (lowest final plotted loss) with the other seeds. Their rows, with each curve
--- packed in a `curve` field, go to --runs (default results/convergence[.quick]; `<out>` when
--- --out is not under plots/). Then <out>.csv (one row per curve point of the best-lr runs) and
+-- Runs (ml.sweep: one durable CSV row per run, keyed by problem, optimizer, lr, seed and steps;
+-- rerunning skips finished runs, --fresh starts over): every learning rate of the optimizer's
+-- grid with --seed, then the best of them (lowest final plotted loss) with the other seeds.
+-- The rows, each curve packed in a `curve` field, go to <runs>.csv (--runs, default
+-- results/convergence; `<out>` when --out is not under plots/). Then <out>.csv (one row per curve point of the best-lr runs) and
 -- <out>.png/.svg, and the table.
 -- --quick (CI smoke): small problems, 20 steps, 2 rates, 2 seeds, into $TMPDIR unless --out is
 -- given, starting clean unless --resume.
@@ -153,9 +153,10 @@ local B = { 1e-3, 3e-3, 0.01, 0.03 }
 local C = { 3e-3, 0.01, 0.03, 0.1 }
 local D = { 0.01, 0.03, 0.1, 0.3 }
 local E = { 0.03, 0.1, 0.3, 1 }
+local F = { 0.1, 0.3, 1, 3 }
 
 local OPTIMIZERS = {
-  { "sgd", "SGD (Nesterov 0.9)", g({ 0.1, 0.3, 1, 3 }, E, D, E),
+  { "sgd", "SGD (Nesterov 0.9)", g(F, E, D, E),
     function(lr) return ml.optim.sgd { lr = lr, momentum = 0.9, nesterov = true } end },
   { "adamw", "AdamW", g(C, C, A, B), function(lr) return ml.optim.adamw { lr = lr, weight_decay = 0 } end },
   { "muon", "Muon (+AdamW)", g(C, B, C, C), function(lr, info, p) return hybrid(ml.optim.muon { lr = lr }, info, p) end },
@@ -163,10 +164,10 @@ local OPTIMIZERS = {
   { "polargrad", "PolarGrad", g(D, D, D, D), steepest("polargrad") },
   { "muonmax", "MuonMax", g(D, D, B, B), steepest("muonmax") },
   { "muon_momo", "Muon-Momo", g(D, D, D, D), steepest("muon_momo") },
-  { "muonmax_momo", "MuonMax-Momo", g(E, E, C, C), steepest("muonmax_momo") },
+  { "muonmax_momo", "MuonMax-Momo", g(F, F, C, C), steepest("muonmax_momo") },
   { "trasmuon", "TrasMuon", g(A, A, A, A), function(lr, info, p) return hybrid(ml.optim.trasmuon { lr = lr }, info, p) end },
   { "normuon", "NorMuon", g(B, B, B, B), function(lr, info, p) return hybrid(ml.optim.normuon { lr = lr }, info, p) end },
-  { "adago", "AdaGO", g(E, E, E, E), function(lr, info, p) return hybrid(ml.optim.adago { lr = lr }, info, p) end },
+  { "adago", "AdaGO", g(F, E, E, E), function(lr, info, p) return hybrid(ml.optim.adago { lr = lr }, info, p) end },
   { "spectral", "U S^1/2 V^T (Adam)", g(C, C, C, C),
     function(lr) return ml.optim.spectral { lr = lr, p = 0.5, base = "adam" } end },
 }
@@ -249,113 +250,108 @@ local function train(problem, optname, lr, seed)
 end
 
 ---------------------------------------------------------------------------------------------
--- The two sweeps.
+-- The sweeps.
 
 local runs = o.runs ~= "" and o.runs or
   (o.out:match("^plots/") and ("results/" .. o.out:match("([^/]+)$")) or o.out) .. (Q and ".quick" or "")
 os.execute("mkdir -p '" .. (runs:match("^(.*)/[^/]*$") or ".") .. "'")
 local seeds = {}
 for k = 1, Q and math.min(o.seeds, 2) or o.seeds do seeds[k] = o.seed + k - 1 end
--- no sharding (the second sweep needs all of the first), --fresh passed on, our own progress line
-local function sweep(opts)
-  opts.argv, opts.fresh, opts.progress, opts.getenv = {}, o.fresh, false, function() return nil end
-  return ml.sweep(opts)
-end
-
-local function done_set(path, names)
-  local ok, cols, rows = pcall(csv.read, path)
-  local set = {}
-  if not ok then return set end
-  for _, r in ipairs(rows) do
-    local key = {}
-    for i, n in ipairs(names) do key[i] = tostring(r[n]) end
-    set[table.concat(key, ",")] = r
-  end
-  return set
-end
 
 local function rows_of(path)
   local ok, _, rows = pcall(csv.read, path)
   return ok and rows or {}
 end
 
+-- One sweep file keyed by (problem, optimizer, lr, seed, steps): every rate of the grid with
+-- --seed, then the best rate with the other seeds. One ml.sweep call per stage and (problem,
+-- optimizer), since the grids differ; no sharding (the second stage needs the first); --fresh
+-- moves the old file aside once, before the first.
 local t_start = ml.now()
-local lr_path, seed_path = runs .. ".lr.csv", runs .. ".seeds.csv"
-if Q and not o.resume then for _, f in ipairs { lr_path, seed_path } do os.remove(f); os.remove(f .. ".grid") end end
-local nlr = #lr_grid(optimizers[1][1], problems[1])
+local path = runs .. ".csv"
+if Q and not o.resume then os.remove(path); os.remove(path .. ".grid") end
+local fresh = o.fresh
+local function sweep(p, n, lrs, ss)
+  ml.sweep {
+    out = path, order = { "problem", "optimizer", "lr", "seed", "steps" },
+    grid = { problem = { p }, optimizer = { n }, lr = lrs, seed = ss, steps = { STEPS } },
+    run = function(c) local r = train(c.problem, c.optimizer, c.lr, c.seed); r.lr = nil; return r end,
+    argv = {}, fresh = fresh, progress = false, getenv = function() return nil end,
+  }
+  fresh = false
+end
+local function key(p, n, lr, s) return table.concat({ p, n, ("%.17g"):format(lr), s }, ",") end
+local function index()
+  local t = {}
+  for _, r in ipairs(rows_of(path)) do
+    if r.steps == STEPS then t[key(r.problem, r.optimizer, r.lr, r.seed)] = r end
+  end
+  return t
+end
+-- the best rate of (problem, optimizer): lowest final plotted loss of the finished --seed runs
+local function best_of(have, p, n)
+  local b
+  for _, lr in ipairs(lr_grid(n, p)) do
+    local r = have[key(p, n, lr, o.seed)]
+    if r and r.status == "ok" and finite(r.final) and (not b or r.final < b.final) then b = r end
+  end
+  return b
+end
 
--- Pending steps, for the progress line's time left.
+-- Pending steps, for the progress line's time left (stage 2 counted unless its best rate ran).
 local pending = 0
 do
-  local d1 = o.fresh and {} or done_set(lr_path, { "problem", "optimizer", "lr_index", "seed", "steps" })
-  local d2 = o.fresh and {} or done_set(seed_path, { "problem", "optimizer", "seed", "steps" })
+  local have = o.fresh and {} or index()
   for _, p in ipairs(problems) do
     for _, opt in ipairs(optimizers) do
-      for k = 1, nlr do
-        if not d1[table.concat({ p, opt[1], k, o.seed, STEPS }, ",")] then pending = pending + STEPS end
+      for _, lr in ipairs(lr_grid(opt[1], p)) do
+        if not have[key(p, opt[1], lr, o.seed)] then pending = pending + STEPS end
       end
+      local b = best_of(have, p, opt[1])
       for k = 2, #seeds do
-        if not d2[table.concat({ p, opt[1], seeds[k], STEPS }, ",")] then pending = pending + STEPS end
+        if not (b and have[key(p, opt[1], b.lr, seeds[k])]) then pending = pending + STEPS end
       end
     end
   end
 end
 prog = progress.new { label = "convergence", total = pending }
 
-local names = {}
-for i, opt in ipairs(optimizers) do names[i] = opt[1] end
-sweep {
-  out = lr_path, order = { "problem", "optimizer", "lr_index", "seed", "steps" },
-  grid = { problem = problems, optimizer = names, lr_index = (function() local t = {} for k = 1, nlr do t[k] = k end return t end)(),
-    seed = { o.seed }, steps = { STEPS } },
-  run = function(cfg)
-    return train(cfg.problem, cfg.optimizer, lr_grid(cfg.optimizer, cfg.problem)[cfg.lr_index], cfg.seed)
-  end,
-}
-
--- best learning rate per (problem, optimizer): lowest final plotted loss among finished runs
 local best = {}
-for _, r in ipairs(rows_of(lr_path)) do
-  if r.steps == STEPS and r.seed == o.seed and OPT[r.optimizer] and r.status == "ok" and finite(r.final) then
-    local key = r.problem .. "/" .. r.optimizer
-    if not best[key] or r.final < best[key].final then best[key] = r end
+for _, p in ipairs(problems) do
+  for _, opt in ipairs(optimizers) do
+    sweep(p, opt[1], lr_grid(opt[1], p), { o.seed })
+    local b = best_of(index(), p, opt[1])
+    best[p .. "/" .. opt[1]] = b
+    if b and #seeds > 1 then sweep(p, opt[1], { b.lr }, { table.unpack(seeds, 2) })
+    elseif not b then prog:step(STEPS * (#seeds - 1)) end
   end
-end
-
-if #seeds > 1 then
-  sweep {
-    out = seed_path, order = { "problem", "optimizer", "seed", "steps" },
-    grid = { problem = problems, optimizer = names, seed = { table.unpack(seeds, 2) }, steps = { STEPS } },
-    run = function(cfg)
-      local b = best[cfg.problem .. "/" .. cfg.optimizer]
-      if not b then prog:step(STEPS); return { status = "error", message = "every learning rate diverged" } end
-      return train(cfg.problem, cfg.optimizer, b.lr, cfg.seed)
-    end,
-  }
 end
 prog:done()
 
 ---------------------------------------------------------------------------------------------
 -- Collect the best-lr runs of every seed, write <out>.csv, print the table, draw the figure.
 
-local runs_of = {}   -- "problem/optimizer" -> list of rows (one per seed)
-for key, r in pairs(best) do runs_of[key] = { r } end
-for _, r in ipairs(rows_of(seed_path)) do
-  local key = r.problem .. "/" .. r.optimizer
-  local b = best[key]
-  if b and r.steps == STEPS and r.lr == b.lr and OPT[r.optimizer] then
-    for k = 2, #seeds do if r.seed == seeds[k] then table.insert(runs_of[key], r) end end
+local have = index()
+local runs_of, diverged_count = {}, {}   -- "problem/optimizer" -> rows (one per seed); rates that failed
+for _, p in ipairs(problems) do
+  for _, opt in ipairs(optimizers) do
+    local k, b = p .. "/" .. opt[1], best[p .. "/" .. opt[1]]
+    for _, lr in ipairs(lr_grid(opt[1], p)) do
+      local r = have[key(p, opt[1], lr, o.seed)]
+      if r and r.status ~= "ok" then diverged_count[k] = (diverged_count[k] or 0) + 1 end
+    end
+    if b then
+      runs_of[k] = {}
+      for _, s in ipairs(seeds) do
+        local r = have[key(p, opt[1], b.lr, s)]
+        if r then table.insert(runs_of[k], r) end
+      end
+    end
   end
 end
+local nlr = #lr_grid(optimizers[1][1], problems[1])
 
 local out_rows = {}
-local diverged_count = {}
-for _, r in ipairs(rows_of(lr_path)) do
-  if r.steps == STEPS and r.seed == o.seed and r.status ~= "ok" then
-    local key = r.problem .. "/" .. r.optimizer
-    diverged_count[key] = (diverged_count[key] or 0) + 1
-  end
-end
 
 local function stats(v)
   local n, s, lo, hi = #v, 0, math.huge, -math.huge
@@ -366,7 +362,7 @@ local function stats(v)
   return mean, n > 1 and math.sqrt(ss / (n - 1)) or 0, lo, hi
 end
 
-print(("Convergence at the best learning rate of each optimizer (%d steps; grid of %d rates with seed %d, then %d seed(s))")
+print(("Convergence at the best learning rate of each optimizer (%d steps; grid of %d rates with seed %d, then %d seed(s); ^ = best rate at an end of its grid)")
   :format(STEPS, nlr, o.seed, #seeds))
 local panels = {}
 for _, p in ipairs(problems) do
@@ -398,7 +394,9 @@ for _, p in ipairs(problems) do
       local msm = stats(ms)
       local acc = #accs > 0 and ("  %.4f"):format((stats(accs))) or ""
       local note = (diverged_count[key] or 0) > 0 and ("  (%d of %d rates diverged)"):format(diverged_count[key], nlr) or ""
-      print(("%-20s %9.3g %12.4g %10.2g %7d %9.2f%s%s"):format(opt[2], rs[1].lr, mean, sd, #finals, msm, acc, note))
+      local g = lr_grid(opt[1], p)
+      local edge = (rs[1].lr == g[1] or rs[1].lr == g[#g]) and "^" or " "
+      print(("%-20s %8.3g%s %12.4g %10.2g %7d %9.2f%s%s"):format(opt[2], rs[1].lr, edge, mean, sd, #finals, msm, acc, note))
       -- mean curve and min..max band over the seeds that reached each point
       local xs, ts, ys, lo, hi = {}, {}, {}, {}, {}
       for i, pt in ipairs(curves[1]) do
@@ -429,8 +427,7 @@ end
 
 csv.write(o.out .. ".csv", { "problem", "optimizer", "lr", "seed", "step", "time", "loss", "status" }, out_rows)
 local elapsed = ml.now() - t_start
-print(("\n(%.1f s; runs in %s and %s; curves in %s.csv; band = min..max over seeds)"):format(elapsed, lr_path,
-  seed_path, o.out))
+print(("\n(%.1f s; runs in %s; curves in %s.csv; band = min..max over seeds)"):format(elapsed, path, o.out))
 
 if #panels > 0 then
   local written = ml.plot {

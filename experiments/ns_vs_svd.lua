@@ -1,14 +1,20 @@
 -- How close does each Newton-Schulz schedule get to the exact polar factor (SVD), and how
 -- orthogonal is its output, after 1..10 steps, on a Gaussian matrix and on matrices with
 -- prescribed condition numbers 1e1..1e6?
---   muonlab experiments/ns_vs_svd.lua [--rows 256] [--cols 1024] [--seed 1] [--steps 10] [--out plots/ns_vs_svd]
+--   muonlab experiments/ns_vs_svd.lua [--rows 256] [--cols 1024] [--seed 1] [--steps 10] [--out plots/ns_vs_svd] [--quick]
 -- Writes <out>.csv and <out>.png/.svg (with the .dat/.gp beside them), prints a table.
+-- --quick: 32 x 128, output under $TMPDIR unless --out is given (a CI smoke run).
 local ml = require "muonlab"
 local cli = require "muonlab.cli"
 local csv = require "muonlab.csv"
 
-local o = cli.parse(arg, { rows = 256, cols = 1024, seed = 1, steps = 10, out = "plots/ns_vs_svd", dtype = "float64" },
-  "usage: muonlab experiments/ns_vs_svd.lua [--rows R] [--cols C] [--seed S] [--steps N] [--dtype float64|float32] [--out STEM]")
+local DEFAULT_OUT = "plots/ns_vs_svd"
+local o = cli.parse(arg, { rows = 256, cols = 1024, seed = 1, steps = 10, out = DEFAULT_OUT, dtype = "float64", quick = false },
+  "usage: muonlab experiments/ns_vs_svd.lua [--rows R] [--cols C] [--seed S] [--steps N] [--dtype float64|float32] [--out STEM] [--quick]")
+if o.quick then
+  o.rows, o.cols = 32, 128
+  if o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/ns_vs_svd_quick" end
+end
 
 local schedules = { "cubic", "quintic", "jordan", "you", "polar_express" }
 local inputs = { { name = "gaussian", A = ml.randn(o.rows, o.cols, { seed = o.seed, dtype = o.dtype }) } }

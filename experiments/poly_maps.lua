@@ -99,7 +99,7 @@ csv.write(o.out .. ".csv", { "schedule", "steps", "grid", "sigma", "f_min", "f_m
 
 print(("Composed NS maps f(sigma) and max |f - 1| on [%g, 1]"):format(o.l))
 local head = ("%-14s %5s"):format("schedule", "steps")
-for _, x in ipairs(probes) do head = head .. ("%9s"):format(("f(%g)"):format(x)) end
+for _, x in ipairs(probes) do head = head .. ("%10s"):format(("f(%g)"):format(x)) end
 print(head .. ("%11s"):format("max|f-1|"))
 for _, s in ipairs(schedules) do
   local Ts = { o.steps }
@@ -107,7 +107,7 @@ for _, s in ipairs(schedules) do
   for _, T in ipairs(Ts) do
     local m = maps[s.name][T]
     local line = ("%-14s %5d"):format(s.name, T)
-    for _, v in ipairs(m.probe) do line = line .. (math.abs(v) < 1e4 and ("%9.4f"):format(v) or ("%9s"):format("blow-up")) end
+    for _, v in ipairs(m.probe) do line = line .. (math.abs(v) < 1e4 and ("%10.4f"):format(v) or ("%10s"):format("blow-up")) end
     print(line .. ("%11.2e"):format(m.err))
   end
 end

@@ -16,8 +16,9 @@
 -- Runs go through ml.sweep into --runs (default results/trasmuon_ablation[.quick]; `<out>` when
 -- --out is not under plots/): one durable row per run (its curve packed in `curve`), rerunning
 -- resumes, --fresh starts over. Then <out>.csv (one row per run of this grid), <out>.png/.svg
--- (curves of the switch ablation, clean and with outliers; final loss against alpha and c_min)
 -- and the table.
+-- Figure: loss curves on clean gradients; the cost of the outliers along training (loss with
+-- outliers minus clean loss, paired by seed); final loss against alpha and against c_min.
 -- --quick (CI smoke): MLP 784-32-10, 20 steps, 2 values per sweep, 2 seeds, into $TMPDIR unless
 -- --out is given, starting clean unless --resume.
 local ml = require "muonlab"
@@ -292,6 +293,41 @@ local function curves_panel(out, title)
   end
   return #series > 0 and { title = title, xlabel = "step", ylabel = "training loss", logy = true, series = series } or nil
 end
+-- The cost of the spikes along training: outliers minus clean, paired by seed.
+local function delta_panel(title)
+  local series = {}
+  for k, s in ipairs(SWITCHES) do
+    local clean = {}
+    for _, r in ipairs(rows_for(s[1], 0)) do clean[r.seed] = unpack_curve(r.curve) end
+    local ds = {}
+    for _, r in ipairs(rows_for(s[1], 1)) do
+      local c = clean[r.seed]
+      if c then
+        local d = {}
+        for i, pt in ipairs(unpack_curve(r.curve)) do
+          if c[i] and c[i][1] == pt[1] then d[#d + 1] = { pt[1], pt[2] - c[i][2] } end
+        end
+        ds[#ds + 1] = d
+      end
+    end
+    if #ds > 0 then
+      local xs, ys, lo, hi = {}, {}, {}, {}
+      for i, pt in ipairs(ds[1]) do
+        local v = {}
+        for _, d in ipairs(ds) do if d[i] and finite(d[i][2]) then v[#v + 1] = d[i][2] end end
+        if #v > 0 and pt[1] > 0 then
+          local m, _, a, b = stats(v)
+          xs[#xs + 1], ys[#ys + 1], lo[#lo + 1], hi[#hi + 1] = pt[1], m, a, b
+        end
+      end
+      if #xs > 0 then
+        series[#series + 1] = { x = xs, ylow = lo, yhigh = hi, with = "band", style = "lt " .. k }
+        series[#series + 1] = { x = xs, y = ys, title = s[2], with = "lines", style = "lt " .. k }
+      end
+    end
+  end
+  return #series > 0 and { title = title, xlabel = "step", ylabel = "loss with outliers - clean loss", series = series } or nil
+end
 local function sweep_panel(kind, xlabel)
   local series = {}
   for _, out in ipairs { 0, 1 } do
@@ -315,7 +351,8 @@ end
 local panels = {}
 for _, p in ipairs {
   curves_panel(0, "clean gradients"),
-  curves_panel(1, ("with outliers: %d columns x%g on %g%% of steps"):format(o.columns, o.factor, 100 * o.prob)),
+  delta_panel(("cost of outliers (%d columns x%g on %g%% of steps), paired by seed"):format(o.columns, o.factor,
+    100 * o.prob)),
   sweep_panel("alpha", "damping strength alpha"),
   sweep_panel("c_min", "damping floor c_min"),
 } do panels[#panels + 1] = p end

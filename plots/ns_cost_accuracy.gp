@@ -38,7 +38,7 @@ unset logscale
 set logscale x 10
 set format x '10^{%L}'
 set mxtics default
-set xrange [0.001:10]
+set xrange [0.001:1]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
@@ -65,7 +65,7 @@ unset logscale
 set logscale x 10
 set format x '10^{%L}'
 set mxtics default
-set xrange [0.01:1]
+set xrange [0.001:0.10000000000000001]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
@@ -90,7 +90,7 @@ unset logscale
 set logscale x 10
 set format x '10^{%L}'
 set mxtics default
-set xrange [0.10000000000000001:10]
+set xrange [0.01:1]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
@@ -121,7 +121,7 @@ unset logscale
 set logscale x 10
 set format x '10^{%L}'
 set mxtics default
-set xrange [0.001:10]
+set xrange [0.001:1]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
@@ -148,7 +148,7 @@ unset logscale
 set logscale x 10
 set format x '10^{%L}'
 set mxtics default
-set xrange [0.01:1]
+set xrange [0.001:0.10000000000000001]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default
@@ -173,7 +173,7 @@ unset logscale
 set logscale x 10
 set format x '10^{%L}'
 set mxtics default
-set xrange [0.10000000000000001:10]
+set xrange [0.01:1]
 set logscale y 10
 set format y '10^{%L}'
 set mytics default

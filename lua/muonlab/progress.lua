@@ -84,6 +84,7 @@ end
 -- n units done (default 1), the latest loss and a short description of what is running.
 function Progress:step(n, loss, what)
   self.done_units = self.done_units + (n or 1)
+  if self.total and self.done_units > self.total then self.total = self.done_units end   -- an estimate ran short
   if loss ~= nil then self.loss = loss end
   if what ~= nil then self.what = what end
   if self.silent then return end
