@@ -176,6 +176,10 @@ local function short_long(r, c) return math.min(r, c), math.max(r, c) end
 
 ---------------------------------------------------------------------------- the machine's gemm peak
 
+-- A 2048^3 product in each implementation. Measured at the start and again at the end (other
+-- jobs on the machine come and go); each implementation keeps its better pass, and the peak is
+-- the best of them. gemm_rows[dtype][name] is the row of the table.
+local gemm_rows = { float32 = {}, float64 = {} }
 local function gemm_peak(dtype, reps)
   local N = 2048
   local A = ml.randn(N, N, { seed = o.seed, dtype = dtype })
@@ -188,17 +192,24 @@ local function gemm_peak(dtype, reps)
   for _, m in ipairs(methods) do m.run() end
   alternate(methods, reps)
   local flops = 2 * N ^ 3
-  local best = 0
-  for _, m in ipairs(methods) do best = math.max(best, flops / m.median / 1e9) end
-  peak[dtype] = best
+  local pass = 0
   for _, m in ipairs(methods) do
     local g = flops / m.median / 1e9
-    add_row { kind = "gemm", method = m.name, rows = N, cols = N, precision = dtype == "float32" and "fp32" or "fp64",
-      median_ms = m.median * 1e3, min_ms = math.min(table.unpack(m.times)) * 1e3, reps = #m.times,
-      gflop = flops / 1e9, gflops = g, peak_frac = g / best }
+    pass = math.max(pass, g)
+    local old = gemm_rows[dtype][m.name]
+    if not old then
+      old = { kind = "gemm", method = m.name, rows = N, cols = N, precision = dtype == "float32" and "fp32" or "fp64" }
+      gemm_rows[dtype][m.name] = old
+      add_row(old)
+    end
+    if not old.median_ms or m.median * 1e3 < old.median_ms then
+      old.median_ms, old.min_ms, old.reps = m.median * 1e3, math.min(table.unpack(m.times)) * 1e3, #m.times
+      old.gflop, old.gflops = flops / 1e9, g
+    end
   end
+  peak[dtype] = math.max(peak[dtype] or 0, pass)
   peer { op = "drop", name = "P" }
-  return best
+  return pass
 end
 
 ---------------------------------------------------------------------------- Newton-Schulz cases
@@ -242,7 +253,7 @@ local function ns_case(r, c, dtype, reps, seed)
     local g = me.flops / me.median / 1e9
     add_row { kind = "ns", method = me.name, rows = r, cols = c, precision = prec,
       median_ms = me.median * 1e3, min_ms = math.min(table.unpack(me.times)) * 1e3, reps = #me.times,
-      gflop = me.flops / 1e9, gflops = g, peak_frac = g / peak[dtype],
+      gflop = me.flops / 1e9, gflops = g,
       speedup_numpy = np.median / me.median, speedup_torch = th.median / me.median, maxdiff_numpy = me.diff,
       first_ms = me.first * 1e3,
       ws_allocs_first = me.allocs_first, ws_allocs_last = me.ws and me.ws:allocations() }
@@ -323,16 +334,22 @@ local ok, err = xpcall(function()
   print(("  peak (best median of muonlab/numpy/torch, 2048^3 product): sgemm %.0f GFLOP/s, dgemm %.0f GFLOP/s"):format(ps, pd))
   for i, cs in ipairs(CASES) do
     local reps = o.reps
-    if cs[1] * cs[2] * math.min(cs[1], cs[2]) >= 2048 ^ 3 and cs[3] == "float64" then reps = math.max(3, reps - 2) end
+    if FLOPS.numpy(math.min(cs[1], cs[2]), math.max(cs[1], cs[2]), STEPS) > 1e11 then reps = math.max(3, reps - 2) end
     ns_case(cs[1], cs[2], cs[3], reps, o.seed + i)
   end
   polar_case(o.quick and 256 or 1024, o.quick and 1024 or 4096, math.max(3, o.reps - 2), o.seed + 100)
+  ps, pd = gemm_peak("float32", o.reps), gemm_peak("float64", o.reps)
+  print(("  peak again at the end: sgemm %.0f GFLOP/s, dgemm %.0f GFLOP/s (the table uses the better pass)"):format(ps, pd))
   print(("  (bench took %.0f s)"):format(ml.now() - t0))
 end, debug.traceback)
 cleanup()
 if not ok then error(err, 0) end
 
 ---------------------------------------------------------------------------- table, CSV, figure
+
+for _, r in ipairs(rows) do
+  if r.gflops then r.peak_frac = r.gflops / peak[r.precision == "fp32" and "float32" or "float64"] end
+end
 
 local function fmt(v, f) return v and f:format(v) or "-" end
 

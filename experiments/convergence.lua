@@ -13,16 +13,17 @@
 --
 -- Optimizers: only weight matrices (param_info kind "matrix") get the matrix rule; biases, the
 -- embedding and the output head go to AdamW (at AdamW's best rate on the problem: 3e-3 for the
--- MLP, 1e-2 for the LM) in the hybrids, and to the steepest-descent family's backup norm (lr_backup = lr x the preset's
--- ratio) in scion/polargrad/muonmax/*_momo. Weight decay is 0 everywhere: this is about
--- optimisation speed.
+-- MLP, 1e-2 for the LM) in the hybrids, and to the steepest-descent family's backup norm
+-- (lr_backup = lr x the preset's ratio) in scion/polargrad/muonmax/*_momo. Weight decay is 0
+-- everywhere: this is about optimisation speed. "spectral" is U S^1/2 V^T of Adam's direction on
+-- every matrix (ml.optim.spectral{p = 0.5, base = "adam"}).
 --
 -- Runs (ml.sweep: one durable CSV row per run, keyed by problem, optimizer, lr, seed and steps;
 -- rerunning skips finished runs, --fresh starts over): every learning rate of the optimizer's
 -- grid with --seed, then the best of them (lowest final plotted loss) with the other seeds.
 -- The rows, each curve packed in a `curve` field, go to <runs>.csv (--runs, default
--- results/convergence; `<out>` when --out is not under plots/). Then <out>.csv (one row per curve point of the best-lr runs) and
--- <out>.png/.svg, and the table.
+-- results/convergence; `<out>` when --out is not under plots/). Then <out>.csv (one row per curve
+-- point of the best-rate runs), <out>.png/.svg and the table.
 -- --quick (CI smoke): small problems, 20 steps, 2 rates, 2 seeds, into $TMPDIR unless --out is
 -- given, starting clean unless --resume.
 local ml = require "muonlab"
@@ -42,10 +43,10 @@ ml.set_threads(o.threads)
 local function list(s) local t = {} for w in s:gmatch("[^,%s]+") do t[#t + 1] = w end return t end
 
 ---------------------------------------------------------------------------------------------
--- Problems. make(seed) -> {params, info, step() -> loss, grads, metric() -> number, extra() -> table}
+-- Problems. make(seed) -> {model, step() -> loss, grads (one minibatch), metric() -> the plotted
+-- loss, extra() -> more values for the table (optional)}
 
 local Q = o.quick
--- --quick: a smoke run, into $TMPDIR unless --out is given, starting clean unless --resume
 if Q and o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/convergence_quick" end
 local STEPS = Q and 20 or 400
 local EVALS = Q and 4 or 20                 -- curve points after step 0
@@ -120,7 +121,7 @@ local PROBLEMS = {
 local PROBLEM_ORDER = { "least_squares", "lowrank", "mlp", "char_lm" }
 
 ---------------------------------------------------------------------------------------------
--- Optimizers: name -> {label, build(lr, info) -> optimizer, lrs = {problem -> grid}}
+-- Optimizers: {name, label, rate grid per problem, build(lr, param_info, problem) -> optimizer}
 
 local function is_matrix(info) return function(i) return info[i].kind == "matrix" end end
 local function all_matrix(info)
@@ -161,13 +162,14 @@ local OPTIMIZERS = {
   { "adamw", "AdamW", g(C, C, A, B), function(lr) return ml.optim.adamw { lr = lr, weight_decay = 0 } end },
   { "muon", "Muon (+AdamW)", g(C, B, C, C), function(lr, info, p) return hybrid(ml.optim.muon { lr = lr }, info, p) end },
   { "scion", "Scion", g(C, C, C, C), steepest("scion") },
-  { "polargrad", "PolarGrad", g(D, D, D, D), steepest("polargrad") },
-  { "muonmax", "MuonMax", g(D, D, B, B), steepest("muonmax") },
+  { "polargrad", "PolarGrad", g(E, D, D, D), steepest("polargrad") },
+  { "muonmax", "MuonMax", g(E, D, B, B), steepest("muonmax") },
   { "muon_momo", "Muon-Momo", g(D, D, D, D), steepest("muon_momo") },
   { "muonmax_momo", "MuonMax-Momo", g(F, F, C, C), steepest("muonmax_momo") },
   { "trasmuon", "TrasMuon", g(A, A, A, A), function(lr, info, p) return hybrid(ml.optim.trasmuon { lr = lr }, info, p) end },
   { "normuon", "NorMuon", g(B, B, B, B), function(lr, info, p) return hybrid(ml.optim.normuon { lr = lr }, info, p) end },
-  { "adago", "AdaGO", g(F, E, E, E), function(lr, info, p) return hybrid(ml.optim.adago { lr = lr }, info, p) end },
+  { "adago", "AdaGO", g({ 0.3, 1, 3, 10 }, E, E, E),
+    function(lr, info, p) return hybrid(ml.optim.adago { lr = lr }, info, p) end },
   { "spectral", "U S^1/2 V^T (Adam)", g(C, C, C, C),
     function(lr) return ml.optim.spectral { lr = lr, p = 0.5, base = "adam" } end },
 }
@@ -362,7 +364,8 @@ local function stats(v)
   return mean, n > 1 and math.sqrt(ss / (n - 1)) or 0, lo, hi
 end
 
-print(("Convergence at the best learning rate of each optimizer (%d steps; grid of %d rates with seed %d, then %d seed(s); ^ = best rate at an end of its grid)")
+print(("Convergence at the best learning rate of each optimizer (%d steps; grid of %d rates with seed %d, "
+  .. "then %d seed(s); ^ = best rate at an end of its grid)")
   :format(STEPS, nlr, o.seed, #seeds))
 local panels = {}
 for _, p in ipairs(problems) do

@@ -35,7 +35,6 @@ local o = cli.parse(arg, {
   .. "       [--runs STEM] [--problems char_lm,mlp] [--threads N] [--fresh] [--resume]")
 ml.set_threads(o.threads)
 local Q = o.quick
--- --quick: a smoke run, into $TMPDIR unless --out is given, starting clean unless --resume
 if Q and o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/lr_sensitivity_quick" end
 local STEPS = o.steps > 0 and math.tointeger(o.steps) or (Q and 20 or 300)
 local NSEEDS = Q and math.min(o.seeds, 2) or o.seeds

@@ -32,7 +32,6 @@ local o = cli.parse(arg, {
   .. "       [--method svd|newton] [--out STEM] [--runs STEM] [--threads N] [--fresh] [--resume]")
 ml.set_threads(o.threads)
 local Q = o.quick
--- --quick: a smoke run, into $TMPDIR unless --out is given, starting clean unless --resume
 if Q and o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/spectral_family_quick" end
 local STEPS = o.steps > 0 and math.tointeger(o.steps) or (Q and 20 or 300)
 local NSEEDS = Q and math.min(o.seeds, 2) or o.seeds
@@ -58,7 +57,8 @@ local NLR = #grid("adam", 0)
 local cache = {}
 local PROBLEMS = {
   mlp = {
-    title = Q and "MLP 784-32-10 (Fashion-MNIST)" or "MLP 784-128-128-10 (Fashion-MNIST)", ylabel = "training loss",
+    title = Q and "MLP 784-32-10 (Fashion-MNIST)" or "MLP 784-128-128-10 (Fashion-MNIST)",
+    ylabel = "training loss", logy = true,
     make = function(seed)
       cache.fm = cache.fm or ml.data.fashion_mnist { limit_train = Q and 1000 or 10000, limit_test = 10, quiet = true }
       local d = cache.fm
@@ -81,7 +81,8 @@ local PROBLEMS = {
     end,
   },
   char_lm = {
-    title = ("char-level MLP LM, hidden %d (fortunes)"):format(Q and 32 or 128), ylabel = "validation loss (nats/char)",
+    title = ("char-level MLP LM, hidden %d (fortunes)"):format(Q and 32 or 128),
+    ylabel = "validation loss (nats/char)", logy = false,
     make = function(seed)
       if not cache.tr then cache.tr, cache.va = ml.data.fortunes { quiet = true } end
       local tr, va = cache.tr, cache.va
@@ -147,85 +148,93 @@ local function train(problem, base, p, lr, seed)
 end
 
 ---------------------------------------------------------------------------------------------
--- Two sweeps: the rates with --seed, then the best rate with the other seeds
+-- One sweep file keyed by (problem, base, p, lr, seed, steps, method): every rate of the cell's
+-- grid with --seed, then the best one (lowest final loss) with the other seeds; one ml.sweep call
+-- per stage and cell, since the grids differ; --fresh moves the old file aside once.
 
 local runs = o.runs ~= "" and o.runs or
   (o.out:match("^plots/") and ("results/" .. o.out:match("([^/]+)$")) or o.out) .. (Q and ".quick" or "")
 os.execute("mkdir -p '" .. (runs:match("^(.*)/[^/]*$") or ".") .. "'")
-local lr_path, seed_path = runs .. ".lr.csv", runs .. ".seeds.csv"
-if Q and not o.resume then for _, f in ipairs { lr_path, seed_path } do os.remove(f); os.remove(f .. ".grid") end end
+local path = runs .. ".csv"
+if Q and not o.resume then os.remove(path); os.remove(path .. ".grid") end
 local seeds = {}
 for k = 1, NSEEDS do seeds[k] = o.seed + k - 1 end
 
-local function rows_of(path)
-  local ok, _, rows = pcall(csv.read, path)
+local function rows_of(p)
+  local ok, _, rows = pcall(csv.read, p)
   return ok and rows or {}
 end
-local function k1(pr, b, p, li, s) return table.concat({ pr, b, ("%.17g"):format(p), li, s, STEPS, o.method }, ",") end
-local function k2(pr, b, p, s) return table.concat({ pr, b, ("%.17g"):format(p), s, STEPS, o.method }, ",") end
-local d1, d2 = {}, {}
-if not o.fresh then
-  for _, r in ipairs(rows_of(lr_path)) do d1[k1(r.problem, r.base, r.p, r.lr_index, r.seed)] = true end
-  for _, r in ipairs(rows_of(seed_path)) do d2[k2(r.problem, r.base, r.p, r.seed)] = true end
+local function key(pr, b, p, lr, s) return table.concat({ pr, b, ("%.17g"):format(p), ("%.17g"):format(lr), s }, ",") end
+local function index()
+  local t = {}
+  for _, r in ipairs(rows_of(path)) do
+    if r.steps == STEPS and r.method == o.method then t[key(r.problem, r.base, r.p, r.lr, r.seed)] = r end
+  end
+  return t
 end
+local function cell(pr, b, p) return pr .. "/" .. b .. "/" .. ("%.17g"):format(p) end
+local function best_of(have, pr, b, p)
+  local best
+  for _, lr in ipairs(grid(b, p)) do
+    local r = have[key(pr, b, p, lr, o.seed)]
+    if r and r.status == "ok" and finite(r.final) and (not best or r.final < best.final) then best = r end
+  end
+  return best
+end
+
 local pending = 0
-for _, pr in ipairs(problems) do for _, b in ipairs(BASES) do for _, p in ipairs(PS) do
-  for li = 1, NLR do if not d1[k1(pr, b, p, li, o.seed)] then pending = pending + STEPS end end
-  for k = 2, #seeds do if not d2[k2(pr, b, p, seeds[k])] then pending = pending + STEPS end end
-end end end
+do
+  local have = o.fresh and {} or index()
+  for _, pr in ipairs(problems) do for _, b in ipairs(BASES) do for _, p in ipairs(PS) do
+    for _, lr in ipairs(grid(b, p)) do if not have[key(pr, b, p, lr, o.seed)] then pending = pending + STEPS end end
+    local best = best_of(have, pr, b, p)
+    for k = 2, #seeds do
+      if not (best and have[key(pr, b, p, best.lr, seeds[k])]) then pending = pending + STEPS end
+    end
+  end end end
+end
 prog = progress.new { label = "spectral_family", total = pending }
 
-local function sweep(opts)
-  opts.argv, opts.fresh, opts.progress, opts.getenv = {}, o.fresh, false, function() return nil end
-  return ml.sweep(opts)
-end
-local lrs_idx = {}
-for k = 1, NLR do lrs_idx[k] = k end
-local t_start = ml.now()
-sweep {
-  out = lr_path, order = { "problem", "base", "p", "lr_index", "seed", "steps", "method" },
-  grid = { problem = problems, base = BASES, p = PS, lr_index = lrs_idx, seed = { o.seed }, steps = { STEPS },
-    method = { o.method } },
-  run = function(c) return train(c.problem, c.base, c.p, grid(c.base, c.p)[c.lr_index], c.seed) end,
-}
-local best = {}
-local function cell(pr, b, p) return pr .. "/" .. b .. "/" .. ("%.17g"):format(p) end
-local ndiv = {}
-for _, r in ipairs(rows_of(lr_path)) do
-  if r.steps == STEPS and r.seed == o.seed and r.method == o.method and r.lr_index <= NLR then
-    local c = cell(r.problem, r.base, r.p)
-    if r.status == "ok" and finite(r.final) then
-      if not best[c] or r.final < best[c].final then best[c] = r end
-    else
-      ndiv[c] = (ndiv[c] or 0) + 1
-    end
-  end
-end
-if #seeds > 1 then
-  sweep {
-    out = seed_path, order = { "problem", "base", "p", "seed", "steps", "method" },
-    grid = { problem = problems, base = BASES, p = PS, seed = { table.unpack(seeds, 2) }, steps = { STEPS },
-      method = { o.method } },
-    run = function(c)
-      local b = best[cell(c.problem, c.base, c.p)]
-      if not b then prog:step(STEPS); return { status = "error", message = "every learning rate diverged" } end
-      return train(c.problem, c.base, c.p, b.lr, c.seed)
-    end,
+local fresh = o.fresh
+local function sweep(pr, b, p, lrs, ss)
+  ml.sweep {
+    out = path, order = { "problem", "base", "p", "lr", "seed", "steps", "method" },
+    grid = { problem = { pr }, base = { b }, p = { p }, lr = lrs, seed = ss, steps = { STEPS }, method = { o.method } },
+    run = function(c) local r = train(c.problem, c.base, c.p, c.lr, c.seed); r.lr = nil; return r end,
+    argv = {}, fresh = fresh, progress = false, getenv = function() return nil end,
   }
+  fresh = false
 end
+local t_start = ml.now()
+local best = {}
+for _, pr in ipairs(problems) do for _, b in ipairs(BASES) do for _, p in ipairs(PS) do
+  sweep(pr, b, p, grid(b, p), { o.seed })
+  local bst = best_of(index(), pr, b, p)
+  best[cell(pr, b, p)] = bst
+  if bst and #seeds > 1 then sweep(pr, b, p, { bst.lr }, { table.unpack(seeds, 2) })
+  elseif not bst then prog:step(STEPS * (#seeds - 1)) end
+end end end
 prog:done()
 
 ---------------------------------------------------------------------------------------------
 -- Table, CSV, figure
 
-local runs_of = {}
-for c, r in pairs(best) do runs_of[c] = { r } end
-for _, r in ipairs(rows_of(seed_path)) do
-  local c = cell(r.problem, r.base, r.p)
-  if best[c] and r.steps == STEPS and r.method == o.method and r.lr == best[c].lr then
-    for k = 2, #seeds do if r.seed == seeds[k] then table.insert(runs_of[c], r) end end
+local have = index()
+local runs_of, ndiv = {}, {}
+for _, pr in ipairs(problems) do for _, b in ipairs(BASES) do for _, p in ipairs(PS) do
+  local c, bst = cell(pr, b, p), best[cell(pr, b, p)]
+  for _, lr in ipairs(grid(b, p)) do
+    local r = have[key(pr, b, p, lr, o.seed)]
+    if r and r.status ~= "ok" then ndiv[c] = (ndiv[c] or 0) + 1 end
   end
-end
+  if bst then
+    runs_of[c] = {}
+    for _, s in ipairs(seeds) do
+      local r = have[key(pr, b, p, bst.lr, s)]
+      if r then table.insert(runs_of[c], r) end
+    end
+  end
+end end end
 
 local function stats(v)
   if #v == 0 then return 0 / 0, 0 / 0, 0 / 0, 0 / 0 end
@@ -242,7 +251,7 @@ print(("Spectral family U S^p V^T: final loss after %d steps at the best of %d r
 local panels_p, panels_c = {}, {}
 for _, pr in ipairs(problems) do
   print(("\n%s  [%s]"):format(PROBLEMS[pr].title, PROBLEMS[pr].ylabel))
-  print(("%-6s  %-32s  %-32s"):format("p", "first moment (momentum): final  lr", "RMS-normalised (Adam): final  lr"))
+  print(("%-6s  %-36s  %-36s"):format("p", "first moment (momentum): final  lr", "RMS-normalised (Adam): final  lr"))
   local res = {}
   for _, b in ipairs(BASES) do
     res[b] = {}
@@ -252,7 +261,8 @@ for _, pr in ipairs(problems) do
       for _, r in ipairs(runs_of[c] or {}) do
         if r.status == "ok" then finals[#finals + 1] = r.final end
         curves[#curves + 1] = unpack_curve(r.curve)
-        out_rows[#out_rows + 1] = { problem = pr, base = b, p = p, lr = ("%.4g"):format(r.lr), seed = r.seed, final_loss = r.final,
+        out_rows[#out_rows + 1] = { problem = pr, base = b, p = p, lr = ("%.4g"):format(r.lr), seed = r.seed,
+          final_loss = r.final,
           status = r.status, lr_grid_diverged = ndiv[c] or 0 }
       end
       local m, sd, lo, hi = stats(finals)
@@ -265,8 +275,8 @@ for _, pr in ipairs(problems) do
       local r = res[b][p]
       local c = cell(pr, b, p)
       local note = (ndiv[c] or 0) > 0 and (" (%d/%d div)"):format(ndiv[c], NLR) or ""
-      if r.n == 0 then line = line .. ("  %-32s"):format("diverged at every rate")
-      else line = line .. ("  %-32s"):format(("%.4f +- %.3f  %-7.2g%s"):format(r.mean, r.sd, r.lr, note)) end
+      if r.n == 0 then line = line .. ("  %-36s"):format("diverged at every rate")
+      else line = line .. ("  %-36s"):format(("%.4f +- %.3f  %-7.2g%s"):format(r.mean, r.sd, r.lr, note)) end
     end
     print(line)
   end
@@ -302,11 +312,11 @@ for _, pr in ipairs(problems) do
     panels_p[#panels_p + 1] = { title = PROBLEMS[pr].title .. ": final loss vs p", xlabel = "p in U S^p V^T",
       ylabel = "final " .. PROBLEMS[pr].ylabel, series = sp, xrange = { -0.05, 1.05 } }
     panels_c[#panels_c + 1] = { title = PROBLEMS[pr].title .. ": mean curves", xlabel = "step",
-      ylabel = PROBLEMS[pr].ylabel, logy = true, series = sc }
+      ylabel = PROBLEMS[pr].ylabel, logy = PROBLEMS[pr].logy, series = sc }
   end
 end
 csv.write(o.out .. ".csv", { "problem", "base", "p", "lr", "seed", "final_loss", "status", "lr_grid_diverged" }, out_rows)
-print(("\n(%.1f s; runs in %s and %s; table in %s.csv)"):format(ml.now() - t_start, lr_path, seed_path, o.out))
+print(("\n(%.1f s; runs in %s; table in %s.csv)"):format(ml.now() - t_start, path, o.out))
 
 local panels = {}
 for _, p in ipairs(panels_p) do panels[#panels + 1] = p end

@@ -34,7 +34,6 @@ local o = cli.parse(arg, {
   .. "       [--prob P] [--columns K] [--out STEM] [--runs STEM] [--threads N] [--fresh] [--resume]")
 ml.set_threads(o.threads)
 local Q = o.quick
--- --quick: a smoke run, into $TMPDIR unless --out is given, starting clean unless --resume
 if Q and o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/trasmuon_ablation_quick" end
 local STEPS = o.steps > 0 and math.tointeger(o.steps) or (Q and 20 or 300)
 local NSEEDS = Q and math.min(o.seeds, 2) or o.seeds
@@ -246,7 +245,8 @@ end
 csv.write(o.out .. ".csv", { "variant", "sweep", "value", "outliers", "seed", "final_loss", "worst_loss", "test_acc",
   "spikes", "status" }, out_rows)
 
-print(("TrasMuon ablation: MLP %s on Fashion-MNIST, %d steps, lr %g (Muon %g), %d seed(s); outliers: %d columns x%g on %g%% of steps")
+print(("TrasMuon ablation: MLP %s on Fashion-MNIST, %d steps, lr %g (Muon %g), %d seed(s); "
+  .. "outliers: %d columns x%g on %g%% of steps")
   :format(table.concat(SIZES, "-"), STEPS, LR_TRAS, LR_MUON, #seeds, o.columns, o.factor, 100 * o.prob))
 print("final = training loss at the end (mean +- std over seeds); worst = largest loss over the second half; acc = test accuracy")
 print("delta = final loss with outliers - final loss on clean gradients (the cost of the spikes)")
@@ -260,7 +260,9 @@ end
 local last_sweep
 for _, name in ipairs(VARIANTS) do
   local v = VAR[name]
-  if v.sweep ~= last_sweep and v.sweep ~= "switch" then print(("-- %s sweep (other settings at their defaults)"):format(v.sweep)) end
+  if v.sweep ~= last_sweep and v.sweep ~= "switch" then
+    print(("-- %s sweep (other settings at their defaults)"):format(v.sweep))
+  end
   last_sweep = v.sweep
   local c, d = summary[name][0], summary[name][1]
   local delta = (c.n > c.ndiv and d.n > d.ndiv) and ("%+9.4f"):format(d.mean - c.mean) or ("%9s"):format("-")

@@ -8,7 +8,8 @@
 --
 -- On a terminal the line is redrawn in place ("\r" + clear to end of line); into a file or a
 -- pipe each update is a new line. Options: label, total (for the percentage and the time left;
--- may be nil), interval (seconds; default: env ML_PROGRESS, else 0.5; 0 silences the helper), stream (default io.stderr), tty (true/false; default: `test -t 2`),
+-- may be nil), interval (seconds; default: env ML_PROGRESS, else 0.5; 0 silences the helper),
+-- stream (default io.stderr), tty (true/false; default: `test -t 2`),
 -- clock (a function returning seconds; default ml.now). The time left is the remaining units
 -- divided by the mean rate since the first update.
 local core = require "muonlab.core"
