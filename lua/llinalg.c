@@ -41,46 +41,41 @@ static int l_seed(lua_State *L)
     return 0;
 }
 
-static size_t checkdim(lua_State *L, int idx)
+
+/* A new rows x cols matrix filled by `fill` with two parameters read from the options
+ * (mean/std for randn, lo/hi for rand). */
+static int random_matrix(lua_State *L, const char *fname, const char *const allowed[], double d1, double d2,
+                         void (*fill)(ml_rng *, ml_mat *, double, double))
 {
-    lua_Integer n = luaL_checkinteger(L, idx);
-    luaL_argcheck(L, n >= 1, idx, "dimension must be a positive integer");
-    return (size_t)n;
+    size_t r = mlua_checkdim(L, 1), c = mlua_checkdim(L, 2);
+    mlua_checkopts(L, 3, allowed);
+    ml_rng local, *g = rng_for(L, 3, &local);
+    double p1 = mlua_optnumber(L, 3, allowed[2], d1), p2 = mlua_optnumber(L, 3, allowed[3], d2);
+    ml_mat *m = mlua_newmat(L);
+    if (ml_mat_alloc(m, r, c, mlua_optdtype(L, 3, ML_F64))) mlua_core_error(L, fname);
+    fill(g, m, p1, p2);
+    return 1;
 }
 
 /* randn(rows, cols [, {seed=, dtype=, mean=0, std=1}]) */
 static int l_randn(lua_State *L)
 {
     static const char *const allowed[] = {"seed", "dtype", "mean", "std", NULL};
-    size_t r = checkdim(L, 1), c = checkdim(L, 2);
-    mlua_checkopts(L, 3, allowed);
-    ml_rng local, *g = rng_for(L, 3, &local);
-    double mean = mlua_optnumber(L, 3, "mean", 0.0), sd = mlua_optnumber(L, 3, "std", 1.0);
-    ml_mat *m = mlua_newmat(L);
-    if (ml_mat_alloc(m, r, c, mlua_optdtype(L, 3, ML_F64))) mlua_core_error(L, "randn");
-    ml_rng_fill_normal(g, m, mean, sd);
-    return 1;
+    return random_matrix(L, "randn", allowed, 0.0, 1.0, ml_rng_fill_normal);
 }
 
 /* rand(rows, cols [, {seed=, dtype=, lo=0, hi=1}]) */
 static int l_rand(lua_State *L)
 {
     static const char *const allowed[] = {"seed", "dtype", "lo", "hi", NULL};
-    size_t r = checkdim(L, 1), c = checkdim(L, 2);
-    mlua_checkopts(L, 3, allowed);
-    ml_rng local, *g = rng_for(L, 3, &local);
-    double lo = mlua_optnumber(L, 3, "lo", 0.0), hi = mlua_optnumber(L, 3, "hi", 1.0);
-    ml_mat *m = mlua_newmat(L);
-    if (ml_mat_alloc(m, r, c, mlua_optdtype(L, 3, ML_F64))) mlua_core_error(L, "rand");
-    ml_rng_fill_uniform(g, m, lo, hi);
-    return 1;
+    return random_matrix(L, "rand", allowed, 0.0, 1.0, ml_rng_fill_uniform);
 }
 
 /* orthogonal(rows, cols [, {seed=, dtype=}]): Haar-random orthonormal columns (or rows). */
 static int l_orthogonal(lua_State *L)
 {
     static const char *const allowed[] = {"seed", "dtype", NULL};
-    size_t r = checkdim(L, 1), c = checkdim(L, 2);
+    size_t r = mlua_checkdim(L, 1), c = mlua_checkdim(L, 2);
     mlua_checkopts(L, 3, allowed);
     ml_rng local, *g = rng_for(L, 3, &local);
     ml_mat *m = mlua_newmat(L);
@@ -93,7 +88,7 @@ static int l_spectrum(lua_State *L)
 {
     static const char *const allowed[] = {"kind", "cond", "alpha", "scale", "zeros", "values", "seed", "dtype", NULL};
     static const char *const kinds[] = {"geometric", "linear", "clustered", "powerlaw", "list", NULL};
-    size_t r = checkdim(L, 1), c = checkdim(L, 2);
+    size_t r = mlua_checkdim(L, 1), c = mlua_checkdim(L, 2);
     mlua_checkopts(L, 3, allowed);
     ml_spectrum_opts o = {0};
     const char *kind = mlua_optstring(L, 3, "kind", "geometric");

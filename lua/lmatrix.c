@@ -146,7 +146,7 @@ ml_dtype mlua_optdtype(lua_State *L, int idx, ml_dtype def)
 
 /* ---- creation ---------------------------------------------------------- */
 
-static size_t checkdim(lua_State *L, int idx)
+size_t mlua_checkdim(lua_State *L, int idx)
 {
     lua_Integer n = luaL_checkinteger(L, idx);
     luaL_argcheck(L, n >= 1, idx, "dimension must be a positive integer");
@@ -165,7 +165,7 @@ static const char *const dtype_only[] = {"dtype", NULL};
 /* matrix(rows, cols [, fill] [, {dtype=}]) */
 static int l_matrix(lua_State *L)
 {
-    size_t r = checkdim(L, 1), c = checkdim(L, 2);
+    size_t r = mlua_checkdim(L, 1), c = mlua_checkdim(L, 2);
     int oi = lua_istable(L, 3) ? 3 : 4;
     double fill = oi == 4 ? luaL_optnumber(L, 3, 0.0) : 0.0;
     mlua_checkopts(L, oi, dtype_only);
@@ -176,7 +176,7 @@ static int l_matrix(lua_State *L)
 
 static int l_zeros(lua_State *L)
 {
-    size_t r = checkdim(L, 1), c = checkdim(L, 2);
+    size_t r = mlua_checkdim(L, 1), c = mlua_checkdim(L, 2);
     mlua_checkopts(L, 3, dtype_only);
     newmat_alloc(L, "zeros", r, c, mlua_optdtype(L, 3, ML_F64));
     return 1;
@@ -184,7 +184,7 @@ static int l_zeros(lua_State *L)
 
 static int l_ones(lua_State *L)
 {
-    size_t r = checkdim(L, 1), c = checkdim(L, 2);
+    size_t r = mlua_checkdim(L, 1), c = mlua_checkdim(L, 2);
     mlua_checkopts(L, 3, dtype_only);
     ml_mat_fill(newmat_alloc(L, "ones", r, c, mlua_optdtype(L, 3, ML_F64)), 1.0);
     return 1;
@@ -193,8 +193,8 @@ static int l_ones(lua_State *L)
 /* eye(n [, m] [, {dtype=}]) */
 static int l_eye(lua_State *L)
 {
-    size_t n = checkdim(L, 1);
-    size_t m = lua_isinteger(L, 2) ? checkdim(L, 2) : n;
+    size_t n = mlua_checkdim(L, 1);
+    size_t m = lua_isinteger(L, 2) ? mlua_checkdim(L, 2) : n;
     int oi = lua_istable(L, 2) ? 2 : 3;
     mlua_checkopts(L, oi, dtype_only);
     ml_mat_set_eye(newmat_alloc(L, "eye", n, m, mlua_optdtype(L, oi, ML_F64)));
@@ -362,7 +362,7 @@ static int m_astype(lua_State *L)
 static int m_reshape(lua_State *L)
 {
     ml_mat *m = mlua_checkmat(L, 1);
-    size_t r = checkdim(L, 2), c = checkdim(L, 3);
+    size_t r = mlua_checkdim(L, 2), c = mlua_checkdim(L, 3);
     ml_mat *o = mlua_newmat(L);
     if (ml_mat_reshape(o, m, r, c)) mlua_core_error(L, "reshape");
     return 1;

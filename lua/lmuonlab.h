@@ -22,6 +22,9 @@ int mlua_core_error(lua_State *L, const char *fname);
 /* The matrix at idx must be free of NaN/Inf: else "bad argument #idx to 'fname' (... contains NaN or Inf)". */
 void mlua_checkfinite(lua_State *L, int idx, const ml_mat *m);
 
+/* A matrix dimension argument: an integer >= 1, else a "bad argument" error. */
+size_t mlua_checkdim(lua_State *L, int idx);
+
 /* Option tables: opts at stack index idx may be nil or absent. Each getter raises
  * "bad argument #idx to 'fname' (option 'key': number expected, got string)". */
 void mlua_checkopts(lua_State *L, int idx, const char *const allowed[]);
