@@ -27,42 +27,26 @@
 -- --quick (CI smoke): small problems, 20 steps, 2 rates, 2 seeds, into $TMPDIR unless --out is
 -- given, starting clean unless --resume.
 local ml = require "muonlab"
-local cli = require "muonlab.cli"
 local csv = require "muonlab.csv"
 local progress = require "muonlab.progress"
-local presets = require("muonlab.optim.steepest").presets
+local study = require "muonlab.study"
 
-local DEFAULT_OUT = "plots/convergence"
-local o = cli.parse(arg, {
-  quick = false, seed = 1, seeds = 3, out = DEFAULT_OUT, runs = "", fresh = false, resume = false, threads = 1,
+local o = study.options("convergence", arg, {
+  quick = false, seed = 1, seeds = 3, out = "plots/convergence", runs = "", fresh = false, resume = false, threads = 1,
   problems = "least_squares,lowrank,mlp,char_lm", optimizers = "all",
 }, "usage: muonlab experiments/convergence.lua [--quick] [--seed S] [--seeds N] [--out STEM] [--runs STEM]\n"
   .. "       [--problems a,b] [--optimizers a,b] [--threads N] [--fresh] [--resume]")
-ml.set_threads(o.threads)
-
-local function list(s) local t = {} for w in s:gmatch("[^,%s]+") do t[#t + 1] = w end return t end
+local list, finite = study.list, study.finite
 
 ---------------------------------------------------------------------------------------------
 -- Problems. make(seed) -> {model, step() -> loss, grads (one minibatch), metric() -> the plotted
 -- loss, extra() -> more values for the table (optional)}
 
 local Q = o.quick
-if Q and o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/convergence_quick" end
 local STEPS = Q and 20 or 400
 local EVALS = Q and 4 or 20                 -- curve points after step 0
 -- AdamW's rate for biases, embedding and head in the hybrids: AdamW's best on the problem
 local BACKUP_LR = { mlp = 3e-3, char_lm = 1e-2 }
-
-local cache = {}
-local function fashion()
-  cache.fm = cache.fm or ml.data.fashion_mnist { limit_train = Q and 1000 or 10000, limit_test = Q and 500 or 2000,
-    quiet = true }
-  return cache.fm
-end
-local function fortunes()
-  if not cache.tr then cache.tr, cache.va = ml.data.fortunes { quiet = true } end
-  return cache.tr, cache.va
-end
 
 local PROBLEMS = {
   least_squares = {
@@ -81,70 +65,19 @@ local PROBLEMS = {
       return { model = m, step = function() return m:loss_grad() end, metric = function() return m:loss() end }
     end,
   },
-  mlp = {
-    title = "MLP on Fashion-MNIST", ylabel = "training loss", logy = true,
-    make = function(seed)
-      local d = fashion()
-      local m = ml.models.mlp { sizes = Q and { 784, 32, 10 } or { 784, 128, 128, 10 }, dtype = "float32", seed = seed }
-      local neval = math.min(2048, d.train.X:rows())
-      local Xe, ye = d.train.X:view(1, 1, neval, 784), d.train.y:view(1, 1, neval, 1)
-      local epoch, it = 0, nil
-      return { model = m,
-        step = function()
-          local Xb, yb = nil, nil
-          if it then Xb, yb = it() end
-          if not Xb then
-            epoch = epoch + 1
-            it = ml.data.minibatches(d.train.X, d.train.y, 128, { seed = seed * 1000 + epoch })
-            Xb, yb = it()
-          end
-          return m:loss_grad(Xb, yb)
-        end,
-        metric = function() return (m:evaluate(Xe, ye)) end,
-        extra = function() local _, acc = m:evaluate(d.test.X, d.test.y) return { test_acc = acc } end }
-    end,
-  },
-  char_lm = {
-    title = "char-level MLP LM on fortunes", ylabel = "validation loss (nats/char)", logy = false,
-    make = function(seed)
-      local tr, va = fortunes()
-      tr:seed(seed)
-      local m = ml.models.char_mlp { vocab = tr:vocab_size(), context = 8, embed = 16, hidden = Q and 32 or 128,
-        dtype = "float32", seed = seed }
-      local X, y = ml.zeros(128, 8), ml.zeros(128, 1)
-      return { model = m,
-        step = function() tr:batch(X, y) return m:loss_grad(X, y) end,
-        metric = function() return (m:evaluate(va, { max_windows = Q and 256 or 2048, stride = 97 })) end }
-    end,
-  },
+  mlp = { title = "MLP on Fashion-MNIST", ylabel = "training loss", logy = true,
+    make = study.mlp_problem(Q, { limit_test = Q and 500 or 2000, test_acc = true }) },
+  char_lm = { title = "char-level MLP LM on fortunes", ylabel = "validation loss (nats/char)", logy = false,
+    make = study.char_lm_problem(Q) },
 }
 local PROBLEM_ORDER = { "least_squares", "lowrank", "mlp", "char_lm" }
 
 ---------------------------------------------------------------------------------------------
 -- Optimizers: {name, label, rate grid per problem, build(lr, param_info, problem) -> optimizer}
 
-local function is_matrix(info) return function(i) return info[i].kind == "matrix" end end
-local function all_matrix(info)
-  for _, x in ipairs(info) do if x.kind ~= "matrix" then return false end end
-  return true
-end
 -- matrix rule for the weight matrices, AdamW for the rest
-local function hybrid(opt, info, problem)
-  if all_matrix(info) then return opt end
-  local mat = is_matrix(info)
-  return ml.optim.group {
-    { params = function(i) return mat(i) end, opt = opt },
-    { params = function(i) return not mat(i) end, opt = ml.optim.adamw { lr = BACKUP_LR[problem], weight_decay = 0 } },
-  }
-end
--- a steepest-descent preset with lr_backup in the preset's ratio
-local function steepest(name)
-  local ratio = presets[name][2].lr_backup / presets[name][2].lr
-  return function(lr, info)
-    local mat = is_matrix(info)
-    return ml.optim[name] { lr = lr, lr_backup = lr * ratio, choose = function(i) return mat(i) and "matrix" or "backup" end }
-  end
-end
+local function hybrid(opt, info, problem) return study.hybrid(opt, info, BACKUP_LR[problem]) end
+local steepest = study.steepest
 
 -- Learning-rate grids: 4 half-decade values per optimizer and problem, around the best of a
 -- pilot run over 1e-4..1 (9 rates, seed 1): {least_squares, lowrank, mlp, char_lm}.
@@ -205,20 +138,6 @@ end
 
 local prog   -- the progress line, set below
 
-local function pack(curve)
-  local t = {}
-  for i, c in ipairs(curve) do t[i] = ("%d:%.4g:%.6g"):format(c[1], c[2], c[3]) end
-  return table.concat(t, ";")
-end
-local function unpack_curve(s)
-  local t = {}
-  for a, b, c in tostring(s):gmatch("([^:;]+):([^:;]+):([^:;]+)") do
-    t[#t + 1] = { tonumber(a), tonumber(b), tonumber(c) or 0 / 0 }
-  end
-  return t
-end
-local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
-
 local function train(problem, optname, lr, seed)
   local P = PROBLEMS[problem].make(seed)
   local params, info = P.model:params(), P.model:param_info()
@@ -245,7 +164,7 @@ local function train(problem, optname, lr, seed)
   end
   if counted < STEPS then prog:step(STEPS - counted) end
   local r = { lr = lr, final = curve[#curve][3], ms_per_step = 1000 * t / math.max(1, curve[#curve][1]),
-    curve = pack(curve) }
+    curve = study.pack(curve, "%d:%.4g:%.6g") }
   if diverged_at then r.diverged_at = diverged_at; r.final = 0 / 0
   elseif P.extra then for k, v in pairs(P.extra()) do r[k] = v end end
   return r
@@ -254,50 +173,30 @@ end
 ---------------------------------------------------------------------------------------------
 -- The sweeps.
 
-local runs = o.runs ~= "" and o.runs or
-  (o.out:match("^plots/") and ("results/" .. o.out:match("([^/]+)$")) or o.out) .. (Q and ".quick" or "")
-os.execute("mkdir -p '" .. (runs:match("^(.*)/[^/]*$") or ".") .. "'")
-local seeds = {}
-for k = 1, Q and math.min(o.seeds, 2) or o.seeds do seeds[k] = o.seed + k - 1 end
-
-local function rows_of(path)
-  local ok, _, rows = pcall(csv.read, path)
-  return ok and rows or {}
-end
+local seeds = study.seeds(o)
 
 -- One sweep file keyed by (problem, optimizer, lr, seed, steps): every rate of the grid with
 -- --seed, then the best rate with the other seeds. One ml.sweep call per stage and (problem,
 -- optimizer), since the grids differ; no sharding (the second stage needs the first); --fresh
 -- moves the old file aside once, before the first.
 local t_start = ml.now()
-local path = runs .. ".csv"
-if Q and not o.resume then os.remove(path); os.remove(path .. ".grid") end
-local fresh = o.fresh
+local path = study.runs_path(o)
+local run_sweep = study.sweeper(path, { "problem", "optimizer", "lr", "seed", "steps" }, o.fresh)
 local function sweep(p, n, lrs, ss)
-  ml.sweep {
-    out = path, order = { "problem", "optimizer", "lr", "seed", "steps" },
-    grid = { problem = { p }, optimizer = { n }, lr = lrs, seed = ss, steps = { STEPS } },
-    run = function(c) local r = train(c.problem, c.optimizer, c.lr, c.seed); r.lr = nil; return r end,
-    argv = {}, fresh = fresh, progress = false, getenv = function() return nil end,
-  }
-  fresh = false
+  run_sweep({ problem = { p }, optimizer = { n }, lr = lrs, seed = ss, steps = { STEPS } },
+    function(c) local r = train(c.problem, c.optimizer, c.lr, c.seed); r.lr = nil; return r end)
 end
 local function key(p, n, lr, s) return table.concat({ p, n, ("%.17g"):format(lr), s }, ",") end
 local function index()
   local t = {}
-  for _, r in ipairs(rows_of(path)) do
+  for _, r in ipairs(study.rows_of(path)) do
     if r.steps == STEPS then t[key(r.problem, r.optimizer, r.lr, r.seed)] = r end
   end
   return t
 end
 -- the best rate of (problem, optimizer): lowest final plotted loss of the finished --seed runs
 local function best_of(have, p, n)
-  local b
-  for _, lr in ipairs(lr_grid(n, p)) do
-    local r = have[key(p, n, lr, o.seed)]
-    if r and r.status == "ok" and finite(r.final) and (not b or r.final < b.final) then b = r end
-  end
-  return b
+  return study.best_of(lr_grid(n, p), function(lr) return have[key(p, n, lr, o.seed)] end)
 end
 
 -- Pending steps, for the progress line's time left (stage 2 counted unless its best rate ran).
@@ -355,14 +254,7 @@ local nlr = #lr_grid(optimizers[1][1], problems[1])
 
 local out_rows = {}
 
-local function stats(v)
-  local n, s, lo, hi = #v, 0, math.huge, -math.huge
-  for _, x in ipairs(v) do s = s + x; lo = math.min(lo, x); hi = math.max(hi, x) end
-  local mean = s / n
-  local ss = 0
-  for _, x in ipairs(v) do ss = ss + (x - mean) ^ 2 end
-  return mean, n > 1 and math.sqrt(ss / (n - 1)) or 0, lo, hi
-end
+local stats, unpack_curve = study.stats, study.unpack_curve
 
 print(("Convergence at the best learning rate of each optimizer (%d steps; grid of %d rates with seed %d, "
   .. "then %d seed(s); ^ = best rate at an end of its grid)")
@@ -401,22 +293,10 @@ for _, p in ipairs(problems) do
       local edge = (rs[1].lr == g[1] or rs[1].lr == g[#g]) and "^" or " "
       print(("%-20s %8.3g%s %12.4g %10.2g %7d %9.2f%s%s"):format(opt[2], rs[1].lr, edge, mean, sd, #finals, msm, acc, note))
       -- mean curve and min..max band over the seeds that reached each point
-      local xs, ts, ys, lo, hi = {}, {}, {}, {}, {}
-      for i, pt in ipairs(curves[1]) do
-        local v, tt = {}, {}
-        for _, c in ipairs(curves) do
-          if c[i] and finite(c[i][3]) then v[#v + 1] = c[i][3]; tt[#tt + 1] = c[i][2] end
-        end
-        if #v > 0 then
-          local m, _, a, b = stats(v)
-          xs[#xs + 1], ts[#ts + 1], ys[#ys + 1], lo[#lo + 1], hi[#hi + 1] = pt[1], (stats(tt)), m, a, b
-        end
-      end
+      local xs, ys, lo, hi, ts = study.band(curves, 3, 2)
       if #xs > 0 then
-        by_step[#by_step + 1] = { x = xs, ylow = lo, yhigh = hi, with = "band" }
-        by_step[#by_step + 1] = { x = xs, y = ys, title = opt[2], with = "lines" }
-        by_time[#by_time + 1] = { x = ts, ylow = lo, yhigh = hi, with = "band" }
-        by_time[#by_time + 1] = { x = ts, y = ys, title = opt[2], with = "lines" }
+        study.band_series(by_step, xs, ys, lo, hi, opt[2])
+        study.band_series(by_time, ts, ys, lo, hi, opt[2])
       end
     end
   end
@@ -433,11 +313,10 @@ local elapsed = ml.now() - t_start
 print(("\n(%.1f s; runs in %s; curves in %s.csv; band = min..max over seeds)"):format(elapsed, path, o.out))
 
 if #panels > 0 then
-  local written = ml.plot {
+  study.figure {
     output = o.out .. ".png", formats = { "png", "svg" }, layout = { #panels // 2, 2 },
     size = { 1500, 380 * (#panels // 2) + 60 },
     title = ("Convergence at the best learning rate, mean and min..max over %d seed(s)"):format(#seeds),
     panels = panels,
   }
-  print("figure: " .. table.concat(type(written) == "table" and written or { tostring(written) }, ", "))
 end

@@ -22,22 +22,17 @@
 -- --quick (CI smoke): small models, 20 steps, 4 rates, 2 seeds, into $TMPDIR unless --out is given,
 -- starting clean unless --resume.
 local ml = require "muonlab"
-local cli = require "muonlab.cli"
 local csv = require "muonlab.csv"
 local progress = require "muonlab.progress"
-local presets = require("muonlab.optim.steepest").presets
+local study = require "muonlab.study"
 
-local DEFAULT_OUT = "plots/lr_sensitivity"
-local o = cli.parse(arg, {
-  quick = false, seed = 1, seeds = 3, out = DEFAULT_OUT, runs = "", fresh = false, resume = false, threads = 1,
+local o = study.options("lr_sensitivity", arg, {
+  quick = false, seed = 1, seeds = 3, out = "plots/lr_sensitivity", runs = "", fresh = false, resume = false, threads = 1,
   steps = 0, problems = "char_lm,mlp",
 }, "usage: muonlab experiments/lr_sensitivity.lua [--quick] [--seed S] [--seeds N] [--steps N] [--out STEM]\n"
   .. "       [--runs STEM] [--problems char_lm,mlp] [--threads N] [--fresh] [--resume]")
-ml.set_threads(o.threads)
 local Q = o.quick
-if Q and o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/lr_sensitivity_quick" end
 local STEPS = o.steps > 0 and math.tointeger(o.steps) or (Q and 20 or 300)
-local NSEEDS = Q and math.min(o.seeds, 2) or o.seeds
 -- 7 rates, 10^-4 .. 10^0 in steps of 10^(2/3) (quick: 4 of them)
 local LRS = {}
 for k = 0, 6 do LRS[#LRS + 1] = tonumber(("%.2g"):format(10 ^ (-4 + 2 * k / 3))) end
@@ -46,44 +41,14 @@ if Q then LRS = { LRS[1], LRS[3], LRS[5], LRS[7] } end
 ---------------------------------------------------------------------------------------------
 -- Problems: make(seed) -> {model, step() -> loss, grads, metric() -> plotted loss}
 
-local cache = {}
 local PROBLEMS = {
   char_lm = {
     title = ("char-level MLP LM, hidden %d (fortunes)"):format(Q and 32 or 128), ylabel = "final validation loss (nats/char)",
-    make = function(seed)
-      if not cache.tr then cache.tr, cache.va = ml.data.fortunes { quiet = true } end
-      local tr, va = cache.tr, cache.va
-      tr:seed(seed)
-      local m = ml.models.char_mlp { vocab = tr:vocab_size(), context = 8, embed = 16, hidden = Q and 32 or 128,
-        dtype = "float32", seed = seed }
-      local X, y = ml.zeros(128, 8), ml.zeros(128, 1)
-      return { model = m,
-        step = function() tr:batch(X, y) return m:loss_grad(X, y) end,
-        metric = function() return (m:evaluate(va, { max_windows = Q and 256 or 2048, stride = 97 })) end }
-    end,
+    make = study.char_lm_problem(Q),
   },
   mlp = {
     title = Q and "MLP 784-32-10 (Fashion-MNIST)" or "MLP 784-128-128-10 (Fashion-MNIST)", ylabel = "final training loss",
-    make = function(seed)
-      cache.fm = cache.fm or ml.data.fashion_mnist { limit_train = Q and 1000 or 10000, limit_test = 10, quiet = true }
-      local d = cache.fm
-      local m = ml.models.mlp { sizes = Q and { 784, 32, 10 } or { 784, 128, 128, 10 }, dtype = "float32", seed = seed }
-      local neval = math.min(2048, d.train.X:rows())
-      local Xe, ye = d.train.X:view(1, 1, neval, 784), d.train.y:view(1, 1, neval, 1)
-      local epoch, it = 0, nil
-      return { model = m,
-        step = function()
-          local Xb, yb
-          if it then Xb, yb = it() end
-          if not Xb then
-            epoch = epoch + 1
-            it = ml.data.minibatches(d.train.X, d.train.y, 128, { seed = seed * 1000 + epoch })
-            Xb, yb = it()
-          end
-          return m:loss_grad(Xb, yb)
-        end,
-        metric = function() return (m:evaluate(Xe, ye)) end }
-    end,
+    make = study.mlp_problem(Q),
   },
 }
 local PROBLEM_ORDER = { "char_lm", "mlp" }
@@ -91,13 +56,7 @@ local PROBLEM_ORDER = { "char_lm", "mlp" }
 ---------------------------------------------------------------------------------------------
 -- Optimizers
 
-local function steepest(preset)
-  local ratio = presets[preset][2].lr_backup / presets[preset][2].lr
-  return function(lr, info)
-    return ml.optim[preset] { lr = lr, lr_backup = lr * ratio,
-      choose = function(i) return info[i].kind == "matrix" and "matrix" or "backup" end }
-  end
-end
+local steepest = study.steepest
 local OPTIMIZERS = {
   { "muon", "Muon", steepest("muonadam") },
   { "muonmax", "MuonMax", steepest("muonmax") },
@@ -118,34 +77,20 @@ end
 ---------------------------------------------------------------------------------------------
 -- One run
 
-local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+local finite = study.finite
 local prog
 
 local function train(problem, optname, lr, seed)
   local P = PROBLEMS[problem].make(seed)
-  local params = P.model:params()
-  local opt = OPT[optname].build(lr, P.model:param_info())
-  local what = ("%s/%s lr=%g seed %d"):format(problem, optname, lr, seed)
   local m0 = P.metric()
   local every = math.max(1, STEPS // 10)
-  local done = 0
   local function diverged(s, why)
-    prog:step(STEPS - done)
     return { final = 0 / 0, initial = m0, diverged_at = s, status = "diverged", message = why }
   end
-  local t0 = ml.now()
-  for s = 1, STEPS do
-    local loss, grads = P.step()
-    if not finite(loss) then return diverged(s, ("loss %s at step %d"):format(tostring(loss), s)) end
-    opt:step(params, grads, loss)
-    done = s
-    prog:step(1, loss, what)
-    if s % every == 0 and s < STEPS then
-      local m = P.metric()
-      if not finite(m) or m > 100 * m0 then return diverged(s, ("loss %.3g at step %d"):format(m, s)) end
-    end
-  end
-  local t = ml.now() - t0
+  local at, t = study.run_steps { problem = P, opt = OPT[optname].build(lr, P.model:param_info()), steps = STEPS,
+    prog = prog, what = ("%s/%s lr=%g seed %d"):format(problem, optname, lr, seed), m0 = m0,
+    evaluate = function(s) return s % every == 0 and s < STEPS end }
+  if at then return diverged(at, t) end
   local m = P.metric()
   if not finite(m) or m > 100 * m0 then return diverged(STEPS, ("loss %.3g at the end"):format(m)) end
   return { final = m, initial = m0, ms_per_step = 1000 * t / STEPS }
@@ -154,18 +99,9 @@ end
 ---------------------------------------------------------------------------------------------
 -- The sweep
 
-local runs = o.runs ~= "" and o.runs or
-  (o.out:match("^plots/") and ("results/" .. o.out:match("([^/]+)$")) or o.out) .. (Q and ".quick" or "")
-os.execute("mkdir -p '" .. (runs:match("^(.*)/[^/]*$") or ".") .. "'")
-local path = runs .. ".csv"
-if Q and not o.resume then for _, f in ipairs { path } do os.remove(f); os.remove(f .. ".grid") end end
-local seeds = {}
-for k = 1, NSEEDS do seeds[k] = o.seed + k - 1 end
-
-local function rows_of(p)
-  local ok, _, rows = pcall(csv.read, p)
-  return ok and rows or {}
-end
+local path = study.runs_path(o)
+local seeds = study.seeds(o)
+local rows_of = study.rows_of
 local function key(problem, opt, lr, seed) return table.concat({ problem, opt, ("%.17g"):format(lr), seed, STEPS }, ",") end
 
 -- steps still to run, for the time left
@@ -180,12 +116,9 @@ end end end end
 prog = progress.new { label = "lr_sensitivity", total = pending }
 
 local t_start = ml.now()
-ml.sweep {
-  out = path, order = { "problem", "optimizer", "lr", "seed", "steps" },
-  grid = { problem = problems, optimizer = names, lr = LRS, seed = seeds, steps = { STEPS } },
-  run = function(cfg) return train(cfg.problem, cfg.optimizer, cfg.lr, cfg.seed) end,
-  argv = {}, fresh = o.fresh, progress = false, getenv = function() return nil end,
-}
+study.sweeper(path, { "problem", "optimizer", "lr", "seed", "steps" }, o.fresh)(
+  { problem = problems, optimizer = names, lr = LRS, seed = seeds, steps = { STEPS } },
+  function(cfg) return train(cfg.problem, cfg.optimizer, cfg.lr, cfg.seed) end)
 prog:done()
 
 ---------------------------------------------------------------------------------------------
@@ -220,9 +153,8 @@ csv.write(o.out .. ".csv", { "problem", "optimizer", "lr", "seed", "final_loss",
   out_rows)
 
 local function mean_min_max(v)
-  local s, lo, hi = 0, math.huge, -math.huge
-  for _, x in ipairs(v) do s = s + x; lo = math.min(lo, x); hi = math.max(hi, x) end
-  return s / #v, lo, hi
+  local m, _, lo, hi = study.stats(v)
+  return m, lo, hi
 end
 
 print(("Learning-rate sensitivity: final loss after %d steps, mean over %d seed(s); DIV = every seed diverged, "
@@ -265,8 +197,7 @@ for _, p in ipairs(problems) do
     end
     print(line .. ("%10s %10d"):format(blr and ("%.2g"):format(blr) or "-", width))
     if #xs > 0 then
-      lines[#lines + 1] = { x = xs, ylow = lo, yhigh = hi, with = "band", style = "lt " .. oi }
-      lines[#lines + 1] = { x = xs, y = ys, title = OPT[n].label, with = "linespoints", style = "lt " .. oi }
+      study.band_series(lines, xs, ys, lo, hi, OPT[n].label, oi, "linespoints")
     end
     if #dx > 0 then marks[#marks + 1] = { oi = oi, x = dx } end
   end
@@ -298,10 +229,9 @@ end
 print(("\n(%.1f s; runs in %s; table in %s.csv)"):format(ml.now() - t_start, path, o.out))
 
 if #panels > 0 then
-  local written = ml.plot {
+  study.figure {
     output = o.out .. ".png", formats = { "png", "svg" }, layout = { 1, #panels }, size = { 700 * #panels, 520 },
     title = ("Learning-rate sensitivity after %d steps: mean and min..max over %d seed(s); x = diverged"):format(STEPS, #seeds),
     panels = panels,
   }
-  print("figure: " .. table.concat(type(written) == "table" and written or { tostring(written) }, ", "))
 end

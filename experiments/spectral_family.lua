@@ -20,21 +20,17 @@
 -- --quick (CI smoke): small models, 20 steps, 2 rates, 2 seeds, into $TMPDIR unless --out is given,
 -- starting clean unless --resume.
 local ml = require "muonlab"
-local cli = require "muonlab.cli"
 local csv = require "muonlab.csv"
 local progress = require "muonlab.progress"
+local study = require "muonlab.study"
 
-local DEFAULT_OUT = "plots/spectral_family"
-local o = cli.parse(arg, {
+local o = study.options("spectral_family", arg, {
   quick = false, seed = 1, seeds = 3, steps = 0, problems = "mlp,char_lm", method = "svd",
-  out = DEFAULT_OUT, runs = "", fresh = false, resume = false, threads = 1,
+  out = "plots/spectral_family", runs = "", fresh = false, resume = false, threads = 1,
 }, "usage: muonlab experiments/spectral_family.lua [--quick] [--seed S] [--seeds N] [--steps N] [--problems a,b]\n"
   .. "       [--method svd|newton] [--out STEM] [--runs STEM] [--threads N] [--fresh] [--resume]")
-ml.set_threads(o.threads)
 local Q = o.quick
-if Q and o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/spectral_family_quick" end
 local STEPS = o.steps > 0 and math.tointeger(o.steps) or (Q and 20 or 300)
-local NSEEDS = Q and math.min(o.seeds, 2) or o.seeds
 local EVALS = Q and 4 or 15
 local PS = { 0, 0.25, 0.5, 1 }
 local BASES = { "momentum", "adam" }
@@ -54,46 +50,14 @@ local NLR = #grid("adam", 0)
 ---------------------------------------------------------------------------------------------
 -- Problems
 
-local cache = {}
 local PROBLEMS = {
   mlp = {
     title = Q and "MLP 784-32-10 (Fashion-MNIST)" or "MLP 784-128-128-10 (Fashion-MNIST)",
-    ylabel = "training loss", logy = true,
-    make = function(seed)
-      cache.fm = cache.fm or ml.data.fashion_mnist { limit_train = Q and 1000 or 10000, limit_test = 10, quiet = true }
-      local d = cache.fm
-      local m = ml.models.mlp { sizes = Q and { 784, 32, 10 } or { 784, 128, 128, 10 }, dtype = "float32", seed = seed }
-      local neval = math.min(2048, d.train.X:rows())
-      local Xe, ye = d.train.X:view(1, 1, neval, 784), d.train.y:view(1, 1, neval, 1)
-      local epoch, it = 0, nil
-      return { model = m,
-        step = function()
-          local Xb, yb
-          if it then Xb, yb = it() end
-          if not Xb then
-            epoch = epoch + 1
-            it = ml.data.minibatches(d.train.X, d.train.y, 128, { seed = seed * 1000 + epoch })
-            Xb, yb = it()
-          end
-          return m:loss_grad(Xb, yb)
-        end,
-        metric = function() return (m:evaluate(Xe, ye)) end }
-    end,
+    ylabel = "training loss", logy = true, make = study.mlp_problem(Q),
   },
   char_lm = {
     title = ("char-level MLP LM, hidden %d (fortunes)"):format(Q and 32 or 128),
-    ylabel = "validation loss (nats/char)", logy = false,
-    make = function(seed)
-      if not cache.tr then cache.tr, cache.va = ml.data.fortunes { quiet = true } end
-      local tr, va = cache.tr, cache.va
-      tr:seed(seed)
-      local m = ml.models.char_mlp { vocab = tr:vocab_size(), context = 8, embed = 16, hidden = Q and 32 or 128,
-        dtype = "float32", seed = seed }
-      local X, y = ml.zeros(128, 8), ml.zeros(128, 1)
-      return { model = m,
-        step = function() tr:batch(X, y) return m:loss_grad(X, y) end,
-        metric = function() return (m:evaluate(va, { max_windows = Q and 256 or 2048, stride = 97 })) end }
-    end,
+    ylabel = "validation loss (nats/char)", logy = false, make = study.char_lm_problem(Q),
   },
 }
 local problems = {}
@@ -105,46 +69,20 @@ end
 ---------------------------------------------------------------------------------------------
 -- One run
 
-local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
-local function pack(curve)
-  local t = {}
-  for i, c in ipairs(curve) do t[i] = ("%d:%.6g"):format(c[1], c[2]) end
-  return table.concat(t, ";")
-end
-local function unpack_curve(s)
-  local t = {}
-  for a, b in tostring(s):gmatch("([^:;]+):([^:;]+)") do t[#t + 1] = { tonumber(a), tonumber(b) or 0 / 0 } end
-  return t
-end
+local stats, unpack_curve = study.stats, study.unpack_curve
+local function pack(curve) return study.pack(curve, "%d:%.6g") end
 local prog
 
 local function train(problem, base, p, lr, seed)
   local P = PROBLEMS[problem].make(seed)
-  local params = P.model:params()
-  local opt = ml.optim.spectral { lr = lr, p = p, base = base, method = o.method }
-  local what = ("%s/%s p=%s lr=%g seed %d"):format(problem, base, PNAME[p], lr, seed)
   local m0 = P.metric()
   local curve = { { 0, m0 } }
   local every = math.max(1, STEPS // EVALS)
-  local done = 0
-  local function stop(s, why)
-    prog:step(STEPS - done)
-    return { lr = lr, final = 0 / 0, diverged_at = s, status = "diverged", message = why, curve = pack(curve) }
-  end
-  local t0 = ml.now()
-  for s = 1, STEPS do
-    local loss, grads = P.step()
-    if not finite(loss) then return stop(s, ("loss %s at step %d"):format(tostring(loss), s)) end
-    opt:step(params, grads, loss)
-    done = s
-    prog:step(1, loss, what)
-    if s % every == 0 or s == STEPS then
-      local m = P.metric()
-      curve[#curve + 1] = { s, m }
-      if not finite(m) or m > 100 * m0 then return stop(s, ("loss %.3g at step %d"):format(m, s)) end
-    end
-  end
-  return { lr = lr, final = curve[#curve][2], ms_per_step = 1000 * (ml.now() - t0) / STEPS, curve = pack(curve) }
+  local at, t = study.run_steps { problem = P, opt = ml.optim.spectral { lr = lr, p = p, base = base, method = o.method },
+    steps = STEPS, prog = prog, what = ("%s/%s p=%s lr=%g seed %d"):format(problem, base, PNAME[p], lr, seed), m0 = m0,
+    curve = curve, evaluate = function(s) return s % every == 0 or s == STEPS end }
+  if at then return { lr = lr, final = 0 / 0, diverged_at = at, status = "diverged", message = t, curve = pack(curve) } end
+  return { lr = lr, final = curve[#curve][2], ms_per_step = 1000 * t / STEPS, curve = pack(curve) }
 end
 
 ---------------------------------------------------------------------------------------------
@@ -152,18 +90,9 @@ end
 -- grid with --seed, then the best one (lowest final loss) with the other seeds; one ml.sweep call
 -- per stage and cell, since the grids differ; --fresh moves the old file aside once.
 
-local runs = o.runs ~= "" and o.runs or
-  (o.out:match("^plots/") and ("results/" .. o.out:match("([^/]+)$")) or o.out) .. (Q and ".quick" or "")
-os.execute("mkdir -p '" .. (runs:match("^(.*)/[^/]*$") or ".") .. "'")
-local path = runs .. ".csv"
-if Q and not o.resume then os.remove(path); os.remove(path .. ".grid") end
-local seeds = {}
-for k = 1, NSEEDS do seeds[k] = o.seed + k - 1 end
-
-local function rows_of(p)
-  local ok, _, rows = pcall(csv.read, p)
-  return ok and rows or {}
-end
+local path = study.runs_path(o)
+local seeds = study.seeds(o)
+local rows_of = study.rows_of
 local function key(pr, b, p, lr, s) return table.concat({ pr, b, ("%.17g"):format(p), ("%.17g"):format(lr), s }, ",") end
 local function index()
   local t = {}
@@ -174,12 +103,7 @@ local function index()
 end
 local function cell(pr, b, p) return pr .. "/" .. b .. "/" .. ("%.17g"):format(p) end
 local function best_of(have, pr, b, p)
-  local best
-  for _, lr in ipairs(grid(b, p)) do
-    local r = have[key(pr, b, p, lr, o.seed)]
-    if r and r.status == "ok" and finite(r.final) and (not best or r.final < best.final) then best = r end
-  end
-  return best
+  return study.best_of(grid(b, p), function(lr) return have[key(pr, b, p, lr, o.seed)] end)
 end
 
 local pending = 0
@@ -195,15 +119,10 @@ do
 end
 prog = progress.new { label = "spectral_family", total = pending }
 
-local fresh = o.fresh
+local run_sweep = study.sweeper(path, { "problem", "base", "p", "lr", "seed", "steps", "method" }, o.fresh)
 local function sweep(pr, b, p, lrs, ss)
-  ml.sweep {
-    out = path, order = { "problem", "base", "p", "lr", "seed", "steps", "method" },
-    grid = { problem = { pr }, base = { b }, p = { p }, lr = lrs, seed = ss, steps = { STEPS }, method = { o.method } },
-    run = function(c) local r = train(c.problem, c.base, c.p, c.lr, c.seed); r.lr = nil; return r end,
-    argv = {}, fresh = fresh, progress = false, getenv = function() return nil end,
-  }
-  fresh = false
+  run_sweep({ problem = { pr }, base = { b }, p = { p }, lr = lrs, seed = ss, steps = { STEPS }, method = { o.method } },
+    function(c) local r = train(c.problem, c.base, c.p, c.lr, c.seed); r.lr = nil; return r end)
 end
 local t_start = ml.now()
 local best = {}
@@ -235,15 +154,6 @@ for _, pr in ipairs(problems) do for _, b in ipairs(BASES) do for _, p in ipairs
     end
   end
 end end end
-
-local function stats(v)
-  if #v == 0 then return 0 / 0, 0 / 0, 0 / 0, 0 / 0 end
-  local n, s, lo, hi = #v, 0, math.huge, -math.huge
-  for _, x in ipairs(v) do s = s + x; lo = math.min(lo, x); hi = math.max(hi, x) end
-  local mean, ss = s / n, 0
-  for _, x in ipairs(v) do ss = ss + (x - mean) ^ 2 end
-  return mean, n > 1 and math.sqrt(ss / (n - 1)) or 0, lo, hi
-end
 
 local out_rows = {}
 print(("Spectral family U S^p V^T: final loss after %d steps at the best of %d rates, mean +- std over %d seed(s) (%s)")
@@ -289,20 +199,14 @@ for _, pr in ipairs(problems) do
       if r.n > 0 then xs[#xs + 1], ys[#ys + 1], lo[#lo + 1], hi[#hi + 1] = p, r.mean, r.lo, r.hi end
     end
     if #xs > 0 then
-      sp[#sp + 1] = { x = xs, ylow = lo, yhigh = hi, with = "band", style = "lt " .. bi }
-      sp[#sp + 1] = { x = xs, y = ys, with = "linespoints", style = "lt " .. bi,
-        title = b == "adam" and "RMS-normalised (Adam)" or "first moment (momentum)" }
+      study.band_series(sp, xs, ys, lo, hi, b == "adam" and "RMS-normalised (Adam)" or "first moment (momentum)", bi,
+        "linespoints")
     end
     -- mean curves of each p: solid for momentum, dashed for Adam (linetypes 9..16 are the dashed colours)
     for pi, p in ipairs(PS) do
       local cs = res[b][p].curves
       if #cs > 0 then
-        local cx, cy = {}, {}
-        for i, pt in ipairs(cs[1]) do
-          local v = {}
-          for _, cc in ipairs(cs) do if cc[i] and finite(cc[i][2]) then v[#v + 1] = cc[i][2] end end
-          if #v > 0 then cx[#cx + 1], cy[#cy + 1] = pt[1], (stats(v)) end
-        end
+        local cx, cy = study.band(cs, 2)
         sc[#sc + 1] = { x = cx, y = cy, with = "lines", style = "lt " .. (pi + (bi - 1) * 8),
           title = ("%s p=%s"):format(b, PNAME[p]) }
       end
@@ -322,10 +226,9 @@ local panels = {}
 for _, p in ipairs(panels_p) do panels[#panels + 1] = p end
 for _, p in ipairs(panels_c) do panels[#panels + 1] = p end
 if #panels > 0 then
-  local written = ml.plot {
+  study.figure {
     output = o.out .. ".png", formats = { "png", "svg" }, layout = { 2, #panels_p }, size = { 700 * #panels_p, 1000 },
     title = ("Spectral family U S^p V^T, best rate per cell, mean and min..max over %d seed(s)"):format(#seeds),
     panels = panels,
   }
-  print("figure: " .. table.concat(type(written) == "table" and written or { tostring(written) }, ", "))
 end

@@ -22,21 +22,17 @@
 -- --quick (CI smoke): MLP 784-32-10, 20 steps, 2 values per sweep, 2 seeds, into $TMPDIR unless
 -- --out is given, starting clean unless --resume.
 local ml = require "muonlab"
-local cli = require "muonlab.cli"
 local csv = require "muonlab.csv"
 local progress = require "muonlab.progress"
+local study = require "muonlab.study"
 
-local DEFAULT_OUT = "plots/trasmuon_ablation"
-local o = cli.parse(arg, {
+local o = study.options("trasmuon_ablation", arg, {
   quick = false, seed = 1, seeds = 3, steps = 0, factor = 100, prob = 0.1, columns = 4,
-  out = DEFAULT_OUT, runs = "", fresh = false, resume = false, threads = 1,
+  out = "plots/trasmuon_ablation", runs = "", fresh = false, resume = false, threads = 1,
 }, "usage: muonlab experiments/trasmuon_ablation.lua [--quick] [--seed S] [--seeds N] [--steps N] [--factor F]\n"
   .. "       [--prob P] [--columns K] [--out STEM] [--runs STEM] [--threads N] [--fresh] [--resume]")
-ml.set_threads(o.threads)
 local Q = o.quick
-if Q and o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/trasmuon_ablation_quick" end
 local STEPS = o.steps > 0 and math.tointeger(o.steps) or (Q and 20 or 300)
-local NSEEDS = Q and math.min(o.seeds, 2) or o.seeds
 local EVALS = Q and 4 or 15
 local LR_TRAS, LR_MUON, LR_BACKUP = 1e-3, 0.03, 3e-3   -- the best rates of the convergence pilot on this MLP
 
@@ -65,28 +61,16 @@ local DEFAULT = { alpha = 1, c_min = 0.1 }
 ---------------------------------------------------------------------------------------------
 -- Problem and one run
 
-local data = ml.data.fashion_mnist { limit_train = Q and 1000 or 10000, limit_test = Q and 500 or 2000, quiet = true }
-local SIZES = Q and { 784, 32, 10 } or { 784, 128, 128, 10 }
-local neval = math.min(2048, data.train.X:rows())
-local Xe, ye = data.train.X:view(1, 1, neval, 784), data.train.y:view(1, 1, neval, 1)
-
-local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
-local function pack(curve)
-  local t = {}
-  for i, c in ipairs(curve) do t[i] = ("%d:%.6g"):format(c[1], c[2]) end
-  return table.concat(t, ";")
-end
-local function unpack_curve(s)
-  local t = {}
-  for a, b in tostring(s):gmatch("([^:;]+):([^:;]+)") do t[#t + 1] = { tonumber(a), tonumber(b) or 0 / 0 } end
-  return t
-end
+local make_problem = study.mlp_problem(Q, { limit_test = Q and 500 or 2000, test_acc = true })
+local SIZES = study.mlp_sizes(Q)
+local stats, unpack_curve = study.stats, study.unpack_curve
+local function pack(curve) return study.pack(curve, "%d:%.6g") end
 
 local prog
 
 local function train(variant, outliers, seed)
-  local model = ml.models.mlp { sizes = SIZES, dtype = "float32", seed = seed }
-  local params, info = model:params(), model:param_info()
+  local P = make_problem(seed)
+  local params, info = P.model:params(), P.model:param_info()
   local v = VAR[variant]
   local mopt
   if v.opts then
@@ -96,11 +80,8 @@ local function train(variant, outliers, seed)
   else
     mopt = ml.optim.muon { lr = LR_MUON }
   end
-  local function mat(i) return info[i].kind == "matrix" end
-  local opt = ml.optim.group {
-    { params = function(i) return mat(i) end, opt = mopt },
-    { params = function(i) return not mat(i) end, opt = ml.optim.adamw { lr = LR_BACKUP, weight_decay = 0 } },
-  }
+  local mat = study.is_matrix(info)
+  local opt = study.hybrid(mopt, info, LR_BACKUP)
   -- the spikes' own generator: the same corrupted steps and columns for every variant
   local rng = ml.rand(STEPS * (1 + 8 * o.columns), 1, { seed = 7919 * seed + 17 })
   local ri = 0
@@ -109,25 +90,10 @@ local function train(variant, outliers, seed)
   for i, p in ipairs(params) do if mat(i) then scales[i] = ml.ones(1, p:cols(), { dtype = p:dtype() }) end end
 
   local what = ("%s %s seed %d"):format(variant, outliers == 1 and "outliers" or "clean", seed)
-  local m0 = model:evaluate(Xe, ye)
+  local m0 = P.metric()
   local curve, spikes = { { 0, m0 } }, 0
   local every = math.max(1, STEPS // EVALS)
-  local epoch, it = 0, nil
-  local done = 0
-  local function stop(s, why)
-    prog:step(STEPS - done)
-    return { final = 0 / 0, diverged_at = s, status = "diverged", message = why, curve = pack(curve), spikes = spikes }
-  end
-  for s = 1, STEPS do
-    local Xb, yb
-    if it then Xb, yb = it() end
-    if not Xb then
-      epoch = epoch + 1
-      it = ml.data.minibatches(data.train.X, data.train.y, 128, { seed = seed * 1000 + epoch })
-      Xb, yb = it()
-    end
-    local loss, grads = model:loss_grad(Xb, yb)
-    if not finite(loss) then return stop(s, ("loss %s at step %d"):format(tostring(loss), s)) end
+  local function perturb(grads)
     local spike = u() < o.prob
     if outliers == 1 and spike then
       spikes = spikes + 1
@@ -138,32 +104,23 @@ local function train(variant, outliers, seed)
         grads[i]:scale_cols_(c)
       end
     end
-    opt:step(params, grads, loss)
-    done = s
-    prog:step(1, loss, what)
-    if s % every == 0 or s == STEPS then
-      local m = model:evaluate(Xe, ye)
-      curve[#curve + 1] = { s, m }
-      if not finite(m) or m > 100 * m0 then return stop(s, ("loss %.3g at step %d"):format(m, s)) end
-    end
+  end
+  local at, why = study.run_steps { problem = P, opt = opt, steps = STEPS, prog = prog, what = what, m0 = m0,
+    curve = curve, perturb = perturb, evaluate = function(s) return s % every == 0 or s == STEPS end }
+  if at then
+    return { final = 0 / 0, diverged_at = at, status = "diverged", message = why, curve = pack(curve), spikes = spikes }
   end
   -- worst: the largest plotted loss over the second half (a spike the run recovered from shows here)
   local worst = -math.huge
   for _, c in ipairs(curve) do if c[1] >= STEPS / 2 then worst = math.max(worst, c[2]) end end
-  local _, acc = model:evaluate(data.test.X, data.test.y)
-  return { final = curve[#curve][2], worst = worst, test_acc = acc, spikes = spikes, curve = pack(curve) }
+  return { final = curve[#curve][2], worst = worst, test_acc = P.extra().test_acc, spikes = spikes, curve = pack(curve) }
 end
 
 ---------------------------------------------------------------------------------------------
 -- The sweep (variants equal to the full optimizer are not run twice)
 
-local runs = o.runs ~= "" and o.runs or
-  (o.out:match("^plots/") and ("results/" .. o.out:match("([^/]+)$")) or o.out) .. (Q and ".quick" or "")
-os.execute("mkdir -p '" .. (runs:match("^(.*)/[^/]*$") or ".") .. "'")
-local path = runs .. ".csv"
-if Q and not o.resume then for _, f in ipairs { path } do os.remove(f); os.remove(f .. ".grid") end end
-local seeds = {}
-for k = 1, NSEEDS do seeds[k] = o.seed + k - 1 end
+local path = study.runs_path(o)
+local seeds = study.seeds(o)
 local function alias(name)
   local v = VAR[name]
   if v.sweep == "alpha" and v.x == DEFAULT.alpha or v.sweep == "c_min" and v.x == DEFAULT.c_min then return "full" end
@@ -172,10 +129,7 @@ end
 local to_run = {}
 for _, n in ipairs(VARIANTS) do if alias(n) == n then to_run[#to_run + 1] = n end end
 
-local function rows_of(p)
-  local ok, _, rows = pcall(csv.read, p)
-  return ok and rows or {}
-end
+local rows_of = study.rows_of
 -- the configuration: the spike settings are part of it, so changing them reruns
 local SETTING = ("f%g p%g k%d"):format(o.factor, o.prob, o.columns)
 local function key(v, out, seed) return table.concat({ v, out, seed, STEPS, SETTING }, ",") end
@@ -188,12 +142,9 @@ end end end
 prog = progress.new { label = "trasmuon_ablation", total = pending }
 
 local t_start = ml.now()
-ml.sweep {
-  out = path, order = { "variant", "outliers", "seed", "steps", "setting" },
-  grid = { variant = to_run, outliers = { 0, 1 }, seed = seeds, steps = { STEPS }, setting = { SETTING } },
-  run = function(cfg) return train(cfg.variant, cfg.outliers, cfg.seed) end,
-  argv = {}, fresh = o.fresh, progress = false, getenv = function() return nil end,
-}
+study.sweeper(path, { "variant", "outliers", "seed", "steps", "setting" }, o.fresh)(
+  { variant = to_run, outliers = { 0, 1 }, seed = seeds, steps = { STEPS }, setting = { SETTING } },
+  function(cfg) return train(cfg.variant, cfg.outliers, cfg.seed) end)
 prog:done()
 
 ---------------------------------------------------------------------------------------------
@@ -211,15 +162,6 @@ for _, r in ipairs(rows_of(path)) do
   end
 end
 local function rows_for(name, out) return (by[alias(name)] or { [0] = {}, [1] = {} })[out] end
-
-local function stats(v)
-  if #v == 0 then return 0 / 0, 0 / 0, 0 / 0, 0 / 0 end
-  local n, s, lo, hi = #v, 0, math.huge, -math.huge
-  for _, x in ipairs(v) do s = s + x; lo = math.min(lo, x); hi = math.max(hi, x) end
-  local mean, ss = s / n, 0
-  for _, x in ipairs(v) do ss = ss + (x - mean) ^ 2 end
-  return mean, n > 1 and math.sqrt(ss / (n - 1)) or 0, lo, hi
-end
 
 local out_rows = {}
 local summary = {}   -- summary[name][out] = {mean, sd, lo, hi, worst, acc, ndiv, n}
@@ -278,19 +220,8 @@ local function curves_panel(out, title)
     local cs = {}
     for _, r in ipairs(rs) do cs[#cs + 1] = unpack_curve(r.curve) end
     if #cs > 0 then
-      local xs, ys, lo, hi = {}, {}, {}, {}
-      for i, pt in ipairs(cs[1]) do
-        local v = {}
-        for _, c in ipairs(cs) do if c[i] and finite(c[i][2]) then v[#v + 1] = c[i][2] end end
-        if #v > 0 then
-          local m, _, a, b = stats(v)
-          xs[#xs + 1], ys[#ys + 1], lo[#lo + 1], hi[#hi + 1] = pt[1], m, a, b
-        end
-      end
-      if #xs > 0 then
-        series[#series + 1] = { x = xs, ylow = lo, yhigh = hi, with = "band", style = "lt " .. k }
-        series[#series + 1] = { x = xs, y = ys, title = s[2], with = "lines", style = "lt " .. k }
-      end
+      local xs, ys, lo, hi = study.band(cs, 2)
+      if #xs > 0 then study.band_series(series, xs, ys, lo, hi, s[2], k) end
     end
   end
   return #series > 0 and { title = title, xlabel = "step", ylabel = "training loss", logy = true, series = series } or nil
@@ -313,19 +244,8 @@ local function delta_panel(title)
       end
     end
     if #ds > 0 then
-      local xs, ys, lo, hi = {}, {}, {}, {}
-      for i, pt in ipairs(ds[1]) do
-        local v = {}
-        for _, d in ipairs(ds) do if d[i] and finite(d[i][2]) then v[#v + 1] = d[i][2] end end
-        if #v > 0 and pt[1] > 0 then
-          local m, _, a, b = stats(v)
-          xs[#xs + 1], ys[#ys + 1], lo[#lo + 1], hi[#hi + 1] = pt[1], m, a, b
-        end
-      end
-      if #xs > 0 then
-        series[#series + 1] = { x = xs, ylow = lo, yhigh = hi, with = "band", style = "lt " .. k }
-        series[#series + 1] = { x = xs, y = ys, title = s[2], with = "lines", style = "lt " .. k }
-      end
+      local xs, ys, lo, hi = study.band(ds, 2, nil, function(pt) return pt[1] > 0 end)
+      if #xs > 0 then study.band_series(series, xs, ys, lo, hi, s[2], k) end
     end
   end
   return #series > 0 and { title = title, xlabel = "step", ylabel = "loss with outliers - clean loss", series = series } or nil
@@ -342,9 +262,7 @@ local function sweep_panel(kind, xlabel)
       end
     end
     if #xs > 0 then
-      series[#series + 1] = { x = xs, ylow = lo, yhigh = hi, with = "band", style = "lt " .. (out + 1) }
-      series[#series + 1] = { x = xs, y = ys, with = "linespoints", style = "lt " .. (out + 1),
-        title = out == 1 and "with outliers" or "clean" }
+      study.band_series(series, xs, ys, lo, hi, out == 1 and "with outliers" or "clean", out + 1, "linespoints")
     end
   end
   return #series > 0 and { title = "TrasMuon: final loss vs " .. kind, xlabel = xlabel, ylabel = "final training loss",
@@ -359,11 +277,10 @@ for _, p in ipairs {
   sweep_panel("c_min", "damping floor c_min"),
 } do panels[#panels + 1] = p end
 if #panels > 0 then
-  local written = ml.plot {
+  study.figure {
     output = o.out .. ".png", formats = { "png", "svg" }, layout = { math.ceil(#panels / 2), 2 },
     size = { 1400, 500 * math.ceil(#panels / 2) },
     title = ("TrasMuon ablation, MLP on Fashion-MNIST: mean and min..max over %d seed(s)"):format(#seeds),
     panels = panels,
   }
-  print("figure: " .. table.concat(type(written) == "table" and written or { tostring(written) }, ", "))
 end

@@ -5,27 +5,13 @@
 -- About 2 s in all on the release build.
 local csv = require "muonlab.csv"
 
-local HOST = os.getenv("MUONLAB_HOST") or "bin/muonlab"
-
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
-  local out = p:read("a")
-  p:close()
-  local rc = tonumber(out:match("rc=(%d+)%s*$"))
-  return rc, out
-end
-
-local dir
-setup(function()
-  dir = os.tmpname()
-  os.remove(dir)
-  assert(os.execute("mkdir -p '" .. dir .. "'"))
-end)
-teardown(function() os.execute("rm -rf '" .. dir .. "'") end)
+local H = dofile("tests/lua/study_helper.lua")
+local HOST, sh, count = H.HOST, H.sh, H.count
+local tmp = H.tempdir(setup, teardown)
 
 -- Run a study with --quick into dir; returns the printed output and the CSV (columns, rows).
 local function study(name, extra)
-  local stem = dir .. "/" .. name
+  local stem = tmp() .. "/" .. name
   local rc, out = sh(("%s experiments/%s.lua --quick --out '%s' %s"):format(HOST, name, stem, extra or ""))
   assert(rc == 0, ("%s exited with %s:\n%s"):format(name, tostring(rc), out))
   for _, ext in ipairs { "png", "svg", "dat", "gp" } do
@@ -37,12 +23,6 @@ local function study(name, extra)
   end
   local cols, rows = csv.read(stem .. ".csv")
   return out, cols, rows
-end
-
-local function count(rows, pred)
-  local n = 0
-  for _, r in ipairs(rows) do if pred(r) then n = n + 1 end end
-  return n
 end
 
 describe("experiments (--quick)", function()
@@ -98,6 +78,7 @@ describe("experiments (--quick)", function()
   end)
 
   it("writes under $TMPDIR, not into plots/, with --quick and no --out", function()
+    local dir = tmp()
     local rc, out = sh(("TMPDIR='%s' %s experiments/poly_maps.lua --quick"):format(dir, HOST))
     assert.are.equal(0, rc, out)
     assert.truthy(io.open(dir .. "/poly_maps_quick.csv"))

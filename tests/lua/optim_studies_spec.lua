@@ -8,34 +8,13 @@
 local csv = require "muonlab.csv"
 local progress = require "muonlab.progress"
 
-local HOST = os.getenv("MUONLAB_HOST") or "bin/muonlab"
-
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
-  local out = p:read("a")
-  p:close()
-  return tonumber(out:match("rc=(%d+)%s*$")), out
-end
-
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local dir
-setup(function()
-  dir = os.tmpname()
-  os.remove(dir)
-  assert(os.execute("mkdir -p '" .. dir .. "'"))
-end)
-teardown(function() os.execute("rm -rf '" .. dir .. "'") end)
+local H = dofile("tests/lua/study_helper.lua")
+local HOST, sh, slurp, count = H.HOST, H.sh, H.slurp, H.count
+local tmp = H.tempdir(setup, teardown)
 
 -- Run a study with --quick into dir (progress silenced); returns its output and CSV.
 local function study(name, extra)
-  local stem = dir .. "/" .. name
+  local stem = tmp() .. "/" .. name
   local rc, out = sh(("ML_PROGRESS=0 %s experiments/%s.lua --quick --out '%s' %s"):format(HOST, name, stem, extra or ""))
   assert(rc == 0, ("%s exited with %s:\n%s"):format(name, tostring(rc), out))
   assert.are.equal("\137PNG\r\n\26\n", (slurp(stem .. ".png") or ""):sub(1, 8))
@@ -45,12 +24,6 @@ local function study(name, extra)
     assert.truthy(r.status == "ok" or r.status == "diverged", name .. ": a run ended with status " .. tostring(r.status))
   end
   return out, cols, rows, stem
-end
-
-local function count(rows, pred)
-  local n = 0
-  for _, r in ipairs(rows) do if pred(r) then n = n + 1 end end
-  return n
 end
 
 describe("optimizer studies (--quick)", function()

@@ -1,0 +1,260 @@
+-- muonlab.study: helpers shared by the optimizer study scripts (experiments/convergence.lua,
+-- lr_sensitivity.lua, spectral_family.lua, trasmuon_ablation.lua): option parsing with the
+-- --quick output default, the MLP (Fashion-MNIST) and char-level LM (fortunes) training problems,
+-- hybrid matrix-rule/AdamW and steepest-descent optimizer construction, the durable sweep file
+-- (path, rows, staged ml.sweep calls, best rate of a grid), packed curves, statistics, mean
+-- curves with a min..max band, and the figure.
+local ml = require "muonlab"
+local cli = require "muonlab.cli"
+local csv = require "muonlab.csv"
+
+local M = {}
+
+function M.finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+
+-- "a,b c" -> {"a", "b", "c"}
+function M.list(s) local t = {} for w in s:gmatch("[^,%s]+") do t[#t + 1] = w end return t end
+
+-- cli.parse + ml.set_threads; with --quick and the default --out, write into $TMPDIR/<name>_quick.
+function M.options(name, argv, defaults, usage)
+  local o = cli.parse(argv, defaults, usage)
+  ml.set_threads(o.threads)
+  if o.quick and o.out == defaults.out then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/" .. name .. "_quick" end
+  return o
+end
+
+-- --seeds seeds from --seed (at most 2 with --quick)
+function M.seeds(o)
+  local t = {}
+  for k = 1, o.quick and math.min(o.seeds, 2) or o.seeds do t[k] = o.seed + k - 1 end
+  return t
+end
+
+---------------------------------------------------------------------------------------------
+-- Problems. A maker is make(seed) -> {model, step() -> loss, grads (one minibatch), metric() ->
+-- the plotted loss, extra() -> more values (optional)}. Data sets are loaded once per process.
+
+local cache = {}
+
+function M.fashion(quick, limit_test)
+  local k = "fm" .. limit_test
+  cache[k] = cache[k] or ml.data.fashion_mnist { limit_train = quick and 1000 or 10000, limit_test = limit_test,
+    quiet = true }
+  return cache[k]
+end
+
+function M.fortunes()
+  if not cache.tr then cache.tr, cache.va = ml.data.fortunes { quiet = true } end
+  return cache.tr, cache.va
+end
+
+function M.mlp_sizes(quick) return quick and { 784, 32, 10 } or { 784, 128, 128, 10 } end
+
+-- MLP on Fashion-MNIST, minibatches of 128 (reshuffled per epoch); metric: training loss on 2048
+-- training images; opts.limit_test (default 10) test images; opts.test_acc: extra() = {test_acc}.
+function M.mlp_problem(quick, opts)
+  opts = opts or {}
+  return function(seed)
+    local d = M.fashion(quick, opts.limit_test or 10)
+    local m = ml.models.mlp { sizes = M.mlp_sizes(quick), dtype = "float32", seed = seed }
+    local neval = math.min(2048, d.train.X:rows())
+    local Xe, ye = d.train.X:view(1, 1, neval, 784), d.train.y:view(1, 1, neval, 1)
+    local epoch, it = 0, nil
+    return { model = m, data = d,
+      step = function()
+        local Xb, yb
+        if it then Xb, yb = it() end
+        if not Xb then
+          epoch = epoch + 1
+          it = ml.data.minibatches(d.train.X, d.train.y, 128, { seed = seed * 1000 + epoch })
+          Xb, yb = it()
+        end
+        return m:loss_grad(Xb, yb)
+      end,
+      metric = function() return (m:evaluate(Xe, ye)) end,
+      extra = opts.test_acc and function() local _, acc = m:evaluate(d.test.X, d.test.y) return { test_acc = acc } end
+        or nil }
+  end
+end
+
+-- character-level MLP LM on fortunes (context 8, embed 16, hidden 32 | 128), batches of 128;
+-- metric: validation loss in nats/char
+function M.char_lm_problem(quick)
+  return function(seed)
+    local tr, va = M.fortunes()
+    tr:seed(seed)
+    local m = ml.models.char_mlp { vocab = tr:vocab_size(), context = 8, embed = 16, hidden = quick and 32 or 128,
+      dtype = "float32", seed = seed }
+    local X, y = ml.zeros(128, 8), ml.zeros(128, 1)
+    return { model = m,
+      step = function() tr:batch(X, y) return m:loss_grad(X, y) end,
+      metric = function() return (m:evaluate(va, { max_windows = quick and 256 or 2048, stride = 97 })) end }
+  end
+end
+
+---------------------------------------------------------------------------------------------
+-- Optimizers for a model's param_info
+
+function M.is_matrix(info) return function(i) return info[i].kind == "matrix" end end
+
+-- the matrix rule `opt` on the weight matrices, AdamW (lr backup_lr, no weight decay) on the rest;
+-- `opt` alone when every parameter is a matrix
+function M.hybrid(opt, info, backup_lr)
+  local all = true
+  for _, x in ipairs(info) do if x.kind ~= "matrix" then all = false end end
+  if all then return opt end
+  local mat = M.is_matrix(info)
+  return ml.optim.group {
+    { params = function(i) return mat(i) end, opt = opt },
+    { params = function(i) return not mat(i) end, opt = ml.optim.adamw { lr = backup_lr, weight_decay = 0 } },
+  }
+end
+
+-- a steepest-descent preset of ml.optim: build(lr, info) with lr_backup = lr x the preset's ratio
+function M.steepest(name)
+  local presets = require("muonlab.optim.steepest").presets
+  local ratio = presets[name][2].lr_backup / presets[name][2].lr
+  return function(lr, info)
+    local mat = M.is_matrix(info)
+    return ml.optim[name] { lr = lr, lr_backup = lr * ratio, choose = function(i) return mat(i) and "matrix" or "backup" end }
+  end
+end
+
+---------------------------------------------------------------------------------------------
+-- Training
+
+-- Runs a.steps steps of a.opt on the problem instance a.problem (from a maker above), advancing
+-- a.prog (label a.what) by one per step; after the step s where a.evaluate(s) is true, computes
+-- the plotted loss (appended as {s, loss} to a.curve when given). a.perturb(grads), when given,
+-- sees each minibatch's gradients before the optimizer. Stops at a NaN/Inf loss or a plotted loss
+-- above 100 x a.m0 (the progress then skips the remaining steps).
+-- Returns nil, seconds taken (evaluations included) | the step it diverged at, a message.
+function M.run_steps(a)
+  local P, prog, steps = a.problem, a.prog, a.steps
+  local params = P.model:params()
+  local done = 0
+  local function diverged(s, why)
+    prog:step(steps - done)
+    return s, why
+  end
+  local t0 = ml.now()
+  for s = 1, steps do
+    local loss, grads = P.step()
+    if not M.finite(loss) then return diverged(s, ("loss %s at step %d"):format(tostring(loss), s)) end
+    if a.perturb then a.perturb(grads) end
+    a.opt:step(params, grads, loss)
+    done = s
+    prog:step(1, loss, a.what)
+    if a.evaluate(s) then
+      local m = P.metric()
+      if a.curve then a.curve[#a.curve + 1] = { s, m } end
+      if not M.finite(m) or m > 100 * a.m0 then return diverged(s, ("loss %.3g at step %d"):format(m, s)) end
+    end
+  end
+  return nil, ml.now() - t0
+end
+
+---------------------------------------------------------------------------------------------
+-- The sweep file
+
+-- <runs>.csv: --runs, else results/<name> for an --out under plots/, else <out>; ".quick" with
+-- --quick. The directory is created; with --quick and no --resume the file starts empty.
+function M.runs_path(o)
+  local runs = o.runs ~= "" and o.runs or
+    (o.out:match("^plots/") and ("results/" .. o.out:match("([^/]+)$")) or o.out) .. (o.quick and ".quick" or "")
+  os.execute("mkdir -p '" .. (runs:match("^(.*)/[^/]*$") or ".") .. "'")
+  local path = runs .. ".csv"
+  if o.quick and not o.resume then os.remove(path); os.remove(path .. ".grid") end
+  return path
+end
+
+function M.rows_of(path)
+  local ok, _, rows = pcall(csv.read, path)
+  return ok and rows or {}
+end
+
+-- sweep(grid, run): ml.sweep into path with the columns in `order`, quietly; `fresh` applies to
+-- the first call only (later stages add to the same file)
+function M.sweeper(path, order, fresh)
+  return function(grid, run)
+    ml.sweep {
+      out = path, order = order, grid = grid, run = run,
+      argv = {}, fresh = fresh, progress = false, getenv = function() return nil end,
+    }
+    fresh = false
+  end
+end
+
+-- the finished row with the lowest finite final loss among lookup(lr) for lr in lrs
+function M.best_of(lrs, lookup)
+  local b
+  for _, lr in ipairs(lrs) do
+    local r = lookup(lr)
+    if r and r.status == "ok" and M.finite(r.final) and (not b or r.final < b.final) then b = r end
+  end
+  return b
+end
+
+---------------------------------------------------------------------------------------------
+-- Curves and statistics
+
+-- {{step, v...}, ...} -> "step:v:...;..." with the per-point format fmt
+function M.pack(curve, fmt)
+  local t = {}
+  for i, c in ipairs(curve) do t[i] = fmt:format(table.unpack(c)) end
+  return table.concat(t, ";")
+end
+-- the inverse (a field that is not a number, e.g. nan, reads as NaN)
+function M.unpack_curve(s)
+  local t = {}
+  for item in tostring(s):gmatch("[^;]+") do
+    local pt = {}
+    for f in item:gmatch("[^:]+") do pt[#pt + 1] = tonumber(f) or 0 / 0 end
+    t[#t + 1] = pt
+  end
+  return t
+end
+
+-- mean, sample std, min, max (all NaN for an empty list)
+function M.stats(v)
+  if #v == 0 then return 0 / 0, 0 / 0, 0 / 0, 0 / 0 end
+  local n, s, lo, hi = #v, 0, math.huge, -math.huge
+  for _, x in ipairs(v) do s = s + x; lo = math.min(lo, x); hi = math.max(hi, x) end
+  local mean, ss = s / n, 0
+  for _, x in ipairs(v) do ss = ss + (x - mean) ^ 2 end
+  return mean, n > 1 and math.sqrt(ss / (n - 1)) or 0, lo, hi
+end
+
+-- Mean over curves (unpacked, aligned point by point with the first) of field `f`, over the
+-- curves whose point is finite: xs (the steps), means, mins, maxs, and the mean of field `tf`
+-- when given (e.g. the time). keep(pt), when given, filters the points of the first curve.
+function M.band(curves, f, tf, keep)
+  local xs, ys, lo, hi, ts = {}, {}, {}, {}, {}
+  for i, pt in ipairs(curves[1] or {}) do
+    local v, tt = {}, {}
+    for _, c in ipairs(curves) do
+      if c[i] and M.finite(c[i][f]) then v[#v + 1] = c[i][f]; if tf then tt[#tt + 1] = c[i][tf] end end
+    end
+    if #v > 0 and (not keep or keep(pt)) then
+      local m, _, a, b = M.stats(v)
+      xs[#xs + 1], ys[#ys + 1], lo[#lo + 1], hi[#hi + 1] = pt[1], m, a, b
+      if tf then ts[#ts + 1] = (M.stats(tt)) end
+    end
+  end
+  return xs, ys, lo, hi, ts
+end
+
+-- the band and the mean line of one curve set, in linetype lt (nil: the default colours)
+function M.band_series(series, xs, ys, lo, hi, title, lt, with)
+  local style = lt and ("lt " .. lt) or nil
+  series[#series + 1] = { x = xs, ylow = lo, yhigh = hi, with = "band", style = style }
+  series[#series + 1] = { x = xs, y = ys, title = title, with = with or "lines", style = style }
+end
+
+-- ml.plot(spec), printing the files written
+function M.figure(spec)
+  local written = ml.plot(spec)
+  print("figure: " .. table.concat(type(written) == "table" and written or { tostring(written) }, ", "))
+end
+
+return M
