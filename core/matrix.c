@@ -21,7 +21,7 @@ int ml_dtype_parse(const char *s, ml_dtype *out)
     return ml_error(ML_EINVAL, "unknown dtype '%s' (expected float64 or float32)", s);
 }
 
-static int check_dims(size_t rows, size_t cols)
+int ml_mat_check_dims(size_t rows, size_t cols)
 {
     if (rows == 0 || cols == 0)
         return ml_error(ML_EINVAL, "empty matrix (%zu x %zu): both dimensions must be at least 1", rows, cols);
@@ -41,7 +41,7 @@ size_t ml_mat_bytes_allocated(void) { return bytes_allocated; }
 int ml_mat_alloc(ml_mat *m, size_t rows, size_t cols, ml_dtype t)
 {
     clear(m);
-    int rc = check_dims(rows, cols);
+    int rc = ml_mat_check_dims(rows, cols);
     if (rc) return rc;
     size_t bytes = rows * cols * ml_dtype_size(t);
     ml_buf *b = malloc(sizeof *b);
@@ -92,7 +92,7 @@ int ml_mat_view(ml_mat *out, const ml_mat *src, size_t r0, size_t c0, size_t nr,
 
 int ml_mat_ensure(ml_mat *m, size_t rows, size_t cols, ml_dtype t)
 {
-    int rc = check_dims(rows, cols);
+    int rc = ml_mat_check_dims(rows, cols);
     if (rc) return rc;
     if (m->buf && m->buf->refs == 1 && m->data == m->buf->data && m->buf->bytes >= rows * cols * ml_dtype_size(t)) {
         m->dtype = t;
@@ -173,7 +173,7 @@ int ml_mat_transpose(ml_mat *out, const ml_mat *src)
 
 int ml_mat_reshape(ml_mat *out, const ml_mat *src, size_t rows, size_t cols)
 {
-    int rc = check_dims(rows, cols);
+    int rc = ml_mat_check_dims(rows, cols);
     if (rc) return rc;
     if (rows * cols != src->rows * src->cols)
         return ml_error(ML_EINVAL, "cannot reshape %zu x %zu (%zu elements) to %zu x %zu", src->rows, src->cols,

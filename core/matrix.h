@@ -35,6 +35,9 @@ const char *ml_dtype_name(ml_dtype t);
 /* Parse "float64"/"f64"/"double" or "float32"/"f32"/"float"; returns 0 or ML_EINVAL. */
 int ml_dtype_parse(const char *s, ml_dtype *out);
 
+/* 0 when a rows x cols matrix may be allocated (both >= 1, at most ML_MAX_ELEMS elements),
+ * else an error: callers that allocate work buffers first check here. */
+int ml_mat_check_dims(size_t rows, size_t cols);
 /* Allocate rows x cols, zero-filled. Both dimensions must be >= 1. */
 int ml_mat_alloc(ml_mat *m, size_t rows, size_t cols, ml_dtype t);
 /* Drop this reference (frees the buffer with the last one) and clear *m. Safe on a cleared ml_mat. */

@@ -151,12 +151,13 @@ int ml_spectrum_values(const ml_spectrum_opts *o, size_t k, double *s)
 
 int ml_random_spectrum(ml_mat *out, size_t rows, size_t cols, ml_dtype t, const ml_spectrum_opts *o, ml_rng *r)
 {
-    if (rows == 0 || cols == 0) return ml_error(ML_EINVAL, "empty matrix (%zu x %zu)", rows, cols);
+    int rc = ml_mat_check_dims(rows, cols);   /* before the work buffer below */
+    if (rc) return rc;
     size_t k = rows < cols ? rows : cols;
     double *s = malloc(k * sizeof *s);
     if (!s) return ml_error(ML_ENOMEM, "out of memory in spectrum");
     ml_mat U = {0}, V = {0}, A = {0};
-    int rc = ml_spectrum_values(o, k, s);
+    rc = ml_spectrum_values(o, k, s);
     if (!rc) rc = orthonormal_columns(&U, rows, k, r);
     if (!rc) rc = orthonormal_columns(&V, cols, k, r);
     if (!rc) rc = ml_mat_alloc(&A, rows, cols, ML_F64);

@@ -38,6 +38,9 @@ local cases = {
   { "spectrum", function() return ml.spectrum(3, 3, { kind = "wobbly" }) end, "unknown spectrum" },
   { "spectrum", function() return ml.spectrum(3, 3, { cond = 0.5 }) end, "cond" },
   { "spectrum", function() return ml.spectrum(3, 3, { values = { 1, 2 } }) end, "expected 3" },
+  -- fuzz finding (seed 444170): the singular-value buffer was allocated before the size check
+  { "spectrum", function() return ml.spectrum(1e12, 1e12) end, "too large" },
+  { "orthogonal", function() return ml.orthogonal(1e12, 1e12) end, "too large" },
   { "randn", function() return ml.randn(2, 2, { seed = 1.5 }) end, "integer" },
   { "norm", function() return ml.norm(A, "l7") end, "unknown norm" },
 }
