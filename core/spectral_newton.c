@@ -2,6 +2,21 @@
 #include "error.h"
 #include "ops.h"
 #include <math.h>
+#include <strings.h>
+
+static const char *const route_names[] = {"paper", "roots"};
+
+int ml_sn_route_parse(const char *s, ml_sn_route *out)
+{
+    for (int i = 0; i < 2; i++)
+        if (!strcasecmp(s, route_names[i])) {
+            *out = (ml_sn_route)i;
+            return ML_OK;
+        }
+    return ml_error(ML_EINVAL, "unknown route '%s'; expected paper or roots", s);
+}
+
+const char *ml_sn_route_name(ml_sn_route r) { return (unsigned)r < 2 ? route_names[r] : "?"; }
 
 #define MAX_STEPS 100000
 #define MAX_DEN 8         /* roots route: p = n/d with d <= MAX_DEN, so r <= 2 MAX_DEN */
