@@ -1,4 +1,5 @@
--- muonlab.study: helpers shared by the optimizer study scripts (experiments/convergence.lua,
+-- experiments/lib/study.lua (require "study" after adding experiments/lib to package.path, as each
+-- study script does): helpers shared by the optimizer study scripts (experiments/convergence.lua,
 -- lr_sensitivity.lua, spectral_family.lua, trasmuon_ablation.lua): option parsing with the
 -- --quick output default, the MLP (Fashion-MNIST) and char-level LM (fortunes) training problems,
 -- hybrid matrix-rule/AdamW and steepest-descent optimizer construction, the durable sweep file
