@@ -3,18 +3,14 @@
 #include "ops.h"
 #include "svd.h"
 #include <math.h>
-#include <strings.h>
 
 static const char *const method_names[] = {"svd", "eig"};
 
 int ml_polar_method_parse(const char *s, ml_polar_method *out)
 {
-    for (int i = 0; i < 2; i++)
-        if (!strcasecmp(s, method_names[i])) {
-            *out = (ml_polar_method)i;
-            return ML_OK;
-        }
-    return ml_error(ML_EINVAL, "unknown method '%s'; expected svd or eig", s);
+    int i, rc = ml_parse_choice("method", method_names, 2, s, &i);
+    if (!rc) *out = (ml_polar_method)i;
+    return rc;
 }
 
 const char *ml_polar_method_name(ml_polar_method m) { return (unsigned)m < 2 ? method_names[m] : "?"; }

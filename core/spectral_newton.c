@@ -2,18 +2,14 @@
 #include "error.h"
 #include "ops.h"
 #include <math.h>
-#include <strings.h>
 
 static const char *const route_names[] = {"paper", "roots"};
 
 int ml_sn_route_parse(const char *s, ml_sn_route *out)
 {
-    for (int i = 0; i < 2; i++)
-        if (!strcasecmp(s, route_names[i])) {
-            *out = (ml_sn_route)i;
-            return ML_OK;
-        }
-    return ml_error(ML_EINVAL, "unknown route '%s'; expected paper or roots", s);
+    int i, rc = ml_parse_choice("route", route_names, 2, s, &i);
+    if (!rc) *out = (ml_sn_route)i;
+    return rc;
 }
 
 const char *ml_sn_route_name(ml_sn_route r) { return (unsigned)r < 2 ? route_names[r] : "?"; }
