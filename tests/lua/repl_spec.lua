@@ -6,11 +6,7 @@ local H = dofile("tests/lua/study_helper.lua")
 local HOST, sh, slurp = H.HOST, H.sh, H.slurp
 local tmp = H.tempdir(setup, teardown)
 
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
+local write = require("muonlab.atomic").write
 
 -- Feeds `input` to `muonlab -i` on stdin; returns exit status and stdout+stderr.
 local function repl(input)
@@ -23,7 +19,7 @@ end
 describe("REPL on piped input", function()
   it("prints `=expr` and bare expressions, and runs statements", function()
     local rc, out = repl("=1+1\n2*21\nx = 5\nx\n='a', nil, 3\n")
-    assert.equal(0, rc)
+    assert(rc == 0, out)
     assert.equal("muonlab 0.1 (Lua 5.4.4)\n2\n42\n5\na\tnil\t3\n", out:gsub("%(Lua [%d.]+%)", "(Lua 5.4.4)"))
   end)
 
@@ -34,7 +30,7 @@ describe("REPL on piped input", function()
 
   it("reports an error line and goes on with the next", function()
     local rc, out = repl("error('boom')\n=1+2\nnosuch.field\n=4\n")
-    assert.equal(0, rc)
+    assert(rc == 0, out)
     assert.truthy(out:find("stdin:1: boom", 1, true), out)
     assert.truthy(out:find("\n3\n", 1, true), out)
     assert.truthy(out:find("attempt to index a nil value (global 'nosuch')", 1, true), out)
@@ -170,7 +166,8 @@ describe("REPL on a terminal (tmux)", function()
       error("timed out waiting for " .. pattern .. " on the screen:\n" .. screen())
     end
     local function start()
-      assert.equal(0, (tmux(("new-session -d -x 100 -y 30 \"env MUONLAB_HISTORY='%s' %s\""):format(hist, HOST))))
+      local rc, out = tmux(("new-session -d -x 100 -y 30 \"env MUONLAB_HISTORY='%s' %s\""):format(hist, HOST))
+      assert(rc == 0, "tmux new-session failed: " .. out)
       wait_for("\n>$")
     end
     local function stop()
