@@ -16,7 +16,7 @@ SAN     ?=
 
 DEPS_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 libopenblas-dev liblapacke-dev \
                  gnuplot-nox zlib1g-dev lua-busted python3-numpy openmpi-bin valgrind \
-                 dataset-fashion-mnist fortunes
+                 dataset-fashion-mnist fortunes libreadline-dev tmux
 
 ifeq ($(SAN),1)
   BUILD   := build/san
@@ -73,6 +73,12 @@ $(LIB): $(CORE_OBJ)
 $(SOLIB): $(CORE_OBJ)
 	$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
+# The host's REPL edits lines with GNU readline (libreadline-dev, in DEPS_PACKAGES); only where
+# its header is absent does it fall back to plain fgets input.
+READLINE = $(if $(wildcard /usr/include/readline/readline.h),1)
+$(BUILD)/lua/main.o: ALL_CFLAGS += $(if $(READLINE),-DML_READLINE)
+HOST_LIBS = $(if $(READLINE),-lreadline)
+
 $(LUAMOD): $(BIND_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(ALL_LDFLAGS) -o $@ $(BIND_OBJ) $(LIB) $(ALL_LDLIBS)
@@ -80,7 +86,7 @@ $(LUAMOD): $(BIND_OBJ) $(LIB)
 # The host always lives in bin/; a SAN build replaces it until the next plain build.
 $(HOST): $(BUILD)/lua/main.o $(BIND_OBJ) $(LIB)
 	@mkdir -p bin
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(HOST_LIBS)
 	@echo "$(BUILD)" > bin/.flavour
 
 $(TESTBIN): $(TEST_OBJ) $(LIB)
@@ -111,7 +117,7 @@ fuzz: deps
 	  rc=$$?; cd / && rm -rf $$d; exit $$rc
 
 $(BUILD)/muonlab: $(BUILD)/lua/main.o $(BIND_OBJ) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(HOST_LIBS)
 
 demo: all
 	$(HOST) experiments/ns_vs_svd.lua
