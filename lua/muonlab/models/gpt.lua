@@ -156,6 +156,8 @@ function GPT:_buffers(B, T)
     for l = 1, self.L do
       b.layers[l] = { ln1 = z(N, C), st1 = stats(), qkv = z(N, 3 * C), P = z(B * H * T, T), att = z(N, C),
         res1 = z(N, C), ln2 = z(N, C), st2 = stats(), fc = z(N, 4 * C), fca = z(N, 4 * C), res2 = z(N, C) }
+      -- GELU keeps tanh(u) for its backward (which then needs no exp); ReLU^2 ignores it
+      b.layers[l].th = self.act == "gelu" and z(N, 4 * C) or nil
     end
     return b
   end)
@@ -208,7 +210,7 @@ function GPT:_forward(fname, X, b)
     if p.projb then nn.bias_add(s.res1, p.projb) end
     norm(s.ln2, s.st2, s.res1, p.ln2w, p.ln2b)                   -- m = norm2(x)
     nn.linear_forward(s.fc, s.ln2, p.fcw, p.fcb)                 -- f = m W_fc^T + b_fc
-    act(s.fca, s.fc)                                             -- act(f)
+    act(s.fca, s.fc, s.th)                                       -- act(f)
     s.res2:copy_(s.res1)                                         -- x += act(f) W_mproj^T + b_mproj
     nn.gemm(s.res2, s.fca, p.mprojw, false, true, 1, 1)
     if p.mprojb then nn.bias_add(s.res2, p.mprojb) end
@@ -245,7 +247,7 @@ function GPT:loss_grad(X, Y)
     local p, s, pg = self.blocks[l], b.layers[l], self.blocks[l].g
     local xin = l == 1 and b.x0 or b.layers[l - 1].res2
     nn.linear_backward(b.dh, pg.mprojw, pg.mprojb, b.dx, s.fca, p.mprojw)   -- d act(f) = dx W_mproj
-    actb(b.dh, b.dh, s.fc)                                                  -- df = d act(f) .* act'(f)
+    actb(b.dh, b.dh, s.fc, s.th)                                            -- df = d act(f) .* act'(f)
     nn.linear_backward(b.dln, pg.fcw, pg.fcb, b.dh, s.ln2, p.fcw)           -- dm = df W_fc
     normb(b.dx, pg.ln2w, pg.ln2b, b.dln, s.res1, p.ln2w, s.st2, true)       -- dx += norm2'(x) dm
     nn.linear_backward(b.datt, pg.projw, pg.projb, b.dx, s.att, p.projw)    -- d att = dx W_proj
