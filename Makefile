@@ -16,7 +16,7 @@ SAN     ?=
 
 DEPS_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 libopenblas-dev liblapacke-dev \
                  gnuplot-nox zlib1g-dev lua-busted python3-numpy openmpi-bin valgrind \
-                 dataset-fashion-mnist fortunes libreadline-dev tmux
+                 dataset-fashion-mnist fortunes libreadline-dev tmux python3-torch
 
 ifeq ($(SAN),1)
   BUILD   := build/san
@@ -32,7 +32,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # What the build needs, then the user's CFLAGS/LDFLAGS/LDLIBS (empty by default; later flags win,
 # so CFLAGS=-O3 replaces -O2).
-ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Wno-unused-parameter -fPIC $(SANFLAGS) \
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Wno-unused-parameter -fPIC -fopenmp-simd $(SANFLAGS) \
               -Icore $(PKG_CFLAGS) -DML_PREFIX='"$(PREFIX)"' $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 ALL_LDLIBS  = $(PKG_LIBS) -lz -lm $(LDLIBS)
