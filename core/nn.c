@@ -51,12 +51,15 @@ static int check_id(const char *fn, const char *what, double v, size_t k, size_t
     return ML_OK;
 }
 
+/* Entry k of a matrix in row-major order (for a vector: its k-th entry). */
+static double flat_get(const ml_mat *m, size_t k) { return ml_mat_get(m, k / m->cols, k % m->cols); }
+
 static int check_labels(const char *fn, const ml_mat *y, size_t B, size_t K)
 {
-    if (!is_vector(y) || vec_len(y) != B)
-        return ml_error(ML_EINVAL, "%s: labels must be a vector of %zu entries, got %zu x %zu", fn, B, y->rows, y->cols);
+    if (y->rows * y->cols != B)
+        return ml_error(ML_EINVAL, "%s: labels must have %zu entries, got %zu x %zu", fn, B, y->rows, y->cols);
     for (size_t i = 0; i < B; i++) {
-        int rc = check_id(fn, "label", vec_get(y, i), i, K);
+        int rc = check_id(fn, "label", flat_get(y, i), i, K);
         if (rc) return rc;
     }
     return ML_OK;
@@ -180,6 +183,51 @@ int ml_nn_relu_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
     return ML_OK;
 }
 
+/* ---- squared ReLU -------------------------------------------------------------------- */
+
+/* y = max(x, 0)^2 */
+int ml_nn_relu2_forward(ml_mat *Y, const ml_mat *X)
+{
+    int rc;
+    if ((rc = shape_is("relu2_forward", "output", Y, X->rows, X->cols)) || (rc = same_dtype("relu2_forward", Y, X)))
+        return rc;
+    for (size_t i = 0; i < X->rows; i++) {
+        if (X->dtype == ML_F64) {
+            const double *x = (const double *)X->data + i * X->stride;
+            double *y = (double *)Y->data + i * Y->stride;
+            for (size_t j = 0; j < X->cols; j++) y[j] = x[j] > 0 ? x[j] * x[j] : 0.0;
+        } else {
+            const float *x = (const float *)X->data + i * X->stride;
+            float *y = (float *)Y->data + i * Y->stride;
+            for (size_t j = 0; j < X->cols; j++) y[j] = x[j] > 0 ? x[j] * x[j] : 0.0f;
+        }
+    }
+    return ML_OK;
+}
+
+/* dx = dy 2 max(x, 0) */
+int ml_nn_relu2_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
+{
+    int rc;
+    const char *fn = "relu2_backward";
+    if ((rc = shape_is(fn, "output gradient", dY, X->rows, X->cols)) || (rc = shape_is(fn, "input gradient", dX, X->rows, X->cols)))
+        return rc;
+    if ((rc = same_dtype(fn, dX, dY)) || (rc = same_dtype(fn, dX, X))) return rc;
+    if (overlaps(dX, X)) return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with the input", fn);
+    for (size_t i = 0; i < X->rows; i++) {
+        if (X->dtype == ML_F64) {
+            const double *x = (const double *)X->data + i * X->stride, *dy = (const double *)dY->data + i * dY->stride;
+            double *dx = (double *)dX->data + i * dX->stride;
+            for (size_t j = 0; j < X->cols; j++) dx[j] = x[j] > 0 ? 2 * x[j] * dy[j] : 0.0;
+        } else {
+            const float *x = (const float *)X->data + i * X->stride, *dy = (const float *)dY->data + i * dY->stride;
+            float *dx = (float *)dX->data + i * dX->stride;
+            for (size_t j = 0; j < X->cols; j++) dx[j] = x[j] > 0 ? 2 * x[j] * dy[j] : 0.0f;
+        }
+    }
+    return ML_OK;
+}
+
 /* ---- GELU (tanh form) ---------------------------------------------------------------- */
 
 #define GELU_S 0.7978845608028654 /* sqrt(2/pi) */
@@ -291,7 +339,7 @@ int ml_nn_softmax_ce(double *loss, size_t *ncorrect, ml_mat *dZ, const ml_mat *Z
     double total = 0;
     size_t correct = 0;
     for (size_t i = 0; i < B; i++) {
-        size_t arg, yi = (size_t)vec_get(y, i);
+        size_t arg, yi = (size_t)flat_get(y, i);
         double lse = row_lse(Z, i, &arg);
         total += lse - ml_mat_get(Z, i, yi);
         correct += arg == yi;
@@ -341,7 +389,7 @@ int ml_nn_count_correct(size_t *ncorrect, const ml_mat *Z, const ml_mat *y)
         double m = ml_mat_get(Z, i, 0);
         for (size_t j = 1; j < Z->cols; j++)
             if (ml_mat_get(Z, i, j) > m) m = ml_mat_get(Z, i, j), a = j;
-        c += a == (size_t)vec_get(y, i);
+        c += a == (size_t)flat_get(y, i);
     }
     *ncorrect = c;
     return ML_OK;
@@ -393,6 +441,76 @@ int ml_nn_embed_backward(ml_mat *dC, const ml_mat *dE, const ml_mat *ids, int ac
                 float *g = (float *)dC->data + v * dC->stride;
                 const float *e = (const float *)dE->data + b * dE->stride + t * d;
                 for (size_t k = 0; k < d; k++) g[k] += e[k];
+            }
+        }
+    return ML_OK;
+}
+
+/* ---- token + position embedding -------------------------------------------------------- */
+
+static int check_tokpos(const char *fn, const ml_mat *X, const ml_mat *ids, const ml_mat *wte, const ml_mat *wpe)
+{
+    int rc;
+    size_t B = ids->rows, T = ids->cols;
+    if (wte && wpe && wte->cols != wpe->cols)
+        return ml_error(ML_EINVAL, "%s: token table has %zu columns, position table %zu", fn, wte->cols, wpe->cols);
+    const ml_mat *tab = wte ? wte : wpe;
+    if ((rc = shape_is(fn, "embedded tokens", X, B * T, tab->cols)) || (rc = same_dtype(fn, X, tab))) return rc;
+    if (wte && wpe && (rc = same_dtype(fn, wte, wpe))) return rc;
+    if (wpe && wpe->rows < T)
+        return ml_error(ML_EINVAL, "%s: %zu positions exceed the position table's %zu rows (the context)", fn, T, wpe->rows);
+    if (wte)
+        for (size_t k = 0; k < B * T; k++)
+            if ((rc = check_id(fn, "token id", ml_mat_get(ids, k / T, k % T), k, wte->rows))) return rc;
+    return ML_OK;
+}
+
+/* x = wte[id] + wpe[t] */
+int ml_nn_tokpos_forward(ml_mat *X, const ml_mat *ids, const ml_mat *wte, const ml_mat *wpe)
+{
+    int rc;
+    if ((rc = check_tokpos("tokpos_forward", X, ids, wte, wpe))) return rc;
+    if (overlaps(X, wte) || overlaps(X, wpe))
+        return ml_error(ML_EINVAL, "tokpos_forward: the output must not share storage with the tables");
+    size_t T = ids->cols, C = wte->cols;
+    for (size_t b = 0; b < ids->rows; b++)
+        for (size_t t = 0; t < T; t++) {
+            size_t v = (size_t)ml_mat_get(ids, b, t), r = b * T + t;
+            if (X->dtype == ML_F64) {
+                const double *e = (const double *)wte->data + v * wte->stride, *p = (const double *)wpe->data + t * wpe->stride;
+                double *x = (double *)X->data + r * X->stride;
+                for (size_t k = 0; k < C; k++) x[k] = e[k] + p[k];
+            } else {
+                const float *e = (const float *)wte->data + v * wte->stride, *p = (const float *)wpe->data + t * wpe->stride;
+                float *x = (float *)X->data + r * X->stride;
+                for (size_t k = 0; k < C; k++) x[k] = e[k] + p[k];
+            }
+        }
+    return ML_OK;
+}
+
+/* dwte[id] += dx;  dwpe[t] = sum_b dx */
+int ml_nn_tokpos_backward(ml_mat *dwte, ml_mat *dwpe, const ml_mat *dX, const ml_mat *ids, int accumulate)
+{
+    int rc;
+    if (!dwte && !dwpe) return ML_OK;
+    if ((rc = check_tokpos("tokpos_backward", dX, ids, dwte, dwpe))) return rc;
+    size_t T = ids->cols, C = dX->cols, es = ml_dtype_size(dX->dtype);
+    if (dwte && !accumulate) ml_mat_fill(dwte, 0.0);
+    if (dwpe) ml_mat_fill(dwpe, 0.0);
+    for (size_t b = 0; b < ids->rows; b++)
+        for (size_t t = 0; t < T; t++) {
+            size_t r = b * T + t;
+            const char *d = (const char *)dX->data + r * dX->stride * es;
+            char *targets[2] = {NULL, NULL};
+            if (dwte) targets[0] = (char *)dwte->data + (size_t)ml_mat_get(ids, b, t) * dwte->stride * es;
+            if (dwpe) targets[1] = (char *)dwpe->data + t * dwpe->stride * es;
+            for (int i = 0; i < 2; i++) {
+                if (!targets[i]) continue;
+                if (dX->dtype == ML_F64)
+                    for (size_t k = 0; k < C; k++) ((double *)targets[i])[k] += ((const double *)d)[k];
+                else
+                    for (size_t k = 0; k < C; k++) ((float *)targets[i])[k] += ((const float *)d)[k];
             }
         }
     return ML_OK;
