@@ -419,3 +419,133 @@ describe("optim qk_clip", function()
       :find("muonclip: unknown option \"bogus\"", 1, true))
   end)
 end)
+
+-- ---- QK-Clip and split on ml.models.gpt ----------------------------------------------------
+
+describe("optim qk_clip and split on ml.models.gpt", function()
+  local TEXT = "the quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs. "
+  local function setup(seed)
+    local c = ml.corpus_string(TEXT:rep(4))
+    local m = ml.models.gpt { vocab = c:vocab_size(), context = 8, layers = 2, heads = 2, embed = 8, seed = seed,
+      dtype = "float64" }
+    local X, Y = ml.data.windows(c, 3, 8, { seed = seed }):next()
+    return m, X, Y
+  end
+
+  -- layer 1's largest logit per head from the weights, in plain Lua (ROUND2.md's layout:
+  -- x = wte[X] + wpe, LayerNorm eps 1e-5 biased variance, q | k | v rows of W_qkv, hs rows per head)
+  local function layer1_logits(m, X)
+    local P, info = m:params(), m:param_info()
+    local by = {}
+    for i, e in ipairs(info) do by[e.name] = tbl(P[i]) end
+    local wte, wpe, lw, lb = by.wte, by.wpe, by["h.1.ln1.w"][1], by["h.1.ln1.b"][1]
+    local W, bq = by["h.1.attn.qkv.w"], by["h.1.attn.qkv.b"][1]
+    local Cm, Hm = #wte[1], 2
+    local hs = Cm // Hm
+    local x = tbl(X)
+    local S = {}
+    for h = 1, Hm do S[h] = -math.huge end
+    for b = 1, #x do
+      local q, k = {}, {}
+      for t = 1, #x[1] do
+        local e = {}
+        for c = 1, Cm do e[c] = wte[x[b][t] + 1][c] + wpe[t][c] end
+        local mean, var = 0, 0
+        for c = 1, Cm do mean = mean + e[c] / Cm end
+        for c = 1, Cm do var = var + (e[c] - mean) ^ 2 / Cm end
+        local a = {}
+        for c = 1, Cm do a[c] = (e[c] - mean) / math.sqrt(var + 1e-5) * lw[c] + lb[c] end
+        q[t], k[t] = {}, {}
+        for r = 1, 2 * Cm do
+          local s = bq[r]
+          for c = 1, Cm do s = s + a[c] * W[r][c] end
+          if r <= Cm then q[t][r] = s else k[t][r - Cm] = s end
+        end
+      end
+      for h = 1, Hm do
+        for i = 1, #x[1] do
+          for j = 1, i do
+            local d = 0
+            for u = (h - 1) * hs + 1, h * hs do d = d + q[i][u] * k[j][u] end
+            S[h] = math.max(S[h], d / math.sqrt(hs))
+          end
+        end
+      end
+    end
+    return S
+  end
+
+  it("scales exactly the q and k rows of the heads over tau; their layer-1 logits become tau", function()
+    local m, X, Y = setup(3)
+    local params, info = m:params(), m:param_info()
+    -- larger attention weights so that logits differ clearly between heads
+    for i, e in ipairs(info) do if e.name:find("qkv.w", 1, true) then params[i]:scale_(40) end end
+    local _, grads = m:loss_grad(X, Y)
+    local S = m:max_logits():totable()
+    local ref = layer1_logits(m, X)
+    for h = 1, 2 do assert.is_true(math.abs(ref[h] - S[1][h]) <= 1e-12 * math.abs(ref[h]), ("head %d"):format(h)) end
+    local all = {}
+    for l = 1, 2 do for h = 1, 2 do all[#all + 1] = S[l][h] end end
+    table.sort(all)
+    local tau = (all[2] + all[3]) / 2   -- two heads over, two under
+    local before = {}
+    for i = 1, #params do before[i] = tbl(params[i]) end
+    local opt = ml.optim.group {
+      { params = function(i) return info[i].kind == "matrix" end, opt = ml.optim.muon { lr = 0, qk_clip = tau, model = m } },
+      { params = function(i) return info[i].kind ~= "matrix" end, opt = ml.optim.adamw { lr = 0, weight_decay = 0 } },
+    }
+    opt:step(params, grads)
+    local hs = 4
+    for i, e in ipairs(info) do
+      local l = tonumber(e.name:match("^h%.(%d)%.attn%.qkv"))
+      local after = tbl(params[i])
+      for r = 1, #after do
+        for c = 1, #after[1] do
+          local want = before[i][r][c]
+          if l then
+            -- row (or bias entry) index within q | k | v
+            local idx = e.kind == "bias" and c or r
+            local part, h = (idx - 1) // 8, ((idx - 1) % 8) // hs + 1
+            if part < 2 and S[l][h] > tau then want = want * math.sqrt(tau / S[l][h]) end
+          end
+          assert.are.equal(want, after[r][c], ("%s [%d,%d]"):format(e.name, r, c))
+        end
+      end
+    end
+    assert.are.equal(2, opt.groups[1].opt.clipped)
+    m:evaluate(X, Y)
+    local S1 = m:max_logits():totable()
+    for h = 1, 2 do
+      if S[1][h] > tau then assert.is_true(math.abs(S1[1][h] - tau) <= 1e-12 * tau, ("%g vs %g"):format(S1[1][h], tau))
+      else assert.is_true(math.abs(S1[1][h] - S[1][h]) <= 1e-12 * math.abs(S[1][h])) end
+    end
+  end)
+
+  it("split = \"heads\" with param_info: W_qkv in hs x C blocks, the rest whole (MuonClip, 5 steps)", function()
+    local m, X, Y = setup(4)
+    local twin = setup(4)
+    local info = m:param_info()
+    local P, Q = m:params(), twin:params()
+    local mat = function(i) return info[i].kind == "matrix" end
+    local a = ml.optim.group {
+      { params = mat, opt = ml.optim.muonclip { model = m, lr = 0.01, split = "heads", info = info } },
+      { params = function(i) return not mat(i) end, opt = ml.optim.adamw { lr = 0.01 } },
+    }
+    -- the twin: blocks through group's `blocks`, the same optimizer otherwise
+    local b = ml.optim.group {
+      { params = mat, opt = ml.optim.muonclip { model = twin, lr = 0.01 },
+        blocks = function(i) return info[i].name:find("qkv.w", 1, true) and { rows = 4 } or nil end },
+      { params = function(i) return not mat(i) end, opt = ml.optim.adamw { lr = 0.01 } },
+    }
+    for _ = 1, 5 do
+      local la, ga = m:loss_grad(X, Y)
+      local lb, gb = twin:loss_grad(X, Y)
+      assert.are.equal(la, lb)
+      a:step(P, ga)
+      b:step(Q, gb)
+    end
+    for i = 1, #P do assert.are.equal(0, (P[i] - Q[i]):norm("max"), info[i].name) end
+    -- 8 weight matrices, each W_qkv (2 of them) in 3 H = 6 blocks: 18 states
+    assert.are.equal(18, #a.groups[1].opt.state)
+  end)
+end)

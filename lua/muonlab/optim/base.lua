@@ -290,7 +290,10 @@ local function heads_split(info, label)
     if type(e) ~= "table" then
       error(("%s: split = \"heads\": info[%d] missing (pass info = model:param_info())"):format(label, i), 0)
     end
-    if e.heads == nil or (type(e.name) == "string" and e.name:find("proj", 1, true)) then return nil end
+    -- biases and norms (kind other than "matrix") and the output projection stay whole
+    if e.heads == nil or (e.kind ~= nil and e.kind ~= "matrix") or (type(e.name) == "string" and e.name:find("proj", 1, true)) then
+      return nil
+    end
     local H, r, c = e.heads, p:rows(), p:cols()
     if math.type(H) ~= "integer" or H < 1 or c % H ~= 0 or r % (c // H) ~= 0 then
       error(("%s: split = \"heads\": parameter %d (%s, %dx%d) does not split into blocks of C/H rows with heads = %s")
@@ -303,11 +306,15 @@ end
 -- the cross-option checks of the attention options; sets self.split_for
 function M.attention_setup(self)
   local hp, label = self.hp, self.label
-  if hp.split == "heads" then
+  -- i: the index among the optimizer's parameters; member_index (set by ml.optim.group) maps it
+  -- to the index in the group's (the model's) list, the one param_info and user functions know
+  local rule = hp.split
+  if rule == "heads" then
     if not hp.info then error(("%s: option 'split' = \"heads\" needs option 'info' (model:param_info())"):format(label), 0) end
-    self.split_for = heads_split(hp.info, label)
-  elseif hp.split then
-    self.split_for = function(i, p) return hp.split(i, p) end
+    rule = heads_split(hp.info, label)
+  end
+  if rule then
+    self.split_for = function(i, p) return rule(self.member_index and self.member_index[i] or i, p) end
   end
   if self.split_for then self.split = {} end
   if hp.qk_clip and not hp.model then

@@ -74,6 +74,10 @@ function Group:resolve(params)
       owner[i] = k
     end
     g.members = members
+    if g.opt.split_for then   -- the member's split rule sees the indices of this group's caller
+      if g.blocks then err(("group %d: 'blocks' and the optimizer's 'split' together"):format(k), 3) end
+      g.opt.member_index = members
+    end
   end
   for i = 1, #params do
     if not owner[i] then err(("parameter %d is in no group"):format(i), 3) end
@@ -138,6 +142,7 @@ function Group:load_state_dict(sd)
     g.opt:load_state_dict(sd.groups[k])
     if sd.members and sd.members[k] then
       g.members = base.copy(sd.members[k])
+      if g.opt.split_for then g.opt.member_index = g.members end
       self.resolved = true
     end
   end
