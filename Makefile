@@ -16,7 +16,7 @@ SAN     ?=
 
 DEPS_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 libopenblas-dev liblapacke-dev \
                  gnuplot-nox zlib1g-dev lua-busted python3-numpy openmpi-bin valgrind \
-                 dataset-fashion-mnist fortunes
+                 dataset-fashion-mnist fortunes python3-torch
 
 ifeq ($(SAN),1)
   BUILD   := build/san
