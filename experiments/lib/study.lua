@@ -100,6 +100,42 @@ function M.char_lm_problem(quick)
   end
 end
 
+-- The GPT of ROUND2.md on fortunes (byte level, 90/10 split by fortune): ml.models.gpt in float32
+-- with cfg = {layers = 2, embed = 128, heads = 4, context = 64, batch = 32, eval_batches = 8,
+-- model = {…extra ml.models.gpt options}}; batches from ml.data.windows (seeded by the run's seed);
+-- metric: validation loss (nats/char) over eval_batches fixed batches of windows spread evenly
+-- over the validation text (the same windows for every run).
+M.GPT_DEFAULT = { layers = 2, embed = 128, heads = 4, context = 64, batch = 32, eval_batches = 8 }
+
+function M.gpt_problem(cfg)
+  local c = {}
+  for k, v in pairs(M.GPT_DEFAULT) do c[k] = v end
+  for k, v in pairs(cfg or {}) do c[k] = v end
+  return function(seed)
+    local tr, va = M.fortunes()
+    local mo = { vocab = tr:vocab_size(), context = c.context, layers = c.layers, heads = c.heads, embed = c.embed,
+      seed = seed, dtype = "float32" }
+    for k, v in pairs(c.model or {}) do mo[k] = v end
+    local m = ml.models.gpt(mo)
+    local B, T = c.batch, c.context
+    local w = ml.data.windows(tr, B, T, { seed = seed, dtype = "float32" })
+    local Xv, Yv = ml.zeros(B, T, { dtype = "float32" }), ml.zeros(B, T, { dtype = "float32" })
+    local nb = c.eval_batches
+    local stride = (#va - T - 1) // (nb * B)
+    local function metric()
+      local sum = 0
+      for k = 0, nb - 1 do
+        va:batch(Xv, Yv, 1 + k * B * stride, stride)
+        sum = sum + m:evaluate(Xv, Yv)
+      end
+      return sum / nb
+    end
+    return { model = m, cfg = c, tokens_per_step = B * T,
+      step = function() local X, Y = w:next() return m:loss_grad(X, Y) end,
+      metric = metric }
+  end
+end
+
 ---------------------------------------------------------------------------------------------
 -- Optimizers for a model's param_info
 

@@ -34,6 +34,7 @@ local lazy = {
   optim = function() return require("muonlab.optim") end,
   models = function() return require("muonlab.models") end,
   data = function() return require("muonlab.data") end,
+  checkpoint = function() return require("muonlab.checkpoint") end,
 }
 
 -- ml.help(): the names the module offers (C bindings and Lua-side modules); see README.md.
