@@ -59,6 +59,7 @@
 #include "matrix.h"
 #include "coeffs.h"
 #include "precision.h"
+#include "gram_eig.h"
 
 typedef enum {
     ML_PRECOND_FROBENIUS,
@@ -68,7 +69,7 @@ typedef enum {
     ML_PRECOND_NONE
 } ml_precond;
 
-typedef enum { ML_NS_DIRECT, ML_NS_GRAM } ml_ns_form;
+typedef enum { ML_NS_DIRECT, ML_NS_GRAM, ML_NS_EIG, ML_NS_AUTO } ml_ns_form;
 
 /* Parse a name ("frobenius", ... / "direct", "gram"); 0 or ML_EINVAL with a message listing the names. */
 int ml_precond_parse(const char *s, ml_precond *out);
@@ -104,6 +105,9 @@ typedef struct ml_ns_opts {
 
 void ml_ns_opts_default(ml_ns_opts *o);
 
+/* The form "auto" runs for an m x n problem (m <= n) in precision p with `steps` steps. */
+ml_ns_form ml_ns_form_auto(size_t m, size_t n, ml_precision p, int steps);
+
 /* Reusable workspace: keep one per parameter shape in a training loop; after the first call
  * with a given shape, form and precision no further allocation happens (`allocs` counts the
  * buffer allocations made so far, for tests). The hook path allocates for its own scratch. */
@@ -115,6 +119,9 @@ typedef struct ml_ns_work {
     ml_mat d;           /* m x 1 float64: row scales */
     ml_mat v, u;        /* spectral: Lanczos basis ((power_steps + 1) x m, float64), product vectors (2 x m) */
     ml_mat H;           /* iterate formed for the hook */
+    ml_gram_eig e;      /* form eig: the eigendecomposition's buffers */
+    ml_ns_form form_used;   /* the form of the last call (what "auto" chose) */
+    double eig_error;       /* forms eig/auto: the last call's error estimate (NaN: not computed) */
     size_t allocs;
 } ml_ns_work;
 

@@ -139,6 +139,21 @@ int ml_symm(ml_mat *C, double alpha, const ml_mat *S, const ml_mat *B, double be
     return ML_OK;
 }
 
+int ml_symm_right(ml_mat *C, double alpha, const ml_mat *B, const ml_mat *S, double beta)
+{
+    if (S->rows != S->cols || B->cols != S->rows || C->rows != B->rows || C->cols != S->cols)
+        return ml_error(ML_EINVAL, "symm: shape mismatch");
+    if (S->dtype != B->dtype || B->dtype != C->dtype) return ml_error(ML_EINVAL, "symm: dtype mismatch");
+    int m = (int)C->rows, n = (int)C->cols;
+    if (C->dtype == ML_F64)
+        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, m, n, alpha, S->data, (int)S->stride, B->data,
+                    (int)B->stride, beta, C->data, (int)C->stride);
+    else
+        cblas_ssymm(CblasRowMajor, CblasRight, CblasUpper, m, n, (float)alpha, S->data, (int)S->stride, B->data,
+                    (int)B->stride, (float)beta, C->data, (int)C->stride);
+    return ML_OK;
+}
+
 /* Sums are accumulated in double for both dtypes. The Frobenius norm scales by the
  * largest magnitude first so that huge or tiny entries neither overflow nor underflow. */
 double ml_norm_maxabs(const ml_mat *X)

@@ -25,6 +25,8 @@ int ml_gemm(ml_mat *C, double alpha, const ml_mat *A, ml_trans ta, const ml_mat 
 int ml_syrk(ml_mat *C, double alpha, const ml_mat *A, ml_trans trans, double beta);
 /* C <- alpha*S*B + beta*C with S symmetric (only its upper triangle is read), BLAS symm. */
 int ml_symm(ml_mat *C, double alpha, const ml_mat *S, const ml_mat *B, double beta);
+/* C <- alpha*B*S + beta*C with S symmetric (upper triangle read). */
+int ml_symm_right(ml_mat *C, double alpha, const ml_mat *B, const ml_mat *S, double beta);
 /* Copy the upper triangle into the lower one. */
 void ml_symmetrize_from_upper(ml_mat *S);
 

@@ -1,6 +1,6 @@
 /* Random matrices, the LAPACK references (SVD, polar factor, spectral transform). */
 #include "lmuonlab.h"
-#include "eig_polar.h"
+#include "gram_eig.h"
 #include "error.h"
 #include "polar.h"
 #include "precision.h"
@@ -164,7 +164,7 @@ static int parse_polar_method(const char *s, void *out) { return ml_polar_method
 static int parse_route(const char *s, void *out) { return ml_sn_route_parse(s, out); }
 static int parse_precision(const char *s, void *out) { return ml_precision_parse(s, out); }
 
-/* polar(A [, {rtol=, method = "svd" | "eig"}]) -> U_r V_r^T */
+/* polar(A [, {rtol=, method = "svd" | "eig" | "auto"}]) -> U_r V_r^T */
 static int l_polar(lua_State *L)
 {
     static const char *const allowed[] = {"rtol", "method", NULL};
@@ -175,7 +175,9 @@ static int l_polar(lua_State *L)
     ml_polar_method method;
     mlua_optenum(L, 2, "method", "svd", parse_polar_method, &method);
     ml_mat *o = mlua_newmat(L);
-    if (method == ML_POLAR_EIG ? ml_polar_eig(o, a, rtol) : ml_polar(o, a, rtol)) mlua_core_error(L, "polar");
+    int rc = method == ML_POLAR_EIG ? ml_polar_eig(o, a, rtol) : method == ML_POLAR_AUTO ? ml_polar_auto(o, a, rtol)
+                                                                                    : ml_polar(o, a, rtol);
+    if (rc) mlua_core_error(L, "polar");
     return 1;
 }
 
@@ -206,17 +208,19 @@ static int l_spectral(lua_State *L)
     luaL_argcheck(L, p >= 0 && isfinite(p), 2, "power p must be a finite number >= 0");
     mlua_checkopts(L, 3, allowed);
     const char *method = mlua_optstring(L, 3, "method", "svd");
-    if (!strcmp(method, "svd")) {
+    int eig = !strcmp(method, "eig");
+    if (eig || !strcmp(method, "svd")) {
         for (int i = 0; newton_only[i]; i++)
             if (opt_given(L, 3, newton_only[i]))
                 luaL_argerror(L, 3, lua_pushfstring(L, "option '%s' needs method = \"newton\"", newton_only[i]));
         double rtol = opt_rtol(L, 3);
         ml_mat *o = mlua_newmat(L);
-        if (ml_spectral_svd(o, a, p, rtol)) mlua_core_error(L, "spectral");
+        if (eig ? ml_spectral_eig(o, a, p, rtol) : ml_spectral_svd(o, a, p, rtol)) mlua_core_error(L, "spectral");
         return 1;
     }
     if (strcmp(method, "newton"))
-        luaL_argerror(L, 3, lua_pushfstring(L, "option 'method': unknown method '%s' (expected svd or newton)", method));
+        luaL_argerror(L, 3,
+                      lua_pushfstring(L, "option 'method': unknown method '%s' (expected svd, eig or newton)", method));
     if (opt_given(L, 3, "rtol")) luaL_argerror(L, 3, "option 'rtol' applies to method = \"svd\" only");
 
     ml_spectral_newton_opts so;
@@ -251,6 +255,66 @@ static int l_spectral(lua_State *L)
     return 2;
 }
 
+/* spectral_map(A, f [, {rtol=}]) -> U diag(f(s)) V^T through the eigendecomposition of the
+ * short-side Gram matrix (core/gram_eig.h): f is called once per singular value s (ascending) and
+ * returns a finite number; singular values <= rtol * s_max (default sqrt(max(m, n) eps), where
+ * s is rounding noise) map to 0. The decomposition lives in a userdata, so an error raised by f
+ * leaks nothing. */
+#define GRAM_EIG "muonlab.gram_eig"
+
+static int gram_eig_gc(lua_State *L)
+{
+    ml_gram_eig_free(luaL_checkudata(L, 1, GRAM_EIG));
+    return 0;
+}
+
+static int l_spectral_map(lua_State *L)
+{
+    static const char *const allowed[] = {"rtol", NULL};
+    ml_mat *a = mlua_checkmat(L, 1);
+    mlua_checkfinite(L, 1, a);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    mlua_checkopts(L, 3, allowed);
+    double rtol = opt_given(L, 3, "rtol") ? opt_rtol(L, 3) : ml_polar_eig_rtol(a);
+    lua_settop(L, 3);
+    ml_gram_eig *e = lua_newuserdatauv(L, sizeof *e, 0);   /* slot 4 */
+    ml_gram_eig_init(e);
+    if (luaL_newmetatable(L, GRAM_EIG)) {
+        lua_pushcfunction(L, gram_eig_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    int tall = a->rows > a->cols;
+    size_t m = tall ? a->cols : a->rows;
+    if (ml_mat_ensure(&e->V, m, m, a->dtype) || ml_syrk(&e->V, 1.0, a, tall ? ML_TRANS : ML_NOTRANS, 0.0) ||
+        ml_gram_eig_decompose(e, &e->V))
+        mlua_core_error(L, "spectral_map");
+    const double *l = e->lam.data;
+    double *g = e->g.data, smax = sqrt(fmax(l[m - 1], 0.0));
+    for (size_t i = 0; i < m; i++) {
+        double s = sqrt(fmax(l[i], 0.0));
+        g[i] = 0;
+        if (!(s > rtol * smax) || !(s > 0)) continue;
+        lua_pushvalue(L, 2);
+        lua_pushnumber(L, s);
+        lua_call(L, 1, 1);
+        int isnum;
+        double f = lua_tonumberx(L, -1, &isnum);
+        if (!isnum || !isfinite(f))
+            luaL_argerror(L, 2, lua_pushfstring(L, "f(%f) returned %s, expected a finite number", s,
+                                                isnum ? "a non-finite number" : luaL_typename(L, -1)));
+        lua_pop(L, 1);
+        g[i] = f / s;
+    }
+    ml_mat M = {0};
+    ml_mat *o = mlua_newmat(L);
+    int rc = ml_gram_eig_combine(e, &M);
+    if (!rc) rc = ml_gram_eig_apply(o, &M, a);
+    ml_mat_free(&M);
+    if (rc) mlua_core_error(L, "spectral_map");
+    return 1;
+}
+
 static int l_rank_tol(lua_State *L)
 {
     lua_pushnumber(L, ml_rank_tol(mlua_checkmat(L, 1)));
@@ -260,7 +324,7 @@ static int l_rank_tol(lua_State *L)
 static const luaL_Reg functions[] = {
     {"seed", l_seed}, {"randn", l_randn}, {"rand", l_rand}, {"orthogonal", l_orthogonal},
     {"spectrum", l_spectrum}, {"svd", l_svd}, {"singular_values", l_singular_values},
-    {"polar", l_polar}, {"spectral", l_spectral}, {"rank_tol", l_rank_tol},
+    {"polar", l_polar}, {"spectral", l_spectral}, {"spectral_map", l_spectral_map}, {"rank_tol", l_rank_tol},
     {NULL, NULL},
 };
 

@@ -202,6 +202,18 @@ static int plan_run(lua_State *L)
     return 1;
 }
 
+/* ws:last_form() -> the form the last call ran ("auto" resolved, after a fallback "direct"),
+ * and the eig form's error estimate (nil when not computed); nil before the first call. */
+static int ws_last_form(lua_State *L)
+{
+    ns_workspace *ws = checkws(L, 1);
+    if (!ws->w.A.buf) return 0;
+    lua_pushstring(L, ml_ns_form_name(ws->w.form_used));
+    if (isnan(ws->w.eig_error)) lua_pushnil(L);
+    else lua_pushnumber(L, ws->w.eig_error);
+    return 2;
+}
+
 static int plan_steps(lua_State *L)
 {
     lua_pushinteger(L, checkplan(L, 1)->sch.steps);
@@ -233,7 +245,8 @@ static int l_polar_distance(lua_State *L)
 }
 
 static const luaL_Reg ws_methods[] = {
-    {"allocations", ws_allocations}, {"free", ws_free}, {"run", plan_run}, {"steps", plan_steps}, {NULL, NULL},
+    {"allocations", ws_allocations}, {"free", ws_free}, {"run", plan_run}, {"steps", plan_steps},
+    {"last_form", ws_last_form}, {NULL, NULL},
 };
 
 static const luaL_Reg functions[] = {

@@ -4,7 +4,7 @@
  * the eigendecomposition polar factor against the SVD one; BLAS threads. */
 #include "check.h"
 #include "coeffs.h"
-#include "eig_polar.h"
+#include "gram_eig.h"
 #include "error.h"
 #include "matrix.h"
 #include "metrics.h"
@@ -78,26 +78,24 @@ static void run(ml_mat *X, const ml_mat *G, const char *sched, int steps, const 
 
 /* ---- against the scalar map ---- */
 
-/* On A = Q1 diag(d) Q2^T the iteration must give Q1 diag(f(d / (||d|| + eps))) Q2^T, f the
- * composed polynomial of the schedule. */
-static void check_against_scalar_map(const char *name, int steps, size_t m, size_t n, ml_dtype t, ml_ns_form form,
-                                     double tol)
+/* A = Q1 diag(d) Q2^T (m x n, dtype t; d geometric from 1 to 1/cond) and the exact result
+ * E = Q1 diag(f(d / (||d|| + eps))) Q2^T in float64, f the composed polynomial of the schedule. */
+static void scalar_map_case(const char *name, int steps, size_t m, size_t n, double cond, ml_dtype t, ml_mat *At,
+                            ml_mat *E, ml_schedule *sch)
 {
     ml_rng r;
     ml_rng_seed(&r, 21);
     size_t k = m < n ? m : n;
-    ml_mat Q1, Q2, A, W, X, E;
+    ml_mat Q1, Q2, A, W;
     CHECK_OK(ml_random_orthogonal(&Q1, m, k, ML_F64, &r));
     CHECK_OK(ml_random_orthogonal(&Q2, n, k, ML_F64, &r));
-    double d[64], fro = 0;
+    double d[256], fro = 0, eps = 1e-7;   /* the default ml_ns_opts eps */
     for (size_t i = 0; i < k; i++) {
-        d[i] = pow(10.0, -3.0 * (double)i / (double)(k - 1));   /* 1 .. 1e-3 */
+        d[i] = pow(cond, -(double)i / (double)(k - 1));
         fro += d[i] * d[i];
     }
     fro = sqrt(fro);
-    ml_schedule sch;
-    CHECK_OK(ml_schedule_named(&sch, name, steps));
-    ml_ns_opts o = opts(ML_PRECOND_FROBENIUS, form, ML_NS_PRECISION_AUTO);
+    CHECK_OK(ml_schedule_named(sch, name, steps));
     CHECK_OK(ml_mat_clone(&W, &Q1, ML_F64));
     for (size_t j = 0; j < k; j++)
         for (size_t i = 0; i < m; i++) ml_mat_set(&W, i, j, ml_mat_get(&Q1, i, j) * d[j]);
@@ -105,18 +103,39 @@ static void check_against_scalar_map(const char *name, int steps, size_t m, size
     CHECK_OK(ml_gemm(&A, 1.0, &W, ML_NOTRANS, &Q2, ML_TRANS, 0.0));
     for (size_t j = 0; j < k; j++)
         for (size_t i = 0; i < m; i++)
-            ml_mat_set(&W, i, j, ml_mat_get(&Q1, i, j) * ml_schedule_apply(&sch, d[j] / (fro + o.eps)));
-    CHECK_OK(ml_mat_alloc(&E, m, n, ML_F64));
-    CHECK_OK(ml_gemm(&E, 1.0, &W, ML_NOTRANS, &Q2, ML_TRANS, 0.0));
-    ml_mat At;
-    CHECK_OK(ml_mat_clone(&At, &A, t));
-    X = (ml_mat){0};
+            ml_mat_set(&W, i, j, ml_mat_get(&Q1, i, j) * ml_schedule_apply(sch, d[j] / (fro + eps)));
+    CHECK_OK(ml_mat_alloc(E, m, n, ML_F64));
+    CHECK_OK(ml_gemm(E, 1.0, &W, ML_NOTRANS, &Q2, ML_TRANS, 0.0));
+    CHECK_OK(ml_mat_clone(At, &A, t));
+    ml_mat_free(&Q1), ml_mat_free(&Q2), ml_mat_free(&A), ml_mat_free(&W);
+}
+
+/* ||X - E||_F / ||E||_F */
+static double rel_fro_diff(const ml_mat *X, const ml_mat *E)
+{
+    double d = 0, e = 0;
+    for (size_t i = 0; i < X->rows; i++)
+        for (size_t j = 0; j < X->cols; j++) {
+            double x = ml_mat_get(X, i, j), y = ml_mat_get(E, i, j);
+            d += (x - y) * (x - y);
+            e += y * y;
+        }
+    return sqrt(d / e);
+}
+
+/* On A = Q1 diag(d) Q2^T (cond 1e3) the iteration must give Q1 diag(f(d / (||d|| + eps))) Q2^T. */
+static void check_against_scalar_map(const char *name, int steps, size_t m, size_t n, ml_dtype t, ml_ns_form form,
+                                     double tol)
+{
+    ml_mat At, E, X = {0};
+    ml_schedule sch;
+    scalar_map_case(name, steps, m, n, 1e3, t, &At, &E, &sch);
+    ml_ns_opts o = opts(ML_PRECOND_FROBENIUS, form, ML_NS_PRECISION_AUTO);
     CHECK_OK(ml_ns(&X, &At, &sch, &o, NULL));
     CHECK(X.dtype == t && X.rows == m && X.cols == n);
     CHECK_NEAR(maxdiff(&X, &E), 0, tol);
     ml_schedule_free(&sch);
-    ml_mat_free(&Q1), ml_mat_free(&Q2), ml_mat_free(&A), ml_mat_free(&W), ml_mat_free(&X), ml_mat_free(&E),
-        ml_mat_free(&At);
+    ml_mat_free(&At), ml_mat_free(&E), ml_mat_free(&X);
 }
 
 /* fp64: rounding of ~steps products of size k, well below 1e-12. fp32: ~1e-5 after 5 steps
@@ -130,6 +149,84 @@ TEST(ns_matches_scalar_map_you_f32) { check_against_scalar_map("you", 6, 20, 40,
 TEST(ns_gram_matches_scalar_map_wide_f64) { check_against_scalar_map("quintic", 8, 12, 30, ML_F64, ML_NS_GRAM, 1e-12); }
 TEST(ns_gram_matches_scalar_map_tall_f64) { check_against_scalar_map("jordan", 5, 30, 12, ML_F64, ML_NS_GRAM, 1e-12); }
 TEST(ns_gram_matches_scalar_map_septic_f64) { check_against_scalar_map("septic", 6, 10, 20, ML_F64, ML_NS_GRAM, 1e-12); }
+/* The eig form evaluates the composed polynomial at sigma = sqrt(lambda): its error is about
+ * eps lambda_max max |g'(lambda)| sqrt(lambda) (ns.c, eig_error_estimate), 1e-13 for these
+ * schedules in fp64 and 3e-4 (relative, Frobenius) for You's in fp32 at cond 1e3, not cond^2 eps. */
+TEST(ns_eig_matches_scalar_map_wide_f64) { check_against_scalar_map("quintic", 8, 12, 30, ML_F64, ML_NS_EIG, 1e-12); }
+TEST(ns_eig_matches_scalar_map_tall_f64) { check_against_scalar_map("jordan", 5, 30, 12, ML_F64, ML_NS_EIG, 1e-12); }
+TEST(ns_eig_matches_scalar_map_you_f32) { check_against_scalar_map("you", 6, 20, 40, ML_F32, ML_NS_EIG, 1e-3); }
+
+/* The eig form against the exact map over cond 1e1..1e8 in fp32 and fp64, for a mild (Jordan)
+ * and a steep (Polar Express, 8 steps) schedule: the error stays below the form's own estimate
+ * (measured at most 0.74 of it); "auto" keeps the eig result exactly when the estimate is
+ * within 3e4 eps, and otherwise returns the direct form's result bit for bit (it restarts from
+ * the same X_0 X_0^T). */
+TEST(ns_eig_error_estimate_and_auto_fallback)
+{
+    const char *scheds[] = {"jordan", "polar_express"};
+    const int steps[] = {5, 8};
+    int fell_back = 0, kept = 0;
+    for (int dt = 0; dt < 2; dt++)
+        for (int k = 0; k < 2; k++)
+            for (int e = 1; e <= 8; e++) {
+                ml_dtype t = dt ? ML_F32 : ML_F64;
+                double eps = t == ML_F64 ? 2.220446049250313e-16 : 1.1920929e-07;
+                ml_mat At, E, Xe = {0}, Xa = {0}, Xd = {0};
+                ml_schedule sch;
+                scalar_map_case(scheds[k], steps[k], 48, 120, pow(10.0, e), t, &At, &E, &sch);
+                ml_ns_work w;
+                ml_ns_work_init(&w);
+                ml_ns_opts o = opts(ML_PRECOND_FROBENIUS, ML_NS_EIG, ML_NS_PRECISION_AUTO);
+                CHECK_OK(ml_ns(&Xe, &At, &sch, &o, &w));
+                double est = w.eig_error, err = rel_fro_diff(&Xe, &E);
+                CHECK(w.form_used == ML_NS_EIG && est >= 0);
+                CHECK(err <= est + 10 * eps);
+                o.form = ML_NS_AUTO;
+                CHECK_OK(ml_ns(&Xa, &At, &sch, &o, &w));
+                o.form = ML_NS_DIRECT;
+                CHECK_OK(ml_ns(&Xd, &At, &sch, &o, NULL));
+                if (est <= 3e4 * eps) {
+                    CHECK(w.form_used == ML_NS_EIG && maxdiff(&Xa, &Xe) == 0);
+                    kept++;
+                } else {
+                    CHECK(w.form_used == ML_NS_DIRECT && maxdiff(&Xa, &Xd) == 0);
+                    fell_back++;
+                }
+                ml_ns_work_free(&w);
+                ml_schedule_free(&sch);
+                ml_mat_free(&At), ml_mat_free(&E), ml_mat_free(&Xe), ml_mat_free(&Xa), ml_mat_free(&Xd);
+            }
+    CHECK(fell_back > 0 && kept > 0);   /* both branches ran */
+}
+
+/* Every preconditioner through the eig form equals the direct form in fp64 (cond 10): the same
+ * polynomial of X_0 X_0^T, evaluated differently (measured max 4e-15). Reduced precisions refuse
+ * the eig form. */
+TEST(ns_eig_matches_direct_every_precond)
+{
+    const size_t shapes[][2] = {{24, 60}, {60, 24}, {32, 32}};
+    for (int si = 0; si < 3; si++) {
+        ml_mat A;
+        spectrum(&A, shapes[si][0], shapes[si][1], 10, 5);
+        for (int p = ML_PRECOND_FROBENIUS; p <= ML_PRECOND_NONE; p++) {
+            ml_ns_opts od = opts(p, ML_NS_DIRECT, ML_NS_PRECISION_AUTO), oe = opts(p, ML_NS_EIG, ML_NS_PRECISION_AUTO);
+            ml_mat Xd, Xe;
+            run(&Xd, &A, "quintic", 6, &od);
+            run(&Xe, &A, "quintic", 6, &oe);
+            CHECK_NEAR(maxdiff(&Xd, &Xe), 0, 1e-12);
+            ml_mat_free(&Xd), ml_mat_free(&Xe);
+        }
+        ml_ns_opts ob = opts(ML_PRECOND_FROBENIUS, ML_NS_EIG, ML_BF16);
+        ml_schedule sch;
+        CHECK_OK(ml_schedule_named(&sch, "jordan", 5));
+        ml_mat X = {0};
+        CHECK(ml_ns(&X, &A, &sch, &ob, NULL) == ML_EINVAL);
+        ob.form = ML_NS_AUTO;   /* auto picks a form that works in bf16 */
+        CHECK_OK(ml_ns(&X, &A, &sch, &ob, NULL));
+        ml_schedule_free(&sch);
+        ml_mat_free(&X), ml_mat_free(&A);
+    }
+}
 
 /* ---- the two forms ---- */
 
@@ -390,8 +487,9 @@ TEST(ns_hook_sees_each_iterate)
 {
     const size_t shapes[][2] = {{20, 36}, {36, 20}};
     for (int si = 0; si < 2; si++)
-        for (int f = 0; f < 2; f++)
+        for (int f = 0; f < 3; f++)
             for (int prec = ML_FP64; prec <= ML_BF16; prec++) {
+                if (f == ML_NS_EIG && prec == ML_BF16) continue;
                 ml_mat A;
                 spectrum(&A, shapes[si][0], shapes[si][1], 10, 13);
                 keep_ctx c = {0};
@@ -439,9 +537,10 @@ TEST(ns_workspace_is_reused)
     const size_t shapes[][2] = {{32, 64}, {64, 32}};
     const int precs[] = {ML_FP32, ML_BF16, ML_FP64};
     for (int si = 0; si < 2; si++)
-        for (int f = 0; f < 2; f++)
+        for (int f = 0; f < 3; f++)
             for (int k = 0; k < 3; k++)
                 for (int p = ML_PRECOND_FROBENIUS; p < ML_PRECOND_NONE; p++) {   /* none diverges on N(0,1) */
+                    if (f == ML_NS_EIG && precs[k] == ML_BF16) continue;
                     ml_mat G, X = {0};
                     CHECK_OK(ml_mat_alloc(&G, shapes[si][0], shapes[si][1], ML_F32));
                     ml_rng_fill_normal(&r, &G, 0, 1);
@@ -450,7 +549,7 @@ TEST(ns_workspace_is_reused)
                     ml_ns_work w;
                     ml_ns_work_init(&w);
                     ml_ns_opts o = opts(p, f, precs[k]);
-                    o.restart = f ? 2 : 0;
+                    o.restart = f == ML_NS_GRAM ? 2 : 0;
                     CHECK_OK(ml_ns(&X, &G, &sch, &o, &w));
                     size_t allocs = w.allocs;
                     void *out = X.data;

@@ -1,5 +1,5 @@
 -- ml.ns options (precond, precision, form, restart, trace, workspace), ml.ns_shape,
--- ml.polar{method = "eig"}, ml.set_threads / ml.get_threads. The numerical definitions are tested
+-- ml.polar{method = "eig" | "auto"}, ml.set_threads / ml.get_threads. The numerical definitions are tested
 -- against independent references in tests/c/test_ns.c; here: the Lua surface, the trace against
 -- separate ml.orth_error / ml.polar_distance calls, and every bad option value.
 local ml = require "muonlab"
@@ -87,6 +87,63 @@ describe("ns trace", function()
   end
 end)
 
+describe("ns forms eig and auto", function()
+  it("agree with the direct form in fp64 for every preconditioner", function()
+    -- the same polynomial of X_0 X_0^T evaluated through the eigendecomposition: a few 1e-15
+    for _, pc in ipairs { "frobenius", "spectral", "aol", "schatten", "none" } do
+      local d = ml.ns(A, { coeffs = "quintic", steps = 8, precond = pc })
+      assert.is_true(maxdiff(d, ml.ns(A, { coeffs = "quintic", steps = 8, precond = pc, form = "eig" })) < 1e-12, pc)
+      assert.is_true(maxdiff(d, ml.ns(A, { coeffs = "quintic", steps = 8, precond = pc, form = "auto" })) < 1e-12, pc)
+      assert.is_true(maxdiff(d:t(), ml.ns(A:t(), { coeffs = "quintic", steps = 8, precond = pc, form = "eig" })) < 1e-12)
+    end
+  end)
+
+  it("tell which form ran and fall back from eig where it is inaccurate", function()
+    local ws = ml.ns_workspace()
+    assert.is_nil(ws:last_form())
+    ml.ns(A, { form = "eig", workspace = ws })
+    local form, est = ws:last_form()
+    assert.are.equal("eig", form)
+    assert.is_true(est > 0 and est < 1e-12, est)   -- Jordan in fp64 at cond 10
+    ml.ns(A, { form = "direct", workspace = ws })
+    form, est = ws:last_form()
+    assert.are.equal("direct", form)
+    assert.is_nil(est)
+    -- Polar Express's steep polynomial on a cond-1e6 fp32 matrix: the eig form's estimated error
+    -- (measured 8.5e-2 at 256 x 1024) is far above auto's 3e4 eps, so auto runs the direct form
+    local B = ml.spectrum(32, 96, { cond = 1e6, seed = 4 }):astype("float32")
+    local o = { coeffs = "polar_express", steps = 8, workspace = ws }
+    o.form = "auto"
+    local Xa = ml.ns(B, o)
+    assert.are.equal("direct", (ws:last_form()))
+    o.form = "direct"
+    assert.are.equal(0, maxdiff(Xa, ml.ns(B, o)))
+    -- bf16 has no eig form; auto picks one that works
+    local ok, err = pcall(ml.ns, A, { form = "eig", precision = "bf16" })
+    assert.is_false(ok)
+    assert.matches("form 'eig' needs precision fp64 or fp32", err, 1, true)
+    ml.ns(A, { form = "auto", precision = "bf16", workspace = ws })
+    assert.are_not.equal("eig", (ws:last_form()))
+  end)
+
+  it("traces every step, the whole cost on the last", function()
+    local T = ml.spectrum(40, 16, { cond = 30, seed = 5 })
+    local t0 = ml.now()
+    local X, tr = ml.ns(T, { coeffs = "quintic", steps = 4, form = "eig", trace = true })
+    local wall = ml.now() - t0
+    assert.are.equal(4, #tr)
+    local sum = tr.precond.time
+    for t, r in ipairs(tr) do
+      local Xt = ml.ns(T, { coeffs = "quintic", steps = t, form = "eig" })
+      assert.is_true(math.abs(r.polar_dist - ml.polar_distance(Xt, T) / 4) < 1e-12)
+      assert.is_true(t < 4 and r.time == 0 or r.time > 0)
+      sum = sum + r.time
+    end
+    assert.is_true(sum < wall)
+    assert.are.equal(0, maxdiff(X, ml.ns(T, { coeffs = "quintic", steps = 4, form = "eig" })))
+  end)
+end)
+
 describe("ns workspace", function()
   it("allocates on the first call only", function()
     local ws = ml.ns_workspace()
@@ -95,7 +152,7 @@ describe("ns workspace", function()
     local G = ml.randn(32, 96, { seed = 2 }):astype("float32")
     for _, o in ipairs {
       { form = "direct" }, { form = "gram" }, { form = "gram", precision = "bf16", restart = 2 },
-      { form = "direct", precision = "bf16", precond = "aol" },
+      { form = "direct", precision = "bf16", precond = "aol" }, { form = "eig" }, { form = "auto" },
     } do
       o.workspace = ws
       ml.ns(G, o)
@@ -169,6 +226,14 @@ describe("polar method eig", function()
     assert.is_true(maxdiff(ml.polar(B, { method = "eig" }), ml.polar(B)) < 1e-10)
     assert.is_true(maxdiff(ml.polar(B:t(), { method = "eig" }), ml.polar(B:t())) < 1e-10)
     assert.are.equal(0, maxdiff(ml.polar(B, { method = "svd" }), ml.polar(B)))
+  end)
+  it("method auto takes eig while cond^2 eps <= sqrt(eps), else the SVD", function()
+    local B = ml.spectrum(64, 256, { cond = 1e3, seed = 3 })
+    assert.are.equal(0, maxdiff(ml.polar(B, { method = "auto" }), ml.polar(B, { method = "eig" })))
+    local C = ml.spectrum(64, 256, { cond = 1e5, seed = 3 })   -- 1e10 eps > sqrt(eps)
+    assert.are.equal(0, maxdiff(ml.polar(C, { method = "auto" }), ml.polar(C)))
+    local C32 = ml.spectrum(64, 256, { cond = 100, seed = 3 }):astype("float32")   -- 1e4 eps32 > sqrt(eps32)
+    assert.are.equal(0, maxdiff(ml.polar(C32, { method = "auto" }), ml.polar(C32)))
   end)
   it("rejects unknown methods", function()
     local ok, err = pcall(function() return ml.polar(A, { method = "qr" }) end)

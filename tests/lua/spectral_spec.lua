@@ -115,3 +115,50 @@ describe("spectral, method = newton", function()
     assert.are.equal(0, ml.spectral(ml.zeros(3, 4), 0.5, { method = "newton" }):norm())
   end)
 end)
+
+describe("spectral, method = eig, and spectral_map", function()
+  -- Through the eigendecomposition of the short-side Gram matrix: sigma = sqrt(lambda) has a
+  -- relative error of about eps cond^2, so at cond 100 in fp64 the bound is ~1e-12 (measured
+  -- 1e-14 .. 2e-13); 1e-11 for p < 1, where that error is amplified by at most |p - 1| <= 1.
+  local A = ml.spectrum(32, 96, { cond = 100, seed = 3 })
+  local T = ml.spectrum(96, 32, { cond = 100, seed = 4 })
+  for _, p in ipairs { 0, 0.25, 0.5, 1, 2 } do
+    it(("matches the SVD route: p = %g"):format(p), function()
+      assert.is_true(rel(ml.spectral(A, p, { method = "eig" }), ml.spectral(A, p)) < 1e-11)
+      assert.is_true(rel(ml.spectral(T, p, { method = "eig" }), ml.spectral(T, p)) < 1e-11)
+    end)
+  end
+
+  it("maps singular values through a Lua function (spectral clipping)", function()
+    -- reference built from the SVD: U diag(min(s, c)) V^T
+    for _, M in ipairs { A * 3, T * 3 } do
+      local U, s, V = ml.svd(M)
+      local k = s:rows()
+      local D = ml.zeros(k, k)
+      for i = 1, k do D:set(i, i, math.min(s:get(i, 1), 1)) end
+      local R = U:mm(D):mm(V:t())
+      local X = ml.spectral_map(M, function(x) return math.min(x, 1) end)
+      assert.is_true(rel(X, R) < 1e-11)
+      assert.is_true(math.abs(ml.singular_values(X):get(1, 1) - 1) < 1e-12)
+    end
+    local X32 = ml.spectral_map(A:astype("float32"), function(x) return x end)
+    assert.are.equal("float32", X32:dtype())
+    assert.is_true(rel(X32, A) < 1e-5)   -- fp32: eps32 cond^2 ~ 1e-3 bounds only the smallest values
+  end)
+
+  it("rejects bad maps with the function and argument named", function()
+    local ok, err = pcall(ml.spectral_map, A, function() return 0 / 0 end)
+    assert.is_false(ok)
+    assert.matches("bad argument #2", err, 1, true)
+    assert.matches("spectral_map' (f(", err, 1, true)
+    ok, err = pcall(ml.spectral_map, A, "sqrt")
+    assert.is_false(ok)
+    assert.matches("spectral_map' (function expected", err, 1, true)
+    ok, err = pcall(ml.spectral_map, A, function(x) return x end, { rtol = 2 })
+    assert.is_false(ok)
+    assert.matches("rtol", err, 1, true)
+    ok, err = pcall(ml.spectral_map, A, function(x) error("inside f") end)
+    assert.is_false(ok)
+    assert.matches("inside f", err, 1, true)
+  end)
+end)
