@@ -348,6 +348,22 @@ static double lanczos_max(ml_ns_work *w, int k)
 
 static double inv_or_zero(double den) { return den > 0 ? 1.0 / den : 0.0; }
 
+/* g(sigma) = f(sigma) / sigma for the schedule's first `steps` steps composed, f the map of the
+ * singular values of X_0: x <- x q_t(x^2) with q_t(y) = c0 + c1 y + c2 y^2 + ..., so
+ * g = prod_t q_t(x_t^2) (defined at sigma = 0: prod_t c0). */
+static double composed_gain(const ml_schedule *sch, int steps, double sigma)
+{
+    double x = sigma, g = 1.0;
+    for (int t = 0; t < steps; t++) {
+        const double *c = sch->c + (size_t)t * sch->terms;
+        double y = x * x, q = c[sch->terms - 1];
+        for (int k = sch->terms - 2; k >= 0; k--) q = q * y + c[k];
+        x *= q;
+        g *= q;
+    }
+    return g;
+}
+
 /* ---- the iteration ---- */
 
 typedef struct run {
@@ -571,22 +587,6 @@ static int run_gram(run *r, ml_mat *out, const ml_schedule *sch, double t0)
     return rc;
 }
 
-/* g(sigma) = f(sigma) / sigma for the schedule's first `steps` steps composed, f the map of the
- * singular values of X_0: x <- x q_t(x^2) with q_t(y) = c0 + c1 y + c2 y^2 + ..., so
- * g = prod_t q_t(x_t^2) (defined at sigma = 0: prod_t c0). */
-static double composed_gain(const ml_schedule *sch, int steps, double sigma)
-{
-    double x = sigma, g = 1.0;
-    for (int t = 0; t < steps; t++) {
-        const double *c = sch->c + (size_t)t * sch->terms;
-        double y = x * x, q = c[sch->terms - 1];
-        for (int k = sch->terms - 2; k >= 0; k--) q = q * y + c[k];
-        x *= q;
-        g *= q;
-    }
-    return g;
-}
-
 /* A first-order estimate of the eig form's relative error: the Gram matrix and its
  * eigendecomposition carry an absolute error of about eps lambda_max, which moves the output
  * by the divided differences of g (Daleckii-Krein) times the singular value it multiplies:
@@ -673,12 +673,37 @@ static int run_eig(run *r, ml_mat *out, const ml_schedule *sch, double t0, int c
     return rc;
 }
 
-ml_ns_form ml_ns_form_auto(size_t m, size_t n, ml_precision p, int steps)
+/* The schedule's sensitivity max |dg/dlambda| sqrt(lambda) over lambda in (0, 1] (200 points,
+ * log-spaced from 1e-8): what eig_error_estimate takes on the actual spectrum, here before it is
+ * known (lambda_max <= 1 after the uniform preconditioners). Jordan 5 steps 3.6e4, quintic 5
+ * steps ~1e2, You 2.2e5, Polar Express > 1e30 (its maps blow up past sigma = 1). */
+static double schedule_sensitivity(const ml_schedule *sch)
 {
-    if (p == ML_BF16 || p == ML_FP16 || steps < 2) return ML_NS_DIRECT;
-    (void)n;
-    (void)m;
-    return ML_NS_EIG;   /* FIXME: calibrated below */
+    double worst = 0;
+    for (int i = 0; i < 200; i++) {
+        double a = pow(10.0, -8.0 + 8.0 * i / 199.0), h = 1e-3 * a;
+        double d = (composed_gain(sch, sch->steps, sqrt(a + h)) - composed_gain(sch, sch->steps, sqrt(a))) / h;
+        worst = fmax(worst, fabs(d) * sqrt(a));
+        if (!isfinite(worst)) return INFINITY;
+    }
+    return worst;
+}
+
+/* The rule of form "auto", from bench/crossover.lua on this machine (2-core AMD EPYC, AVX2; the
+ * table in the README): eig is the fastest form from m = 256 when n >= 2m and from m = 512 for
+ * any aspect (its m x m eigendecomposition then costs less than the m^3 terms of 5 iterations);
+ * below that gram is the fastest for m <= 64 and for n >= 2m, direct for square-ish matrices of
+ * 128..511 rows. eig checks its own accuracy and falls back to direct (run_eig); gram cannot, so
+ * auto takes it only for schedules whose sensitivity (schedule_sensitivity) is at most 1e5, where
+ * its fp32 error was measured at most 9.4e-4 (Jordan) over 16 x 64 .. 128 x 512, cond 1e1..1e8;
+ * You's and Polar Express's schedules reached 4.3e-3 and 7e-3. bf16/fp16 always run direct (the
+ * most accurate form there; eig needs fp32 or fp64), as does a single step. */
+ml_ns_form ml_ns_form_auto(size_t m, size_t n, ml_precision p, const ml_schedule *sch)
+{
+    if (p == ML_BF16 || p == ML_FP16 || !sch || sch->steps < 2) return ML_NS_DIRECT;
+    if ((m >= 256 && n >= 2 * m) || m >= 512) return ML_NS_EIG;
+    if ((m <= 64 || n >= 2 * m) && schedule_sensitivity(sch) <= 1e5) return ML_NS_GRAM;
+    return ML_NS_DIRECT;
 }
 
 /* The buffers a form needs, in the workspace (counted by need()). */
@@ -730,7 +755,7 @@ int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts
     r.m = r.tall ? G->cols : G->rows;
     r.n = r.tall ? G->rows : G->cols;
     int automatic = o->form == ML_NS_AUTO;
-    ml_ns_form form = automatic ? ml_ns_form_auto(r.m, r.n, r.p, sch->steps) : o->form;
+    ml_ns_form form = automatic ? ml_ns_form_auto(r.m, r.n, r.p, sch) : o->form;
     if (form == ML_NS_EIG && r.reduced) {
         rc = ml_error(ML_EINVAL, "form 'eig' needs precision fp64 or fp32, got %s", ml_precision_name(r.p));
         goto done;

@@ -105,8 +105,9 @@ typedef struct ml_ns_opts {
 
 void ml_ns_opts_default(ml_ns_opts *o);
 
-/* The form "auto" runs for an m x n problem (m <= n) in precision p with `steps` steps. */
-ml_ns_form ml_ns_form_auto(size_t m, size_t n, ml_precision p, int steps);
+/* The form "auto" runs for an m x n problem (m <= n) in precision p with schedule sch (before
+ * the eig form's own accuracy check, which may still fall back to direct). */
+ml_ns_form ml_ns_form_auto(size_t m, size_t n, ml_precision p, const ml_schedule *sch);
 
 /* Reusable workspace: keep one per parameter shape in a training loop; after the first call
  * with a given shape, form and precision no further allocation happens (`allocs` counts the

@@ -5,8 +5,11 @@
 #include "error.h"
 #include "metrics.h"
 #include "ns.h"
+#include "ns_many.h"
+#include "threads.h"
 #include "tracer.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* One buffer concept: an NS workspace holds the buffers of ml_ns (no allocation after the first
@@ -19,6 +22,10 @@ typedef struct ns_workspace {
     int planned;       /* sch and o are set: ws:run() works */
     ml_schedule sch;
     ml_ns_opts o;
+    ml_ns_work *many;  /* plan:run_many: one workspace per thread (many[0] is separate from w) */
+    int nmany;
+    ml_mat **ptrs;     /* plan:run_many: the outputs' and inputs' pointers, 2 x cap */
+    size_t cap;
 } ns_workspace;
 
 static ns_workspace *checkws(lua_State *L, int idx) { return luaL_checkudata(L, idx, NS_WORKSPACE); }
@@ -33,10 +40,22 @@ static ns_workspace *newws(lua_State *L)
     return ws;
 }
 
+static void free_many(ns_workspace *ws)
+{
+    for (int i = 0; i < ws->nmany; i++) ml_ns_work_free(&ws->many[i]);
+    free(ws->many);
+    free(ws->ptrs);
+    ws->many = NULL;
+    ws->ptrs = NULL;
+    ws->nmany = 0;
+    ws->cap = 0;
+}
+
 static int ws_gc(lua_State *L)
 {
     ns_workspace *ws = checkws(L, 1);
     ml_ns_work_free(&ws->w);
+    free_many(ws);
     ml_schedule_free(&ws->sch);
     ws->planned = 0;
     return 0;
@@ -45,13 +64,18 @@ static int ws_gc(lua_State *L)
 /* ws:free(): the buffers (a plan keeps its options and schedule) */
 static int ws_free(lua_State *L)
 {
-    ml_ns_work_free(&checkws(L, 1)->w);
+    ns_workspace *ws = checkws(L, 1);
+    ml_ns_work_free(&ws->w);
+    free_many(ws);
     return 0;
 }
 
 static int ws_allocations(lua_State *L)
 {
-    lua_pushinteger(L, (lua_Integer)checkws(L, 1)->w.allocs);
+    ns_workspace *ws = checkws(L, 1);
+    size_t n = ws->w.allocs;
+    for (int i = 0; i < ws->nmany; i++) n += ws->many[i].allocs;
+    lua_pushinteger(L, (lua_Integer)n);
     return 1;
 }
 
@@ -214,6 +238,58 @@ static int ws_last_form(lua_State *L)
     return 2;
 }
 
+/* plan:run_many(outs, Gs) -> outs: outs[i] <- NS(Gs[i]) for every i, concurrently when the
+ * matrices are small and BLAS has more than one thread (core/ns_many.h: a thread per share of
+ * the list, single-threaded BLAS inside). Each out as for plan:run, and no out may share storage
+ * with another out or with any G (the Gs may share storage: views of one parameter). */
+static int plan_run_many(lua_State *L)
+{
+    ns_workspace *p = checkplan(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lua_Integer k = luaL_len(L, 2);
+    luaL_argcheck(L, luaL_len(L, 3) == k, 3, lua_pushfstring(L, "%d outputs but %d inputs", (int)k, (int)luaL_len(L, 3)));
+    if ((size_t)k > p->cap) {
+        ml_mat **q = realloc(p->ptrs, 2 * (size_t)k * sizeof *q);
+        if (!q) return luaL_error(L, "run_many: out of memory");
+        p->ptrs = q;
+        p->cap = (size_t)k;
+    }
+    ml_mat **out = p->ptrs, **g = p->ptrs + k;
+    for (lua_Integer i = 1; i <= k; i++) {
+        lua_rawgeti(L, 2, i);
+        lua_rawgeti(L, 3, i);
+        ml_mat *o = luaL_testudata(L, -2, MLUA_MATRIX), *x = luaL_testudata(L, -1, MLUA_MATRIX);
+        if (!o) luaL_argerror(L, 2, lua_pushfstring(L, "outs[%d] is not a matrix", (int)i));
+        if (!x) luaL_argerror(L, 3, lua_pushfstring(L, "Gs[%d] is not a matrix", (int)i));
+        if (!o->buf || !x->buf) luaL_argerror(L, o->buf ? 3 : 2, lua_pushfstring(L, "matrix %d is closed", (int)i));
+        if (o->rows != x->rows || o->cols != x->cols || o->dtype != x->dtype)
+            luaL_argerror(L, 2, lua_pushfstring(L, "outs[%d] must have the shape and dtype of Gs[%d]", (int)i, (int)i));
+        if (!(o->buf->refs == 1 && o->data == o->buf->data && ml_mat_is_contiguous(o)))
+            luaL_argerror(L, 2, lua_pushfstring(L, "outs[%d] must be a matrix that owns its storage", (int)i));
+        lua_pop(L, 2);   /* the tables keep them alive */
+        out[i - 1] = o;
+        g[i - 1] = x;
+    }
+    for (lua_Integer i = 0; i < k; i++)
+        for (lua_Integer j = 0; j < k; j++)
+            if (out[i]->buf == g[j]->buf || (j != i && out[i]->buf == out[j]->buf))
+                luaL_argerror(L, 2, lua_pushfstring(L, "outs[%d] shares storage with %s[%d]", (int)i + 1,
+                                                    out[i]->buf == g[j]->buf ? "Gs" : "outs", (int)j + 1));
+    int T = ml_threads_get();
+    if (T > p->nmany) {
+        ml_ns_work *q = realloc(p->many, (size_t)T * sizeof *q);
+        if (!q) return luaL_error(L, "run_many: out of memory");
+        for (int i = p->nmany; i < T; i++) ml_ns_work_init(&q[i]);
+        p->many = q;
+        p->nmany = T;
+    }
+    if (ml_ns_many((size_t)k, out, (const ml_mat *const *)g, &p->sch, &p->o, p->many, T))
+        mlua_core_error(L, "run_many");
+    lua_settop(L, 2);
+    return 1;
+}
+
 static int plan_steps(lua_State *L)
 {
     lua_pushinteger(L, checkplan(L, 1)->sch.steps);
@@ -246,7 +322,7 @@ static int l_polar_distance(lua_State *L)
 
 static const luaL_Reg ws_methods[] = {
     {"allocations", ws_allocations}, {"free", ws_free}, {"run", plan_run}, {"steps", plan_steps},
-    {"last_form", ws_last_form}, {NULL, NULL},
+    {"last_form", ws_last_form}, {"run_many", plan_run_many}, {NULL, NULL},
 };
 
 static const luaL_Reg functions[] = {

@@ -9,6 +9,7 @@
 #include "matrix.h"
 #include "metrics.h"
 #include "ns.h"
+#include "ns_many.h"
 #include "ops.h"
 #include "polar.h"
 #include "precision.h"
@@ -168,12 +169,13 @@ TEST(ns_eig_error_estimate_and_auto_fallback)
     int fell_back = 0, kept = 0;
     for (int dt = 0; dt < 2; dt++)
         for (int k = 0; k < 2; k++)
-            for (int e = 1; e <= 8; e++) {
+            for (int e = 1; e <= 8; e += e < 3 ? 2 : 3) {   /* cond 1e1, 1e3, 1e6, 1e8 */
                 ml_dtype t = dt ? ML_F32 : ML_F64;
                 double eps = t == ML_F64 ? 2.220446049250313e-16 : 1.1920929e-07;
                 ml_mat At, E, Xe = {0}, Xa = {0}, Xd = {0};
                 ml_schedule sch;
-                scalar_map_case(scheds[k], steps[k], 48, 120, pow(10.0, e), t, &At, &E, &sch);
+                /* 256 x 512: a shape where auto chooses eig (ml_ns_form_auto) */
+                scalar_map_case(scheds[k], steps[k], 256, 512, pow(10.0, e), t, &At, &E, &sch);
                 ml_ns_work w;
                 ml_ns_work_init(&w);
                 ml_ns_opts o = opts(ML_PRECOND_FROBENIUS, ML_NS_EIG, ML_NS_PRECISION_AUTO);
@@ -197,6 +199,25 @@ TEST(ns_eig_error_estimate_and_auto_fallback)
                 ml_mat_free(&At), ml_mat_free(&E), ml_mat_free(&Xe), ml_mat_free(&Xa), ml_mat_free(&Xd);
             }
     CHECK(fell_back > 0 && kept > 0);   /* both branches ran */
+}
+
+/* The shape/precision/schedule rule of form "auto" (ns.c, measured crossovers). */
+TEST(ns_form_auto_rule)
+{
+    ml_schedule j, y, one;
+    CHECK_OK(ml_schedule_named(&j, "jordan", 5));
+    CHECK_OK(ml_schedule_named(&y, "you", 6));
+    CHECK_OK(ml_schedule_named(&one, "jordan", 1));
+    CHECK(ml_ns_form_auto(256, 512, ML_FP32, &j) == ML_NS_EIG);
+    CHECK(ml_ns_form_auto(1024, 4096, ML_FP64, &y) == ML_NS_EIG);   /* eig checks its accuracy itself */
+    CHECK(ml_ns_form_auto(2048, 2048, ML_FP32, &j) == ML_NS_EIG);
+    CHECK(ml_ns_form_auto(256, 256, ML_FP32, &j) == ML_NS_DIRECT);
+    CHECK(ml_ns_form_auto(32, 128, ML_FP32, &j) == ML_NS_GRAM);
+    CHECK(ml_ns_form_auto(128, 128, ML_FP32, &j) == ML_NS_DIRECT);
+    CHECK(ml_ns_form_auto(32, 128, ML_FP32, &y) == ML_NS_DIRECT);   /* too steep for the unchecked gram form */
+    CHECK(ml_ns_form_auto(1024, 4096, ML_BF16, &j) == ML_NS_DIRECT);
+    CHECK(ml_ns_form_auto(1024, 4096, ML_FP32, &one) == ML_NS_DIRECT);
+    ml_schedule_free(&j), ml_schedule_free(&y), ml_schedule_free(&one);
 }
 
 /* Every preconditioner through the eig form equals the direct form in fp64 (cond 10): the same
@@ -675,6 +696,65 @@ TEST(polar_eig_rank_deficient)
     ml_mat_set(&Z, 1, 1, NAN);
     CHECK(ml_polar_eig(&QZ, &Z, -1) == ML_ENUM);
     ml_mat_free(&A), ml_mat_free(&P), ml_mat_free(&Q), ml_mat_free(&Z), ml_mat_free(&QZ);
+}
+
+/* ---- many matrices per call ---- */
+
+/* ml_ns_many over a model-like list (GPT block and MLP shapes, wide and tall, two heads of one
+ * parameter as views sharing storage) gives what ml_ns gives one by one: in order with one
+ * workspace exactly; over threads to fp32 rounding, since OpenBLAS with one thread may take other
+ * kernels (its small-matrix paths; syevd's symv reductions unsplit) than with two (measured max
+ * 1.1e-6 on entries of size ~0.2, so 1e-5). The threads' workspaces stop allocating after the
+ * first call; an error names the matrix. */
+TEST(ns_many_matches_one_by_one)
+{
+    const size_t shapes[][2] = {{96, 32}, {32, 48}, {128, 32}, {32, 128}, {96, 32}, {10, 64}, {64, 196}};   /* cond <= ~10 */
+    enum { K = 9 };
+    ml_rng r;
+    ml_rng_seed(&r, 31);
+    ml_mat G[K], Gv[K], X[K], R[K];
+    const ml_mat *gp[K];
+    ml_mat *xp[K];
+    for (int i = 0; i < 7; i++) {
+        CHECK_OK(ml_mat_alloc(&G[i], shapes[i][0], shapes[i][1], ML_F32));
+        ml_rng_fill_normal(&r, &G[i], 0, 1);
+        ml_mat_ref(&Gv[i], &G[i]);
+    }
+    CHECK_OK(ml_mat_view(&Gv[7], &G[0], 0, 0, 16, 32));   /* two heads of G[0] */
+    CHECK_OK(ml_mat_view(&Gv[8], &G[0], 16, 0, 16, 32));
+    ml_schedule sch;
+    CHECK_OK(ml_schedule_named(&sch, "jordan", 5));
+    for (int f = 0; f < 4; f++) {
+        ml_ns_opts o = opts(ML_PRECOND_FROBENIUS, (ml_ns_form)f, ML_NS_PRECISION_AUTO);
+        ml_ns_work w[3];
+        for (int t = 0; t < 3; t++) ml_ns_work_init(&w[t]);
+        for (int i = 0; i < K; i++) {
+            X[i] = (ml_mat){0}, R[i] = (ml_mat){0};
+            CHECK_OK(ml_ns(&R[i], &Gv[i], &sch, &o, NULL));
+            gp[i] = &Gv[i];
+            xp[i] = &X[i];
+        }
+        CHECK_OK(ml_ns_many(K, xp, gp, &sch, &o, w, 3));
+        size_t allocs = w[0].allocs + w[1].allocs + w[2].allocs;
+        CHECK(w[1].allocs > 0 && w[2].allocs > 0);   /* every thread had work */
+        CHECK_OK(ml_ns_many(K, xp, gp, &sch, &o, w, 3));
+        CHECK(w[0].allocs + w[1].allocs + w[2].allocs == allocs);
+        for (int i = 0; i < K; i++) CHECK_NEAR(maxdiff(&X[i], &R[i]), 0, 1e-5);
+        CHECK_OK(ml_ns_many(K, xp, gp, &sch, &o, w, 1));   /* one workspace: in order */
+        for (int i = 0; i < K; i++) CHECK(maxdiff(&X[i], &R[i]) == 0);
+        for (int t = 0; t < 3; t++) ml_ns_work_free(&w[t]);
+        for (int i = 0; i < K; i++) ml_mat_free(&X[i]), ml_mat_free(&R[i]);
+    }
+    ml_ns_work w[2];
+    ml_ns_work_init(&w[0]), ml_ns_work_init(&w[1]);
+    ml_mat_set(&G[3], 0, 0, NAN);
+    for (int i = 0; i < K; i++) X[i] = (ml_mat){0};
+    CHECK(ml_ns_many(K, xp, gp, &sch, NULL, w, 2) == ML_ENUM && strstr(ml_errmsg(), "matrix 4: "));
+    CHECK(ml_ns_many(K, xp, gp, &sch, NULL, w, 0) == ML_EINVAL);
+    ml_ns_work_free(&w[0]), ml_ns_work_free(&w[1]);
+    for (int i = 0; i < K; i++) ml_mat_free(&X[i]), ml_mat_free(&Gv[i]);
+    for (int i = 0; i < 7; i++) ml_mat_free(&G[i]);
+    ml_schedule_free(&sch);
 }
 
 /* ---- threads ---- */

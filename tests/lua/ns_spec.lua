@@ -167,6 +167,46 @@ describe("ns workspace", function()
   end)
 end)
 
+describe("ns_plan run_many", function()
+  it("orthogonalizes a parameter list like run, one call", function()
+    local plan = ml.ns_plan { form = "auto" }
+    local Gs, outs = {}, {}
+    for i, sh in ipairs { { 96, 32 }, { 32, 48 }, { 128, 32 }, { 10, 64 } } do
+      Gs[i] = ml.randn(sh[1], sh[2], { seed = i, dtype = "float32" })
+      outs[i] = ml.zeros(sh[1], sh[2], { dtype = "float32" })
+    end
+    Gs[5], outs[5] = Gs[1]:view(1, 1, 16, 32), ml.zeros(16, 32, { dtype = "float32" })   -- a head: a view
+    assert.are.equal(outs, plan:run_many(outs, Gs))
+    local n = plan:allocations()
+    plan:run_many(outs, Gs)
+    assert.are.equal(n, plan:allocations())
+    -- threads may take other BLAS kernels than one thread: fp32 rounding (test_ns.c: ns_many)
+    for i = 1, #Gs do assert.is_true(maxdiff(outs[i], ml.ns(Gs[i], { form = "auto" })) < 1e-5) end
+  end)
+  it("rejects bad lists naming the argument", function()
+    local plan = ml.ns_plan {}
+    local G, O = ml.randn(4, 6, { seed = 1 }), ml.zeros(4, 6)
+    for _, c in ipairs {
+      { { O }, { G, G }, "#3", "1 outputs but 2 inputs" },
+      { { O, O }, { G, ml.randn(4, 6) }, "#2", "outs[1] shares storage with outs[2]" },
+      { { G }, { G }, "#2", "shares storage with Gs[1]" },
+      { { O }, { 3 }, "#3", "Gs[1] is not a matrix" },
+      { { ml.zeros(6, 4) }, { G }, "#2", "outs[1] must have the shape and dtype of Gs[1]" },
+      { { ml.zeros(8, 6):view(1, 1, 4, 6) }, { G }, "#2", "owns its storage" },
+    } do
+      local ok, err = pcall(plan.run_many, plan, c[1], c[2])
+      assert.is_false(ok)
+      assert.matches("bad argument " .. c[3], err, 1, true)
+      assert.matches(c[4], err, 1, true)
+    end
+    local bad = ml.randn(4, 6, { seed = 2 })
+    bad:set(1, 1, 0 / 0)
+    local ok, err = pcall(plan.run_many, plan, { O, ml.zeros(4, 6) }, { G, bad })
+    assert.is_false(ok)
+    assert.matches("matrix 2: ", err, 1, true)
+  end)
+end)
+
 describe("ns errors", function()
   local cases = {
     { { precond = "turbo" }, "option 'precond': unknown preconditioner 'turbo'" },

@@ -264,7 +264,7 @@ M.ns_spec = {
   ns_steps = { nil, "posint" },             -- nil: the schedule's own length (5 for jordan)
   preconditioning = { "frobenius", { "frobenius", "spectral", "aol", "schatten", "none" } },
   ns_precision = { nil, { "fp64", "fp32", "bf16", "fp16" } },   -- nil: the matrix's own
-  ns_form = { "direct", { "direct", "gram" } },
+  ns_form = { "auto", { "direct", "gram", "eig", "auto" } },   -- auto: core/ns.c ml_ns_form_auto
   orthogonalize = { "ns", { "ns", "polar" } },   -- polar: the exact SVD polar factor (tests)
 }
 
@@ -343,6 +343,25 @@ function M.orthogonalizer(hp, eps)
     precision = hp.ns_precision, form = hp.ns_form,
   }
   return function(out, G) return plan:run(out, G) end, plan
+end
+
+-- Two arrays of n slots kept by the optimizer (no table per step), for orthogonalize_all.
+function M.many_lists(self, n)
+  local outs, ins = self.many_out, self.many_in
+  if not outs then
+    outs, ins = {}, {}
+    self.many_out, self.many_in = outs, ins
+  end
+  for i = #outs, n + 1, -1 do outs[i], ins[i] = nil, nil end
+  return outs, ins
+end
+
+-- outs[i] <- the orthogonalized ins[i] for every i: one plan:run_many call (core/ns_many.h: small
+-- matrices concurrently, a thread each with single-threaded BLAS), the same results as orth per
+-- matrix. self.orth and self.plan come from M.orthogonalizer.
+function M.orthogonalize_all(self, outs, ins)
+  if self.plan then return self.plan:run_many(outs, ins) end
+  for i = 1, #outs do self.orth(outs[i], ins[i]) end
 end
 
 -- Muon's shape factors. rows/cols as the parameter is stored.

@@ -33,13 +33,14 @@ function Muon:validate()
   end
 end
 
-function Muon:setup() self.orth = base.orthogonalizer(self.hp, self.hp.eps) end
+function Muon:setup() self.orth, self.plan = base.orthogonalizer(self.hp, self.hp.eps) end
 
 function Muon:init_state(i, p) return { mu = base.zeros_like(p) } end
 
 function Muon:update(params, grads)
   local hp = self.hp
   local b, t = hp.beta, self.t
+  local outs, ins = base.many_lists(self, #params)
   for i = 1, #params do
     local p, g, mu = params[i], grads[i], self.state[i].mu
     local w = base.work(self, i)
@@ -54,8 +55,12 @@ function Muon:update(params, grads)
       -- Mhat = M_t / (1 - beta^t)
       w.mhat:axpby_(1 / (1 - b ^ t), mu, 0, mu)
     end
-    -- O_t = NS(Mhat)
-    self.orth(w.O, w.mhat)
+    outs[i], ins[i] = w.O, w.mhat
+  end
+  -- O_t = NS(Mhat), every parameter in one call (concurrently when they are small)
+  base.orthogonalize_all(self, outs, ins)
+  for i = 1, #params do
+    local p, w = params[i], base.work(self, i)
     -- O_t <- <Mhat, O_t> O_t (adaptive), then the shape factor
     local a = hp.adaptive and ml.dot(w.mhat, w.O) or 1
     local s = base.shape_scale(hp.scale, p:rows(), p:cols())
