@@ -13,6 +13,9 @@ driver can alternate muonlab, numpy and torch runs inside one session:
     {"op": "diff", "a": "R1", "b": "R2"}                          -> ok <max |R1 - R2|>
     {"op": "save", "name": "R", "path": "..."}                    -> ok
     {"op": "drop", "name": "R"}                                   -> ok
+    {"op": "fm_epoch", "threads": 2, "batch": 128, "hidden": 256, "seed": 1}
+                                                                  -> ok <seconds> <test accuracy>
+    {"op": "gpt_steps", "threads": 2, "steps": 20, ...}            -> ok <seconds per step>
     {"op": "info"}                                                -> ok <text>
     {"op": "quit"}
 
@@ -72,8 +75,86 @@ def polar_scipy(G):
     return U
 
 
+# ---- training rows: the same model and optimizer as muonlab's experiments ----
+
+FASHION = "/usr/share/datasets/fashion-mnist"
+
+
+def load_idx(name):
+    import gzip
+    with gzip.open("%s/%s" % (FASHION, name), "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def ns_muon(G, steps=5, eps=1e-8):
+    """Muon's orthogonalization as muonlab's ml.optim.muon runs it: Jordan's 5 steps, X_0 =
+    G / (||G||_F + eps), on the short side."""
+    return ns_torch(G, steps, eps)
+
+
+class TorchMuon:
+    """ml.optim.muon with its defaults (optax's nesterov form with bias correction, beta 0.95,
+    lr 0.02, scale sqrt(max(1, rows/cols)), no weight decay), for 2-D parameters."""
+
+    def __init__(self, params, lr=0.02, beta=0.95):
+        self.params, self.lr, self.beta, self.t = list(params), lr, beta, 0
+        self.mu = [torch.zeros_like(p) for p in self.params]
+
+    @torch.no_grad()
+    def step(self):
+        self.t += 1
+        b, t = self.beta, self.t
+        for p, mu in zip(self.params, self.mu):
+            g = p.grad
+            mu.mul_(b).add_(g, alpha=1 - b)
+            mhat = mu * (b / (1 - b ** (t + 1))) + g * ((1 - b) / (1 - b ** t))
+            O = ns_muon(mhat)
+            s = max(1.0, p.shape[0] / p.shape[1]) ** 0.5
+            p.add_(O, alpha=-self.lr * s)
+
+
+def fm_epoch(threads, batch=128, hidden=256, seed=1):
+    """One Fashion-MNIST epoch of experiments/fashion_mnist.lua --optimizer muon in PyTorch: MLP
+    784-hidden-10 (ReLU, He init, zero biases), Muon on the hidden matrix, AdamW (lr 1e-3,
+    weight decay 1e-2) on the head and biases, fp32, drop_last batches in a seeded random order.
+    Timed: the training steps and the test evaluation (as the experiment's epoch line)."""
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    Xtr = torch.from_numpy(load_idx("train-images-idx3-ubyte.gz").reshape(-1, 784).astype(np.float32) / 255)
+    ytr = torch.from_numpy(load_idx("train-labels-idx1-ubyte.gz").astype(np.int64))
+    Xte = torch.from_numpy(load_idx("t10k-images-idx3-ubyte.gz").reshape(-1, 784).astype(np.float32) / 255)
+    yte = torch.from_numpy(load_idx("t10k-labels-idx1-ubyte.gz").astype(np.int64))
+    W1 = torch.randn(hidden, 784) * (2.0 / 784) ** 0.5
+    W2 = torch.randn(10, hidden) * (1.0 / hidden) ** 0.5
+    b1, b2 = torch.zeros(hidden), torch.zeros(10)
+    for q in (W1, W2, b1, b2):
+        q.requires_grad_(True)
+    muon = TorchMuon([W1])
+    adam = torch.optim.AdamW([W2, b1, b2], lr=1e-3, weight_decay=1e-2)
+    n = Xtr.shape[0]
+    perm = torch.randperm(n)
+    t0 = time.perf_counter()
+    for k in range(n // batch):
+        idx = perm[k * batch:(k + 1) * batch]
+        xb, yb = Xtr[idx], ytr[idx]
+        loss = torch.nn.functional.cross_entropy(torch.relu(xb @ W1.T + b1) @ W2.T + b2, yb)
+        for g in (W1.grad, W2.grad, b1.grad, b2.grad):
+            if g is not None:
+                g.zero_()
+        loss.backward()
+        muon.step()
+        adam.step()
+    with torch.no_grad():
+        acc = (torch.relu(Xte @ W1.T + b1) @ W2.T + b2).argmax(1).eq(yte).float().mean().item()
+    return time.perf_counter() - t0, acc
+
+
 class Peer:
-    def __init__(self):
+    def __init__(self, threads=0):
+        self.threads = threads if threads > 0 else torch.get_num_threads()
         self.np = {}      # name -> numpy array
         self.th = {}      # name -> torch tensor sharing the numpy array's memory
 
@@ -127,6 +208,11 @@ class Peer:
             t0 = time.perf_counter()
             A @ A
             return "%.9g" % (time.perf_counter() - t0)
+        if op == "fm_epoch":
+            dt, acc = fm_epoch(int(cmd["threads"]), int(cmd.get("batch", 128)), int(cmd.get("hidden", 256)),
+                               int(cmd.get("seed", 1)))
+            torch.set_num_threads(self.threads)
+            return "%.9g %.6f" % (dt, acc)
         if op == "diff":
             a, b = self.np[cmd["a"]], self.np[cmd["b"]]
             return "%.9g" % float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64))))
@@ -144,7 +230,7 @@ def main():
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     if threads > 0:
         torch.set_num_threads(threads)   # Debian's torch starts with 1 thread here
-    peer = Peer()
+    peer = Peer(threads)
     for line in sys.stdin:
         line = line.strip()
         if not line:

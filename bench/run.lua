@@ -28,9 +28,13 @@ local atomic = require "muonlab.atomic"
 
 local o = cli.parse(arg, {
   reps = 7, threads = ml.get_threads and ml.get_threads() or 2, python = "/usr/bin/python3",
-  quick = false, seed = 1, pause = 0.1, polar_cond = 100,
+  quick = false, seed = 1, pause = 0.1, polar_cond = 100, only = "ns,polar,train", train_threads = "1,2",
+  train_reps = 1,
   out = "bench/results", plot = "plots/ns_scaling",
-}, "usage: muonlab bench/run.lua [--reps N] [--threads T] [--python PATH] [--quick] [--seed S] [--pause SEC]")
+}, "usage: muonlab bench/run.lua [--reps N] [--threads T] [--python PATH] [--quick] [--seed S] [--pause SEC]\n"
+  .. "       [--only ns,polar,train] [--train-threads 1,2] [--train-reps N]")
+local ONLY = {}
+for w in tostring(o.only):gmatch("[^,]+") do ONLY[w] = true end
 
 local STEPS = 5
 local JORDAN = { 3.4445, -4.7750, 2.0315 }
@@ -43,10 +47,37 @@ local A0 = ml.randn(8, 16, { seed = 1 })
 local HAS = {
   workspace = ml.ns_workspace ~= nil,
   gram = pcall(ml.ns, A0, { form = "gram" }),
+  eig_form = pcall(ml.ns, A0, { form = "eig" }),
   eig = pcall(ml.polar, A0, { method = "eig" }),
   threads = ml.set_threads ~= nil,
 }
 if HAS.threads then ml.set_threads(o.threads) end
+
+---------------------------------------------------------------------------- the machine
+
+-- CPU model, the ISA extensions that matter for BLAS kernels, core count; printed beside every
+-- table with the measured gemm peaks.
+local function machine()
+  local model, flags, cores = "?", {}, 0
+  local f = io.open("/proc/cpuinfo")
+  if f then
+    for line in f:lines() do
+      local k, v = line:match("^([^:]-)%s*:%s*(.*)$")
+      if k == "model name" and model == "?" then model = v end
+      if k == "processor" then cores = cores + 1 end
+      if k == "flags" and not next(flags) then
+        for fl in v:gmatch("%S+") do flags[fl] = true end
+      end
+    end
+    f:close()
+  end
+  local isa = {}
+  for _, fl in ipairs { "sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16", "amx_tile" } do
+    if flags[fl] then isa[#isa + 1] = fl end
+  end
+  return { model = model, isa = table.concat(isa, " "), cores = cores }
+end
+local MACHINE = machine()
 
 ---------------------------------------------------------------------------- the peer
 
@@ -188,6 +219,10 @@ local FLOPS = {
   torch = function(m, n, s) return s * (4 * m * m * n + 2 * m ^ 3) end,
   direct = function(m, n, s) return s * (3 * m * m * n + m ^ 3) end,
   gram = function(m, n, s) return 3 * m * m * n + (2 * s - 1) * m ^ 3 + 2 * (s - 1) * symprod_flops(m, m) end,
+  -- the products only: syrk A_0 (m^2 n), syrk V diag(g) V^T (m^3), final symm (2 m^2 n); LAPACK's
+  -- syevd (about 4/3 m^3 in its tridiagonal reduction, half of it BLAS-2, plus 2 m^3 back-transform
+  -- and the divide and conquer) is not counted, so % peak understates the machine's use
+  eig = function(m, n, s) return 3 * m * m * n + m ^ 3 end,
 }
 
 ---------------------------------------------------------------------------- results
@@ -237,6 +272,22 @@ local function gemm_peak(dtype, reps)
   return pass
 end
 
+-- The same 2048^3 product in muonlab at one BLAS thread (the peers keep their thread count):
+-- the reference of the one-thread training rows. peak1[dtype] = best GFLOP/s.
+local peak1 = {}
+local function gemm_peak1(dtype, reps)
+  local N = 2048
+  local A = ml.randn(N, N, { seed = o.seed, dtype = dtype })
+  local before = ml.set_threads(1)
+  local ts = {}
+  ml.matmul(A, A)
+  for _ = 1, reps do ts[#ts + 1] = (ml_timed(ml.matmul, A, A)) end
+  ml.set_threads(before)
+  local g = 2 * N ^ 3 / median(ts) / 1e9
+  peak1[dtype] = math.max(peak1[dtype] or 0, g)
+  return g
+end
+
 ---------------------------------------------------------------------------- Newton-Schulz cases
 
 local function ns_case(r, c, dtype, reps, seed)
@@ -252,8 +303,9 @@ local function ns_case(r, c, dtype, reps, seed)
   local function ml_method(label, form)
     local ws = HAS.workspace and ml.ns_workspace() or nil
     local opts = { coeffs = { JORDAN }, steps = STEPS, workspace = ws, form = form }
-    local me = { name = label, flops = FLOPS[form or "direct"](m, n, STEPS), ws = ws }
     local t, X = ml_timed(ml.ns, G, opts)
+    local ran = ws and ws.last_form and ws:last_form() or form or "direct"   -- what auto chose
+    local me = { name = label, flops = FLOPS[ran](m, n, STEPS), ws = ws, ran = ran }
     me.first = t
     me.diff = maxdiff(X, R)
     me.allocs_first = ws and ws:allocations()
@@ -262,6 +314,10 @@ local function ns_case(r, c, dtype, reps, seed)
   end
   ml_method("muonlab ns direct", HAS.gram and "direct" or nil)
   if HAS.gram then ml_method("muonlab ns gram", "gram") end
+  if HAS.eig_form then
+    ml_method("muonlab ns eig", "eig")
+    ml_method("muonlab ns auto", "auto")
+  end
   local np = { name = "numpy ns", flops = FLOPS.numpy(m, n, STEPS), first = t_first, diff = 0,
     run = function() return peer { op = "ns", impl = "numpy", name = "G", steps = STEPS } end }
   local th = { name = "torch ns", flops = FLOPS.torch(m, n, STEPS),
@@ -286,7 +342,7 @@ local function ns_case(r, c, dtype, reps, seed)
       gflop = me.flops / 1e9, gflops = g,
       speedup_numpy = np.median / me.median, speedup_torch = th.median / me.median,
       speedup_torch_passive = tp.median / me.median, maxdiff_numpy = me.diff,
-      first_ms = me.first * 1e3,
+      first_ms = me.first * 1e3, form_ran = me.ran,
       ws_allocs_first = me.allocs_first, ws_allocs_last = me.ws and me.ws:allocations() }
   end
   drop("G")
@@ -338,6 +394,45 @@ local function polar_case(r, c, reps, seed)
   io.flush()
 end
 
+---------------------------------------------------------------------------- training rows
+
+-- One Fashion-MNIST epoch (784-256-10, batch 128, Muon + AdamW, fp32) at t BLAS threads:
+-- muonlab runs experiments/fashion_mnist.lua in a child process (ML_THREADS=t), PyTorch the same
+-- model and optimizer in the peer (bench/peer.py fm_epoch, torch.set_num_threads(t)). Both times
+-- cover the 468 steps and the test evaluation (the experiment's epoch line).
+local HOST = arg[-1] or "bin/muonlab"
+local function fm_row(t, reps)
+  local mt, ma, pt, pa = {}, nil, {}, nil
+  for _ = 1, reps do
+    local cmd = ("env ML_THREADS=%d %s %s --optimizer muon --epochs 1 2>/dev/null"):format(t, shell_quote(HOST),
+      shell_quote(here .. "/../experiments/fashion_mnist.lua"))
+    local p = assert(io.popen(cmd))
+    local out = p:read("a")
+    p:close()
+    local secs = out:match("examples/s | ([%d.]+) s,")
+    ma = tonumber(out:match("test_accuracy=([%d.]+)"))
+    if not secs or not ma then error("bench: fashion_mnist.lua gave no epoch line:\n" .. out, 0) end
+    if out:find("SYNTHETIC", 1, true) then error("bench: Fashion-MNIST is missing (dataset-fashion-mnist)", 0) end
+    mt[#mt + 1] = tonumber(secs)
+    pause()
+    local ans = peer_p { op = "fm_epoch", threads = t }   -- OMP passive: spinning workers would fight muonlab's
+    local a, b = tostring(ans):match("^(%S+) (%S+)$")
+    pt[#pt + 1], pa = tonumber(a), tonumber(b)
+  end
+  local m, q = median(mt), median(pt)
+  for _, r in ipairs {
+    { method = "muonlab fashion-mnist epoch", ms = m, acc = ma, x = q / m },
+    { method = "torch fashion-mnist epoch", ms = q, acc = pa, x = 1 },
+  } do
+    add_row { kind = "train", method = r.method, rows = 784, cols = 256, precision = "fp32", threads = t,
+      median_ms = r.ms * 1e3, min_ms = math.min(table.unpack(r.method:find("^muonlab") and mt or pt)) * 1e3,
+      reps = reps, speedup_torch = r.x, test_accuracy = r.acc }
+  end
+  io.write(("  fashion-mnist epoch, %d thread%s: muonlab %.1f s (test acc %.4f), torch %.1f s (%.4f): %.2fx\n")
+    :format(t, t > 1 and "s" or "", m, ma, q, pa, q / m))
+  io.flush()
+end
+
 ---------------------------------------------------------------------------- the run
 
 local SWEEP = { 128, 256, 512, 768, 1024, 1536 }   -- m x 4m, fp32
@@ -360,18 +455,28 @@ local ok, err = xpcall(function()
   print("  " .. peer { op = "info" })
   print(("  muonlab features: workspace %s, form=gram %s, polar method=eig %s, set_threads %s"):format(
     tostring(HAS.workspace), tostring(HAS.gram), tostring(HAS.eig), tostring(HAS.threads)))
+  print(("  machine: %s, %d cores, ISA %s"):format(MACHINE.model, MACHINE.cores, MACHINE.isa))
   local ps = gemm_peak("float32", o.reps)
   local pd = gemm_peak("float64", o.reps)
-  print(("  peak (best median of muonlab/numpy/torch, 2048^3 product): sgemm %.0f GFLOP/s, dgemm %.0f GFLOP/s"):format(ps, pd))
-  for i, cs in ipairs(CASES) do
-    local reps = o.reps
-    if FLOPS.numpy(math.min(cs[1], cs[2]), math.max(cs[1], cs[2]), STEPS) > 1e11 then reps = math.max(3, reps - 2) end
-    if cs[1] == 1024 and cs[2] == 4096 and cs[3] == "float32" then reps = reps + 4 end   -- the issue's target case
-    ns_case(cs[1], cs[2], cs[3], reps, o.seed + i)
+  local ps1, pd1 = gemm_peak1("float32", math.min(o.reps, 5)), gemm_peak1("float64", math.min(o.reps, 5))
+  print(("  peak (best median of muonlab/numpy/torch, 2048^3 product): sgemm %.0f GFLOP/s, dgemm %.0f GFLOP/s; "
+    .. "1 thread (muonlab): %.0f, %.0f"):format(ps, pd, ps1, pd1))
+  if ONLY.ns then
+    for i, cs in ipairs(CASES) do
+      local reps = o.reps
+      if FLOPS.numpy(math.min(cs[1], cs[2]), math.max(cs[1], cs[2]), STEPS) > 1e11 then reps = math.max(3, reps - 2) end
+      if cs[1] == 1024 and cs[2] == 4096 and cs[3] == "float32" then reps = reps + 4 end   -- the issue's target case
+      ns_case(cs[1], cs[2], cs[3], reps, o.seed + i)
+    end
   end
-  polar_case(o.quick and 256 or 1024, o.quick and 1024 or 4096, o.reps, o.seed + 100)
+  if ONLY.polar then polar_case(o.quick and 256 or 1024, o.quick and 1024 or 4096, o.reps, o.seed + 100) end
+  if ONLY.train then
+    for t in tostring(o.train_threads):gmatch("[^,]+") do fm_row(math.tointeger(tonumber(t)), o.train_reps) end
+  end
   ps, pd = gemm_peak("float32", o.reps), gemm_peak("float64", o.reps)
-  print(("  peak again at the end: sgemm %.0f GFLOP/s, dgemm %.0f GFLOP/s (the table uses the better pass)"):format(ps, pd))
+  ps1, pd1 = gemm_peak1("float32", math.min(o.reps, 5)), gemm_peak1("float64", math.min(o.reps, 5))
+  print(("  peak again at the end: sgemm %.0f GFLOP/s, dgemm %.0f GFLOP/s; 1 thread %.0f, %.0f (the table uses the "
+    .. "better pass)"):format(ps, pd, ps1, pd1))
   print(("  (bench took %.0f s)"):format(ml.now() - t0))
 end, debug.traceback)
 cleanup()
@@ -414,6 +519,11 @@ local notes = {
   "Flops counted per call (m x n, m <= n, 5 steps): numpy 5(3m²n+2m³) (its matmul runs X@X.T as syrk), "
     .. "torch 5(4m²n+2m³), muonlab direct 5(3m²n+m³), muonlab gram 3m²n+9m³+8·sp(m) "
     .. "(sp: upper triangle of a product of commuting symmetric matrices, ≈0.6·2m³ at m = 1024).",
+  "muonlab eig: 3m²n+m³ counted (its products); LAPACK's syevd is not counted, being half BLAS-2 (memory-bound "
+    .. "tridiagonal reduction) and not flop-bound, so its % peak is the products' share of the time, not a kernel "
+    .. "efficiency. muonlab auto: the flops of the form it ran (its row names it). numpy, torch and the gram form "
+    .. "stay below 80% of the peak at m ≤ 512: their m×m products are too small to fill both cores, and the "
+    .. "elementwise passes (scaling, axpy, symmetrizing) cost memory bandwidth, not flops.",
   ("%% peak: of the measured 2048³ gemm peak (sgemm %.0f, dgemm %.0f GFLOP/s). "):format(peak.float32, peak.float64)
     .. "x numpy, x torch, x torch-p: that method's median time / this row's (> 1: this row is faster); "
     .. "torch as installed with torch.set_num_threads(" .. o.threads .. "), torch-p the same with OMP_WAIT_POLICY=passive. "
@@ -429,9 +539,12 @@ local function find(kind, method, r, c, prec)
     if x.kind == kind and x.method == method and x.rows == r and x.cols == c and x.precision == prec then return x end
   end
 end
+local MACHINE_LINE = ("Machine: %s, %d cores, ISA %s; measured gemm peak (2048³): sgemm %.0f GFLOP/s, dgemm %.0f at %d "
+  .. "threads, %.0f and %.0f at 1 thread."):format(MACHINE.model, MACHINE.cores, MACHINE.isa, peak.float32 or 0,
+  peak.float64 or 0, o.threads, peak1.float32 or 0, peak1.float64 or 0)
 local summary = {
-  "| size | prec | numpy | torch | torch-p | muonlab direct | muonlab gram | gram x numpy | gram x torch | gram x torch-p | max\\|Δ\\| vs numpy (direct / gram) |",
-  "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+  "| size | prec | numpy | torch | torch-p | muonlab direct | muonlab gram | muonlab eig | muonlab auto (form) | auto x numpy | auto x torch | auto x torch-p | max\\|Δ\\| vs numpy (direct / gram / eig) |",
+  "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
 }
 local seen = {}
 for _, r in ipairs(rows) do
@@ -442,11 +555,14 @@ for _, r in ipairs(rows) do
       local x = find("ns", name, r.rows, r.cols, r.precision)
       return x and ("%.1f"):format(x.median_ms) or "-"
     end
-    local d, g = find("ns", "muonlab ns direct", r.rows, r.cols, r.precision), find("ns", "muonlab ns gram", r.rows, r.cols, r.precision)
-    summary[#summary + 1] = ("| %dx%d | %s | %s | %s | %s | %s (%.2fx) | %s | %s | %s | %s | %s / %s |"):format(
+    local function get(name) return find("ns", name, r.rows, r.cols, r.precision) end
+    local d, g, e, a = get("muonlab ns direct"), get("muonlab ns gram"), get("muonlab ns eig"), get("muonlab ns auto")
+    summary[#summary + 1] = ("| %dx%d | %s | %s | %s | %s | %s (%.2fx) | %s | %s | %s | %s | %s | %s | %s / %s / %s |"):format(
       r.rows, r.cols, r.precision, ms("numpy ns"), ms("torch ns"), ms("torch ns passive"), ms("muonlab ns direct"),
-      d.speedup_numpy, ms("muonlab ns gram"), fmt(g and g.speedup_numpy, "%.2f"), fmt(g and g.speedup_torch, "%.2f"),
-      fmt(g and g.speedup_torch_passive, "%.2f"), fmt(d.maxdiff_numpy, "%.1e"), fmt(g and g.maxdiff_numpy, "%.1e"))
+      d.speedup_numpy, ms("muonlab ns gram"), ms("muonlab ns eig"),
+      a and ("%s (%s)"):format(ms("muonlab ns auto"), a.form_ran) or "-", fmt(a and a.speedup_numpy, "%.2f"),
+      fmt(a and a.speedup_torch, "%.2f"), fmt(a and a.speedup_torch_passive, "%.2f"), fmt(d.maxdiff_numpy, "%.1e"),
+      fmt(g and g.maxdiff_numpy, "%.1e"), fmt(e and e.maxdiff_numpy, "%.1e"))
   end
 end
 local polar = { "| method | size | median ms | x numpy SVD polar | max\\|Δ\\| vs numpy SVD polar |", "|---|---|--:|--:|--:|" }
@@ -457,14 +573,44 @@ for _, r in ipairs(rows) do
   end
 end
 
-local md = { "# muonlab bench (`make bench`)", "",
+local train = { "| run | threads | muonlab | torch | x torch | test accuracy muonlab / torch |", "|---|--:|--:|--:|--:|--:|" }
+for _, r in ipairs(rows) do
+  if r.kind == "train" and r.method:find("^muonlab") then
+    local t
+    for _, x in ipairs(rows) do   -- the torch row of the same thread count
+      if x.kind == "train" and x.method == r.method:gsub("^muonlab", "torch") and x.threads == r.threads then t = x end
+    end
+    train[#train + 1] = ("| %s | %d | %.2f s | %.2f s | %.2f | %.4f / %.4f |"):format(r.method:gsub("^muonlab ", ""),
+      r.threads, r.median_ms / 1e3, t.median_ms / 1e3, r.speedup_torch, r.test_accuracy, t.test_accuracy)
+  end
+end
+
+local md = { "# muonlab bench (`make bench`)", "", MACHINE_LINE, "",
   ("5-step Jordan Newton-Schulz, median ms per call (%d BLAS threads; sgemm peak %.0f, dgemm %.0f GFLOP/s, 2048³):")
     :format(o.threads, peak.float32, peak.float64), "" }
-for _, l in ipairs(summary) do md[#md + 1] = l end
-md[#md + 1] = ""
-md[#md + 1] = "Exact polar factor, geometric spectrum with cond " .. o.polar_cond .. ":"
-md[#md + 1] = ""
-for _, l in ipairs(polar) do md[#md + 1] = l end
+if #summary > 2 then
+  for _, l in ipairs(summary) do md[#md + 1] = l end
+  md[#md + 1] = ""
+end
+if #polar > 2 then
+  md[#md + 1] = MACHINE_LINE
+  md[#md + 1] = ""
+  md[#md + 1] = "Exact polar factor, geometric spectrum with cond " .. o.polar_cond .. ":"
+  md[#md + 1] = ""
+  for _, l in ipairs(polar) do md[#md + 1] = l end
+  md[#md + 1] = ""
+end
+if #train > 2 then
+  md[#md + 1] = MACHINE_LINE
+  md[#md + 1] = ""
+  md[#md + 1] = "Training, same model, optimizer, batch and thread count on both sides (median of "
+    .. o.train_reps .. "): one Fashion-MNIST epoch (784-256-10, batch 128, Muon + AdamW, fp32; 468 steps and the "
+    .. "test evaluation):"
+  md[#md + 1] = ""
+  for _, l in ipairs(train) do md[#md + 1] = l end
+  md[#md + 1] = ""
+end
+md[#md + 1] = MACHINE_LINE
 md[#md + 1] = ""
 md[#md + 1] = "All rows:"
 md[#md + 1] = ""
@@ -475,8 +621,9 @@ md[#md + 1] = ""
 for _, n in ipairs(notes) do md[#md + 1] = n .. "\n" end
 atomic.write(o.out .. ".md", table.concat(md, "\n") .. "\n")
 
-local COLS = { "kind", "method", "rows", "cols", "precision", "median_ms", "min_ms", "reps", "gflop", "gflops",
-  "peak_frac", "speedup_numpy", "speedup_torch", "speedup_torch_passive", "maxdiff_numpy", "first_ms", "ws_allocs_first", "ws_allocs_last" }
+local COLS = { "kind", "method", "rows", "cols", "precision", "threads", "median_ms", "min_ms", "reps", "gflop", "gflops",
+  "peak_frac", "speedup_numpy", "speedup_torch", "speedup_torch_passive", "maxdiff_numpy", "first_ms", "form_ran",
+  "test_accuracy", "ws_allocs_first", "ws_allocs_last" }
 csv.write(o.out .. ".csv", COLS, rows)
 
 -- "No allocation inside the iteration after the first call": the workspace's allocation count.

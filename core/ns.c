@@ -47,6 +47,8 @@ void ml_ns_work_free(ml_ns_work *w)
     ml_mat *all[] = {&w->X, &w->Y, &w->S, &w->A, &w->P, &w->T, &w->U, &w->Q, &w->d, &w->v, &w->u, &w->H};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ml_mat_free(all[i]);
     ml_gram_eig_free(&w->e);
+    ml_gram_eig_free(&w->e64);
+    ml_mat_free(&w->M64);
     w->allocs = 0;
 }
 
@@ -590,11 +592,15 @@ static int run_gram(run *r, ml_mat *out, const ml_schedule *sch, double t0)
 /* A first-order estimate of the eig form's relative error: the Gram matrix and its
  * eigendecomposition carry an absolute error of about eps lambda_max, which moves the output
  * by the divided differences of g (Daleckii-Krein) times the singular value it multiplies:
- * est = 3 eps lambda_max max_i |dg/dlambda(lambda_i)| sqrt(lambda_i), the derivative by a
+ * est = c eps lambda_max max_i |dg/dlambda(lambda_i)| sqrt(lambda_i), the derivative by a
  * relative difference of 1e-3. Measured against the exact composed map through the SVD (16 x 40
  * to 256 x 1024, geometric spectra, cond 1e1..1e8, fp32 and fp64, Jordan and Polar Express; 3
- * seeds): the error is at most 0.74 est (the factor 3 makes it an upper estimate), typically 0.1-0.3 est. */
-static double eig_error_estimate(const ml_schedule *sch, int steps, const double *l, size_t m, double eps)
+ * seeds): with c = 3 the error is at most 0.74 est, typically 0.1-0.3 est. With the float32 Gram
+ * matrix decomposed in float64 (the fp32 refinement in run_eig) the error is 20-30x smaller (at
+ * most 0.087 of the fp32 estimate on the same grid; 2.5e-4 against 7.0e-3 on a Fashion-MNIST
+ * gradient of rank 128, 256 x 784): c = 0.3 there (at most 0.87 est). */
+static double eig_error_estimate(const ml_schedule *sch, int steps, const double *l, size_t m, double eps,
+                                 double factor)
 {
     double lmax = fmax(l[m - 1], 0.0), worst = 0;
     for (size_t i = 0; i < m; i++) {
@@ -603,7 +609,7 @@ static double eig_error_estimate(const ml_schedule *sch, int steps, const double
         double d = (composed_gain(sch, steps, sqrt(a + h)) - composed_gain(sch, steps, sqrt(a))) / h;
         worst = fmax(worst, fabs(d) * sqrt(a));
     }
-    return 3 * eps * lmax * worst;
+    return factor * eps * lmax * worst;
 }
 
 /* Form "auto" accepts the eig result when eig_error_estimate is at most this many eps of the
@@ -617,23 +623,35 @@ static double eig_error_estimate(const ml_schedule *sch, int steps, const double
 /* Form "eig": X_T = V diag(g(sigma)) V^T X_0 from the eigendecomposition of A_0 = X_0 X_0^T
  * (gram_eig.h), the composed polynomial applied to sigma = sqrt(lambda) in scalar form: one
  * Gram product (the preconditioner's), one m x m eigendecomposition, M = V diag(g) V^T (m^3) and
- * one product (2 m^2 n), whatever the number of steps. The hook sees every X_t (formed outside
- * the timing); the whole cost is reported on the last step. With `check` (form "auto") it
- * returns ML_NS_FALLBACK, before the hook's first call, when the error estimate is too large. */
+ * one product (2 m^2 n), whatever the number of steps. In fp32, when the error estimate of the
+ * float32 eigendecomposition exceeds ML_NS_EIG_TOL_EPS eps (low-rank or ill-conditioned input),
+ * the same float32 Gram matrix is decomposed again in float64 and M formed in float64 (dsyevd:
+ * ~1.6x the time of ssyevd); the Gram matrix and the final product stay float32. The hook sees
+ * every X_t (formed outside the timing); the whole cost is reported on the last step. With
+ * `check` (form "auto") it returns ML_NS_FALLBACK, before the hook's first call, when the final
+ * estimate is still above the tolerance. */
 static int run_eig(run *r, ml_mat *out, const ml_schedule *sch, double t0, int check)
 {
     ml_ns_work *w = r->w;
     ml_gram_eig *e = &w->e;
     int T = sch->steps;
-    size_t m = r->m, allocs0 = e->allocs;
+    size_t m = r->m, allocs0 = e->allocs + w->e64.allocs;
     double t_pre = now() - t0, ts = now(), secs = 0;
+    double eps = r->wt == ML_F64 ? DBL_EPSILON : FLT_EPSILON, tol = ML_NS_EIG_TOL_EPS * eps;
     int rc = ml_gram_eig_decompose(e, &w->A);
-    w->allocs += e->allocs - allocs0;
+    if (!rc) w->eig_error = eig_error_estimate(sch, T, e->lam.data, m, eps, 3.0);
+    if (!rc && r->wt == ML_F32 && !(w->eig_error <= tol)) {   /* refine: decompose in float64 */
+        e = &w->e64;
+        rc = need(w, &w->M64, m, m, ML_F64);
+        if (!rc) rc = ml_mat_copy(&w->M64, &w->A);
+        if (!rc) rc = ml_gram_eig_decompose(e, &w->M64);
+        if (!rc) w->eig_error = eig_error_estimate(sch, T, e->lam.data, m, eps, 0.3);
+    }
+    w->allocs += e->allocs + (e == &w->e ? w->e64.allocs : w->e.allocs) - allocs0;
     if (rc) return rc;
+    if (check && !(w->eig_error <= tol)) return ML_NS_FALLBACK;
     const double *l = e->lam.data;
-    double eps = r->wt == ML_F64 ? DBL_EPSILON : FLT_EPSILON;
-    w->eig_error = eig_error_estimate(sch, T, l, m, eps);
-    if (check && !(w->eig_error <= ML_NS_EIG_TOL_EPS * eps)) return ML_NS_FALLBACK;
+    ml_mat *M = e == &w->e ? &w->P : &w->M64;   /* M64 is free again once decomposed */
     secs = now() - ts;
     rc = hook_call(r, 0, &r->x0, t_pre);
     ts = now();
@@ -644,7 +662,8 @@ static int run_eig(run *r, ml_mat *out, const ml_schedule *sch, double t0, int c
         if (t < T) secs += now() - ts;   /* an intermediate iterate, for the hook only */
         double *g = e->g.data;
         for (size_t i = 0; i < m; i++) g[i] = composed_gain(sch, t, sqrt(fmax(l[i], 0.0)));
-        rc = ml_gram_eig_combine(e, &w->P);
+        rc = ml_gram_eig_combine(e, M);
+        if (!rc && M != &w->P) rc = ml_mat_copy(&w->P, M);
         if (rc) break;
         src xt;
         if (t == T) {
@@ -690,18 +709,22 @@ static double schedule_sensitivity(const ml_schedule *sch)
 }
 
 /* The rule of form "auto", from bench/crossover.lua on this machine (2-core AMD EPYC, AVX2; the
- * table in the README): eig is the fastest form from m = 256 when n >= 2m and from m = 512 for
- * any aspect (its m x m eigendecomposition then costs less than the m^3 terms of 5 iterations);
- * below that gram is the fastest for m <= 64 and for n >= 2m, direct for square-ish matrices of
- * 128..511 rows. eig checks its own accuracy and falls back to direct (run_eig); gram cannot, so
- * auto takes it only for schedules whose sensitivity (schedule_sensitivity) is at most 1e5, where
- * its fp32 error was measured at most 9.4e-4 (Jordan) over 16 x 64 .. 128 x 512, cond 1e1..1e8;
- * You's and Polar Express's schedules reached 4.3e-3 and 7e-3. bf16/fp16 always run direct (the
- * most accurate form there; eig needs fp32 or fp64), as does a single step. */
+ * table in the README): on Gaussian matrices eig is the fastest form from m = 256 when n >= 2m
+ * and from m = 512 for any aspect (its m x m eigendecomposition then costs less than the m^3
+ * terms of 5 iterations); below that gram is the fastest for m <= 64 and for n >= 2m, direct for
+ * square-ish matrices. On training momenta of low rank the fp32 eig form needs its float64
+ * refinement (run_eig), and dsyevd costs ~4x ssyevd at m = 256 (~1.6x at 1024), so eig is taken
+ * from m = 512 (n >= 2m) or m = 1024, gram below. eig checks its own accuracy and falls back to
+ * direct; gram cannot, so auto takes it only for schedules whose sensitivity
+ * (schedule_sensitivity) is at most 1e5, where its fp32 error was measured at most 9.4e-4
+ * (Jordan; quintic 3.7e-6) over 16 x 64 .. 128 x 512, cond 1e1..1e8, and 4.2e-4 on a rank-128
+ * Fashion-MNIST gradient (256 x 784); You's and Polar Express's schedules reached 4.3e-3 and
+ * 7e-3. bf16/fp16 always run direct (the most accurate form there; eig needs fp32 or fp64), as
+ * does a single step. */
 ml_ns_form ml_ns_form_auto(size_t m, size_t n, ml_precision p, const ml_schedule *sch)
 {
     if (p == ML_BF16 || p == ML_FP16 || !sch || sch->steps < 2) return ML_NS_DIRECT;
-    if ((m >= 256 && n >= 2 * m) || m >= 512) return ML_NS_EIG;
+    if ((m >= 512 && n >= 2 * m) || m >= 1024) return ML_NS_EIG;
     if ((m <= 64 || n >= 2 * m) && schedule_sensitivity(sch) <= 1e5) return ML_NS_GRAM;
     return ML_NS_DIRECT;
 }

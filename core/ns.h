@@ -121,6 +121,8 @@ typedef struct ml_ns_work {
     ml_mat v, u;        /* spectral: Lanczos basis ((power_steps + 1) x m, float64), product vectors (2 x m) */
     ml_mat H;           /* iterate formed for the hook */
     ml_gram_eig e;      /* form eig: the eigendecomposition's buffers */
+    ml_gram_eig e64;    /* form eig in fp32: the float64 refinement's (run_eig in ns.c) */
+    ml_mat M64;         /* m x m float64: its Gram copy, then V diag(g) V^T */
     ml_ns_form form_used;   /* the form of the last call (what "auto" chose) */
     double eig_error;       /* forms eig/auto: the last call's error estimate (NaN: not computed) */
     size_t allocs;

@@ -90,7 +90,7 @@ static void scalar_map_case(const char *name, int steps, size_t m, size_t n, dou
     ml_mat Q1, Q2, A, W;
     CHECK_OK(ml_random_orthogonal(&Q1, m, k, ML_F64, &r));
     CHECK_OK(ml_random_orthogonal(&Q2, n, k, ML_F64, &r));
-    double d[256], fro = 0, eps = 1e-7;   /* the default ml_ns_opts eps */
+    double d[512], fro = 0, eps = 1e-7;   /* the default ml_ns_opts eps */
     for (size_t i = 0; i < k; i++) {
         d[i] = pow(cond, -(double)i / (double)(k - 1));
         fro += d[i] * d[i];
@@ -169,13 +169,13 @@ TEST(ns_eig_error_estimate_and_auto_fallback)
     int fell_back = 0, kept = 0;
     for (int dt = 0; dt < 2; dt++)
         for (int k = 0; k < 2; k++)
-            for (int e = 1; e <= 8; e += e < 3 ? 2 : 3) {   /* cond 1e1, 1e3, 1e6, 1e8 */
+            for (int e = 2; e <= 8; e += 6) {   /* cond 1e2, 1e8 */
                 ml_dtype t = dt ? ML_F32 : ML_F64;
                 double eps = t == ML_F64 ? 2.220446049250313e-16 : 1.1920929e-07;
                 ml_mat At, E, Xe = {0}, Xa = {0}, Xd = {0};
                 ml_schedule sch;
-                /* 256 x 512: a shape where auto chooses eig (ml_ns_form_auto) */
-                scalar_map_case(scheds[k], steps[k], 256, 512, pow(10.0, e), t, &At, &E, &sch);
+                /* 512 x 1024: a shape where auto chooses eig (ml_ns_form_auto) */
+                scalar_map_case(scheds[k], steps[k], 512, 1024, pow(10.0, e), t, &At, &E, &sch);
                 ml_ns_work w;
                 ml_ns_work_init(&w);
                 ml_ns_opts o = opts(ML_PRECOND_FROBENIUS, ML_NS_EIG, ML_NS_PRECISION_AUTO);
@@ -208,7 +208,8 @@ TEST(ns_form_auto_rule)
     CHECK_OK(ml_schedule_named(&j, "jordan", 5));
     CHECK_OK(ml_schedule_named(&y, "you", 6));
     CHECK_OK(ml_schedule_named(&one, "jordan", 1));
-    CHECK(ml_ns_form_auto(256, 512, ML_FP32, &j) == ML_NS_EIG);
+    CHECK(ml_ns_form_auto(512, 1024, ML_FP32, &j) == ML_NS_EIG);
+    CHECK(ml_ns_form_auto(256, 784, ML_FP32, &j) == ML_NS_GRAM);
     CHECK(ml_ns_form_auto(1024, 4096, ML_FP64, &y) == ML_NS_EIG);   /* eig checks its accuracy itself */
     CHECK(ml_ns_form_auto(2048, 2048, ML_FP32, &j) == ML_NS_EIG);
     CHECK(ml_ns_form_auto(256, 256, ML_FP32, &j) == ML_NS_DIRECT);
