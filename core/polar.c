@@ -20,6 +20,8 @@ int ml_spectral_svd(ml_mat *out, const ml_mat *A, double p, double rtol)
     }
     rc = ml_mat_alloc(out, A->rows, A->cols, A->dtype);
     if (!rc) rc = ml_gemm(out, 1.0, &U, ML_NOTRANS, &V, ML_TRANS, 0.0);
+    if (!rc && !ml_mat_all_finite(out))
+        rc = ml_error(ML_ENUM, "U diag(s^%g) V^T is beyond the %s range (s_max = %g)", p, ml_dtype_name(A->dtype), smax);
     if (rc) ml_mat_free(out);
     ml_mat_free(&U);
     ml_mat_free(&s);

@@ -212,14 +212,11 @@ static int spectral_trace_step(void *ctx, int step, const ml_mat *X)
         t->time = tm;
         t->cap = cap;
     }
-    double d = 0;
-    for (size_t i = 0; i < X->rows; i++)
-        for (size_t j = 0; j < X->cols; j++) {
-            double v = ml_mat_get(X, i, j) - ml_mat_get(t->ref, i, j);
-            d += v * v;
-        }
+    double d;
+    int rc = ml_norm_fro_diff(X, t->ref, &d);
+    if (rc) return rc;
     (void)step;   /* steps arrive in order 1, 2, ...: the record's index */
-    t->err[t->n] = sqrt(d) / t->refnorm;
+    t->err[t->n] = d / t->refnorm;
     t->time[t->n] = now - t->t0 - t->excluded;
     t->n++;
     t->excluded += mono_now() - now;

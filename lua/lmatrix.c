@@ -615,19 +615,22 @@ static int l_hadamard(lua_State *L)
     return 1;
 }
 
-static int l_trace(lua_State *L)
+/* A number computed from finite input: a result beyond the double range is an error, not inf. */
+static int push_result(lua_State *L, const char *fname, double v)
 {
-    lua_pushnumber(L, ml_trace(mlua_checkmat(L, 1)));
+    if (!isfinite(v)) return luaL_error(L, "%s: the result is beyond the double range (%f)", fname, v);
+    lua_pushnumber(L, v);
     return 1;
 }
+
+static int l_trace(lua_State *L) { return push_result(L, "trace", ml_trace(mlua_checkmat(L, 1))); }
 
 static int l_dot(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1), *b = mlua_checkmat(L, 2);
     double d;
     if (ml_dot(a, b, &d)) mlua_core_error(L, "dot");
-    lua_pushnumber(L, d);
-    return 1;
+    return push_result(L, "dot", d);
 }
 
 /* norm(A [, kind]) with kind "fro" (default), "spectral" (or 2), "nuclear", "max" */
@@ -645,8 +648,7 @@ static int l_norm(lua_State *L)
         if ((kind[0] == 's' ? ml_norm_spectral(a, &v) : ml_norm_nuclear(a, &v))) mlua_core_error(L, "norm");
     } else
         return luaL_argerror(L, 2, lua_pushfstring(L, "unknown norm '%s' (expected fro, spectral, nuclear or max)", kind));
-    lua_pushnumber(L, v);
-    return 1;
+    return push_result(L, "norm", v);
 }
 
 static int l_now(lua_State *L)

@@ -88,12 +88,8 @@ static int trace_hook(void *ctx, int step, const ml_mat *X, double secs)
     r->time = secs;
     int rc = ml_orth_error(X, &r->orth_fro, &r->orth_spec);
     double s = 0;
-    for (size_t i = 0; i < X->rows; i++)
-        for (size_t j = 0; j < X->cols; j++) {
-            double d = ml_mat_get(X, i, j) - ml_mat_get(&t->P, i, j);
-            s += d * d;
-        }
-    r->polar_dist = t->pnorm > 0 ? sqrt(s) / t->pnorm : sqrt(s);
+    if (!rc) rc = ml_norm_fro_diff(X, &t->P, &s);
+    r->polar_dist = t->pnorm > 0 ? s / t->pnorm : s;
     ml_mat Xd = {0}, sv = {0};
     if (!rc) rc = ml_mat_clone(&Xd, X, ML_F64);
     if (!rc) rc = ml_svd(&Xd, NULL, &sv, NULL);
