@@ -39,22 +39,29 @@ int ml_axpy(ml_mat *Y, double a, const ml_mat *X)
     return ml_axpby(Y, a, X, 1.0, Y);
 }
 
+/* Z <- f(X, Y) elementwise; X or Y overlapping Z (other than as Z itself) is read from a copy. */
+#define BINARY(what, Z, X, Y, EXPR)                                     \
+    do {                                                                \
+        int rc = check_binary(what, X, Y);                              \
+        if (!rc) rc = check_binary(what, Z, X);                         \
+        ml_mat tx = {0}, ty = {0};                                      \
+        const ml_mat *X_ = X, *Y_ = Y;                                  \
+        if (!rc) rc = ml_mat_unalias(Z, X, &tx, &X_);                   \
+        if (!rc) rc = ml_mat_unalias(Z, Y, &ty, &Y_);                   \
+        if (!rc) ROWS2(Z, X_, Y_, EXPR);                                \
+        ml_mat_free(&tx);                                               \
+        ml_mat_free(&ty);                                               \
+        return rc;                                                      \
+    } while (0)
+
 int ml_axpby(ml_mat *Z, double a, const ml_mat *X, double b, const ml_mat *Y)
 {
-    int rc = check_binary("axpby", X, Y);
-    if (!rc) rc = check_binary("axpby", Z, X);
-    if (rc) return rc;
-    ROWS2(Z, X, Y, a * x[j] + b * y[j]);
-    return ML_OK;
+    BINARY("axpby", Z, X, Y, a * x[j] + b * y[j]);
 }
 
 int ml_hadamard(ml_mat *Z, const ml_mat *X, const ml_mat *Y)
 {
-    int rc = check_binary("hadamard", X, Y);
-    if (!rc) rc = check_binary("hadamard", Z, X);
-    if (rc) return rc;
-    ROWS2(Z, X, Y, x[j] * y[j]);
-    return ML_OK;
+    BINARY("hadamard", Z, X, Y, x[j] * y[j]);
 }
 
 void ml_scale(ml_mat *X, double a)

@@ -24,7 +24,7 @@ static int same(const ml_mat *a, const ml_mat *b, const char *na, const char *nb
 
 /* ---- reductions ---- */
 
-int ml_optim_reduce(ml_mat *out, const ml_mat *A, int per_row, int square, int mean)
+static int reduce(ml_mat *out, const ml_mat *A, int per_row, int square, int mean)
 {
     int rc = checkmat(A, "matrix");
     if (!rc) rc = checkmat(out, "output");
@@ -127,7 +127,7 @@ static void select_k(double *a, size_t n, size_t k)
     }
 }
 
-int ml_optim_median(const ml_mat *A, ml_mat *work, double *out)
+static int median(const ml_mat *A, ml_mat *work, double *out)
 {
     int rc = checkmat(A, "matrix");
     if (!rc) rc = checkmat(work, "workspace");
@@ -157,7 +157,7 @@ int ml_optim_median(const ml_mat *A, ml_mat *work, double *out)
 
 /* ---- broadcasts and maps ---- */
 
-int ml_optim_scale(ml_mat *A, const ml_mat *v, int per_row)
+static int scale(ml_mat *A, const ml_mat *v, int per_row)
 {
     int rc = checkmat(A, "matrix");
     if (!rc) rc = checkmat(v, "vector");
@@ -222,7 +222,7 @@ int ml_optim_map(ml_mat *A, ml_map_op op, double a, double b)
 
 /* ---- Adam ---- */
 
-int ml_optim_adam_moments(ml_mat *m, ml_mat *v, const ml_mat *g, double b1, double b2)
+static int adam_moments(ml_mat *m, ml_mat *v, const ml_mat *g, double b1, double b2)
 {
     int rc = checkmat(m, "m");
     if (!rc) rc = checkmat(v, "v");
@@ -261,7 +261,7 @@ static double adam1(double m, double v, double c1, double c2, double eps, double
     return (m / c1) / d;
 }
 
-int ml_optim_adam_dir(ml_mat *dst, const ml_mat *m, const ml_mat *v, double c1, double c2, double eps, double q)
+static int adam_dir(ml_mat *dst, const ml_mat *m, const ml_mat *v, double c1, double c2, double eps, double q)
 {
     int rc = checkmat(dst, "destination");
     if (!rc) rc = checkmat(m, "m");
@@ -281,4 +281,75 @@ int ml_optim_adam_dir(ml_mat *dst, const ml_mat *m, const ml_mat *v, double c1, 
         }
     }
     return ML_OK;
+}
+
+/* ---- the public kernels: an input overlapping an output is read from a copy (ml_mat_unalias) ---- */
+
+#define UNALIASED(dst, in, CALL)                                        \
+    do {                                                                \
+        ml_mat t_ = {0};                                                \
+        const ml_mat *in_;                                              \
+        int rc_ = checkmat(dst, "output");                              \
+        if (!rc_) rc_ = checkmat(in, "input");                          \
+        if (!rc_) rc_ = ml_mat_unalias(dst, in, &t_, &in_);             \
+        if (!rc_) rc_ = CALL;                                           \
+        ml_mat_free(&t_);                                               \
+        return rc_;                                                     \
+    } while (0)
+
+int ml_optim_reduce(ml_mat *out, const ml_mat *A, int per_row, int square, int mean)
+{
+    UNALIASED(out, A, reduce(out, in_, per_row, square, mean));
+}
+
+int ml_optim_median(const ml_mat *A, ml_mat *work, double *out)
+{
+    /* the workspace is permuted: any sharing, even A itself as the workspace, goes through a copy */
+    ml_mat t = {0};
+    const ml_mat *a = A;
+    int rc = checkmat(A, "matrix");
+    if (!rc) rc = checkmat(work, "workspace");
+    if (!rc && ml_mat_shares(work, A)) rc = ml_mat_clone(&t, A, A->dtype), a = &t;
+    if (!rc) rc = median(a, work, out);
+    ml_mat_free(&t);
+    return rc;
+}
+
+int ml_optim_scale(ml_mat *A, const ml_mat *v, int per_row)
+{
+    UNALIASED(A, v, scale(A, in_, per_row));
+}
+
+int ml_optim_adam_moments(ml_mat *m, ml_mat *v, const ml_mat *g, double b1, double b2)
+{
+    int rc = checkmat(m, "m");
+    if (!rc) rc = checkmat(v, "v");
+    if (!rc && ml_mat_shares(m, v)) rc = ml_error(ML_EINVAL, "m and v share storage (both are outputs)");
+    if (rc) return rc;
+    ml_mat t = {0};
+    const ml_mat *g1 = g;
+    if (ml_mat_overlap(v, g)) {   /* one copy serves both outputs */
+        rc = ml_mat_clone(&t, g, g->dtype);
+        g1 = &t;
+    } else {
+        rc = ml_mat_unalias(m, g, &t, &g1);
+    }
+    if (!rc) rc = adam_moments(m, v, g1, b1, b2);
+    ml_mat_free(&t);
+    return rc;
+}
+
+int ml_optim_adam_dir(ml_mat *dst, const ml_mat *m, const ml_mat *v, double c1, double c2, double eps, double q)
+{
+    ml_mat tm = {0}, tv = {0};
+    const ml_mat *m1 = m, *v1 = v;
+    int rc = checkmat(dst, "destination");
+    if (!rc) rc = checkmat(m, "m");
+    if (!rc) rc = checkmat(v, "v");
+    if (!rc) rc = ml_mat_unalias(dst, m, &tm, &m1);
+    if (!rc) rc = ml_mat_unalias(dst, v, &tv, &v1);
+    if (!rc) rc = adam_dir(dst, m1, v1, c1, c2, eps, q);
+    ml_mat_free(&tm);
+    ml_mat_free(&tv);
+    return rc;
 }

@@ -36,7 +36,7 @@ static ml_rng *rng_for(lua_State *L, int oi, ml_rng *local)
 
 static int l_seed(lua_State *L)
 {
-    ml_rng_seed(&global_rng, (uint64_t)luaL_checkinteger(L, 1));
+    ml_rng_seed(&global_rng, (uint64_t)mlua_checkint(L, 1));
     global_rng_ready = 1;
     return 0;
 }

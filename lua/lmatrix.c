@@ -106,7 +106,7 @@ lua_Integer mlua_optinteger(lua_State *L, int idx, const char *key, lua_Integer 
     if (t != LUA_TNIL) {
         int isint;
         v = lua_tointegerx(L, -1, &isint);
-        if (!isint) opt_type_error(L, idx, key, "integer");
+        if (!isint || t != LUA_TNUMBER) opt_type_error(L, idx, key, "integer");
     }
     lua_pop(L, 1);
     return v;
@@ -146,9 +146,20 @@ ml_dtype mlua_optdtype(lua_State *L, int idx, ml_dtype def)
 
 /* ---- creation ---------------------------------------------------------- */
 
+lua_Integer mlua_checkint(lua_State *L, int idx)
+{
+    int isint;
+    lua_Integer n = lua_tointegerx(L, idx, &isint);
+    if (lua_type(L, idx) != LUA_TNUMBER) luaL_typeerror(L, idx, "integer");   /* "4" is not a count */
+    if (!isint) luaL_argerror(L, idx, "number has no integer representation");
+    return n;
+}
+
+lua_Integer mlua_optint(lua_State *L, int idx, lua_Integer def) { return lua_isnoneornil(L, idx) ? def : mlua_checkint(L, idx); }
+
 size_t mlua_checkdim(lua_State *L, int idx)
 {
-    lua_Integer n = luaL_checkinteger(L, idx);
+    lua_Integer n = mlua_checkint(L, idx);
     luaL_argcheck(L, n >= 1, idx, "dimension must be a positive integer");
     return (size_t)n;
 }
@@ -194,8 +205,8 @@ static int l_ones(lua_State *L)
 static int l_eye(lua_State *L)
 {
     size_t n = mlua_checkdim(L, 1);
-    size_t m = lua_isinteger(L, 2) ? mlua_checkdim(L, 2) : n;
-    int oi = lua_istable(L, 2) ? 2 : 3;
+    int oi = lua_istable(L, 2) || lua_isnoneornil(L, 2) ? 2 : 3;
+    size_t m = oi == 3 ? mlua_checkdim(L, 2) : n;
     mlua_checkopts(L, oi, dtype_only);
     ml_mat_set_eye(newmat_alloc(L, "eye", n, m, mlua_optdtype(L, oi, ML_F64)));
     return 1;
@@ -248,7 +259,7 @@ static int l_from_table(lua_State *L)
 
 static size_t checkindex(lua_State *L, int idx, size_t n)
 {
-    lua_Integer i = luaL_checkinteger(L, idx);
+    lua_Integer i = mlua_checkint(L, idx);
     if (i < 1 || (size_t)i > n)
         luaL_argerror(L, idx, lua_pushfstring(L, "index %d out of range 1..%d", (int)i, (int)n));
     return (size_t)(i - 1);
@@ -372,8 +383,8 @@ static int m_reshape(lua_State *L)
 static int m_view(lua_State *L)
 {
     ml_mat *m = mlua_checkmat(L, 1);
-    lua_Integer i = luaL_checkinteger(L, 2), j = luaL_checkinteger(L, 3);
-    lua_Integer r = luaL_checkinteger(L, 4), c = luaL_checkinteger(L, 5);
+    lua_Integer i = mlua_checkint(L, 2), j = mlua_checkint(L, 3);
+    lua_Integer r = mlua_checkint(L, 4), c = mlua_checkint(L, 5);
     luaL_argcheck(L, i >= 1, 2, "row index must be >= 1");
     luaL_argcheck(L, j >= 1, 3, "column index must be >= 1");
     luaL_argcheck(L, r >= 1, 4, "rows must be >= 1");

@@ -22,6 +22,11 @@ int mlua_core_error(lua_State *L, const char *fname);
 /* The matrix at idx must be free of NaN/Inf: else "bad argument #idx to 'fname' (... contains NaN or Inf)". */
 void mlua_checkfinite(lua_State *L, int idx, const ml_mat *m);
 
+/* An integer argument: a number with an integral value (4 and 4.0, not 2.5 or the string "4"),
+ * else a "bad argument" error; the opt version returns def for none/nil. Every count, index,
+ * dimension and seed argument goes through these. */
+lua_Integer mlua_checkint(lua_State *L, int idx);
+lua_Integer mlua_optint(lua_State *L, int idx, lua_Integer def);
 /* A matrix dimension argument: an integer >= 1, else a "bad argument" error. */
 size_t mlua_checkdim(lua_State *L, int idx);
 

@@ -38,7 +38,6 @@ static ml_mat *reduce_out(lua_State *L, int idx, const char *fname, const ml_mat
     if (o->rows != r || o->cols != c)
         luaL_argerror(L, idx, lua_pushfstring(L, "output must be %d x %d, got %d x %d", (int)r, (int)c,
                                               (int)o->rows, (int)o->cols));
-    if (o->buf == a->buf) luaL_argerror(L, idx, "output shares storage with the matrix");
     lua_pushvalue(L, idx);
     return o;
 }
@@ -72,7 +71,6 @@ static int m_median(lua_State *L)
         w = mlua_checkmat(L, 2);
         luaL_argcheck(L, w->dtype == ML_F64 && ml_mat_is_contiguous(w) && w->rows * w->cols >= a->rows * a->cols, 2,
                       "workspace must be a contiguous float64 matrix with at least as many entries as the matrix");
-        luaL_argcheck(L, w->buf != a->buf, 2, "workspace shares storage with the matrix");
     }
     double med;
     if (ml_optim_median(a, w, &med)) mlua_core_error(L, "median");
@@ -147,7 +145,7 @@ static int l_adam_moments_(lua_State *L)
     double b1 = checkfinite_num(L, 4), b2 = checkfinite_num(L, 5);
     check_like(L, 2, v, m, 1);
     check_like(L, 3, g, m, 1);
-    luaL_argcheck(L, v->buf != m->buf, 2, "v shares storage with m");
+    luaL_argcheck(L, !ml_mat_shares(v, m), 2, "v shares storage with m (both are outputs)");
     if (ml_optim_adam_moments(m, v, g, b1, b2)) mlua_core_error(L, "adam_moments_");
     lua_settop(L, 2);
     return 2;

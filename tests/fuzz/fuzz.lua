@@ -64,7 +64,7 @@ io.stdout:flush()
 -- Value pools.
 
 local BIG = 4096                  -- matrices larger than this never join the pool
-local LIMIT = 2 ^ 31              -- the library's element limit (core/matrix.h ML_MAX_ELEMS)
+local LIMIT = 2 ^ 31 - 1          -- the library's element limit (core/matrix.h ML_MAX_ELEMS)
 
 local numbers = { 0, 1, -1, 2, 3, 7, 0.5, -0.0, 1e-310, 5e-324, -5e-324, 1e308, -1e308, math.huge, -math.huge,
   0 / 0, math.maxinteger, math.mininteger, 2 ^ 53, 1e6, 2 ^ 31 + 1, 1e12, 100, 101, 1000, 1001, 1e-3, 1 / 3,
@@ -102,7 +102,7 @@ ml.save(tmp .. "/good.txt", ml.randn(4, 2, { seed = 3 }))
 ml.save(tmp .. "/good.csv", ml.randn(2, 2, { seed = 4 }))
 for _, n in ipairs { "good.npy", "good32.npy", "good.txt", "good.csv" } do files[#files + 1] = tmp .. "/" .. n end
 put("huge.npy", npy_header("<f8", "(1000000, 1000000)") .. ("\0"):rep(64))
-put("allowed_but_short.npy", npy_header("<f8", "(2147483648,)") .. ("\0"):rep(64))
+put("allowed_but_short.npy", npy_header("<f8", "(2147483647,)") .. ("\0"):rep(64))
 put("overflow.npy", npy_header("<f8", "(99999999999999999999999, 3)"))
 put("zero.npy", npy_header("<f8", "(0, 3)"))
 put("3d.npy", npy_header("<f4", "(2, 2, 2)") .. ("\0"):rep(32))
