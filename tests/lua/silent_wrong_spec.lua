@@ -117,3 +117,151 @@ describe("issue 12 item 1: norms without overflow or underflow", function()
     assert.is_true(math.abs(ml.polar_distance(B * 1e300, B) / (ml.norm(B) * 1e300) - 1) < 1e-6)
   end)
 end)
+
+describe("issue 12 item 2: BLAS/LAPACK int limits", function()
+  it("no matrix has more than INT_MAX elements, so no dimension, stride or count overflows a BLAS int", function()
+    -- the issue's A = ml.zeros(1, 2^31): refused at creation, naming the function, before gram/matmul/ns
+    raises("zeros: 1 x 2147483648 matrix is too large (more than 2147483647 elements, the BLAS/LAPACK int limit)",
+      ml.zeros, 1, 2 ^ 31)
+    raises("too large", ml.zeros, 2 ^ 31, 1, { dtype = "float32" })
+    raises("too large", ml.matrix, 2 ^ 16, 2 ^ 15)
+    raises("too large", ml.randn, 2 ^ 31, 1)
+    -- a view is never larger than its parent, a reshape keeps the element count
+    raises("too large", function() return ml.zeros(2, 3):reshape(2 ^ 31, 3) end)
+  end)
+end)
+
+describe("issue 12 item 3: in-place operations on overlapping views", function()
+  local function base() return ml.from_table { { 1, 2, 3 }, { 4, 5, 6 }, { 7, 8, 9 } } end
+  local function same(A, B) assert.are.same(B:totable(), A:totable()) end
+
+  it("the issue's copy_: row 3 becomes 2,2,2", function()
+    local M = ml.from_table { { 1, 1, 1 }, { 2, 2, 2 }, { 3, 3, 3 } }
+    M:view(2, 1, 2, 3):copy_(M:view(1, 1, 2, 3))
+    same(M, ml.from_table { { 1, 1, 1 }, { 1, 1, 1 }, { 2, 2, 2 } })
+  end)
+
+  -- each op on views of one matrix against the same op with the source views cloned first
+  local ops = {
+    copy_ = function(d, s) d:copy_(s) end,
+    add_ = function(d, s) d:add_(s, 2) end,
+    axpby_ = function(d, s) d:axpby_(2, s, -1, s) end,
+    axpby_self = function(d, s) d:axpby_(2, s, 3, d) end,
+    mul_ = function(d, s) d:mul_(s) end,
+  }
+  for name, op in pairs(ops) do
+    it(name .. " on overlapping views equals the result on copies", function()
+      for _, v in ipairs { { 2, 1, 2, 3, 1, 1, 2, 3 }, { 1, 1, 2, 3, 2, 1, 2, 3 }, { 1, 2, 3, 2, 1, 1, 3, 2 },
+                           { 1, 1, 3, 2, 1, 2, 3, 2 } } do
+        local M, R = base(), base()
+        op(M:view(v[1], v[2], v[3], v[4]), M:view(v[5], v[6], v[7], v[8]))
+        op(R:view(v[1], v[2], v[3], v[4]), R:view(v[5], v[6], v[7], v[8]):clone())
+        same(M, R)
+      end
+    end)
+  end
+
+  it("scale_rows_/scale_cols_ by a vector that is a view of the matrix (the issue's scale_cols_)", function()
+    local A = ml.from_table { { 1, 2 }, { 3, 4 } }
+    A:scale_cols_(A:view(1, 1, 1, 2))
+    same(A, ml.from_table { { 1, 4 }, { 3, 8 } })
+    local B = ml.from_table { { 1, 2 }, { 3, 4 } }
+    B:scale_rows_(B:view(1, 2, 2, 1))
+    same(B, ml.from_table { { 2, 4 }, { 12, 16 } })
+  end)
+
+  it("optimizer kernels with an input overlapping the output equal the result on copies", function()
+    local M, R = base(), base()
+    ml.adam_moments_(M:view(1, 1, 2, 3), ml.zeros(2, 3), M:view(2, 1, 2, 3), 0.9, 0.99)
+    ml.adam_moments_(R:view(1, 1, 2, 3), ml.zeros(2, 3), R:view(2, 1, 2, 3):clone(), 0.9, 0.99)
+    same(M, R)
+    M, R = base(), base()
+    local V = ml.ones(2, 3)
+    ml.adam_dir(M:view(2, 1, 2, 3), M:view(1, 1, 2, 3), V, 1, 1, 0)
+    ml.adam_dir(R:view(2, 1, 2, 3), R:view(1, 1, 2, 3):clone(), V, 1, 1, 0)
+    same(M, R)
+    -- reductions into a view of their input, and the median with the matrix itself as workspace
+    M = base()
+    M:row_sums(M:view(1, 1, 3, 1))
+    same(M:view(1, 1, 3, 1), ml.from_table { 6, 15, 24 })
+    M = base()
+    assert.equal(5, M:median(M:reshape(9, 1)))
+    same(M, base())   -- the workspace (a copy) was permuted, not M
+  end)
+
+  it("nn kernels refuse an output sharing storage with an input (elementwise ones allow the same view)", function()
+    local X = ml.randn(4, 6, { seed = 1 })
+    raises("shares storage with the output", ml.nn.linear_forward, X:view(1, 1, 4, 3), X, ml.randn(3, 6))
+    raises("shares storage with the output", ml.nn.relu_forward, X:view(1, 1, 4, 5), X:view(1, 2, 4, 5))
+    local Y = X:clone()
+    ml.nn.relu_forward(Y, Y)   -- in place on the same view: allowed and right
+    X:clip_(0, math.huge)
+    same(Y, X)
+  end)
+end)
+
+describe("issue 12 item 5: integer arguments", function()
+  it("eye(3, 4.0) is 3 x 4; eye(3, 2.5) and eye(3, '4') raise", function()
+    assert.are.same({ 3, 4 }, { ml.eye(3, 4.0):shape() })
+    assert.are.same({ 3, 3 }, { ml.eye(3):shape() })
+    assert.equal("float32", ml.eye(2, { dtype = "float32" }):dtype())
+    raises("number has no integer representation", ml.eye, 3, 2.5)
+    raises("integer expected, got string", ml.eye, 3, "4")
+  end)
+  it("every dimension, index and integer option takes integral numbers only", function()
+    assert.are.same({ 2, 3 }, { ml.zeros(2.0, 3.0):shape() })
+    assert.equal(0, ml.zeros(2, 3):get(1.0, 2.0))
+    for _, f in ipairs {
+      function() return ml.zeros("2", 3) end, function() return ml.ones(2, 1.5) end,
+      function() return ml.randn(2, "3") end, function() return ml.zeros(2, 3):get("1", 1) end,
+      function() return ml.zeros(2, 3):view(1, 1, "1", 1) end, function() return ml.zeros(2, 3):reshape(3, "2") end,
+      function() return ml.ns(ml.randn(2, 3), { steps = "3" }) end, function() return ml.ns(ml.randn(2, 3), { steps = 2.5 }) end,
+    } do
+      local ok, e = pcall(f)
+      assert.is_false(ok)
+      assert.truthy(e:find("integer expected", 1, true) or e:find("no integer representation", 1, true), e)
+    end
+  end)
+end)
+
+describe("issue 12 item 6: text loader line ends and range; poly_map overflow", function()
+  local dir = os.getenv("TMPDIR") or "/tmp"
+  local function put(name, text)
+    local p = dir .. "/item6_" .. name
+    local f = assert(io.open(p, "wb"))
+    f:write(text)
+    f:close()
+    return p
+  end
+  it("CR and CRLF line ends give the right shape", function()
+    for _, t in ipairs { "1 2\r3 4\r", "1 2\r\n3 4\r\n", "1 2\r3 4", "1 2\n3 4\n", "# c\r1 2\r\r3 4\r\n" } do
+      local p = put("lines.txt", t)
+      assert.are.same({ { 1, 2 }, { 3, 4 } }, ml.load(p):totable())
+      os.remove(p)
+    end
+    local p = put("lines.csv", "1,2\r3,4\r")
+    assert.are.same({ { 1, 2 }, { 3, 4 } }, ml.load(p):totable())
+    os.remove(p)
+  end)
+  it("1e999 and 1e-999 raise naming the file and line; subnormals, inf and nan load", function()
+    local p = put("big.txt", "1 2\r\n3 1e999\r\n")
+    raises(p .. ": line 2: '1e999' is beyond the float64 range (overflows to inf)", ml.load, p)
+    p = put("small.txt", "1 2\n-1e-999 4\n")
+    raises(p .. ": line 2: '-1e-999' is beyond the float64 range (underflows to 0)", ml.load, p)
+    p = put("sub.txt", "4.9e-324 -2.2250738585072014e-309 inf nan 0e0 -0\n")
+    local t = ml.load(p):totable()[1]
+    assert.equal(2 ^ -1074, t[1])
+    assert.is_true(t[2] < 0 and t[2] > -2.3e-308)
+    assert.equal(math.huge, t[3])
+    assert.is_true(t[4] ~= t[4])
+    os.remove(p)
+  end)
+  it("poly_map reports inf, not NaN, where the composed map overflows (issue 13 item 6)", function()
+    assert.equal(math.huge, ml.poly_map("polar_express", 1.3, { steps = 8 }))
+    assert.equal(math.huge, ml.poly_map("you", 2))
+    assert.equal(-math.huge, ml.poly_map("jordan", -1e300))
+    local X = ml.poly_map("you", ml.from_table { { 2, -2, 0.5 } })
+    assert.are.same({ math.huge, -math.huge }, { X:get(1, 1), X:get(1, 2) })
+    assert.is_true(math.abs(X:get(1, 3)) < 2)
+  end)
+end)
