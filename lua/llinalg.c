@@ -52,6 +52,14 @@ static int random_matrix(lua_State *L, const char *fname, const char *const allo
     mlua_checkopts(L, 3, allowed);
     ml_rng local, *g = rng_for(L, 3, &local);
     double p1 = mlua_optnumber(L, 3, allowed[2], d1), p2 = mlua_optnumber(L, 3, allowed[3], d2);
+    int normal = fill == ml_rng_fill_normal;
+    if (!isfinite(p1) || !isfinite(p2))
+        luaL_argerror(L, 3, lua_pushfstring(L, "options '%s' and '%s' must be finite", allowed[2], allowed[3]));
+    if (normal ? !(p2 >= 0) : !(p1 < p2))
+        luaL_argerror(L, 3, normal ? "option 'std' must be >= 0" : "option 'lo' must be below 'hi'");
+    /* every sample finite: |z| < 9 for the polar method's normals, hi - lo for the uniforms */
+    if (!isfinite(normal ? fabs(p1) + 9 * p2 : p2 - p1))
+        luaL_argerror(L, 3, "the samples would exceed the double range");
     ml_mat *m = mlua_newmat(L);
     if (ml_mat_alloc(m, r, c, mlua_optdtype(L, 3, ML_F64))) mlua_core_error(L, fname);
     fill(g, m, p1, p2);
@@ -133,7 +141,6 @@ static int l_spectrum(lua_State *L)
 static int l_svd(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     ml_mat *U = mlua_newmat(L), *s = mlua_newmat(L), *V = mlua_newmat(L);
     if (ml_svd(a, U, s, V)) mlua_core_error(L, "svd");
     return 3;
@@ -143,7 +150,6 @@ static int l_svd(lua_State *L)
 static int l_singular_values(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     ml_mat *s = mlua_newmat(L);
     if (ml_svd(a, NULL, s, NULL)) mlua_core_error(L, "singular_values");
     return 1;
@@ -166,7 +172,6 @@ static int l_polar(lua_State *L)
 {
     static const char *const allowed[] = {"rtol", "method", NULL};
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     mlua_checkopts(L, 2, allowed);
     double rtol = opt_rtol(L, 2);
     const char *method = mlua_optstring(L, 2, "method", "svd");
@@ -239,7 +244,6 @@ static int l_spectral(lua_State *L)
     static const char *const newton_only[] = {"steps", "shift", "shift_abs", "route", "sym_every", "precision",
                                               "trace", NULL};
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     double p = luaL_checknumber(L, 2);
     luaL_argcheck(L, p >= 0 && isfinite(p), 2, "power p must be a finite number >= 0");
     mlua_checkopts(L, 3, allowed);

@@ -501,7 +501,6 @@ static int l_norm(lua_State *L)
     else if (!strcmp(kind, "max"))
         v = ml_norm_maxabs(a);
     else if (!strcmp(kind, "spectral") || !strcmp(kind, "nuclear")) {
-        mlua_checkfinite(L, 1, a);
         if ((kind[0] == 's' ? ml_norm_spectral(a, &v) : ml_norm_nuclear(a, &v))) mlua_core_error(L, "norm");
     } else
         return luaL_argerror(L, 2, lua_pushfstring(L, "unknown norm '%s' (expected fro, spectral, nuclear or max)", kind));

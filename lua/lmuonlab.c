@@ -17,5 +17,6 @@ int luaopen_muonlab_core(lua_State *L)
     mlua_open_nn(L);
     mlua_open_optim(L);
     /* more binding files: add their mlua_open_* call here */
+    mlua_guard_finite(L);   /* last: it wraps functions the others registered */
     return 1;
 }

@@ -155,7 +155,6 @@ static int l_ns(lua_State *L)
     static const char *const allowed[] = {"coeffs", "steps", "eps", "precond", "power_steps", "precision",
                                           "form", "restart", "trace", "workspace", NULL};
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     lua_settop(L, 2);   /* slot 2 is the options (or nil) from here on */
     mlua_checkopts(L, 2, allowed);
     ml_ns_opts o;
@@ -225,7 +224,6 @@ static int l_ns(lua_State *L)
 static int l_orth_error(lua_State *L)
 {
     ml_mat *x = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, x);
     double f, s;
     if (ml_orth_error(x, &f, &s)) mlua_core_error(L, "orth_error");
     lua_pushnumber(L, f);
@@ -237,8 +235,6 @@ static int l_orth_error(lua_State *L)
 static int l_polar_distance(lua_State *L)
 {
     ml_mat *x = mlua_checkmat(L, 1), *a = mlua_checkmat(L, 2);
-    mlua_checkfinite(L, 1, x);
-    mlua_checkfinite(L, 2, a);
     double d;
     if (ml_polar_distance(x, a, &d)) mlua_core_error(L, "polar_distance");
     lua_pushnumber(L, d);

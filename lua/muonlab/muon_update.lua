@@ -22,6 +22,9 @@ return function(theta, grad, B_prev, mu, lr, opts)
     if not core.ismatrix(m) then
       error(("muon_update: bad argument #%d (matrix expected, got %s)"):format(i, type(m)), 2)
     end
+    if not m:isfinite() then  -- the NaN/Inf rule (lua/lfinite.c)
+      error(("muon_update: bad argument #%d (matrix contains NaN or Inf)"):format(i), 2)
+    end
   end
   if type(mu) ~= "number" then error("muon_update: bad argument #4 (mu: number expected)", 2) end
   if type(lr) ~= "number" then error("muon_update: bad argument #5 (lr: number expected)", 2) end

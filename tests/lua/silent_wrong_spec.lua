@@ -265,3 +265,79 @@ describe("issue 12 item 6: text loader line ends and range; poly_map overflow", 
     assert.is_true(math.abs(X:get(1, 3)) < 2)
   end)
 end)
+
+describe("issue 12 item 4: the NaN/Inf rule (lua/lfinite.c, README 'NaN and Inf')", function()
+  local function bad(v)
+    local M = ml.randn(3, 4, { seed = 1 })
+    M:set(2, 3, v)
+    return M
+  end
+  local G = ml.randn(3, 4, { seed = 2 })
+  local checked = {
+    { "matmul", function(N) return ml.matmul(N, G, { tb = true }) end },
+    { "matmul", function(N) return ml.matmul(G, N, { tb = true }) end, 2 },
+    { "mm", function(N) return N:mm(G:t()) end },
+    { "gram", function(N) return ml.gram(N) end },
+    { "hadamard", function(N) return ml.hadamard(G, N) end, 2 },
+    { "trace", function(N) return ml.trace(N) end },
+    { "dot", function(N) return ml.dot(G, N) end, 2 },
+    { "norm", function(N) return ml.norm(N) end },
+    { "norm", function(N) return ml.norm(N, "max") end },
+    { "svd", function(N) return ml.svd(N) end },
+    { "singular_values", function(N) return ml.singular_values(N) end },
+    { "polar", function(N) return ml.polar(N) end },
+    { "spectral", function(N) return ml.spectral(N, 0.5) end },
+    { "ns", function(N) return ml.ns(N) end },
+    { "run", function(N) return ml.ns_plan {}:run(ml.zeros(3, 4), N) end, 2 },
+    { "orth_error", function(N) return ml.orth_error(N) end },
+    { "polar_distance", function(N) return ml.polar_distance(G, N) end, 2 },
+    { "poly_map", function(N) return ml.poly_map("jordan", N) end, 2 },
+    { "adam_moments_", function(N) return ml.adam_moments_(ml.zeros(3, 4), ml.zeros(3, 4), N, 0.9, 0.99) end, 3 },
+    { "adam_dir", function(N) return ml.adam_dir(ml.zeros(3, 4), N, ml.ones(3, 4), 1, 1, 1e-8) end, 2 },
+    { "sum", function(N) return N:sum() end },
+    { "row_sums", function(N) return N:row_sums() end },
+    { "col_meansq", function(N) return N:col_meansq() end },
+    { "median", function(N) return N:median() end },
+    { "muon_update", function(N) return ml.muon_update(G, N, G, 0.9, 0.1) end, 2 },
+  }
+  for _, c in ipairs(checked) do
+    it(("%s rejects NaN and Inf input naming the argument"):format(c[1]), function()
+      for _, v in ipairs { 0 / 0, math.huge, -math.huge } do
+        local ok, e = pcall(c[2], bad(v))
+        assert.is_false(ok)
+        assert.matches("matrix contains NaN or Inf", e, 1, true)
+        assert.matches(c[1], e, 1, true)
+        if c[3] then assert.matches("#" .. c[3], e, 1, true) end
+      end
+    end)
+  end
+  it("poly_map numbers and lists must be finite", function()
+    raises("NaN or Inf", ml.poly_map, "jordan", 0 / 0)
+    raises("entry 2 is NaN or Inf", ml.poly_map, "jordan", { 1, math.huge })
+  end)
+  it("element access, copies, operators, in-place elementwise methods and nn kernels propagate", function()
+    local N = bad(0 / 0)
+    local function hasnan(M) return not M:isfinite() end
+    assert.is_true(N:get(2, 3) ~= N:get(2, 3))
+    for _, M in ipairs { N:clone(), N:t(), N:astype("float32"), N + G, N - G, -N, N * 2, N / 2, ml.round(N, "bf16"),
+                         N:clone():add_(G), N:clone():mul_(G), N:clone():scale_(2), N:clone():clip_(-1, 1),
+                         N:clone():abs_(), G:clone():axpby_(1, N, 1, G), N:view(1, 1, 3, 4) } do
+      assert.is_true(hasnan(M))
+    end
+    local Y = ml.zeros(3, 4)
+    ml.nn.relu_forward(Y, N)
+    assert.is_true(hasnan(Y))
+  end)
+  it("randn/rand options: finite, std >= 0, lo < hi, samples in range", function()
+    raises("options 'mean' and 'std' must be finite", ml.randn, 2, 2, { std = 0 / 0 })
+    raises("options 'mean' and 'std' must be finite", ml.randn, 2, 2, { mean = math.huge })
+    raises("options 'lo' and 'hi' must be finite", ml.rand, 2, 2, { lo = -math.huge })
+    raises("option 'lo' must be below 'hi'", ml.rand, 2, 2, { lo = 1, hi = 0 })
+    raises("option 'lo' must be below 'hi'", ml.rand, 2, 2, { lo = 1, hi = 1 })
+    raises("option 'std' must be >= 0", ml.randn, 2, 2, { std = -1 })
+    raises("the samples would exceed the double range", ml.rand, 2, 2, { lo = -1e308, hi = 1e308 })
+    assert.equal(0, ml.norm(ml.randn(2, 2, { std = 0 })))
+    local U = ml.rand(50, 50, { lo = -3, hi = -2, seed = 1 })
+    assert.is_true(ml.norm(U + 2.5, "max") <= 0.5)
+  end)
+end)
