@@ -400,14 +400,15 @@ static int check_opts(const ml_ns_opts *o, const ml_schedule *sch)
 
 /* The exponent e that makes the normalisation safe: the Gram matrix G G^T and the sums of squares
  * of the preconditioners overflow or lose digits to underflow when max |G| = M is far from 1
- * (|G| ~ 1e154 in float64, 1e19 in float32: X_0 came out 0). Outside a window where n M^2 and the
- * squares of entries 2^-53 M stay normal, the source is G 2^e with M 2^e in [1/2, 1), eps is
+ * (|G| ~ 1e154 in float64, 1e19 in float32: X_0 came out 0; at 1e80 the Lanczos vectors of the
+ * spectral estimate overflowed). Outside the window of ML_SCALE_WINDOW (ops.h), the source is G 2^e with M 2^e in [1/2, 1), eps is
  * scaled alike, and every preconditioner's X_0 = diag(d) G is unchanged (d scales by 2^-e): the
  * result is that of the unit-scale input, to rounding. precond = none has no normaliser: e = 0. */
 static int prescale_exponent(double M, ml_precision p, ml_precond pc)
 {
     if (pc == ML_PRECOND_NONE) return 0;
-    return ml_scale_exponent(M, p == ML_FP64 ? 300 : p == ML_FP16 ? 4 : 32);   /* fp16: max 65504, subnormal below 6e-5 */
+    /* fp16: max 65504, subnormal below 6e-5 */
+    return ml_scale_exponent(M, p == ML_FP64 ? ML_SCALE_WINDOW(ML_F64) : p == ML_FP16 ? 4 : ML_SCALE_WINDOW(ML_F32));
 }
 
 /* Source, its Gram matrix, the preconditioner's scales, the first step's Gram matrix, and X_0

@@ -41,10 +41,12 @@ double ml_trace(const ml_mat *X);
 int ml_dot(const ml_mat *X, const ml_mat *Y, double *out);
 /* Prescaling for the routines that square their input (Gram matrices): the exponent e that puts
  * max |X| = M at [1/2, 1) when M is outside [2^-window, 2^window], else 0 (also for M = 0 or
- * not finite). Windows: 300 for float64, 32 for float32 keep n M^2 and the squares of entries
- * eps M in the normal range. ml_mat_ldexp scales X by 2^e in place (exact unless an entry leaves
- * the range). */
-#define ML_SCALE_WINDOW(dtype) ((dtype) == ML_F64 ? 300 : 32)
+ * not finite). The windows keep everything the callers square twice in the normal range for up
+ * to 2^31 elements: float64 200 (the Lanczos vectors of ns's spectral preconditioner sum squares
+ * of A q, A = G G^T: n^3 M^4 < 2^1023 needs M < 2^232; (eps M^2)^2 > 2^-1022 needs M > 2^-229),
+ * float32 32 (n M^2 < 2^127 and eps M^2 > 2^-126 in float32). ml_mat_ldexp scales X by 2^e in
+ * place (exact unless an entry leaves the range). */
+#define ML_SCALE_WINDOW(dtype) ((dtype) == ML_F64 ? 200 : 32)
 int ml_scale_exponent(double M, int window);
 void ml_mat_ldexp(ml_mat *X, int e);
 

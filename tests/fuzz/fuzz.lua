@@ -442,7 +442,7 @@ end
 -- copies, at unit, huge (1e150..1e300) and tiny (1e-300, 2^-1000) magnitudes. Each returns
 -- nil or what went wrong; a mismatch, a non-finite result or an error is a finding.
 
-local f64_scales = { 1, 1, 1e150, 1e200, 1e300, 1e-150, 1e-200, 1e-300, 2 ^ -1000, 1e19 }
+local f64_scales = { 1, 1, 1e150, 1e200, 1e300, 1e-150, 1e-200, 1e-300, 2 ^ -1000, 1e19, 1e80, 1e-80, 1e60 }
 local f32_scales = { 1, 1, 1e19, 1e30, 1e-19, 1e-30 }
 local EPS = { float64 = 2 ^ -52, float32 = 2 ^ -23 }
 
