@@ -297,9 +297,22 @@ static int adam_dir(ml_mat *dst, const ml_mat *m, const ml_mat *v, double c1, do
         return rc_;                                                     \
     } while (0)
 
+/* A non-finite result from finite input is an overflow, reported (issue 12: no silent inf). */
+static int finite_result(const ml_mat *A, const ml_mat *out, const char *what)
+{
+    if (ml_mat_all_finite(out) || !ml_mat_all_finite(A)) return ML_OK;
+    return ml_error(ML_ENUM, "%s overflows the %s range", what, ml_dtype_name(out->dtype));
+}
+
+static int reduce_checked(ml_mat *out, const ml_mat *A, int per_row, int square, int mean)
+{
+    int rc = reduce(out, A, per_row, square, mean);
+    return rc ? rc : finite_result(A, out, square ? "the sum of squares" : "the sum");
+}
+
 int ml_optim_reduce(ml_mat *out, const ml_mat *A, int per_row, int square, int mean)
 {
-    UNALIASED(out, A, reduce(out, in_, per_row, square, mean));
+    UNALIASED(out, A, reduce_checked(out, in_, per_row, square, mean));
 }
 
 int ml_optim_median(const ml_mat *A, ml_mat *work, double *out)
@@ -335,6 +348,8 @@ int ml_optim_adam_moments(ml_mat *m, ml_mat *v, const ml_mat *g, double b1, doub
         rc = ml_mat_unalias(m, g, &t, &g1);
     }
     if (!rc) rc = adam_moments(m, v, g1, b1, b2);
+    if (!rc) rc = finite_result(g1, v, "v = b2 v + (1 - b2) g^2");
+    if (!rc) rc = finite_result(g1, m, "m = b1 m + (1 - b1) g");
     ml_mat_free(&t);
     return rc;
 }

@@ -76,6 +76,29 @@ describe("issue 12 item 1: norms without overflow or underflow", function()
     assert.is_true(maxdiff(t1, t0) < 1e-8)
   end)
 
+  it("every optimizer steps finitely on gradients of 1e200, or names the kernel that cannot represent it", function()
+    for _, name in ipairs { "muon", "normuon", "adago", "steepest", "scion", "polargrad", "muonmax", "sgd", "spectral" } do
+      local W, W1 = ml.zeros(8, 16), ml.zeros(8, 16)
+      ml.optim[name] { lr = 0.01 }:step({ W }, { B * 1e200 }, 1.0)
+      ml.optim[name] { lr = 0.01 }:step({ W1 }, { B }, 1.0)
+      assert.is_true(W:isfinite() and ml.norm(W) > 0, name)
+    end
+    -- the scale-invariant ones take the unit-scale step (polargrad/muonmax: before, D = sqrt(S^2 + e^2)
+    -- overflowed to inf and the step was NaN)
+    for _, name in ipairs { "muon", "normuon", "adago", "steepest", "scion" } do
+      local W, W1 = ml.zeros(8, 16), ml.zeros(8, 16)
+      ml.optim[name] { lr = 0.01 }:step({ W }, { B * 1e200 }, 1.0)
+      ml.optim[name] { lr = 0.01 }:step({ W1 }, { B }, 1.0)
+      assert.is_true(maxdiff(W, W1) < 1e-8, name)
+    end
+    local W = ml.zeros(8, 16)
+    raises("adam_moments_: v = b2 v + (1 - b2) g^2 overflows the float64 range",
+      function() ml.optim.adamw { lr = 0.01 }:step({ W }, { B * 1e200 }) end)
+    raises("col_sumsq: the sum of squares overflows the float64 range",
+      function() ml.optim.trasmuon { lr = 0.01 }:step({ W }, { B * 1e200 }) end)
+    raises("row_sums: the sum overflows the float64 range", function() return (ml.ones(2, 3) * 1e308):row_sums() end)
+  end)
+
   it("ml.norm fro/spectral/nuclear, trace, dot scale exactly; beyond the double range they raise", function()
     -- reference: the slow sum of squares at unit scale, times the scale
     local s = 0
