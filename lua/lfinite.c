@@ -70,7 +70,7 @@ void mlua_guard_finite(lua_State *L)
     const struct {
         const char *type;
         const guarded *list;
-    } types[] = {{MLUA_MATRIX, matrix_methods}, {"muonlab.ns_plan", plan_methods}};
+    } types[] = {{MLUA_MATRIX, matrix_methods}, {"muonlab.ns_workspace", plan_methods}};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         if (luaL_getmetatable(L, types[i].type) == LUA_TTABLE && lua_getfield(L, -1, "__index") == LUA_TTABLE) {
             wrap(L, types[i].list, types[i].type);
