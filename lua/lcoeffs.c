@@ -2,6 +2,7 @@
  * they apply to every singular value (poly_map) and its worst case on an interval
  * (poly_error). mlua_toschedule is shared with the other binding files (ns). */
 #include "lmuonlab.h"
+#include "cans.h"
 #include "coeffs.h"
 #include "error.h"
 #include "remez.h"
@@ -10,11 +11,6 @@
 
 #define MAX_OPT_STEPS 100    /* steps accepted from an option table */
 #define FLAT_STEPS 5         /* a flat row {a, b, c} is reused this often by default (optax) */
-/* `cans` without options; the same start and size as the polar_express preset, so the
- * two differ only by the cushion and the recentring. */
-#define CANS_L 1e-3
-#define CANS_DEGREE 5
-#define CANS_STEPS 8
 
 /* A schedule owned by a userdata, so that a Lua error anywhere after allocation frees it. */
 #define SCHEDULE_BOX "muonlab.schedule_box"
@@ -104,7 +100,7 @@ int mlua_toschedule(lua_State *L, int idx, int steps, ml_schedule *out)
         const char *name = lua_tostring(L, idx);
         if (!is_known_name(name)) unknown_name(L, idx, name);
         int rc = !strcmp(name, "cans")
-                     ? ml_schedule_cans(out, CANS_L, CANS_DEGREE, steps > 0 ? steps : CANS_STEPS)
+                     ? ml_schedule_cans(out, ML_CANS_L, ML_CANS_DEGREE, steps > 0 ? steps : ML_CANS_STEPS)
                      : ml_schedule_named(out, name, steps);
         if (rc) luaL_argerror(L, idx, ml_errmsg());
         return 0;
@@ -232,8 +228,8 @@ static int l_coeffs(lua_State *L)
     } else if (!strcmp(name, "cans")) {
         mlua_checkopts(L, 2, cans_keys);
         double l = opt_l(L, 2);
-        int degree = opt_degree(L, 2, CANS_DEGREE);
-        int steps = check_range_steps(L, 2, mlua_optinteger(L, 2, "steps", CANS_STEPS));
+        int degree = opt_degree(L, 2, ML_CANS_DEGREE);
+        int steps = check_range_steps(L, 2, mlua_optinteger(L, 2, "steps", ML_CANS_STEPS));
         rc = ml_schedule_cans(s, l, degree, steps);
     } else {
         mlua_checkopts(L, 2, !strcmp(name, "polar_express") ? pe_keys : steps_only);

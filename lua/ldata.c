@@ -6,6 +6,7 @@
 #include <string.h>
 
 #define MLUA_CORPUS "muonlab.corpus"
+#define MLUA_WINDOWS "muonlab.windows"
 
 typedef struct {
     ml_corpus c;
@@ -172,6 +173,81 @@ static int c_batch(lua_State *L)
     return 0;
 }
 
+/* ---- window sampler: a corpus, its own generator and the two batch matrices, made once ------ */
+
+typedef struct {
+    ml_rng rng;
+} lwindows;   /* user values: 1 the corpus, 2 X, 3 Y */
+
+/* windows(B, T[, {seed = 1, dtype = "float64"}]) -> a sampler whose next() fills X, Y (B x T)
+ * with B random contiguous windows, Y = X shifted by one token */
+static int c_windows(lua_State *L)
+{
+    static const char *const allowed[] = {"seed", "dtype", NULL};
+    lcorpus *c = checkcorpus(L, 1);
+    size_t B = mlua_checkdim(L, 2), T = mlua_checkdim(L, 3);
+    mlua_checkopts(L, 4, allowed);
+    lua_Integer seed = mlua_optinteger(L, 4, "seed", 1);
+    ml_dtype t = mlua_optdtype(L, 4, ML_F64);
+    if (c->c.n <= T)
+        return luaL_argerror(L, 3, lua_pushfstring(L, "a window of %d tokens and its targets need %d tokens, the corpus has %d",
+                                                   (int)T, (int)T + 1, (int)c->c.n));
+    lwindows *w = lua_newuserdatauv(L, sizeof *w, 3);
+    ml_rng_seed(&w->rng, (uint64_t)seed);
+    luaL_setmetatable(L, MLUA_WINDOWS);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    for (int k = 2; k <= 3; k++) {
+        ml_mat *m = mlua_newmat(L);
+        if (ml_mat_alloc(m, B, T, t)) return mlua_core_error(L, "windows");
+        lua_setiuservalue(L, -2, k);
+    }
+    return 1;
+}
+
+/* next() -> X, Y: the same two matrices every call, refilled (no allocation) */
+static int w_next(lua_State *L)
+{
+    lwindows *w = luaL_checkudata(L, 1, MLUA_WINDOWS);
+    lua_getiuservalue(L, 1, 1);
+    lcorpus *c = lua_touserdata(L, -1);
+    if (!c->c.ids) return luaL_error(L, "windows:next: the corpus has been freed");
+    lua_getiuservalue(L, 1, 2);
+    lua_getiuservalue(L, 1, 3);
+    if (ml_corpus_batch(&c->c, mlua_checkmat(L, -2), mlua_checkmat(L, -1), &w->rng, 0, 0))
+        return luaL_error(L, "windows:next: %s", ml_errmsg());
+    return 2;
+}
+
+/* seed(s): restart the sampler's generator */
+static int w_seed(lua_State *L)
+{
+    lwindows *w = luaL_checkudata(L, 1, MLUA_WINDOWS);
+    ml_rng_seed(&w->rng, (uint64_t)luaL_checkinteger(L, 2));
+    return 0;
+}
+
+/* corpus() -> the corpus it samples from */
+static int w_corpus(lua_State *L)
+{
+    luaL_checkudata(L, 1, MLUA_WINDOWS);
+    lua_getiuservalue(L, 1, 1);
+    return 1;
+}
+
+static int w_tostring(lua_State *L)
+{
+    luaL_checkudata(L, 1, MLUA_WINDOWS);
+    lua_getiuservalue(L, 1, 2);
+    ml_mat *X = mlua_checkmat(L, -1);
+    lua_pushfstring(L, "muonlab.windows (%d windows of %d tokens)", (int)X->rows, (int)X->cols);
+    return 1;
+}
+
+static const luaL_Reg windows_methods[] = {
+    {"next", w_next}, {"seed", w_seed}, {"corpus", w_corpus}, {NULL, NULL},
+};
+
 /* seed(s): restart the generator of random windows */
 static int c_seed(lua_State *L)
 {
@@ -254,7 +330,7 @@ static int c_tostring(lua_State *L)
 static const luaL_Reg corpus_methods[] = {
     {"size", c_len},   {"vocab_size", c_vocab_size}, {"vocab", c_vocab}, {"slice", c_slice},
     {"batch", c_batch}, {"seed", c_seed},            {"text", c_text},   {"decode", c_decode},
-    {"encode", c_encode}, {NULL, NULL},
+    {"encode", c_encode}, {"windows", c_windows}, {NULL, NULL},
 };
 
 static const luaL_Reg functions[] = {
@@ -277,6 +353,13 @@ void mlua_open_data(lua_State *L)
         lua_pushcfunction(L, c_len);
         lua_setfield(L, -2, "__len");
         lua_pushcfunction(L, c_tostring);
+        lua_setfield(L, -2, "__tostring");
+    }
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, MLUA_WINDOWS)) {
+        luaL_newlib(L, windows_methods);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, w_tostring);
         lua_setfield(L, -2, "__tostring");
     }
     lua_pop(L, 1);

@@ -1,5 +1,6 @@
 /* Random matrices, the LAPACK references (SVD, polar factor, spectral transform). */
 #include "lmuonlab.h"
+#include "eig_polar.h"
 #include "error.h"
 #include "polar.h"
 #include "precision.h"

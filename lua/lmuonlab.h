@@ -1,5 +1,5 @@
-/* Shared helpers of the Lua bindings (lua/l*.c). The core (core/) knows nothing of Lua;
- * these files turn its status codes into Lua errors that name the function. */
+/* Shared helpers of the Lua bindings (lua/l*.c), defined in lauxml.c. The core (core/) knows
+ * nothing of Lua; these files turn its status codes into Lua errors that name the function. */
 #ifndef MLUA_H
 #define MLUA_H
 
@@ -48,7 +48,10 @@ void mlua_open_sweep(lua_State *L);    /* lsweep.c: append_line, lock_file (dura
 void mlua_open_threads(lua_State *L);  /* lthreads.c: set_threads, get_threads (ML_THREADS) */
 void mlua_open_nn(lua_State *L);      /* lnn.c: the ml.nn table of layer kernels */
 void mlua_open_data(lua_State *L);    /* ldata.c: load_idx, idx_header, corpus (text as byte ids) */
-void mlua_open_optim(lua_State *L);    /* loptim.c: optimizer kernels, ns_plan (after matrix) */
+void mlua_open_optim(lua_State *L);    /* loptim.c: optimizer kernels, ns_plan */
+
+/* Matrix methods defined outside lmatrix.c; lmatrix.c puts them in the matrix method table. */
+extern const luaL_Reg mlua_optim_matrix_methods[];   /* loptim.c: row_sums, median, clip_, ... */
 
 int luaopen_muonlab_core(lua_State *L);
 

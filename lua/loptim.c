@@ -1,7 +1,8 @@
 /* Bindings of the optimizer kernels (core/optim_prims.h) and of the Newton-Schulz plan the
  * optimizers keep: every call writes into matrices the caller owns, so a training loop
  * allocates nothing after its first step.
- *   matrix methods: A:row_sums/row_means/row_sumsq/row_meansq([out]), the col_ versions,
+ *   matrix methods (mlua_optim_matrix_methods; lmatrix.c registers them):
+ *                   A:row_sums/row_means/row_sumsq/row_meansq([out]), the col_ versions,
  *                   A:median([work]), A:scale_rows_(v), A:scale_cols_(v), A:clip_(lo, hi),
  *                   A:sign_(), A:abs_(), A:sqrt_(), A:log1p_(), A:pow_(p [, shift])
  *   functions:      adam_moments_(m, v, g, b1, b2), adam_dir(dst, m, v, c1, c2, eps [, q]),
@@ -279,7 +280,7 @@ static int plan_tostring(lua_State *L)
     return 1;
 }
 
-static const luaL_Reg matrix_methods[] = {
+const luaL_Reg mlua_optim_matrix_methods[] = {
     {"row_sums", m_row_sums},       {"row_means", m_row_means},   {"row_sumsq", m_row_sumsq},
     {"row_meansq", m_row_meansq},   {"col_sums", m_col_sums},     {"col_means", m_col_means},
     {"col_sumsq", m_col_sumsq},     {"col_meansq", m_col_meansq}, {"median", m_median},
@@ -298,12 +299,6 @@ static const luaL_Reg functions[] = {
 
 void mlua_open_optim(lua_State *L)
 {
-    /* matrix methods: added to the matrix type's method table (lmatrix.c creates it first) */
-    if (luaL_getmetatable(L, MLUA_MATRIX) == LUA_TTABLE) {
-        if (lua_getfield(L, -1, "__index") == LUA_TTABLE) luaL_setfuncs(L, matrix_methods, 0);
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
     if (luaL_newmetatable(L, NS_PLAN)) {
         lua_pushcfunction(L, plan_gc);
         lua_setfield(L, -2, "__gc");

@@ -3,6 +3,8 @@
 --   local d = ml.data.fashion_mnist{dtype = "float32"}   -- d.train.X (60000 x 784), d.train.y (labels 0..9), d.test
 --   local train, valid = ml.data.fortunes{valid = 0.1}   -- corpora of byte ids (ml.corpus)
 --   for Xb, yb in ml.data.minibatches(X, y, 128, {seed = 1}) do ... end
+--   local w = ml.data.windows(train, 32, 64, {seed = 1}); local X, Y = w:next()   -- GPT batches
+--   local train, valid = ml.data.text_file("book.txt", {valid = 0.1})            -- any text
 --
 -- Fashion-MNIST comes from Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist,
 -- gzipped IDX files read through zlib by ml.load_idx); pixels are scaled to [0, 1] and, with
@@ -174,6 +176,58 @@ function M.fortunes(opts)
     train_chars = #train_text, valid_chars = #valid_text, vocab_size = #vocab }
   say(o.quiet, ("data: fortunes from %s: %d fortunes, %d + %d characters (train + validation), vocabulary %d")
     :format(dir, #pieces, #train_text, #valid_text, #vocab))
+  return train, valid, info
+end
+
+-- windows(corpus, B, T[, {seed = 1, dtype = "float64"}]) -> a sampler: w:next() -> X, Y, both
+-- B x T, X[b,:] = ids[s_b .. s_b+T-1] and Y[b,:] = ids[s_b+1 .. s_b+T] from a start s_b uniform
+-- over the corpus (the sampler's own seeded generator); the same two matrices every call, so a
+-- training loop allocates nothing. w:seed(s) restarts it. For a validation loss over fixed
+-- windows: corpus:batch(X, Y, first, stride) with the same B x T matrices.
+function M.windows(corpus, B, T, opts)
+  if type(corpus) ~= "userdata" or type(corpus.windows) ~= "function" then
+    error(("bad argument #1 to 'windows' (corpus expected (ml.corpus, ml.data.fortunes, ml.data.text_file), got %s)")
+      :format(type(corpus)), 2)
+  end
+  local ok, w = pcall(corpus.windows, corpus, B, T, opts)
+  -- the C function numbers the arguments as this one does; under pcall it cannot know its name
+  if not ok then error((tostring(w):gsub("to '%?'", "to 'windows'", 1)), 2) end
+  return w
+end
+
+-- text_file(path[, {valid = 0.1, quiet = false}]) -> train, valid corpora (shared vocabulary), info.
+-- Any text file (or every file of a directory, as ml.corpus reads them) as bytes; the last `valid`
+-- fraction of it, starting at a line start, is the validation split, so no validation window
+-- overlaps the training text. valid = 0 gives no validation corpus (nil).
+local TEXT_FILE = options.register("text_file", {
+  valid = { 0.1, "unit", "fraction at the end of the text kept for validation" },
+  quiet = { false, "boolean", "no 'data: ...' line on stdout" },
+})
+
+function M.text_file(path, opts)
+  local fname = "text_file"
+  if type(path) ~= "string" then
+    error(("bad argument #1 to 'text_file' (path: string expected, got %s)"):format(type(path)), 2)
+  end
+  local o = options.check(fname, opts, TEXT_FILE, 2)
+  local frac = o.valid
+  local ok, all = pcall(core.corpus, path)
+  if not ok then error(("text_file: %s"):format(tostring(all):gsub("^corpus: ", "")), 2) end
+  local n = all:size()
+  local cut = n + 1   -- first validation token
+  if frac > 0 then
+    local text = all:text()
+    cut = math.floor(n * (1 - frac)) + 1
+    local nl = text:find("\n", cut - 1, true)   -- start the split at a line start when there is one
+    if nl and nl < n then cut = nl + 1 end
+  end
+  if cut <= 2 then error(("text_file: %s: too short for a split with valid = %g (%d bytes)"):format(path, frac, n), 2) end
+  local train = cut > n and all or all:slice(1, cut - 1)
+  local valid = cut <= n and all:slice(cut, n, { seed = 2 }) or nil
+  local info = { source = path, train_chars = train:size(), valid_chars = valid and valid:size() or 0,
+    vocab_size = all:vocab_size() }
+  say(o.quiet, ("data: %s: %d + %d characters (train + validation), vocabulary %d")
+    :format(path, info.train_chars, info.valid_chars, info.vocab_size))
   return train, valid, info
 end
 
