@@ -142,11 +142,27 @@ static void pushrec(lua_State *L, const trace_rec *r, int step)
 
 /* ---- ns ---- */
 
-static void optenum(lua_State *L, int oi, const char *key, const char *def, int (*parse)(const char *, void *), void *out)
+static void optenum(lua_State *L, int oi, const char *key, const char *def, int (*parse)(const char *, void *), void *out,
+                    const char *choices)
 {
     const char *s = mlua_optstring(L, oi, key, def);
-    if (parse(s, out)) luaL_argerror(L, oi, lua_pushfstring(L, "option '%s': %s", key, ml_errmsg()));
+    if (parse(s, out)) mlua_opterror(L, oi, key, choices);
 }
+
+/* ml.ns's options; ml.ns_plan takes the first 8 (loptim.c). */
+const mlua_opt mlua_ns_opts[] = {
+    {"coeffs", "a string or a table", "\"jordan\"", "schedule: a name (cubic, quintic, septic, jordan, you, polar_express, cans), a list of per-step lists {{a,b,c},...} (the last repeats) or one list reused every step"},
+    {"steps", "an integer", "the schedule's length (5 for jordan)", "NS steps, 1..1000"},
+    {"eps", "a number", "1e-7", "X0 = A / (||A||_F + eps)"},
+    {"precond", "a string", "\"frobenius\"", "\"frobenius\", \"spectral\" (Lanczos estimate x 1.02), \"aol\" (Turbo-Muon row scaling), \"schatten\" (||AA^T||_F^1/2) or \"none\""},
+    {"power_steps", "an integer", "12", "Lanczos products of precond \"spectral\", 1..64"},
+    {"precision", "a string", "the input's dtype", "\"fp64\", \"fp32\", \"bf16\" or \"fp16\" (bf16/fp16 emulated; result in the input's dtype)"},
+    {"form", "a string", "\"direct\"", "\"direct\" or \"gram\" (iterate on the short-side Gram matrix, one final product)"},
+    {"restart", "an integer", "0", "gram form: rebuild the Gram matrix every k steps (0: never)"},
+    {"trace", "a boolean", "false", "also return per-step records {step, orth_fro, orth_spec, polar_dist, smin, smax, time}"},
+    {"workspace", "a muonlab.ns_workspace", "none", "buffers from ml.ns_workspace(): no allocation after the first call with a shape"},
+    {NULL},
+};
 
 static int parse_precond(const char *s, void *out) { return ml_precond_parse(s, out); }
 static int parse_form(const char *s, void *out) { return ml_ns_form_parse(s, out); }
@@ -156,28 +172,26 @@ static int parse_precision(const char *s, void *out) { return ml_precision_parse
  *          workspace=}]) -> X [, trace] */
 static int l_ns(lua_State *L)
 {
-    static const char *const allowed[] = {"coeffs", "steps", "eps", "precond", "power_steps", "precision",
-                                          "form", "restart", "trace", "workspace", NULL};
     ml_mat *a = mlua_checkmat(L, 1);
     mlua_checkfinite(L, 1, a);
     lua_settop(L, 2);   /* slot 2 is the options (or nil) from here on */
-    mlua_checkopts(L, 2, allowed);
+    mlua_checkopts(L, 2, mlua_ns_opts);
     ml_ns_opts o;
     ml_ns_opts_default(&o);
     lua_Integer steps = mlua_optinteger(L, 2, "steps", 0);
-    luaL_argcheck(L, steps >= 0 && steps <= 1000, 2, "option 'steps' must be in 1..1000");
+    if (steps < 0 || steps > 1000) mlua_opterror(L, 2, "steps", "an integer in 1..1000");
     o.eps = mlua_optnumber(L, 2, "eps", o.eps);
-    luaL_argcheck(L, o.eps >= 0 && isfinite(o.eps), 2, "option 'eps' must be a finite number >= 0");
-    optenum(L, 2, "precond", "frobenius", parse_precond, &o.precond);
-    optenum(L, 2, "form", "direct", parse_form, &o.form);
+    if (!(o.eps >= 0 && isfinite(o.eps))) mlua_opterror(L, 2, "eps", "a finite number >= 0");
+    optenum(L, 2, "precond", "frobenius", parse_precond, &o.precond, "one of \"frobenius\", \"spectral\", \"aol\", \"schatten\", \"none\"");
+    optenum(L, 2, "form", "direct", parse_form, &o.form, "one of \"direct\", \"gram\"");
     ml_precision prec = a->dtype == ML_F64 ? ML_FP64 : ML_FP32;
-    optenum(L, 2, "precision", ml_precision_name(prec), parse_precision, &prec);
+    optenum(L, 2, "precision", ml_precision_name(prec), parse_precision, &prec, "one of \"fp64\", \"fp32\", \"bf16\", \"fp16\"");
     o.precision = (int)prec;
     lua_Integer ps = mlua_optinteger(L, 2, "power_steps", ML_NS_POWER_STEPS);
-    luaL_argcheck(L, ps >= 1 && ps <= ML_NS_MAX_POWER_STEPS, 2, "option 'power_steps' must be in 1..64");
+    if (ps < 1 || ps > ML_NS_MAX_POWER_STEPS) mlua_opterror(L, 2, "power_steps", "an integer in 1..64");
     o.power_steps = (int)ps;
     lua_Integer restart = mlua_optinteger(L, 2, "restart", 0);
-    luaL_argcheck(L, restart >= 0 && restart <= 1000, 2, "option 'restart' must be in 0..1000 (0: never)");
+    if (restart < 0 || restart > 1000) mlua_opterror(L, 2, "restart", "an integer in 0..1000");
     o.restart = (int)restart;
     int trace = mlua_optboolean(L, 2, "trace", 0);
     ml_ns_work *w = NULL;
@@ -280,4 +294,5 @@ void mlua_open_ns(lua_State *L)
     }
     lua_pop(L, 1);
     luaL_setfuncs(L, functions, 0);
+    mlua_register_opts(L, "ns", mlua_ns_opts);
 }

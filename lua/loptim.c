@@ -189,10 +189,10 @@ static int plan_gc(lua_State *L)
 }
 
 static void optenum(lua_State *L, int oi, const char *key, const char *def, int (*parse)(const char *, void *),
-                    void *out)
+                    void *out, const char *choices)
 {
     const char *s = mlua_optstring(L, oi, key, def);
-    if (s && parse(s, out)) luaL_argerror(L, oi, lua_pushfstring(L, "option '%s': %s", key, ml_errmsg()));
+    if (s && parse(s, out)) mlua_opterror(L, oi, key, choices);
 }
 
 static int parse_precond(const char *s, void *out) { return ml_precond_parse(s, out); }
@@ -204,32 +204,30 @@ static int parse_precision(const char *s, void *out) { return ml_precision_parse
  * The options of ml.ns, fixed once; plan:run(out, G) writes NS(G) into out. */
 static int l_ns_plan(lua_State *L)
 {
-    static const char *const allowed[] = {"coeffs", "steps", "eps", "precond", "power_steps", "precision",
-                                          "form", "restart", NULL};
-    mlua_checkopts(L, 1, allowed);
+    mlua_checkopts_n(L, 1, mlua_ns_opts, NS_PLAN_OPTS);
     ns_plan *p = lua_newuserdatauv(L, sizeof *p, 0);
     memset(p, 0, sizeof *p);
     ml_ns_work_init(&p->w);
     luaL_setmetatable(L, NS_PLAN);   /* from here on __gc frees whatever is allocated */
     ml_ns_opts_default(&p->o);
     lua_Integer steps = mlua_optinteger(L, 1, "steps", 0);
-    luaL_argcheck(L, steps >= 0 && steps <= 1000, 1, "option 'steps' must be in 1..1000");
+    if (steps < 0 || steps > 1000) mlua_opterror(L, 1, "steps", "an integer in 1..1000");
     p->o.eps = mlua_optnumber(L, 1, "eps", p->o.eps);
-    luaL_argcheck(L, p->o.eps >= 0 && isfinite(p->o.eps), 1, "option 'eps' must be a finite number >= 0");
-    optenum(L, 1, "precond", "frobenius", parse_precond, &p->o.precond);
-    optenum(L, 1, "form", "direct", parse_form, &p->o.form);
+    if (!(p->o.eps >= 0 && isfinite(p->o.eps))) mlua_opterror(L, 1, "eps", "a finite number >= 0");
+    optenum(L, 1, "precond", "frobenius", parse_precond, &p->o.precond, "one of \"frobenius\", \"spectral\", \"aol\", \"schatten\", \"none\"");
+    optenum(L, 1, "form", "direct", parse_form, &p->o.form, "one of \"direct\", \"gram\"");
     ml_precision prec;
     if (mlua_optstring(L, 1, "precision", NULL)) {
-        optenum(L, 1, "precision", NULL, parse_precision, &prec);
+        optenum(L, 1, "precision", NULL, parse_precision, &prec, "one of \"fp64\", \"fp32\", \"bf16\", \"fp16\"");
         p->o.precision = (int)prec;
     } else {
         p->o.precision = ML_NS_PRECISION_AUTO;
     }
     lua_Integer ps = mlua_optinteger(L, 1, "power_steps", ML_NS_POWER_STEPS);
-    luaL_argcheck(L, ps >= 1 && ps <= ML_NS_MAX_POWER_STEPS, 1, "option 'power_steps' must be in 1..64");
+    if (ps < 1 || ps > ML_NS_MAX_POWER_STEPS) mlua_opterror(L, 1, "power_steps", "an integer in 1..64");
     p->o.power_steps = (int)ps;
     lua_Integer restart = mlua_optinteger(L, 1, "restart", 0);
-    luaL_argcheck(L, restart >= 0 && restart <= 1000, 1, "option 'restart' must be in 0..1000 (0: never)");
+    if (restart < 0 || restart > 1000) mlua_opterror(L, 1, "restart", "an integer in 0..1000");
     p->o.restart = (int)restart;
     if (lua_istable(L, 1))
         lua_getfield(L, 1, "coeffs");
@@ -309,4 +307,5 @@ void mlua_open_optim(lua_State *L)
     }
     lua_pop(L, 1);
     luaL_setfuncs(L, functions, 0);
+    mlua_register_opts_n(L, "ns_plan", mlua_ns_opts, NS_PLAN_OPTS);
 }

@@ -444,7 +444,7 @@ local SCHEMA = options.register("sweep", {
   columns = { nil, "table", "value columns known in advance (others are added as they appear)" },
   fresh = { nil, "boolean", "move the old results aside and start over (also --fresh)" },
   shard = { nil, "string", "\"K/N\": run configurations K+1, K+1+N, ... (also --shard, MPI/Slurm variables)" },
-  progress = { true, "boolean", "a progress line per shard on stderr" },
+  progress = { 1, options.kind("boolean number", "a boolean or a number of seconds"), "seconds between progress lines on stderr (false: none)", show = "1" },
   log = { nil, "function", "log(line) receives the progress lines", show = "stderr" },
   argv = { nil, "table", "the script's arguments (--fresh, --shard)", show = "the global arg" },
   getenv = { nil, "function", "environment lookup (tests)", show = "os.getenv" },

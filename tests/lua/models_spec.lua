@@ -182,7 +182,7 @@ describe("mlp", function()
   it("rejects bad options and inputs with messages naming the call", function()
     assert.has_error(function() ml.models.mlp { sizes = { 4 } } end)
     assert.has_error(function() ml.models.mlp { sizes = { 4, 2 }, act = "tanh" } end,
-      "bad argument #1 to 'mlp' (option 'act': one of relu, gelu expected, got tanh)")
+      "bad argument #1 to 'mlp' (option 'act': one of \"relu\", \"gelu\" expected, got \"tanh\")")
     assert.has_error(function() ml.models.mlp { sizes = { 4, 2 }, bogus = 1 } end)
     local model = ml.models.mlp { sizes = { 4, 3, 2 } }
     assert.has_error(function() model:loss_grad(ml.zeros(5, 3), ml.zeros(5, 1)) end,

@@ -14,7 +14,7 @@ local M = {}
 
 -- Options go through muonlab.options (one checker for the library); the dtype every model
 -- and data set takes:
-M.DTYPE = { "float64", "float32", "float64 (like ml.matrix); float32 halves memory and time" }
+M.DTYPE = { "float64", "dtype", "element type, \"float64\" (like ml.matrix) or \"float32\" (half the memory and time)" }
 
 -- Argument checks of loss_grad & co.; level as error()'s counted from the caller of the
 -- check_* (default 2: the caller of the function calling check_*, the user's line).

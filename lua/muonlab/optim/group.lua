@@ -25,6 +25,24 @@ Group.__index = Group
 
 local function err(msg, level) error("group: " .. msg, (level or 1) + 1) end
 
+-- The block views of matrix A (r x c) as a list: rows of size br, or columns of size bc.
+local function blocks_of(A, blk, into)
+  local r, c = A:rows(), A:cols()
+  local n = 0
+  if blk.rows then
+    for i = 1, r, blk.rows do
+      n = n + 1
+      into[n] = A:view(i, 1, math.min(blk.rows, r - i + 1), c)
+    end
+  else
+    for j = 1, c, blk.cols do
+      n = n + 1
+      into[n] = A:view(1, j, r, math.min(blk.cols, c - j + 1))
+    end
+  end
+  return n
+end
+
 local function new(spec)
   if type(spec) ~= "table" or #spec == 0 then err("a non-empty list of {params =, opt =} expected", 2) end
   for key in pairs(spec) do
