@@ -104,6 +104,12 @@ void mlua_checktype(lua_State *L, int arg, int t)
     if (lua_type(L, arg) != t) tag_error(L, arg, t);
 }
 
+/* the rest of this file raises through the versions above, like every binding */
+#define luaL_argerror mlua_argerror
+#define luaL_checkudata mlua_checkudata
+#define luaL_checkinteger mlua_checkinteger
+#define luaL_checktype mlua_checktype
+
 /* registry[FUNCNAMES][f] = name for every C function of table t (at the top of the stack) */
 static void name_table(lua_State *L, int depth)
 {
@@ -127,9 +133,6 @@ void mlua_name_functions(lua_State *L, int idx)
     idx = lua_absindex(L, idx);
     luaL_getsubtable(L, LUA_REGISTRYINDEX, FUNCNAMES);
     lua_pop(L, 1);
-    lua_pushvalue(L, idx);
-    name_table(L, 1);   /* the functions and one level of subtables (ml.nn) */
-    lua_pop(L, 1);
     /* methods of every muonlab type: the __index tables of the registry's "muonlab.*" metatables */
     lua_pushnil(L);
     while (lua_next(L, LUA_REGISTRYINDEX)) {
@@ -140,6 +143,11 @@ void mlua_name_functions(lua_State *L, int idx)
         }
         lua_pop(L, 1);
     }
+    /* then the module's functions and one level of subtables (ml.nn): a function that is also
+     * a method (matmul and A:mm) is named as the module function */
+    lua_pushvalue(L, idx);
+    name_table(L, 1);
+    lua_pop(L, 1);
 }
 
 ml_mat *mlua_testmat(lua_State *L, int idx) { return luaL_testudata(L, idx, MLUA_MATRIX); }

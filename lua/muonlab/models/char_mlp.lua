@@ -134,7 +134,7 @@ end
 -- Sample n characters after `prompt` (default: a newline), softmax with `temperature`.
 local SAMPLE = options.register("char_mlp:sample", {
   seed = { 1, options.int(), "sampling seed" },
-  prompt = { "\n", "string", "text the sample continues" },
+  prompt = { "\n", "string", "text the sample continues", show = [["\n"]] },
   temperature = { 1, options.num(0, nil, true), "softmax temperature" },
 })
 function CharMLP:sample(corpus, n, opts)

@@ -21,7 +21,8 @@ local fmt = options.fmt
 -- opts: the user's table (or nil); spec: name -> {default, check, doc}. Errors name the
 -- optimizer and the option, and point at the caller's line (level as error()'s).
 function M.options(name, opts, spec, level)
-  return options.check(name, opts, spec, 1, (level or 2) + 1)
+  local hp = options.check(name, opts, spec, 1, (level or 2) + 1)   -- (not a tail call: it would drop a level)
+  return hp
 end
 
 -- A cross-option error of a validate() method, in the same format.
@@ -164,6 +165,7 @@ function M.zeros_like(p) return ml.zeros(p:rows(), p:cols(), { dtype = p:dtype()
 function M.class(cls)
   cls.__index = cls
   cls.__tostring = Optimizer.__tostring
+  options.register(cls.name, cls.spec)
   setmetatable(cls, { __index = Optimizer })
   -- label: the name errors and tostring use (presets of one class pass theirs)
   return function(opts, label)

@@ -224,6 +224,15 @@ local presets = {
 local M = { steepest = ctor, presets = presets }
 for name, pr in pairs(presets) do
   local fixed, lrs = pr[1], pr[2]
+  -- the preset's options for ml.help: steepest's, without the fixed ones, with its rates
+  local spec = {}
+  for k, e in pairs(Steepest.spec) do
+    if fixed[k] == nil then
+      spec[k] = e
+      if lrs[k] ~= nil then spec[k] = { lrs[k], e[2], e[3] } end
+    end
+  end
+  options.register(name, spec)
   M[name] = function(opts)
     if opts ~= nil and type(opts) ~= "table" then options.fail(name, 1, "table expected, got " .. type(opts), 2) end
     opts = opts or {}
