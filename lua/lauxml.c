@@ -430,3 +430,38 @@ size_t mlua_checkdim(lua_State *L, int idx)
     luaL_argcheck(L, n >= 1, idx, "dimension must be a positive integer");
     return (size_t)n;
 }
+
+void mlua_optenum(lua_State *L, int idx, const char *key, const char *def, int (*parse)(const char *, void *),
+                  void *out)
+{
+    const char *s = mlua_optstring(L, idx, key, def);
+    if (!s || !parse(s, out)) return;
+    /* the core's parsers say "unknown <what> '<s>'; expected a, b or c" (ml_parse_choice):
+     * the list becomes the option error's one of "a", "b", "c" */
+    const char *msg = ml_errmsg(), *list = strstr(msg, "; expected ");
+    if (!list) luaL_argerror(L, idx, lua_pushfstring(L, "option '%s': %s", key, msg));
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, "one of \"");
+    for (const char *p = list + strlen("; expected "); *p; p++) {
+        if (!strncmp(p, ", ", 2) || !strncmp(p, " or ", 4)) {
+            luaL_addstring(&b, "\", \"");
+            p += p[0] == ',' ? 1 : 3;
+        } else {
+            luaL_addchar(&b, *p);
+        }
+    }
+    luaL_addchar(&b, '"');
+    luaL_pushresult(&b);
+    mlua_opterror(L, idx, key, lua_tostring(L, -1));
+}
+
+void mlua_checklike(lua_State *L, int idx, const ml_mat *x, const ml_mat *ref, int refidx)
+{
+    if (!ml_mat_same_shape(x, ref))
+        luaL_argerror(L, idx, lua_pushfstring(L, "shape %d x %d does not match argument #%d (%d x %d)", (int)x->rows,
+                                              (int)x->cols, refidx, (int)ref->rows, (int)ref->cols));
+    if (x->dtype != ref->dtype)
+        luaL_argerror(L, idx, lua_pushfstring(L, "dtype %s does not match argument #%d (%s)", ml_dtype_name(x->dtype),
+                                              refidx, ml_dtype_name(ref->dtype)));
+}

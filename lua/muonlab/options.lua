@@ -55,6 +55,10 @@ M.kinds = {
   int_pair = kind("table", "a pair {a, b} of positive integers", function(v)
     return is_int(v[1]) and is_int(v[2]) and v[1] >= 1 and v[2] >= 1 end),
   dtype = { "float64", "float32" },
+  split = kind("string function", "\"heads\" or a function(i, p) returning {rows = r} | {cols = c} | nil",
+    function(v) return v == "heads" or type(v) == "function" end),
+  model = kind("table userdata", "a model with a qk_clip(tau) method (ml.models.gpt)",
+    function(v) return type(v.qk_clip) == "function" end),
   -- a parameter selector of ml.optim (muonlab.optim.select): indices, kinds or a predicate
   any_selector = kind("string table function", "a kind name, a list of kinds or indices, or a function"),
 }
