@@ -368,6 +368,47 @@ describe("optim: muon", function()
 end)
 
 describe("optim: groups", function()
+  it("selects parameters by kind (a name or a list) through info, and names a group that selects nothing", function()
+    local model = ml.models.mlp { sizes = { 6, 5, 4, 3 } }   -- W1 b1 W2 b2 W3 b3: matrix bias matrix bias head bias
+    local info = model:param_info()
+    local P, G = model:params(), {}
+    for i, p in ipairs(P) do G[i] = ml.rand(p:rows(), p:cols(), { seed = i }) end
+    local m, a = ml.optim.sgd { lr = 0.1 }, ml.optim.sgd { lr = 0.01 }
+    local opt = ml.optim.group { info = info, { params = "matrix", opt = m }, { params = { "head", "bias" }, opt = a } }
+    local before = {}
+    for i, p in ipairs(P) do before[i] = p:clone() end
+    opt:step(P, G)
+    assert.are.same({ 1, 3 }, opt.groups[1].members)
+    assert.are.same({ 2, 4, 5, 6 }, opt.groups[2].members)
+    for i, p in ipairs(P) do
+      local lr = (i == 1 or i == 3) and 0.1 or 0.01
+      assert.is_true((before[i] - p - G[i] * lr):norm("max") < 1e-15, "parameter " .. i)
+    end
+    local function err(f) local ok, e = pcall(f) assert.is_false(ok) return tostring(e) end
+    assert.matches("group: group 2 (adamw side) (params = \"embedding\") selects no parameter", err(function()
+      ml.optim.group { info = info, { params = { "matrix", "head", "bias" }, opt = ml.optim.sgd {} },
+        { name = "adamw side", params = "embedding", opt = ml.optim.sgd {} } }:step(P, G)
+    end), 1, true)
+    assert.matches("group: group 1 (params = \"matrix\") selects no parameter", err(function()
+      ml.optim.group { info = { { name = "b", kind = "bias", shape = { 1, 3 } } }, { params = "matrix", opt = ml.optim.sgd {} },
+        { params = function() return true end, opt = ml.optim.sgd {} } }:step({ ml.zeros(1, 3) }, { ml.zeros(1, 3) })
+    end), 1, true)
+    assert.matches("group 1: unknown parameter kind matrices", err(function()
+      ml.optim.group { info = info, { params = "matrices", opt = ml.optim.sgd {} } }
+    end), 1, true)
+    assert.matches("group 1 selects kinds, which needs info = model:param_info()", err(function()
+      ml.optim.group { { params = "matrix", opt = ml.optim.sgd {} } }:step(P, G)
+    end), 1, true)
+    -- muon_adamw: a rule that sends nothing to Muon is an error naming the Muon side
+    assert.matches("group 1 (muon)", err(function()
+      ml.optim.muon_adamw { info = info, choose = "embedding" }:step(P, G)
+    end), 1, true)
+    -- every optimizer that reads param_info takes info =
+    for _, name in ipairs { "muon", "muon_adamw", "steepest", "scion", "normuon", "trasmuon", "adago" } do
+      assert.has_no_error(function() ml.optim[name] { info = info } end, name)
+    end
+  end)
+
   it("muon_adamw sends hidden matrices to Muon and the rest to AdamW (rule, exclude, choose)", function()
     local shapes = { { 4, 3 }, { 1, 3 }, { 5, 3 }, { 3, 1 } }
     local function run(opt, ms, as)
