@@ -48,7 +48,7 @@ describe("ml.help", function()
         assert.is_not_nil(help.DOCS[name], "no help for ml." .. name)
       end
     end
-    for _, name in ipairs { "plot", "sweep", "muon_update", "ns_shape", "help", "matrix_methods" } do
+    for _, name in ipairs { "plot", "sweep", "muon_update", "ns_shape", "help", "matrix_methods", "show", "checkpoint" } do
       assert.is_not_nil(help.DOCS[name], name)
     end
     local protocol = { methods = true, param_info = true, optimizer = true, model = true, csv = true }
