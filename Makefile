@@ -16,7 +16,7 @@ SAN     ?=
 
 DEPS_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 libopenblas-dev liblapacke-dev \
                  gnuplot-nox zlib1g-dev lua-busted python3-numpy openmpi-bin valgrind \
-                 dataset-fashion-mnist fortunes python3-torch
+                 dataset-fashion-mnist fortunes libreadline-dev tmux python3-torch
 
 ifeq ($(SAN),1)
   BUILD   := build/san
@@ -73,6 +73,12 @@ $(LIB): $(CORE_OBJ)
 $(SOLIB): $(CORE_OBJ)
 	$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
+# The host's REPL edits lines with GNU readline (libreadline-dev, in DEPS_PACKAGES); only where
+# its header is absent does it fall back to plain fgets input.
+READLINE = $(if $(wildcard /usr/include/readline/readline.h),1)
+$(BUILD)/lua/main.o: ALL_CFLAGS += $(if $(READLINE),-DML_READLINE)
+HOST_LIBS = $(if $(READLINE),-lreadline)
+
 $(LUAMOD): $(BIND_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(ALL_LDFLAGS) -o $@ $(BIND_OBJ) $(LIB) $(ALL_LDLIBS)
@@ -80,7 +86,7 @@ $(LUAMOD): $(BIND_OBJ) $(LIB)
 # The host always lives in bin/; a SAN build replaces it until the next plain build.
 $(HOST): $(BUILD)/lua/main.o $(BIND_OBJ) $(LIB)
 	@mkdir -p bin
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(HOST_LIBS)
 	@echo "$(BUILD)" > bin/.flavour
 
 $(TESTBIN): $(TEST_OBJ) $(LIB)
@@ -111,7 +117,7 @@ fuzz: deps
 	  rc=$$?; cd / && rm -rf $$d; exit $$rc
 
 $(BUILD)/muonlab: $(BUILD)/lua/main.o $(BIND_OBJ) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(HOST_LIBS)
 
 demo: all
 	$(HOST) experiments/ns_vs_svd.lua
@@ -121,7 +127,7 @@ demo: all
 figures: all
 	@for f in $(FIGURES); do echo "== $$f"; $(HOST) experiments/$$f.lua $(FIGURE_ARGS) || exit 1; done
 
-FIGURES ?= ns_vs_svd poly_maps ns_error_vs_steps ns_error_vs_cond ns_cost_accuracy spectral_p convergence trasmuon_ablation lr_sensitivity spectral_family
+FIGURES ?= ns_vs_svd poly_maps ns_error_vs_steps ns_error_vs_cond ns_cost_accuracy spectral_p convergence trasmuon_ablation lr_sensitivity spectral_family gpt_convergence gpt_max_logits gpt_lr_transfer gpt_trasmuon
 FIGURE_ARGS ?= $(if $(QUICK),--quick)
 
 # muonlab against numpy and PyTorch (issue 4), not part of `make test`: bench/run.lua drives one

@@ -145,3 +145,20 @@ size_t mlua_checkdim(lua_State *L, int idx)
     luaL_argcheck(L, n >= 1, idx, "dimension must be a positive integer");
     return (size_t)n;
 }
+
+void mlua_optenum(lua_State *L, int idx, const char *key, const char *def, int (*parse)(const char *, void *),
+                  void *out)
+{
+    const char *s = mlua_optstring(L, idx, key, def);
+    if (s && parse(s, out)) luaL_argerror(L, idx, lua_pushfstring(L, "option '%s': %s", key, ml_errmsg()));
+}
+
+void mlua_checklike(lua_State *L, int idx, const ml_mat *x, const ml_mat *ref, int refidx)
+{
+    if (!ml_mat_same_shape(x, ref))
+        luaL_argerror(L, idx, lua_pushfstring(L, "shape %d x %d does not match argument #%d (%d x %d)", (int)x->rows,
+                                              (int)x->cols, refidx, (int)ref->rows, (int)ref->cols));
+    if (x->dtype != ref->dtype)
+        luaL_argerror(L, idx, lua_pushfstring(L, "dtype %s does not match argument #%d (%s)", ml_dtype_name(x->dtype),
+                                              refidx, ml_dtype_name(ref->dtype)));
+}

@@ -7,10 +7,9 @@
 #include "rng.h"
 #include "spectral_newton.h"
 #include "svd.h"
+#include "tracer.h"
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* The generator used when a creator gets no seed; ml.seed(s) resets it. */
 static ml_rng global_rng;
@@ -161,6 +160,10 @@ static double opt_rtol(lua_State *L, int oi)
     return rtol;
 }
 
+static int parse_polar_method(const char *s, void *out) { return ml_polar_method_parse(s, out); }
+static int parse_route(const char *s, void *out) { return ml_sn_route_parse(s, out); }
+static int parse_precision(const char *s, void *out) { return ml_precision_parse(s, out); }
+
 /* polar(A [, {rtol=, method = "svd" | "eig"}]) -> U_r V_r^T */
 static int l_polar(lua_State *L)
 {
@@ -169,12 +172,10 @@ static int l_polar(lua_State *L)
     mlua_checkfinite(L, 1, a);
     mlua_checkopts(L, 2, allowed);
     double rtol = opt_rtol(L, 2);
-    const char *method = mlua_optstring(L, 2, "method", "svd");
-    int eig = !strcmp(method, "eig");
-    if (!eig && strcmp(method, "svd"))
-        luaL_argerror(L, 2, lua_pushfstring(L, "option 'method': unknown method '%s' (expected svd or eig)", method));
+    ml_polar_method method;
+    mlua_optenum(L, 2, "method", "svd", parse_polar_method, &method);
     ml_mat *o = mlua_newmat(L);
-    if (eig ? ml_polar_eig(o, a, rtol) : ml_polar(o, a, rtol)) mlua_core_error(L, "polar");
+    if (method == ML_POLAR_EIG ? ml_polar_eig(o, a, rtol) : ml_polar(o, a, rtol)) mlua_core_error(L, "polar");
     return 1;
 }
 
@@ -183,50 +184,8 @@ static int l_polar(lua_State *L)
  *                 sym_every = 0, precision = A's dtype, trace = false}) -> X [, trace]
  * Coupled Newton (core/spectral_newton.h). With trace = true a second result lists, for every step
  * of the last coupled-Newton run, {step =, err = ||X_k - X_svd||_F / ||X_svd||_F, time = seconds
- * since the start}: the SVD reference is computed once before the clock starts, and the time spent
- * measuring err is excluded (forming the step's estimate, one product, is included). */
-typedef struct spectral_trace {
-    const ml_mat *ref;
-    double refnorm, t0, excluded;
-    double *err, *time;
-    int n, cap;
-} spectral_trace;
-
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Called from inside the core: no Lua calls here (an error would longjmp over the core's frees). */
-static int spectral_trace_step(void *ctx, int step, const ml_mat *X)
-{
-    spectral_trace *t = ctx;
-    double now = mono_now();
-    if (t->n == t->cap) {
-        int cap = t->cap ? 2 * t->cap : 32;
-        double *e = realloc(t->err, (size_t)cap * sizeof *e);
-        if (e) t->err = e;
-        double *tm = e ? realloc(t->time, (size_t)cap * sizeof *tm) : NULL;
-        if (!tm) return ml_error(ML_ENOMEM, "out of memory recording the trace");
-        t->time = tm;
-        t->cap = cap;
-    }
-    double d = 0;
-    for (size_t i = 0; i < X->rows; i++)
-        for (size_t j = 0; j < X->cols; j++) {
-            double v = ml_mat_get(X, i, j) - ml_mat_get(t->ref, i, j);
-            d += v * v;
-        }
-    (void)step;   /* steps arrive in order 1, 2, ...: the record's index */
-    t->err[t->n] = sqrt(d) / t->refnorm;
-    t->time[t->n] = now - t->t0 - t->excluded;
-    t->n++;
-    t->excluded += mono_now() - now;
-    return ML_OK;
-}
-
+ * since the start} (core/tracer.h: the SVD reference is computed before the clock starts, and the
+ * time spent measuring err is excluded; forming the step's estimate, one product, is included). */
 static int opt_given(lua_State *L, int oi, const char *key)
 {
     if (lua_type(L, oi) != LUA_TTABLE) return 0;
@@ -272,57 +231,23 @@ static int l_spectral(lua_State *L)
     lua_Integer sym = mlua_optinteger(L, 3, "sym_every", 0);
     luaL_argcheck(L, sym >= -1 && sym <= 100000, 3, "option 'sym_every' must be an integer >= -1");
     so.sym_every = (int)sym;
-    const char *route = mlua_optstring(L, 3, "route", "paper");
-    if (!strcmp(route, "paper")) so.route = ML_SN_PAPER;
-    else if (!strcmp(route, "roots")) so.route = ML_SN_ROOTS;
-    else luaL_argerror(L, 3, lua_pushfstring(L, "option 'route': unknown route '%s' (expected paper or roots)", route));
-    const char *prec = mlua_optstring(L, 3, "precision", a->dtype == ML_F32 ? "fp32" : "fp64");
-    if (ml_precision_parse(prec, &so.precision))
-        luaL_argerror(L, 3, lua_pushfstring(L, "option 'precision': %s", ml_errmsg()));
+    mlua_optenum(L, 3, "route", "paper", parse_route, &so.route);
+    mlua_optenum(L, 3, "precision", a->dtype == ML_F32 ? "fp32" : "fp64", parse_precision, &so.precision);
     int r, e;
     if (ml_spectral_newton_check_p(p, so.route, &r, &e)) luaL_argerror(L, 2, ml_errmsg());
     int want_trace = mlua_optboolean(L, 3, "trace", 0);
 
-    ml_mat *o = mlua_newmat(L);
-    if (want_trace) lua_createtable(L, so.steps, 0);
-    /* From here to the end of the core call: C allocations only, freed before any Lua error. */
-    spectral_trace tr = {0};
-    ml_mat ref = {0}, a64 = {0};
-    int rc = ML_OK;
+    ml_tracer *tr = NULL;
     if (want_trace) {
-        const ml_mat *src = a;
-        if (a->dtype != ML_F64) rc = ml_mat_clone(&a64, a, ML_F64), src = &a64;
-        if (!rc) rc = ml_spectral_svd(&ref, src, p, -1);
-        if (!rc) {
-            tr.ref = &ref;
-            tr.refnorm = ml_norm_fro(&ref);
-            if (!(tr.refnorm > 0)) tr.refnorm = 1;   /* zero input: absolute distance */
-            so.trace = spectral_trace_step;
-            so.trace_ctx = &tr;
-            tr.t0 = mono_now();
-        }
+        tr = mlua_newtrace(L);
+        if (ml_tracer_spectral_start(tr, a, p)) mlua_core_error(L, "spectral");
+        so.trace = ml_tracer_spectral_hook;
+        so.trace_ctx = tr;
     }
-    if (!rc) rc = ml_spectral_newton(o, a, p, &so);
-    ml_mat_free(&ref);
-    ml_mat_free(&a64);
-    if (rc) {
-        free(tr.err);
-        free(tr.time);
-        mlua_core_error(L, "spectral");
-    }
-    if (!want_trace) return 1;
-    for (int i = 0; i < tr.n; i++) {
-        lua_createtable(L, 0, 3);
-        lua_pushinteger(L, i + 1);
-        lua_setfield(L, -2, "step");
-        lua_pushnumber(L, tr.err[i]);
-        lua_setfield(L, -2, "err");
-        lua_pushnumber(L, tr.time[i]);
-        lua_setfield(L, -2, "time");
-        lua_rawseti(L, -2, i + 1);
-    }
-    free(tr.err);
-    free(tr.time);
+    ml_mat *o = mlua_newmat(L);
+    if (ml_spectral_newton(o, a, p, &so)) mlua_core_error(L, "spectral");
+    if (!tr) return 1;
+    mlua_pushtrace(L, tr, "err");
     return 2;
 }
 

@@ -319,36 +319,15 @@ static int m_close(lua_State *L)
     return 0;
 }
 
+/* The header line "muonlab.matrix RxC dtype"; the Lua library (muonlab/show.lua) adds the
+ * entries below it when it installs the matrix's printed form. */
 static int m_tostring(lua_State *L)
 {
     ml_mat *m = luaL_checkudata(L, 1, MLUA_MATRIX);
-    if (!m->buf) {
+    if (!m->buf)
         lua_pushliteral(L, "muonlab.matrix (closed)");
-        return 1;
-    }
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    lua_pushfstring(L, "muonlab.matrix %dx%d %s\n", (int)m->rows, (int)m->cols, ml_dtype_name(m->dtype));
-    luaL_addvalue(&b);
-    const size_t show = 6;   /* first and last 3 rows/cols of a large matrix */
-    for (size_t i = 0; i < m->rows; i++) {
-        if (m->rows > show && i == 3) {
-            luaL_addstring(&b, "  ...\n");
-            i = m->rows - 3;
-        }
-        luaL_addstring(&b, "  ");
-        for (size_t j = 0; j < m->cols; j++) {
-            if (m->cols > show && j == 3) {
-                luaL_addstring(&b, "        ...");
-                j = m->cols - 3;
-            }
-            char s[32];
-            snprintf(s, sizeof s, "%12.5g", ml_mat_get(m, i, j));
-            luaL_addstring(&b, s);
-        }
-        if (i + 1 < m->rows) luaL_addchar(&b, '\n');
-    }
-    luaL_pushresult(&b);
+    else
+        lua_pushfstring(L, "muonlab.matrix %dx%d %s", (int)m->rows, (int)m->cols, ml_dtype_name(m->dtype));
     return 1;
 }
 

@@ -34,13 +34,25 @@ const char *mlua_optstring(lua_State *L, int idx, const char *key, const char *d
 int mlua_optboolean(lua_State *L, int idx, const char *key, int def);
 /* dtype option ("float64" default, "float32"). */
 ml_dtype mlua_optdtype(lua_State *L, int idx, ml_dtype def);
+/* A named choice: opts[key] (or def; nothing when both are absent) through the core's parser
+ * (ml_precond_parse, ml_sn_route_parse, ...) into *out; "option 'key': <its message>" otherwise. */
+void mlua_optenum(lua_State *L, int idx, const char *key, const char *def, int (*parse)(const char *, void *),
+                  void *out);
+/* Matrix x at idx must have the shape and dtype of ref (argument refidx). */
+void mlua_checklike(lua_State *L, int idx, const ml_mat *x, const ml_mat *ref, int refidx);
 /* Schedule from a name, a list of per-step lists or one flat list at idx (lcoeffs.c). */
 int mlua_toschedule(lua_State *L, int idx, int steps, ml_schedule *out);
+
+/* Iteration traces (ltrace.c, core/tracer.h): a recorder owned by a new userdata on the stack,
+ * and its records as a list of {step, time, <dist_name>, ...} (step 0, if any, as field precond). */
+struct ml_tracer;
+struct ml_tracer *mlua_newtrace(lua_State *L);
+void mlua_pushtrace(lua_State *L, const struct ml_tracer *t, const char *dist_name);
 
 /* Each binding file adds its functions to the module table at the top of the stack. */
 void mlua_open_matrix(lua_State *L);   /* lmatrix.c: type, creators, arithmetic */
 void mlua_open_linalg(lua_State *L);   /* llinalg.c: svd, polar, spectral, norms, rng */
-void mlua_open_ns(lua_State *L);       /* lns.c: ns, coeffs, orth_error */
+void mlua_open_ns(lua_State *L);       /* lns.c: ns, ns_workspace, ns_plan, orth_error */
 void mlua_open_coeffs(lua_State *L);   /* lcoeffs.c: coeffs, poly_map, poly_error */
 void mlua_open_precision(lua_State *L); /* lprecision.c: round, round_scalar (bf16, fp16, ...) */
 void mlua_open_io(lua_State *L);       /* lio.c: load, save (.npy and text files) */
@@ -48,7 +60,7 @@ void mlua_open_sweep(lua_State *L);    /* lsweep.c: append_line, lock_file (dura
 void mlua_open_threads(lua_State *L);  /* lthreads.c: set_threads, get_threads (ML_THREADS) */
 void mlua_open_nn(lua_State *L);      /* lnn.c: the ml.nn table of layer kernels */
 void mlua_open_data(lua_State *L);    /* ldata.c: load_idx, idx_header, corpus (text as byte ids) */
-void mlua_open_optim(lua_State *L);    /* loptim.c: optimizer kernels, ns_plan */
+void mlua_open_optim(lua_State *L);    /* loptim.c: optimizer kernels */
 
 /* Matrix methods defined outside lmatrix.c; lmatrix.c puts them in the matrix method table. */
 extern const luaL_Reg mlua_optim_matrix_methods[];   /* loptim.c: row_sums, median, clip_, ... */

@@ -52,7 +52,11 @@ describe("bad input", function()
       local ok, err = pcall(f)
       assert.is_false(ok, "expected an error")
       assert.is_string(err)
-      assert.truthy(err:find(fname, 1, true), ("error does not name '%s': %s"):format(fname, err))
+      -- the whole name where Lua or the bindings put it ("bad argument #n to 'ns'", "...:12: ns: ..."),
+      -- not a substring elsewhere ("ns" is in "contains")
+      local q = fname:gsub("%W", "%%%0")
+      assert.truthy(err:find("to '" .. q .. "'") or err:find(":%d+: " .. q .. ": "),
+        ("error does not name '%s': %s"):format(fname, err))
       assert.truthy(err:find(pattern, 1, true), ("error lacks '%s': %s"):format(pattern, err))
     end)
   end

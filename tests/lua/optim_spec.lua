@@ -488,6 +488,8 @@ describe("optim: 200 steps of ill-conditioned least squares", function()
     sgd = { lr = 0.01, momentum = 0.9 }, adamw = { lr = 0.05, weight_decay = 0 }, muon = { lr = 0.05 },
     trasmuon = { lr = 0.05 }, normuon = { lr = 0.05 }, adago = { lr = 0.1, gamma = 10 }, spectral = { lr = 0.05 },
     muon_adam = { muon = { lr = 0.05 }, adamw = { lr = 0.05 } }, steepest = {},
+    -- no attention here: a model whose qk_clip never clips (optim_attention_spec tests the clip)
+    muonclip = { lr = 0.05, weight_decay = 0, model = { qk_clip = function() return 0 end } },
     scion = {}, muonadam = {}, polargrad = {}, muonmax = { lr = 0.01 },
     scion_momo = {}, muon_momo = {}, polargrad_momo = {}, muonmax_momo = {},
   }

@@ -10,6 +10,7 @@
 -- and calls base.class(cls). Scratch matrices go in self.work[i] (never saved: they carry
 -- nothing from one step to the next); global scalars in self.global (saved).
 local ml = require "muonlab"
+local blocks = require "muonlab.optim.blocks"
 
 local M = {}
 
@@ -33,6 +34,11 @@ local checks = {
   table = function(v) return type(v) == "table", "a table" end,
   coeffs = function(v) return type(v) == "string" or type(v) == "table", "a schedule name or a list of coefficients" end,
   string = function(v) return type(v) == "string", "a string" end,
+  split = function(v) return v == "heads" or type(v) == "function", "\"heads\" or a function(i, p) returning {rows = r} | {cols = c} | nil" end,
+  model = function(v)
+    return (type(v) == "table" or type(v) == "userdata") and type(v.qk_clip) == "function",
+      "a model with a qk_clip(tau) method (ml.models.gpt)"
+  end,
   any_scale = function(v) return type(v) == "string" or type(v) == "number", "a name or a number" end,
   -- a loss lower bound: any number but NaN and +inf (-math.huge switches Momo off)
   fstar = function(v) return type(v) == "number" and v == v and v < math.huge, "a number < math.huge (or -math.huge)" end,
@@ -126,18 +132,36 @@ function Optimizer:step(params, grads, loss)
       argerr(self, ("params[%d] is %dx%d, but its state is %dx%d"):format(i, r, c, shapes[i][1], shapes[i][2]))
     end
   end
+  if not shapes then
+    shapes = {}
+    for i = 1, n do shapes[i] = { params[i]:rows(), params[i]:cols() } end
+  end
+  local origin
+  if self.split_for then   -- split: the optimizer sees the blocks (views) as its parameters
+    n = blocks.expand(self.split, params, grads, self.split_for, self.label)
+    params, grads, origin = self.split.P, self.split.G, self.split.origin
+  end
   if not self.state then   -- built completely before it is kept, so a failure leaves none
     local state = {}
-    for i = 1, n do state[i] = self:init_state(i, params[i]) end
+    for i = 1, n do state[i] = self:init_state(origin and origin[i] or i, params[i]) end
     self.state = state
+  elseif #self.state ~= n then
+    argerr(self, ("the state holds %d matrices, this step %d (another split?)"):format(#self.state, n))
   end
-  if not shapes then
-    self.shapes = {}
-    for i = 1, n do self.shapes[i] = { params[i]:rows(), params[i]:cols() } end
-  end
+  self.shapes = shapes
   self.t = self.t + 1
   self:update(params, grads, loss)
+  if self.hp.qk_clip and not self.deferred then self:clip_logits() end
   return loss
+end
+
+-- QK-Clip (Kimi K2, arXiv 2507.20534), after the update: the model rescales the query and key
+-- rows of every head whose largest logit of this step's forward pass exceeded tau (model:qk_clip).
+-- A group runs it after all its members have updated (so biases get their update first).
+function Optimizer:clip_logits()
+  local n = self.hp.model:qk_clip(self.hp.qk_clip)
+  self.clipped = n
+  self.global.clipped_heads = (self.global.clipped_heads or 0) + (tonumber(n) or 0)
 end
 
 -- A plain table: optimizer name, step count, hyperparameters (functions left out), the
@@ -145,7 +169,7 @@ end
 function Optimizer:state_dict()
   local hp = {}
   for k, v in pairs(self.hp) do
-    if type(v) ~= "function" then hp[k] = copy(v) end
+    if type(v) ~= "function" and k ~= "model" then hp[k] = copy(v) end   -- the model is not state
   end
   return {
     optimizer = self.name,
@@ -225,6 +249,8 @@ function M.class(cls)
       local ok, err = pcall(self.validate, self)
       if not ok then error(err, 2) end
     end
+    local ok, err = pcall(M.attention_setup, self)
+    if not ok then error(err, 2) end
     if self.setup then self:setup() end
     return self
   end
@@ -241,6 +267,63 @@ M.ns_spec = {
   ns_form = { "direct", { "direct", "gram" } },
   orthogonalize = { "ns", { "ns", "polar" } },   -- polar: the exact SVD polar factor (tests)
 }
+
+-- Attention options of every Newton-Schulz optimizer, merged into ns_spec below:
+--   split = "heads" (with info = model:param_info()) | function(i, p) -> {rows = r} | {cols = c} | nil
+--     orthogonalize parameter i in blocks (optim/blocks.lua): the optimizer treats each block as a
+--     parameter of its own (momentum, scale, statistics). "heads": an entry with `heads = H` and
+--     shape r x C (a fused QKV, 3C x C, or a q, k or v matrix) becomes row blocks of hs = C / H rows,
+--     each head's q, k and v separately; an output projection (a name with "proj") stays whole.
+--   qk_clip = tau, model = m: after each update, m:qk_clip(tau) (QK-Clip, per head).
+M.attention_spec = {
+  split = { nil, "split" },
+  info = { nil, "table" },
+  qk_clip = { nil, "pos" },
+  model = { nil, "model" },
+}
+for k, v in pairs(M.attention_spec) do M.ns_spec[k] = v end
+
+-- the split rule "heads" as blocks per parameter index
+local function heads_split(info, label)
+  return function(i, p)
+    local e = info[i]
+    if type(e) ~= "table" then
+      error(("%s: split = \"heads\": info[%d] missing (pass info = model:param_info())"):format(label, i), 0)
+    end
+    -- biases and norms (kind other than "matrix") and the output projection stay whole
+    if e.heads == nil or (e.kind ~= nil and e.kind ~= "matrix") or (type(e.name) == "string" and e.name:find("proj", 1, true)) then
+      return nil
+    end
+    local H, r, c = e.heads, p:rows(), p:cols()
+    if math.type(H) ~= "integer" or H < 1 or c % H ~= 0 or r % (c // H) ~= 0 then
+      error(("%s: split = \"heads\": parameter %d (%s, %dx%d) does not split into blocks of C/H rows with heads = %s")
+        :format(label, i, tostring(e.name), r, c, tostring(H)), 0)
+    end
+    return { rows = c // H }
+  end
+end
+
+-- the cross-option checks of the attention options; sets self.split_for
+function M.attention_setup(self)
+  local hp, label = self.hp, self.label
+  -- i: the index among the optimizer's parameters; member_index (set by ml.optim.group) maps it
+  -- to the index in the group's (the model's) list, the one param_info and user functions know
+  local rule = hp.split
+  if rule == "heads" then
+    if not hp.info then error(("%s: option 'split' = \"heads\" needs option 'info' (model:param_info())"):format(label), 0) end
+    rule = heads_split(hp.info, label)
+  end
+  if rule then
+    self.split_for = function(i, p) return rule(self.member_index and self.member_index[i] or i, p) end
+  end
+  if self.split_for then self.split = {} end
+  if hp.qk_clip and not hp.model then
+    error(("%s: option 'qk_clip' needs option 'model' (the model whose qk_clip(tau) rescales the heads)"):format(label), 0)
+  end
+  if hp.model and not hp.qk_clip then
+    error(("%s: option 'model' is only used by qk_clip (set qk_clip = tau)"):format(label), 0)
+  end
+end
 
 function M.merge(a, b)
   local t = {}

@@ -7,34 +7,19 @@
 --   }
 -- `params` is a list of indices into the params array given to step, or a predicate
 -- f(i, param) -> boolean resolved on the first step. Every parameter must land in exactly one
--- group. `blocks = {rows = r}` (or {cols = c}) hands each listed parameter to its optimizer as
--- row (column) blocks of that size: views sharing the parameter's storage (attention heads,
--- fused QKV matrices), orthogonalized separately.
+-- group. `blocks = {rows = r}` (or {cols = c}, or lists of sizes {rows = {r1, r2, ...}}; see
+-- optim/blocks.lua) hands each listed parameter to its optimizer as row (column) blocks: views
+-- sharing the parameter's storage (attention heads, fused QKV matrices), orthogonalized
+-- separately; `blocks = function(i, p)` returns such a spec (or nil: whole) per parameter.
+-- A member optimizer with QK-Clip (`qk_clip =`) clips after every group has updated.
 local ml = require "muonlab"
 local base = require "muonlab.optim.base"
+local blocks = require "muonlab.optim.blocks"
 
 local Group = { name = "group" }
 Group.__index = Group
 
 local function err(msg, level) error("group: " .. msg, (level or 1) + 1) end
-
--- The block views of matrix A (r x c) as a list: rows of size br, or columns of size bc.
-local function blocks_of(A, blk, into)
-  local r, c = A:rows(), A:cols()
-  local n = 0
-  if blk.rows then
-    for i = 1, r, blk.rows do
-      n = n + 1
-      into[n] = A:view(i, 1, math.min(blk.rows, r - i + 1), c)
-    end
-  else
-    for j = 1, c, blk.cols do
-      n = n + 1
-      into[n] = A:view(1, j, r, math.min(blk.cols, c - j + 1))
-    end
-  end
-  return n
-end
 
 local function new(spec)
   if type(spec) ~= "table" or #spec == 0 then err("a non-empty list of {params =, opt =} expected", 2) end
@@ -59,13 +44,12 @@ local function new(spec)
       err(("group %d: 'opt' must be an optimizer (ml.optim.*{...})"):format(k), 2)
     end
     local blk = g.blocks
-    if blk ~= nil then
-      local n = blk.rows or blk.cols
-      if type(blk) ~= "table" or (blk.rows and blk.cols) or math.type(n) ~= "integer" or n < 1 then
-        err(("group %d: 'blocks' must be {rows = r} or {cols = c} with a positive integer"):format(k), 2)
-      end
+    if blk ~= nil and type(blk) ~= "function" then
+      local bad = blocks.invalid(blk)
+      if bad then err(("group %d: 'blocks' must be {rows = r} or {cols = c} (or a function(i, p)): %s"):format(k, bad), 2) end
     end
-    self.groups[k] = { select = sel, opt = g.opt, blocks = blk, members = nil, P = {}, G = {}, gcache = {} }
+    if g.opt.hp and g.opt.hp.qk_clip then g.opt.deferred = true end   -- Group:step clips after all groups
+    self.groups[k] = { select = sel, opt = g.opt, blocks = blk, members = nil, P = {}, G = {}, x = {}, MP = {}, MG = {} }
   end
   return self
 end
@@ -90,15 +74,18 @@ function Group:resolve(params)
       owner[i] = k
     end
     g.members = members
+    if g.opt.split_for then   -- the member's split rule sees the indices of this group's caller
+      if g.blocks then err(("group %d: 'blocks' and the optimizer's 'split' together"):format(k), 3) end
+      g.opt.member_index = members
+    end
   end
   for i = 1, #params do
     if not owner[i] then err(("parameter %d is in no group"):format(i), 3) end
   end
 end
 
--- Fill a group's sub-arrays for this step. Block views of a parameter are made once (it is
--- the same matrix every step); those of a gradient are remade only when a new gradient
--- matrix arrives (a model that reuses its gradient buffers allocates nothing).
+-- Fill a group's sub-arrays for this step: the members, or their block views (optim/blocks.lua:
+-- made once per parameter matrix, so a model that reuses its gradient buffers allocates nothing).
 local function gather(g, params, grads)
   if not g.blocks then
     for j, i in ipairs(g.members) do
@@ -106,26 +93,11 @@ local function gather(g, params, grads)
     end
     return
   end
-  g.pviews = g.pviews or {}
-  local n = 0
-  for _, i in ipairs(g.members) do
-    local pv = g.pviews[i]
-    if not pv or pv.src ~= params[i] then
-      pv = { src = params[i] }
-      blocks_of(params[i], g.blocks, pv)
-      g.pviews[i] = pv
-    end
-    local gv = g.gcache[i]
-    if not gv or gv.src ~= grads[i] then
-      gv = { src = grads[i] }
-      blocks_of(grads[i], g.blocks, gv)
-      g.gcache[i] = gv
-    end
-    for b = 1, #pv do
-      n = n + 1
-      g.P[n], g.G[n] = pv[b], gv[b]
-    end
-  end
+  for j, i in ipairs(g.members) do g.MP[j], g.MG[j] = params[i], grads[i] end
+  g.blocks_for = g.blocks_for or (type(g.blocks) == "function"
+    and function(j, p) return g.blocks(g.members[j], p) end or function() return g.blocks end)
+  blocks.expand(g.x, g.MP, g.MG, g.blocks_for, "group")
+  g.P, g.G = g.x.P, g.x.G
 end
 
 function Group:step(params, grads, loss)
@@ -142,6 +114,9 @@ function Group:step(params, grads, loss)
       gather(g, params, grads)
       g.opt:step(g.P, g.G, loss)
     end
+  end
+  for _, g in ipairs(self.groups) do
+    if g.opt.deferred and #g.members > 0 then g.opt:clip_logits() end
   end
   self.t = self.t + 1
   return loss
@@ -167,6 +142,7 @@ function Group:load_state_dict(sd)
     g.opt:load_state_dict(sd.groups[k])
     if sd.members and sd.members[k] then
       g.members = base.copy(sd.members[k])
+      if g.opt.split_for then g.opt.member_index = g.members end
       self.resolved = true
     end
   end

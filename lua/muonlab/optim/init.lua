@@ -9,6 +9,7 @@ local M = {
   sgd = require "muonlab.optim.sgd",
   adamw = require "muonlab.optim.adamw",
   muon = require "muonlab.optim.muon",
+  muonclip = require "muonlab.optim.muonclip",
   muon_adam = require "muonlab.optim.muon_adam",
   group = require "muonlab.optim.group",
   trasmuon = require "muonlab.optim.trasmuon",
