@@ -64,28 +64,47 @@ double ml_attn_exp(double) __asm__("exp") __attribute__((simd("notinbranch"), co
 float ml_attn_expf(float) __asm__("expf") __attribute__((simd("notinbranch"), const, nothrow, leaf));
 
 /* Rows of one T x T block p (stride ld) hold scores S; replace them by the causal softmax and
- * return max_{i, j<=i} S_ij. */
-#define DEFINE_CAUSAL_SOFTMAX(NAME, REAL, EXP)                                       \
-    static double NAME(REAL *p, size_t T, size_t ld)                                  \
-    {                                                                                 \
-        double top = -INFINITY;                                                       \
-        for (size_t i = 0; i < T; i++) {                                              \
-            REAL *restrict r = p + i * ld, m = r[0], s = 0;                           \
-            _Pragma("omp simd reduction(max:m)") for (size_t j = 1; j <= i; j++)      \
-                m = r[j] > m ? r[j] : m;                                              \
-            if (m > top) top = m;                                                     \
-            _Pragma("omp simd reduction(+:s)") for (size_t j = 0; j <= i; j++) {      \
-                r[j] = EXP(r[j] - m);                                                 \
-                s += r[j];                                                            \
-            }                                                                         \
-            REAL inv = 1 / s;                                                         \
-            _Pragma("omp simd") for (size_t j = 0; j <= i; j++) r[j] *= inv;          \
-            for (size_t j = i + 1; j < T; j++) r[j] = 0;                              \
-        }                                                                             \
-        return top;                                                                   \
+ * return max_{i, j<=i} S_ij. (Two copies, double and float: GCC does not apply omp simd
+ * inside macro expansions, so no macro here.) */
+static double causal_softmax_d(double *p, size_t T, size_t ld)
+{
+    double top = -INFINITY;
+    for (size_t i = 0; i < T; i++) {
+        double *restrict r = p + i * ld, m = r[0], s = 0;
+#pragma omp simd reduction(max : m)
+        for (size_t j = 1; j <= i; j++) m = r[j] > m ? r[j] : m;
+        if (m > top) top = m;
+#pragma omp simd
+        for (size_t j = 0; j <= i; j++) r[j] = ml_attn_exp(r[j] - m);
+#pragma omp simd reduction(+ : s)
+        for (size_t j = 0; j <= i; j++) s += r[j];
+        double inv = 1 / s;
+#pragma omp simd
+        for (size_t j = 0; j <= i; j++) r[j] *= inv;
+        for (size_t j = i + 1; j < T; j++) r[j] = 0;
     }
-DEFINE_CAUSAL_SOFTMAX(causal_softmax_d, double, ml_attn_exp)
-DEFINE_CAUSAL_SOFTMAX(causal_softmax_f, float, ml_attn_expf)
+    return top;
+}
+
+static double causal_softmax_f(float *p, size_t T, size_t ld)
+{
+    double top = -INFINITY;
+    for (size_t i = 0; i < T; i++) {
+        float *restrict r = p + i * ld, m = r[0], s = 0;
+#pragma omp simd reduction(max : m)
+        for (size_t j = 1; j <= i; j++) m = r[j] > m ? r[j] : m;
+        if (m > top) top = m;
+#pragma omp simd
+        for (size_t j = 0; j <= i; j++) r[j] = ml_attn_expf(r[j] - m);
+#pragma omp simd reduction(+ : s)
+        for (size_t j = 0; j <= i; j++) s += r[j];
+        float inv = 1 / s;
+#pragma omp simd
+        for (size_t j = 0; j <= i; j++) r[j] *= inv;
+        for (size_t j = i + 1; j < T; j++) r[j] = 0;
+    }
+    return top;
+}
 
 /* dS_ij = P_ij (dP_ij - sum_{k<=i} P_ik dP_ik), in place in dp; zero above the diagonal. */
 #define DEFINE_SOFTMAX_BACKWARD(NAME, REAL)                                          \
