@@ -264,7 +264,7 @@ static int l_gather_rows(lua_State *L)
     ml_mat *dst = mlua_checkmat(L, 1), *src = mlua_checkmat(L, 2), *idx = mlua_checkmat(L, 3);
     distinct(L, 1, 2, 0);
     distinct(L, 1, 3, 0);
-    lua_Integer first = mlua_optint(L, 4, 1);
+    lua_Integer first = mlua_optinteger_arg(L, 4, 1);
     luaL_argcheck(L, first >= 1, 4, "position must be >= 1");
     if (ml_nn_gather_rows(dst, src, idx, (size_t)(first - 1))) return nn_error(L);
     lua_settop(L, 1);
@@ -284,13 +284,13 @@ static int l_affine_(lua_State *L)
 static int l_randperm(lua_State *L)
 {
     ml_rng r;
-    ml_rng_seed(&r, (uint64_t)mlua_optint(L, 2, 1));
+    ml_rng_seed(&r, (uint64_t)mlua_optinteger_arg(L, 2, 1));
     ml_mat *P = mlua_testmat(L, 1);
     if (P) {
         P = mlua_checkmat(L, 1);
         lua_settop(L, 1);
     } else {
-        lua_Integer n = mlua_checkint(L, 1);
+        lua_Integer n = mlua_checkinteger(L, 1);
         luaL_argcheck(L, n >= 1 && (uint64_t)n <= ML_MAX_ELEMS, 1, "length must be in 1..2^31 - 1");
         P = mlua_newmat(L);
         if (ml_mat_alloc(P, (size_t)n, 1, ML_F64)) return mlua_core_error(L, "nn.randperm");
