@@ -347,7 +347,7 @@ end
 -- of the fortunes corpus) in muonlab and in a plain PyTorch nn.Module (bench/peer.py, nanoGPT's
 -- code with the manual attention path), from the same weights and batch: the first forward's
 -- losses are compared. Timed: forward + backward, and a whole training step with Muon on the
--- hidden matrices and AdamW on the rest (muonlab: ml.optim.muon_adam; torch: KellerJordan's
+-- hidden matrices and AdamW on the rest (muonlab: ml.optim.muon_adamw; torch: KellerJordan's
 -- Muon in the parameters' precision + torch.optim.AdamW). Each thread count gets its own pair of
 -- peers (torch as installed and with OMP_WAIT_POLICY=passive), started with that many threads.
 local gpt_rows = {}
@@ -383,7 +383,7 @@ local function gpt_case(dtype, threads, reps, V)
     os.execute("rm -rf " .. shell_quote(dir))
     local loss_ml = model:evaluate(X, Y)
     local params = model:params()
-    local opt = ml.optim.muon_adam { muon = { lr = 0.02 }, adamw = { lr = 3e-3 }, info = model:param_info() }
+    local opt = ml.optim.muon_adamw { muon = { lr = 0.02 }, adamw = { lr = 3e-3, eps = 1e-8, weight_decay = 0.01 }, info = model:param_info() }
     local function ml_step(optim)
       return function()
         local t0 = ml.now()
