@@ -16,7 +16,7 @@ SAN     ?=
 
 DEPS_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 libopenblas-dev liblapacke-dev \
                  gnuplot-nox zlib1g-dev lua-busted python3-numpy openmpi-bin valgrind \
-                 dataset-fashion-mnist fortunes python3-torch
+                 dataset-fashion-mnist fortunes libreadline-dev tmux python3-torch
 
 ifeq ($(SAN),1)
   BUILD   := build/san
@@ -32,10 +32,10 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # What the build needs, then the user's CFLAGS/LDFLAGS/LDLIBS (empty by default; later flags win,
 # so CFLAGS=-O3 replaces -O2).
-ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Wno-unused-parameter -fPIC $(SANFLAGS) \
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Wno-unused-parameter -fPIC -fopenmp-simd $(SANFLAGS) \
               -Icore $(PKG_CFLAGS) -DML_PREFIX='"$(PREFIX)"' $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
-ALL_LDLIBS  = $(PKG_LIBS) -lz -lm $(LDLIBS)
+ALL_LDLIBS  = $(PKG_LIBS) -lz -lmvec -lm $(LDLIBS)
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -73,6 +73,12 @@ $(LIB): $(CORE_OBJ)
 $(SOLIB): $(CORE_OBJ)
 	$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
+# The host's REPL edits lines with GNU readline (libreadline-dev, in DEPS_PACKAGES); only where
+# its header is absent does it fall back to plain fgets input.
+READLINE = $(if $(wildcard /usr/include/readline/readline.h),1)
+$(BUILD)/lua/main.o: ALL_CFLAGS += $(if $(READLINE),-DML_READLINE)
+HOST_LIBS = $(if $(READLINE),-lreadline)
+
 $(LUAMOD): $(BIND_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(ALL_LDFLAGS) -o $@ $(BIND_OBJ) $(LIB) $(ALL_LDLIBS)
@@ -80,7 +86,7 @@ $(LUAMOD): $(BIND_OBJ) $(LIB)
 # The host always lives in bin/; a SAN build replaces it until the next plain build.
 $(HOST): $(BUILD)/lua/main.o $(BIND_OBJ) $(LIB)
 	@mkdir -p bin
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(HOST_LIBS)
 	@echo "$(BUILD)" > bin/.flavour
 
 $(TESTBIN): $(TEST_OBJ) $(LIB)
@@ -111,7 +117,7 @@ fuzz: deps
 	  rc=$$?; cd / && rm -rf $$d; exit $$rc
 
 $(BUILD)/muonlab: $(BUILD)/lua/main.o $(BIND_OBJ) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(HOST_LIBS)
 
 demo: all
 	$(HOST) experiments/ns_vs_svd.lua

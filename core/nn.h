@@ -42,6 +42,12 @@ int ml_nn_relu2_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X);
 int ml_nn_gelu_forward(ml_mat *Y, const ml_mat *X);
 /* dX = dY .* gelu'(X), X the GELU input. dX may be dY but not X. */
 int ml_nn_gelu_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X);
+/* The same, keeping t = tanh(u) in Tk (same shape) so that the backward needs no
+ * transcendental: float32 computes tanh with a vectorizable rational approximation
+ * (|error| < 5e-7, ml_nn_tanh_f32), float64 as 1 - 2/(1 + e^(2u)). Tk may be NULL. */
+int ml_nn_gelu_forward_keep(ml_mat *Y, ml_mat *Tk, const ml_mat *X);
+int ml_nn_gelu_backward_kept(ml_mat *dX, const ml_mat *dY, const ml_mat *X, const ml_mat *Tk);
+float ml_nn_tanh_f32(float x);
 /* gelu(x) and gelu'(x) for one number (tests, plots). */
 double ml_nn_gelu(double x);
 double ml_nn_gelu_grad(double x);

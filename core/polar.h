@@ -9,6 +9,12 @@
 #include "matrix.h"
 
 int ml_polar(ml_mat *out, const ml_mat *A, double rtol);
+
+/* How the exact polar factor is computed: ML_POLAR_SVD (ml_polar) or ML_POLAR_EIG (ml_polar_eig,
+ * eig_polar.h). Parse a name ("svd", "eig"); 0 or ML_EINVAL with a message listing the names. */
+typedef enum { ML_POLAR_SVD, ML_POLAR_EIG } ml_polar_method;
+int ml_polar_method_parse(const char *s, ml_polar_method *out);
+const char *ml_polar_method_name(ml_polar_method m);
 int ml_spectral_svd(ml_mat *out, const ml_mat *A, double p, double rtol);
 
 #endif

@@ -10,7 +10,9 @@
 local ml = require "muonlab"
 local csv = require "muonlab.csv"
 local progress = require "muonlab.progress"
-local study = require "muonlab.study"
+-- experiments/lib/study.lua: the scaffolding the study scripts share, found beside this script
+package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
+local study = require "study"
 
 local o = study.options("gpt_lr_transfer", arg, {
   quick = false, seed = 1, seeds = 1, steps = 500, batch = 32, widths = "64,128,256", out = "plots/gpt_lr_transfer", runs = "",

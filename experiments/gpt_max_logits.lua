@@ -13,7 +13,9 @@
 local ml = require "muonlab"
 local csv = require "muonlab.csv"
 local progress = require "muonlab.progress"
-local study = require "muonlab.study"
+-- experiments/lib/study.lua: the scaffolding the study scripts share, found beside this script
+package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
+local study = require "study"
 
 local o = study.options("gpt_max_logits", arg, {
   quick = false, seed = 1, seeds = 1, steps = 500, every = 10, muon_lr = 0.1, adamw_lr = 3e-3, tau = 30,

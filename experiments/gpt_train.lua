@@ -15,7 +15,9 @@
 local ml = require "muonlab"
 local cli = require "muonlab.cli"
 local progress = require "muonlab.progress"
-local study = require "muonlab.study"
+-- experiments/lib/study.lua: the scaffolding the study scripts share, found beside this script
+package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
+local study = require "study"
 
 local o = cli.parse(arg, {
   steps = 1000, optimizer = "muon", lr = 0, embed = 128, layers = 2, heads = 4, context = 64, batch = 32, seed = 1,

@@ -13,7 +13,9 @@
 local ml = require "muonlab"
 local csv = require "muonlab.csv"
 local progress = require "muonlab.progress"
-local study = require "muonlab.study"
+-- experiments/lib/study.lua: the scaffolding the study scripts share, found beside this script
+package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
+local study = require "study"
 
 local o = study.options("gpt_trasmuon", arg, {
   quick = false, seed = 1, seeds = 3, steps = 500, every = 10, lr = 1e-3, muon_lr = 0.02, embed = 128,

@@ -72,8 +72,22 @@ static int backward(lua_State *L, backward_fn f)
 
 static int l_relu_forward(lua_State *L) { return unary(L, ml_nn_relu_forward); }
 static int l_relu_backward(lua_State *L) { return backward(L, ml_nn_relu_backward); }
-static int l_gelu_forward(lua_State *L) { return unary(L, ml_nn_gelu_forward); }
-static int l_gelu_backward(lua_State *L) { return backward(L, ml_nn_gelu_backward); }
+/* gelu_forward(Y, X[, Tk]): Tk keeps tanh(u) for gelu_backward(dX, dY, X[, Tk]) */
+static int l_gelu_forward(lua_State *L)
+{
+    ml_mat *Y = mlua_checkmat(L, 1), *X = mlua_checkmat(L, 2), *Tk = optmat(L, 3);
+    if (ml_nn_gelu_forward_keep(Y, Tk, X)) return nn_error(L);
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int l_gelu_backward(lua_State *L)
+{
+    ml_mat *dX = mlua_checkmat(L, 1), *dY = mlua_checkmat(L, 2), *X = mlua_checkmat(L, 3), *Tk = optmat(L, 4);
+    if (ml_nn_gelu_backward_kept(dX, dY, X, Tk)) return nn_error(L);
+    lua_settop(L, 1);
+    return 1;
+}
 static int l_relu2_forward(lua_State *L) { return unary(L, ml_nn_relu2_forward); }
 static int l_relu2_backward(lua_State *L) { return backward(L, ml_nn_relu2_backward); }
 static int l_softmax(lua_State *L) { return unary(L, ml_nn_softmax); }

@@ -1,6 +1,7 @@
--- muonlab.study: helpers shared by the optimizer study scripts (experiments/convergence.lua,
--- lr_sensitivity.lua, spectral_family.lua, trasmuon_ablation.lua): option parsing with the
--- --quick output default, the MLP (Fashion-MNIST) and char-level LM (fortunes) training problems,
+-- experiments/lib/study.lua (require "study" after adding experiments/lib to package.path, as each
+-- study script does): option parsing with --quick (smaller sizes, output under $TMPDIR) for every
+-- study script; for the optimizer studies (experiments/convergence.lua, lr_sensitivity.lua,
+-- spectral_family.lua, trasmuon_ablation.lua) also the MLP (Fashion-MNIST) and char-level LM (fortunes) training problems,
 -- hybrid matrix-rule/AdamW and steepest-descent optimizer construction, the durable sweep file
 -- (path, rows, staged ml.sweep calls, best rate of a grid), packed curves, statistics, mean
 -- curves with a min..max band, and the figure.
@@ -15,11 +16,18 @@ function M.finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
 -- "a,b c" -> {"a", "b", "c"}
 function M.list(s) local t = {} for w in s:gmatch("[^,%s]+") do t[#t + 1] = w end return t end
 
--- cli.parse + ml.set_threads; with --quick and the default --out, write into $TMPDIR/<name>_quick.
-function M.options(name, argv, defaults, usage)
+-- cli.parse, then ml.set_threads(--threads) when the study has that option. With --quick (a smoke
+-- run): each entry of `quick` caps a numeric option (a smaller value given on the command line
+-- stays) or replaces a string one, and the default --out becomes $TMPDIR/<name>_quick.
+function M.options(name, argv, defaults, usage, quick)
   local o = cli.parse(argv, defaults, usage)
-  ml.set_threads(o.threads)
-  if o.quick and o.out == defaults.out then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/" .. name .. "_quick" end
+  if o.threads ~= nil then ml.set_threads(o.threads) end
+  if o.quick then
+    for k, v in pairs(quick or {}) do
+      if type(v) == "number" and type(o[k]) == "number" then o[k] = math.min(o[k], v) else o[k] = v end
+    end
+    if o.out == defaults.out then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/" .. name .. "_quick" end
+  end
   return o
 end
 
@@ -38,7 +46,7 @@ local cache = {}
 
 function M.fashion(quick, limit_test)
   local k = "fm" .. limit_test
-  cache[k] = cache[k] or ml.data.fashion_mnist { limit_train = quick and 1000 or 10000, limit_test = limit_test,
+  cache[k] = cache[k] or ml.data.fashion_mnist { dtype = "float32", limit_train = quick and 1000 or 10000, limit_test = limit_test,
     quiet = true }
   return cache[k]
 end
