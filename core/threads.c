@@ -10,7 +10,13 @@ int openblas_get_num_threads(void);
 int ml_threads_set(int n)
 {
     if (n < 1 || n > ML_MAX_THREADS) return ml_error(ML_EINVAL, "number of threads must be in 1..%d, got %d", ML_MAX_THREADS, n);
+    int prev = openblas_get_num_threads();
     openblas_set_num_threads(n);
+    int got = openblas_get_num_threads();
+    if (got != n) {   /* OpenBLAS caps at its build's NUM_THREADS without a word: say so */
+        openblas_set_num_threads(prev);
+        return ml_error(ML_EINVAL, "number of threads %d exceeds this OpenBLAS's limit of %d", n, got);
+    }
     return ML_OK;
 }
 

@@ -37,7 +37,7 @@ static void push_info(lua_State *L, const ml_idx_info *info)
 static int l_load_idx(lua_State *L)
 {
     static const char *const allowed[] = {"dtype", "scale", "shift", "limit", NULL};
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = mlua_checkpath(L, 1);
     mlua_checkopts(L, 2, allowed);
     ml_dtype t = mlua_optdtype(L, 2, ML_F64);
     double scale = mlua_optnumber(L, 2, "scale", 1.0), shift = mlua_optnumber(L, 2, "shift", 0.0);
@@ -54,7 +54,7 @@ static int l_load_idx(lua_State *L)
 /* idx_header(path) -> {type=, dims=} without reading the data */
 static int l_idx_header(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = mlua_checkpath(L, 1);
     ml_idx_info info;
     if (ml_idx_header(path, &info)) return idx_error(L, "idx_header");
     push_info(L, &info);
@@ -83,7 +83,7 @@ static lcorpus *newcorpus(lua_State *L, lua_Integer seed)
 static int l_corpus(lua_State *L)
 {
     static const char *const allowed[] = {"fortune", "seed", NULL};
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = mlua_checkpath(L, 1);
     mlua_checkopts(L, 2, allowed);
     int fortune = mlua_optboolean(L, 2, "fortune", 0);
     lcorpus *c = newcorpus(L, mlua_optinteger(L, 2, "seed", 1));

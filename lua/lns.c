@@ -15,11 +15,29 @@
 
 /* ---- workspace userdata ---- */
 
-static ml_ns_work *checkws(lua_State *L, int idx) { return luaL_checkudata(L, idx, NS_WORKSPACE); }
+/* A freed workspace (ws:free(), <close>, or its finalizer: a finalized object can still be
+ * reached from another finalizer) stays freed: using it again is an error, never a silent
+ * allocation no finalizer would release (issue 12 item 12). */
+typedef struct {
+    ml_ns_work w;
+    int freed;
+} ns_workspace;
+
+static ml_ns_work *checkws(lua_State *L, int idx) { return &((ns_workspace *)luaL_checkudata(L, idx, NS_WORKSPACE))->w; }
+
+/* The workspace at idx for use, or an error naming argument arg when it has been freed. */
+static ml_ns_work *usews(lua_State *L, int idx, int arg)
+{
+    ns_workspace *u = luaL_testudata(L, idx, NS_WORKSPACE);
+    if (u && u->freed) luaL_argerror(L, arg, "option 'workspace': the workspace has been freed");
+    return u ? &u->w : NULL;
+}
 
 static int ws_free(lua_State *L)
 {
-    ml_ns_work_free(checkws(L, 1));
+    ns_workspace *u = luaL_checkudata(L, 1, NS_WORKSPACE);
+    ml_ns_work_free(&u->w);
+    u->freed = 1;
     return 0;
 }
 
@@ -43,8 +61,9 @@ static int ws_tostring(lua_State *L)
  * the largest shape it has seen and is freed by the garbage collector (or ws:free()). */
 static int l_ns_workspace(lua_State *L)
 {
-    ml_ns_work *w = lua_newuserdatauv(L, sizeof *w, 0);
-    ml_ns_work_init(w);
+    ns_workspace *u = lua_newuserdatauv(L, sizeof *u, 0);
+    ml_ns_work_init(&u->w);
+    u->freed = 0;
     luaL_setmetatable(L, NS_WORKSPACE);
     return 1;
 }
@@ -182,7 +201,7 @@ static int l_ns(lua_State *L)
     int trace = mlua_optboolean(L, 2, "trace", 0);
     ml_ns_work *w = NULL;
     if (lua_istable(L, 2) && lua_getfield(L, 2, "workspace") != LUA_TNIL) {
-        w = luaL_testudata(L, -1, NS_WORKSPACE);
+        w = usews(L, -1, 2);
         if (!w)
             luaL_argerror(L, 2, lua_pushfstring(L, "option 'workspace': %s expected (from ml.ns_workspace()), got %s",
                                                 NS_WORKSPACE, luaL_typename(L, -1)));

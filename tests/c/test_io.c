@@ -8,6 +8,7 @@
 #include "check.h"
 #include "error.h"
 #include "io.h"
+#include "files.h"
 #include <dirent.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -587,7 +588,7 @@ TEST(io_atomic_write)
     ml_mat A, B, M;
     CHECK_OK(ml_mat_from_array(&A, 3, 3, v, ML_F64));
     CHECK_OK(ml_mat_from_array(&B, 2, 2, v + 5, ML_F32));
-    char target[512], tmp[ML_IO_TMPLEN], expect[600];
+    char target[512], tmp[ML_PATH_MAX], expect[600];
     snprintf(target, sizeof target, "%s", at(&s, "m.npy"));
 
     /* Replacing an existing file. */
@@ -597,38 +598,42 @@ TEST(io_atomic_write)
     CHECK_MAT(&M, 2, 2, ML_F32, v + 5);
     ml_mat_free(&M);
 
-    /* The temporary is <path>.tmp.<pid>, and an abort leaves the target as it was. */
-    FILE *f = ml_io_atomic_open(target, tmp, sizeof tmp);
-    snprintf(expect, sizeof expect, "%s.tmp.%ld", target, (long)getpid());
-    CHECK(f && strcmp(tmp, expect) == 0);
-    if (f) {
-        fputs("half a file", f);
-        ml_io_atomic_abort(f, tmp);
-    }
+    /* The temporary is <path>.tmp.<16 hex digits> (unique: O_EXCL), and an abort leaves the
+     * target as it was (issue 12 item 7). */
+    ml_atomic a;
+    CHECK_OK(ml_atomic_begin(&a, target));
+    snprintf(expect, sizeof expect, "%s.tmp.", target);
+    CHECK(strncmp(a.tmp, expect, strlen(expect)) == 0 && strlen(a.tmp) == strlen(expect) + 16);
+    snprintf(tmp, sizeof tmp, "%s", a.tmp);
+    fputs("half a file", a.f);
+    ml_atomic_abort(&a);
     CHECK(access(tmp, F_OK) != 0);
     CHECK_OK(ml_io_load(&M, target));
     CHECK_MAT(&M, 2, 2, ML_F32, v + 5);
     ml_mat_free(&M);
 
-    /* A stale temporary (a killed run whose pid we now have) is replaced. */
-    write_str(expect, "stale");
+    /* Another writer's temporary (the old scheme's name, or a live writer's) is never touched. */
+    snprintf(expect, sizeof expect, "%s.tmp.%ld", target, (long)getpid());
+    write_str(expect, "another writer's");
     CHECK_OK(ml_io_save(target, &A));
-    CHECK(access(expect, F_OK) != 0);
+    CHECK(access(expect, F_OK) == 0);
+    unlink(expect);
     CHECK_OK(ml_io_load(&M, target));
     CHECK_MAT(&M, 3, 3, ML_F64, v);
     ml_mat_free(&M);
 
-    /* The rename fails when the target is a directory: error, no temporary left. */
+    /* A directory as the target is refused up front: error, no temporary left. */
     CHECK(mkdir(at(&s, "dir.npy"), 0700) == 0);
-    CHECK(ml_io_save(s.path, &A) == ML_EIO);
-    CHECK(strstr(ml_errmsg(), "dir.npy") != NULL);
+    CHECK(ml_io_save(s.path, &A) == ML_EINVAL);
+    CHECK(strstr(ml_errmsg(), "dir.npy") != NULL && strstr(ml_errmsg(), "a directory") != NULL);
     struct stat st;
     CHECK(stat(s.path, &st) == 0 && S_ISDIR(st.st_mode));
 
-    /* Too long a name for the buffer. */
-    char small[8];
-    CHECK(ml_io_atomic_open(target, small, sizeof small) == NULL);
-    CHECK(strstr(ml_errmsg(), "too long") != NULL);
+    /* Too long a name. */
+    char longname[ML_PATH_MAX + 16];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    CHECK(ml_atomic_begin(&a, longname) != ML_OK && a.f == NULL && a.tmp[0] == '\0');
 
     /* A failed save (nothing to write) leaves the old file alone. */
     ml_mat E = {0};
