@@ -1,6 +1,7 @@
 #include "threads.h"
 #include "error.h"
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* OpenBLAS extensions; declared here in case a cblas.h does not. */
@@ -31,5 +32,8 @@ int ml_threads_from_env(void)
     long n = strtol(s, &end, 10);
     if (errno || *end || n < 1 || n > ML_MAX_THREADS)
         return ml_error(ML_EINVAL, "ML_THREADS must be an integer in 1..%d, got '%s'", ML_MAX_THREADS, s);
-    return ml_threads_set((int)n);
+    if (ml_threads_set((int)n) == ML_OK) return ML_OK;
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s", ml_errmsg());
+    return ml_error(ML_EINVAL, "ML_THREADS=%s: %s", s, msg);
 }

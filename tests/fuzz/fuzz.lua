@@ -607,6 +607,9 @@ end
 local t_start = ml.now()
 for i = 1, opts.calls do one_call(i) end
 collectgarbage()
+-- file kinds, broken headers and concurrent writers: tests/fuzz/fuzz_files.lua
+local files_fuzz = assert(loadfile((arg[0]:match("^(.*)/[^/]*$") or ".") .. "/fuzz_files.lua"))()
+files_fuzz(ml, tmp, R, findings, math.max(50, opts.calls // 50))
 local elapsed = ml.now() - t_start
 
 local distinct = 0
