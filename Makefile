@@ -1,10 +1,13 @@
 # muonlab: C core (core/), Lua bindings and host (lua/), experiments, tests.
+#   make         build; names missing Debian packages and stops (`make deps` installs them)
 #   make demo    install what is missing, build, run experiments/ns_vs_svd.lua
 #   make test    install what is missing, build, run the C tests and the busted specs
 #   make test SAN=1       the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make test VALGRIND=1  the C tests and tests/smoke.lua under valgrind memcheck (tests/valgrind.sh)
 #   make fuzz             10^5 random API calls under ASan + UBSan (tests/fuzz/fuzz.lua)
 #   make install PREFIX=/usr/local
+#   make CFLAGS=-O3 (or CFLAGS+=..., LDFLAGS=..., LDLIBS=...): extra flags, added after the
+#                   required ones (ALL_CFLAGS below), so -Icore and the pkg-config flags stay
 
 PREFIX  ?= /usr/local
 CC      ?= cc
@@ -13,7 +16,7 @@ SAN     ?=
 
 DEPS_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 libopenblas-dev liblapacke-dev \
                  gnuplot-nox zlib1g-dev lua-busted python3-numpy openmpi-bin valgrind \
-                 dataset-fashion-mnist fortunes
+                 dataset-fashion-mnist fortunes libreadline-dev tmux python3-torch
 
 ifeq ($(SAN),1)
   BUILD   := build/san
@@ -27,10 +30,12 @@ endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CFLAGS  += -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Wno-unused-parameter -fPIC $(SANFLAGS) \
-           -Icore $(PKG_CFLAGS) -DML_PREFIX='"$(PREFIX)"'
-LDLIBS  += $(PKG_LIBS) -lz -lm
-LDFLAGS += $(SANFLAGS)
+# What the build needs, then the user's CFLAGS/LDFLAGS/LDLIBS (empty by default; later flags win,
+# so CFLAGS=-O3 replaces -O2).
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Wno-unused-parameter -fPIC -fopenmp-simd $(SANFLAGS) \
+              -Icore $(PKG_CFLAGS) -DML_PREFIX='"$(PREFIX)"' $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+ALL_LDLIBS  = $(PKG_LIBS) -lz -lmvec -lm $(LDLIBS)
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -51,32 +56,41 @@ BUSTED   := /usr/bin/busted
 
 all: deps $(HOST) $(LUAMOD) $(SOLIB)
 
+# `make deps`, `make test`, `make demo` (and fuzz, bench) install missing packages; any other goal
+# (plain `make`, `make install`) only names them and stops. Objects wait for this check.
+DEPS_MODE := $(if $(filter deps test demo fuzz bench,$(MAKECMDGOALS)),--install,--check)
 deps:
-	@sh tools/deps.sh $(DEPS_PACKAGES)
+	@sh tools/deps.sh $(DEPS_MODE) $(DEPS_PACKAGES)
 
-$(BUILD)/%.o: %.c $(wildcard core/*.h lua/*.h tests/c/*.h)
+$(BUILD)/%.o: %.c $(wildcard core/*.h core/internal/*.h lua/*.h tests/c/*.h) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIB): $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(SOLIB): $(CORE_OBJ)
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+# The host's REPL edits lines with GNU readline (libreadline-dev, in DEPS_PACKAGES); only where
+# its header is absent does it fall back to plain fgets input.
+READLINE = $(if $(wildcard /usr/include/readline/readline.h),1)
+$(BUILD)/lua/main.o: ALL_CFLAGS += $(if $(READLINE),-DML_READLINE)
+HOST_LIBS = $(if $(READLINE),-lreadline)
 
 $(LUAMOD): $(BIND_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) -shared $(LDFLAGS) -o $@ $(BIND_OBJ) $(LIB) $(LDLIBS)
+	$(CC) -shared $(ALL_LDFLAGS) -o $@ $(BIND_OBJ) $(LIB) $(ALL_LDLIBS)
 
 # The host always lives in bin/; a SAN build replaces it until the next plain build.
 $(HOST): $(BUILD)/lua/main.o $(BIND_OBJ) $(LIB)
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(HOST_LIBS)
 	@echo "$(BUILD)" > bin/.flavour
 
 $(TESTBIN): $(TEST_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 # Rebuild the host when switching between SAN and plain builds.
 ifneq ($(shell cat bin/.flavour 2>/dev/null),$(BUILD))
@@ -103,7 +117,7 @@ fuzz: deps
 	  rc=$$?; cd / && rm -rf $$d; exit $$rc
 
 $(BUILD)/muonlab: $(BUILD)/lua/main.o $(BIND_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(HOST_LIBS)
 
 demo: all
 	$(HOST) experiments/ns_vs_svd.lua
@@ -113,7 +127,7 @@ demo: all
 figures: all
 	@for f in $(FIGURES); do echo "== $$f"; $(HOST) experiments/$$f.lua $(FIGURE_ARGS) || exit 1; done
 
-FIGURES ?= ns_vs_svd poly_maps ns_error_vs_steps ns_error_vs_cond ns_cost_accuracy spectral_p convergence trasmuon_ablation lr_sensitivity spectral_family
+FIGURES ?= ns_vs_svd poly_maps ns_error_vs_steps ns_error_vs_cond ns_cost_accuracy spectral_p convergence trasmuon_ablation lr_sensitivity spectral_family gpt_convergence gpt_max_logits gpt_lr_transfer gpt_trasmuon
 FIGURE_ARGS ?= $(if $(QUICK),--quick)
 
 # muonlab against numpy and PyTorch (issue 4), not part of `make test`: bench/run.lua drives one
@@ -123,12 +137,16 @@ bench: all
 	@sh tools/deps.sh $(BENCH_PACKAGES)
 	$(HOST) bench/run.lua $(BENCH_ARGS)
 
+# The public C API is core/*.h; core/internal/*.h are shared between core files only and not
+# installed (a public header must not include one).
+PUBLIC_HEADERS := $(wildcard core/*.h)
 install: all
+	@! grep -l 'internal/' $(PUBLIC_HEADERS) || { echo "a public header includes an internal one" >&2; exit 1; }
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/muonlab \
 	           $(DESTDIR)$(PREFIX)/share/lua/5.4/muonlab $(DESTDIR)$(PREFIX)/lib/lua/5.4/muonlab
 	install -m 755 $(HOST) $(DESTDIR)$(PREFIX)/bin/muonlab
 	install -m 644 $(LIB) $(SOLIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 core/*.h $(DESTDIR)$(PREFIX)/include/muonlab/
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/muonlab/
 	install -m 755 $(LUAMOD) $(DESTDIR)$(PREFIX)/lib/lua/5.4/muonlab/core.so
 	cd lua && find muonlab -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(PREFIX)/share/lua/5.4/{} \;
 

@@ -14,8 +14,10 @@
  * coefficients for degree 3, 7 steps, "eps = 0.3" are reproduced from l = 9e-4, see
  * tests/c/test_coeffs.c.) This is the plain greedy composition of Polar Express (cushion 0,
  * no safety factor); the papers arrived at it independently. */
-#include "remez.h"
+#include "cans.h"
 #include "error.h"
+#include "remez.h"
+#include "internal/oddpoly.h"
 #include <math.h>
 
 void ml_cans_cubic(double a, double b, double c[2], double *err)

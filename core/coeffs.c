@@ -1,6 +1,6 @@
 #include "coeffs.h"
 #include "error.h"
-#include "remez.h"
+#include "internal/oddpoly.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -444,8 +444,10 @@ void ml_corpus_free(ml_corpus *c)
 int ml_corpus_batch(const ml_corpus *c, ml_mat *X, ml_mat *y, ml_rng *rng, size_t start, size_t stride)
 {
     size_t B = X->rows, T = X->cols;
-    if (y->rows * y->cols != B || (y->rows != 1 && y->cols != 1))
-        return ml_error(ML_EINVAL, "corpus batch: targets must be a vector of %zu entries, got %zu x %zu", B, y->rows, y->cols);
+    int shifted = y->rows == B && y->cols == T && T > 1;   /* Y = X shifted by one (a GPT's targets) */
+    if (!shifted && (y->rows * y->cols != B || (y->rows != 1 && y->cols != 1)))
+        return ml_error(ML_EINVAL, "corpus batch: targets must be a vector of %zu entries or %zu x %zu, got %zu x %zu", B,
+                        B, T, y->rows, y->cols);
     if (c->n <= T)
         return ml_error(ML_EINVAL, "corpus batch: a window of %zu tokens and its target need %zu tokens, the corpus has %zu",
                         T, T + 1, c->n);
@@ -456,7 +458,9 @@ int ml_corpus_batch(const ml_corpus *c, ml_mat *X, ml_mat *y, ml_rng *rng, size_
         size_t s = rng ? (size_t)(ml_rng_uniform(rng) * (double)(c->n - T)) : start + b * stride;
         if (s > c->n - T - 1) s = c->n - T - 1;
         for (size_t t = 0; t < T; t++) ml_mat_set(X, b, t, c->ids[s + t]);
-        if (y->rows == 1)
+        if (shifted)
+            for (size_t t = 0; t < T; t++) ml_mat_set(y, b, t, c->ids[s + t + 1]);
+        else if (y->rows == 1)
             ml_mat_set(y, 0, b, c->ids[s + T]);
         else
             ml_mat_set(y, b, 0, c->ids[s + T]);

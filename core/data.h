@@ -54,8 +54,9 @@ int ml_corpus_from_bytes(ml_corpus *c, const unsigned char *text, size_t n, cons
 int ml_corpus_slice(ml_corpus *out, const ml_corpus *c, size_t start, size_t len);
 void ml_corpus_free(ml_corpus *c);
 
-/* Next-token windows: for each row b, X[b,:] = ids[s_b .. s_b+T-1], y[b] = ids[s_b+T]
- * (X: B x T, y: vector of B). With rng, s_b uniform in 0..n-T-1; otherwise s_b = start +
+/* Next-token windows: for each row b, X[b,:] = ids[s_b .. s_b+T-1] and either y[b] = ids[s_b+T]
+ * (X: B x T, y: vector of B) or, when y is B x T (T > 1), y[b,:] = ids[s_b+1 .. s_b+T] (every
+ * position's next token, a GPT's targets). With rng, s_b uniform in 0..n-T-1; otherwise s_b = start +
  * b*stride, which must stay inside the corpus. */
 int ml_corpus_batch(const ml_corpus *c, ml_mat *X, ml_mat *y, ml_rng *rng, size_t start, size_t stride);
 

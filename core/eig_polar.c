@@ -9,7 +9,7 @@
  * eps (sigma_max / sigma_i)^2: the result is accurate while kappa(A) <~ 1/sqrt(eps) (1e8 in fp64,
  * 3e3 in fp32) and its error grows like kappa^2 eps. Singular values below rtol * sigma_max (by
  * default sqrt(max(m, n) eps): below it lambda_i is rounding noise) are treated as zero. */
-#include "polar.h"
+#include "eig_polar.h"
 #include "error.h"
 #include "ops.h"
 #include <cblas.h>

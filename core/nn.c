@@ -51,12 +51,15 @@ static int check_id(const char *fn, const char *what, double v, size_t k, size_t
     return ML_OK;
 }
 
+/* Entry k of a matrix in row-major order (for a vector: its k-th entry). */
+static double flat_get(const ml_mat *m, size_t k) { return ml_mat_get(m, k / m->cols, k % m->cols); }
+
 static int check_labels(const char *fn, const ml_mat *y, size_t B, size_t K)
 {
-    if (!is_vector(y) || vec_len(y) != B)
-        return ml_error(ML_EINVAL, "%s: labels must be a vector of %zu entries, got %zu x %zu", fn, B, y->rows, y->cols);
+    if (y->rows * y->cols != B)
+        return ml_error(ML_EINVAL, "%s: labels must have %zu entries, got %zu x %zu", fn, B, y->rows, y->cols);
     for (size_t i = 0; i < B; i++) {
-        int rc = check_id(fn, "label", vec_get(y, i), i, K);
+        int rc = check_id(fn, "label", flat_get(y, i), i, K);
         if (rc) return rc;
     }
     return ML_OK;
@@ -180,6 +183,51 @@ int ml_nn_relu_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
     return ML_OK;
 }
 
+/* ---- squared ReLU -------------------------------------------------------------------- */
+
+/* y = max(x, 0)^2 */
+int ml_nn_relu2_forward(ml_mat *Y, const ml_mat *X)
+{
+    int rc;
+    if ((rc = shape_is("relu2_forward", "output", Y, X->rows, X->cols)) || (rc = same_dtype("relu2_forward", Y, X)))
+        return rc;
+    for (size_t i = 0; i < X->rows; i++) {
+        if (X->dtype == ML_F64) {
+            const double *x = (const double *)X->data + i * X->stride;
+            double *y = (double *)Y->data + i * Y->stride;
+            for (size_t j = 0; j < X->cols; j++) y[j] = x[j] > 0 ? x[j] * x[j] : 0.0;
+        } else {
+            const float *x = (const float *)X->data + i * X->stride;
+            float *y = (float *)Y->data + i * Y->stride;
+            for (size_t j = 0; j < X->cols; j++) y[j] = x[j] > 0 ? x[j] * x[j] : 0.0f;
+        }
+    }
+    return ML_OK;
+}
+
+/* dx = dy 2 max(x, 0) */
+int ml_nn_relu2_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
+{
+    int rc;
+    const char *fn = "relu2_backward";
+    if ((rc = shape_is(fn, "output gradient", dY, X->rows, X->cols)) || (rc = shape_is(fn, "input gradient", dX, X->rows, X->cols)))
+        return rc;
+    if ((rc = same_dtype(fn, dX, dY)) || (rc = same_dtype(fn, dX, X))) return rc;
+    if (overlaps(dX, X)) return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with the input", fn);
+    for (size_t i = 0; i < X->rows; i++) {
+        if (X->dtype == ML_F64) {
+            const double *x = (const double *)X->data + i * X->stride, *dy = (const double *)dY->data + i * dY->stride;
+            double *dx = (double *)dX->data + i * dX->stride;
+            for (size_t j = 0; j < X->cols; j++) dx[j] = x[j] > 0 ? 2 * x[j] * dy[j] : 0.0;
+        } else {
+            const float *x = (const float *)X->data + i * X->stride, *dy = (const float *)dY->data + i * dY->stride;
+            float *dx = (float *)dX->data + i * dX->stride;
+            for (size_t j = 0; j < X->cols; j++) dx[j] = x[j] > 0 ? 2 * x[j] * dy[j] : 0.0f;
+        }
+    }
+    return ML_OK;
+}
+
 /* ---- GELU (tanh form) ---------------------------------------------------------------- */
 
 #define GELU_S 0.7978845608028654 /* sqrt(2/pi) */
@@ -189,7 +237,6 @@ int ml_nn_relu_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
  * gelu'(x) = [x > 0]. The branch also keeps x^3 from overflowing (inf * 0 = NaN).
  * tanh(u) = 1 - 2/(1 + e^(2u)): within 4e-16 of libm's tanh and 2-4x faster (exp vs tanh). */
 static inline double tanh_fast(double u) { return 1 - 2 / (1 + exp(2 * u)); }
-static inline float tanh_fastf(float u) { return 1 - 2 / (1 + expf(2 * u)); }
 
 double ml_nn_gelu(double x)
 {
@@ -206,42 +253,137 @@ double ml_nn_gelu_grad(double x)
     return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_S * (1 + 3 * GELU_C * x * x);
 }
 
-/* float32 storage: the same formulas in single precision */
-static inline float gelu_f(float x)
+/* The row loops below are written so that GCC vectorizes them (#pragma omp simd, enabled by
+ * -fopenmp-simd; no-trapping-math lets it turn the selects into blends). */
+#pragma GCC push_options
+#pragma GCC optimize("no-trapping-math")
+
+/* tanh for float32 in a branch-free form the compiler vectorizes: Eigen's rational [13/6]
+ * approximation (generic_fast_tanh_float) on [-7.905, 7.905], where tanh rounds to +-1 in
+ * float outside; within 5e-7 of tanh (checked against libm in tests/c/test_nn.c). */
+static inline float tanh_ratf(float x)
 {
-    if (fabsf(x) > 10) return x > 0 ? x : 0.0f;
-    float u = (float)GELU_S * (x + (float)GELU_C * x * x * x);
-    return 0.5f * x * (1 + tanh_fastf(u));
+    const float a1 = 4.89352455891786e-03f, a3 = 6.37261928875436e-04f, a5 = 1.48572235717979e-05f,
+                a7 = 5.12229709037114e-08f, a9 = -8.60467152213735e-11f, a11 = 2.00018790482477e-13f,
+                a13 = -2.76076847742355e-16f;
+    const float b0 = 4.89352518554385e-03f, b2 = 2.26843463243900e-03f, b4 = 1.18534705686654e-04f,
+                b6 = 1.19825839466702e-06f;
+    x = x > 7.90531110763549805f ? 7.90531110763549805f : x < -7.90531110763549805f ? -7.90531110763549805f : x;
+    float x2 = x * x;
+    float p = ((((((a13 * x2 + a11) * x2 + a9) * x2 + a7) * x2 + a5) * x2 + a3) * x2 + a1) * x;
+    float q = ((b6 * x2 + b4) * x2 + b2) * x2 + b0;
+    return p / q;
 }
 
-static inline float gelu_grad_f(float x)
+float ml_nn_tanh_f32(float x) { return tanh_ratf(x); }
+
+/* gelu from x and t = tanh(u); gelu' from x and t. Beyond |x| = 10: max(x, 0) and [x > 0]. */
+static inline double gelu_xt(double x, double t) { return fabs(x) > 10 ? (x > 0 ? x : 0.0) : 0.5 * x * (1 + t); }
+static inline double gelu_grad_xt(double x, double t)
 {
-    if (fabsf(x) > 10) return x > 0 ? 1.0f : 0.0f;
-    float u = (float)GELU_S * (x + (float)GELU_C * x * x * x), t = tanh_fastf(u);
-    return 0.5f * (1 + t) + 0.5f * x * (1 - t * t) * (float)GELU_S * (1 + 3 * (float)GELU_C * x * x);
+    return fabs(x) > 10 ? (x > 0 ? 1.0 : 0.0) : 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_S * (1 + 3 * GELU_C * x * x);
+}
+static inline float gelu_xt_f(float x, float t) { return fabsf(x) > 10 ? (x > 0 ? x : 0.0f) : 0.5f * x * (1 + t); }
+static inline float gelu_grad_xt_f(float x, float t)
+{
+    const float S = (float)GELU_S, c3 = 3 * (float)GELU_C;
+    return fabsf(x) > 10 ? (x > 0 ? 1.0f : 0.0f) : 0.5f * (1 + t) + 0.5f * x * (1 - t * t) * S * (1 + c3 * x * x);
+}
+static inline double gelu_u(double x) { return GELU_S * (x + GELU_C * x * x * x); }
+static inline float gelu_u_f(float x) { return (float)GELU_S * (x + (float)GELU_C * x * x * x); }
+
+/* libm's exp declared with its vector variants (glibc's libmvec: _ZGVbN2v_exp, ...), so the
+ * float64 row loop vectorizes; libmvec's exp is within 4 ulp. */
+double ml_vexp(double) __asm__("exp") __attribute__((simd("notinbranch"), const, nothrow, leaf));
+
+/* One row: y = gelu(x); t = tanh(u) kept for the backward when t != NULL. Beyond |x| = 10
+ * u is clamped (tanh(u) = +-1 there in double, and x^3 cannot overflow). */
+static inline double gelu_tanh_d(double x)
+{
+    double xc = x > 10 ? 10 : x < -10 ? -10 : x;
+    return 1 - 2 / (1 + ml_vexp(2 * gelu_u(xc)));
 }
 
-int ml_nn_gelu_forward(ml_mat *Y, const ml_mat *X)
+static void gelu_row_d(double *restrict y, double *restrict t, const double *restrict x, size_t n)
+{
+    if (t) {
+#pragma omp simd
+        for (size_t j = 0; j < n; j++) {
+            double th = gelu_tanh_d(x[j]);
+            t[j] = th;
+            y[j] = gelu_xt(x[j], th);
+        }
+    } else {
+#pragma omp simd
+        for (size_t j = 0; j < n; j++) y[j] = gelu_xt(x[j], gelu_tanh_d(x[j]));
+    }
+}
+
+static void gelu_row_f(float *restrict y, float *restrict t, const float *restrict x, size_t n)
+{
+    if (t) {
+#pragma omp simd
+        for (size_t j = 0; j < n; j++) {
+            float th = tanh_ratf(gelu_u_f(x[j]));
+            t[j] = th;
+            y[j] = gelu_xt_f(x[j], th);
+        }
+    } else {
+#pragma omp simd
+        for (size_t j = 0; j < n; j++) y[j] = gelu_xt_f(x[j], tanh_ratf(gelu_u_f(x[j])));
+    }
+}
+
+/* dx = dy gelu'(x), gelu'(x) = (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3c x^2); t from the
+ * forward when given (no transcendental then), else recomputed. dx may be dy. */
+static void gelu_back_row_d(double *dx, const double *dy, const double *restrict x, const double *restrict t, size_t n)
+{
+    if (t) {
+#pragma omp simd
+        for (size_t j = 0; j < n; j++) dx[j] = dy[j] * gelu_grad_xt(x[j], t[j]);
+    } else {
+        for (size_t j = 0; j < n; j++) dx[j] = dy[j] * ml_nn_gelu_grad(x[j]);
+    }
+}
+
+static void gelu_back_row_f(float *dx, const float *dy, const float *restrict x, const float *restrict t, size_t n)
+{
+    if (t) {
+#pragma omp simd
+        for (size_t j = 0; j < n; j++) dx[j] = dy[j] * gelu_grad_xt_f(x[j], t[j]);
+    } else {
+#pragma omp simd
+        for (size_t j = 0; j < n; j++) dx[j] = dy[j] * gelu_grad_xt_f(x[j], tanh_ratf(gelu_u_f(x[j])));
+    }
+}
+
+#pragma GCC pop_options
+
+int ml_nn_gelu_forward_keep(ml_mat *Y, ml_mat *Tk, const ml_mat *X)
 {
     int rc;
-    if ((rc = shape_is("gelu_forward", "output", Y, X->rows, X->cols)) || (rc = same_dtype("gelu_forward", Y, X)))
-        return rc;
+    const char *fn = "gelu_forward";
+    if ((rc = shape_is(fn, "output", Y, X->rows, X->cols)) || (rc = same_dtype(fn, Y, X))) return rc;
+    if (Tk) {
+        if ((rc = shape_is(fn, "kept tanh", Tk, X->rows, X->cols)) || (rc = same_dtype(fn, Tk, X))) return rc;
+        if (overlaps(Tk, X) || overlaps(Tk, Y))
+            return ml_error(ML_EINVAL, "%s: the kept tanh must not share storage with the input or the output", fn);
+    }
+    size_t es = ml_dtype_size(X->dtype);
     for (size_t i = 0; i < X->rows; i++) {
-        if (X->dtype == ML_F64) {
-            const double *x = (const double *)X->data + i * X->stride;
-            double *y = (double *)Y->data + i * Y->stride;
-            for (size_t j = 0; j < X->cols; j++) y[j] = ml_nn_gelu(x[j]);
-        } else {
-            const float *x = (const float *)X->data + i * X->stride;
-            float *y = (float *)Y->data + i * Y->stride;
-            for (size_t j = 0; j < X->cols; j++) y[j] = gelu_f(x[j]);
-        }
+        void *y = (char *)Y->data + i * Y->stride * es, *t = Tk ? (char *)Tk->data + i * Tk->stride * es : NULL;
+        const void *x = (const char *)X->data + i * X->stride * es;
+        if (X->dtype == ML_F64)
+            gelu_row_d(y, t, x, X->cols);
+        else
+            gelu_row_f(y, t, x, X->cols);
     }
     return ML_OK;
 }
 
-/* dx = dy gelu'(x) */
-int ml_nn_gelu_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
+int ml_nn_gelu_forward(ml_mat *Y, const ml_mat *X) { return ml_nn_gelu_forward_keep(Y, NULL, X); }
+
+int ml_nn_gelu_backward_kept(ml_mat *dX, const ml_mat *dY, const ml_mat *X, const ml_mat *Tk)
 {
     int rc;
     const char *fn = "gelu_backward";
@@ -249,19 +391,24 @@ int ml_nn_gelu_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
         return rc;
     if ((rc = same_dtype(fn, dX, dY)) || (rc = same_dtype(fn, dX, X))) return rc;
     if (overlaps(dX, X)) return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with the input", fn);
+    if (Tk) {
+        if ((rc = shape_is(fn, "kept tanh", Tk, X->rows, X->cols)) || (rc = same_dtype(fn, Tk, X))) return rc;
+        if (overlaps(dX, Tk)) return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with the kept tanh", fn);
+    }
+    size_t es = ml_dtype_size(X->dtype);
     for (size_t i = 0; i < X->rows; i++) {
-        if (X->dtype == ML_F64) {
-            const double *x = (const double *)X->data + i * X->stride, *dy = (const double *)dY->data + i * dY->stride;
-            double *dx = (double *)dX->data + i * dX->stride;
-            for (size_t j = 0; j < X->cols; j++) dx[j] = dy[j] * ml_nn_gelu_grad(x[j]);
-        } else {
-            const float *x = (const float *)X->data + i * X->stride, *dy = (const float *)dY->data + i * dY->stride;
-            float *dx = (float *)dX->data + i * dX->stride;
-            for (size_t j = 0; j < X->cols; j++) dx[j] = dy[j] * gelu_grad_f(x[j]);
-        }
+        void *dx = (char *)dX->data + i * dX->stride * es;
+        const void *dy = (const char *)dY->data + i * dY->stride * es, *x = (const char *)X->data + i * X->stride * es;
+        const void *t = Tk ? (const char *)Tk->data + i * Tk->stride * es : NULL;
+        if (X->dtype == ML_F64)
+            gelu_back_row_d(dx, dy, x, t, X->cols);
+        else
+            gelu_back_row_f(dx, dy, x, t, X->cols);
     }
     return ML_OK;
 }
+
+int ml_nn_gelu_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X) { return ml_nn_gelu_backward_kept(dX, dY, X, NULL); }
 
 /* ---- softmax cross-entropy ------------------------------------------------------------ */
 
@@ -291,7 +438,7 @@ int ml_nn_softmax_ce(double *loss, size_t *ncorrect, ml_mat *dZ, const ml_mat *Z
     double total = 0;
     size_t correct = 0;
     for (size_t i = 0; i < B; i++) {
-        size_t arg, yi = (size_t)vec_get(y, i);
+        size_t arg, yi = (size_t)flat_get(y, i);
         double lse = row_lse(Z, i, &arg);
         total += lse - ml_mat_get(Z, i, yi);
         correct += arg == yi;
@@ -341,7 +488,7 @@ int ml_nn_count_correct(size_t *ncorrect, const ml_mat *Z, const ml_mat *y)
         double m = ml_mat_get(Z, i, 0);
         for (size_t j = 1; j < Z->cols; j++)
             if (ml_mat_get(Z, i, j) > m) m = ml_mat_get(Z, i, j), a = j;
-        c += a == (size_t)vec_get(y, i);
+        c += a == (size_t)flat_get(y, i);
     }
     *ncorrect = c;
     return ML_OK;
@@ -393,6 +540,76 @@ int ml_nn_embed_backward(ml_mat *dC, const ml_mat *dE, const ml_mat *ids, int ac
                 float *g = (float *)dC->data + v * dC->stride;
                 const float *e = (const float *)dE->data + b * dE->stride + t * d;
                 for (size_t k = 0; k < d; k++) g[k] += e[k];
+            }
+        }
+    return ML_OK;
+}
+
+/* ---- token + position embedding -------------------------------------------------------- */
+
+static int check_tokpos(const char *fn, const ml_mat *X, const ml_mat *ids, const ml_mat *wte, const ml_mat *wpe)
+{
+    int rc;
+    size_t B = ids->rows, T = ids->cols;
+    if (wte && wpe && wte->cols != wpe->cols)
+        return ml_error(ML_EINVAL, "%s: token table has %zu columns, position table %zu", fn, wte->cols, wpe->cols);
+    const ml_mat *tab = wte ? wte : wpe;
+    if ((rc = shape_is(fn, "embedded tokens", X, B * T, tab->cols)) || (rc = same_dtype(fn, X, tab))) return rc;
+    if (wte && wpe && (rc = same_dtype(fn, wte, wpe))) return rc;
+    if (wpe && wpe->rows < T)
+        return ml_error(ML_EINVAL, "%s: %zu positions exceed the position table's %zu rows (the context)", fn, T, wpe->rows);
+    if (wte)
+        for (size_t k = 0; k < B * T; k++)
+            if ((rc = check_id(fn, "token id", ml_mat_get(ids, k / T, k % T), k, wte->rows))) return rc;
+    return ML_OK;
+}
+
+/* x = wte[id] + wpe[t] */
+int ml_nn_tokpos_forward(ml_mat *X, const ml_mat *ids, const ml_mat *wte, const ml_mat *wpe)
+{
+    int rc;
+    if ((rc = check_tokpos("tokpos_forward", X, ids, wte, wpe))) return rc;
+    if (overlaps(X, wte) || overlaps(X, wpe))
+        return ml_error(ML_EINVAL, "tokpos_forward: the output must not share storage with the tables");
+    size_t T = ids->cols, C = wte->cols;
+    for (size_t b = 0; b < ids->rows; b++)
+        for (size_t t = 0; t < T; t++) {
+            size_t v = (size_t)ml_mat_get(ids, b, t), r = b * T + t;
+            if (X->dtype == ML_F64) {
+                const double *e = (const double *)wte->data + v * wte->stride, *p = (const double *)wpe->data + t * wpe->stride;
+                double *x = (double *)X->data + r * X->stride;
+                for (size_t k = 0; k < C; k++) x[k] = e[k] + p[k];
+            } else {
+                const float *e = (const float *)wte->data + v * wte->stride, *p = (const float *)wpe->data + t * wpe->stride;
+                float *x = (float *)X->data + r * X->stride;
+                for (size_t k = 0; k < C; k++) x[k] = e[k] + p[k];
+            }
+        }
+    return ML_OK;
+}
+
+/* dwte[id] += dx;  dwpe[t] = sum_b dx */
+int ml_nn_tokpos_backward(ml_mat *dwte, ml_mat *dwpe, const ml_mat *dX, const ml_mat *ids, int accumulate)
+{
+    int rc;
+    if (!dwte && !dwpe) return ML_OK;
+    if ((rc = check_tokpos("tokpos_backward", dX, ids, dwte, dwpe))) return rc;
+    size_t T = ids->cols, C = dX->cols, es = ml_dtype_size(dX->dtype);
+    if (dwte && !accumulate) ml_mat_fill(dwte, 0.0);
+    if (dwpe) ml_mat_fill(dwpe, 0.0);
+    for (size_t b = 0; b < ids->rows; b++)
+        for (size_t t = 0; t < T; t++) {
+            size_t r = b * T + t;
+            const char *d = (const char *)dX->data + r * dX->stride * es;
+            char *targets[2] = {NULL, NULL};
+            if (dwte) targets[0] = (char *)dwte->data + (size_t)ml_mat_get(ids, b, t) * dwte->stride * es;
+            if (dwpe) targets[1] = (char *)dwpe->data + t * dwpe->stride * es;
+            for (int i = 0; i < 2; i++) {
+                if (!targets[i]) continue;
+                if (dX->dtype == ML_F64)
+                    for (size_t k = 0; k < C; k++) ((double *)targets[i])[k] += ((const double *)d)[k];
+                else
+                    for (size_t k = 0; k < C; k++) ((float *)targets[i])[k] += ((const float *)d)[k];
             }
         }
     return ML_OK;

@@ -15,24 +15,18 @@ static const char *const form_names[] = {"direct", "gram"};
 
 int ml_precond_parse(const char *s, ml_precond *out)
 {
-    for (int i = 0; i < 5; i++)
-        if (!strcasecmp(s, precond_names[i])) {
-            *out = (ml_precond)i;
-            return ML_OK;
-        }
-    return ml_error(ML_EINVAL, "unknown preconditioner '%s'; expected frobenius, spectral, aol, schatten or none", s);
+    int i, rc = ml_parse_choice("preconditioner", precond_names, 5, s, &i);
+    if (!rc) *out = (ml_precond)i;
+    return rc;
 }
 
 const char *ml_precond_name(ml_precond p) { return (unsigned)p < 5 ? precond_names[p] : "?"; }
 
 int ml_ns_form_parse(const char *s, ml_ns_form *out)
 {
-    for (int i = 0; i < 2; i++)
-        if (!strcasecmp(s, form_names[i])) {
-            *out = (ml_ns_form)i;
-            return ML_OK;
-        }
-    return ml_error(ML_EINVAL, "unknown form '%s'; expected direct or gram", s);
+    int i, rc = ml_parse_choice("form", form_names, 2, s, &i);
+    if (!rc) *out = (ml_ns_form)i;
+    return rc;
 }
 
 const char *ml_ns_form_name(ml_ns_form f) { return (unsigned)f < 2 ? form_names[f] : "?"; }

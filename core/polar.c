@@ -4,6 +4,17 @@
 #include "svd.h"
 #include <math.h>
 
+static const char *const method_names[] = {"svd", "eig"};
+
+int ml_polar_method_parse(const char *s, ml_polar_method *out)
+{
+    int i, rc = ml_parse_choice("method", method_names, 2, s, &i);
+    if (!rc) *out = (ml_polar_method)i;
+    return rc;
+}
+
+const char *ml_polar_method_name(ml_polar_method m) { return (unsigned)m < 2 ? method_names[m] : "?"; }
+
 /* out = U diag(f(s)) V^T with f(s) = s^p above the rank tolerance and 0 below. */
 int ml_spectral_svd(ml_mat *out, const ml_mat *A, double p, double rtol)
 {

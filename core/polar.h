@@ -9,12 +9,12 @@
 #include "matrix.h"
 
 int ml_polar(ml_mat *out, const ml_mat *A, double rtol);
-int ml_spectral_svd(ml_mat *out, const ml_mat *A, double p, double rtol);
 
-/* polar(A) from the eigendecomposition of the short-side Gram matrix (eig_polar.c): faster than
- * the SVD, accurate while cond(A) <~ 1/sqrt(eps), error ~ cond(A)^2 eps. Singular values
- * <= rtol * s_max map to 0; rtol < 0: ml_polar_eig_rtol(A) = sqrt(max(m, n) eps). */
-int ml_polar_eig(ml_mat *out, const ml_mat *A, double rtol);
-double ml_polar_eig_rtol(const ml_mat *A);
+/* How the exact polar factor is computed: ML_POLAR_SVD (ml_polar) or ML_POLAR_EIG (ml_polar_eig,
+ * eig_polar.h). Parse a name ("svd", "eig"); 0 or ML_EINVAL with a message listing the names. */
+typedef enum { ML_POLAR_SVD, ML_POLAR_EIG } ml_polar_method;
+int ml_polar_method_parse(const char *s, ml_polar_method *out);
+const char *ml_polar_method_name(ml_polar_method m);
+int ml_spectral_svd(ml_mat *out, const ml_mat *A, double p, double rtol);
 
 #endif

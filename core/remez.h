@@ -20,14 +20,6 @@
  * Fails with ML_ENUM if the exchange does not converge within 100 exchanges. */
 int ml_remez_odd(int terms, double a, double b, double *c, double *err, double *x);
 
-/* Critical points of p(x) = sum c[k] x^(2k+1) in the open interval (a, b), ascending, into
- * x (room for terms - 1, or 2 (terms - 1) if a < 0 < b); returns their number. */
-int ml_poly_odd_extrema(const double *c, int terms, double a, double b, double *x);
-
-/* The image p([a, b]) = [*lo, *hi] (a <= b): min and max over the endpoints and
- * the critical points inside. */
-void ml_poly_odd_image(const double *c, int terms, double a, double b, double *lo, double *hi);
-
 /* The Newton-Schulz / Pade polynomial with `terms` terms (x (1 + (1-x^2)/2 + 3/8 (1-x^2)^2 + ...),
  * i.e. (3/2, -1/2), (15/8, -10/8, 3/8), (35, -35, 21, -5)/16, ...) into c. */
 void ml_poly_pade(int terms, double *c);
@@ -41,15 +33,5 @@ void ml_poly_pade(int terms, double *c);
  * greedy, which is the optimal composition). */
 int ml_schedule_polar_express(ml_schedule *out, double l, int degree, int steps, double safety,
                               double cushion);
-
-/* CANS (Grishina, Smirnov, Rakhuba, arXiv 2506.10935, Algorithm 1): starting from
- * [a_0, b_0] = [l, 1], p_k is the best approximation of 1 on [a_k, b_k] with error e_k
- * (closed form for degree 3, Remez exchange above) and [a_{k+1}, b_{k+1}] = [1 - e_k, 1 + e_k].
- * The same map as Polar Express with cushion 0 and safety 1. */
-int ml_schedule_cans(ml_schedule *out, double l, int degree, int steps);
-
-/* CANS degree-3 step in closed form (Proposition 2 of the CANS paper) on [a, b]:
- * p(x) = c[0] x + c[1] x^3, error *err. */
-void ml_cans_cubic(double a, double b, double c[2], double *err);
 
 #endif

@@ -3,6 +3,17 @@
 #include "ops.h"
 #include <math.h>
 
+static const char *const route_names[] = {"paper", "roots"};
+
+int ml_sn_route_parse(const char *s, ml_sn_route *out)
+{
+    int i, rc = ml_parse_choice("route", route_names, 2, s, &i);
+    if (!rc) *out = (ml_sn_route)i;
+    return rc;
+}
+
+const char *ml_sn_route_name(ml_sn_route r) { return (unsigned)r < 2 ? route_names[r] : "?"; }
+
 #define MAX_STEPS 100000
 #define MAX_DEN 8         /* roots route: p = n/d with d <= MAX_DEN, so r <= 2 MAX_DEN */
 #define P_TOL 1e-12       /* how close p must be to n/d */

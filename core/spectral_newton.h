@@ -61,6 +61,10 @@
 
 typedef enum { ML_SN_PAPER = 0, ML_SN_ROOTS = 1 } ml_sn_route;
 
+/* Parse a route name ("paper", "roots"); 0 or ML_EINVAL with a message listing the names. */
+int ml_sn_route_parse(const char *s, ml_sn_route *out);
+const char *ml_sn_route_name(ml_sn_route r);
+
 /* Called after every step of the last coupled-Newton run of a map (earlier runs, e.g. the inverse
  * square root that p = 1/2 takes the square root of, complete all their steps first) with the step
  * number (1-based) and the output this step would give, a matrix of A's shape. A nonzero return

@@ -19,16 +19,14 @@
 -- Writes <out>.csv and <out>.png/.svg (.dat/.gp beside), prints the table the figure draws.
 -- --quick: sizes 24x96,48x192, output under $TMPDIR unless --out is given.
 local ml = require "muonlab"
-local cli = require "muonlab.cli"
+-- experiments/lib/study.lua: the scaffolding the study scripts share, found beside this script
+package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
+local study = require "study"
 local csv = require "muonlab.csv"
 
 local DEFAULT_OUT = "plots/ns_cost_accuracy"
-local o = cli.parse(arg, { sizes = "128x512,256x1024,512x2048", reps = 3, seed = 1, out = DEFAULT_OUT, quick = false },
-  "usage: muonlab experiments/ns_cost_accuracy.lua [--sizes RxC,RxC,...] [--reps N] [--seed S] [--out STEM] [--quick]")
-if o.quick then
-  o.sizes = "24x96,48x192"
-  if o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/ns_cost_accuracy_quick" end
-end
+local o = study.options("ns_cost_accuracy", arg, { sizes = "128x512,256x1024,512x2048", reps = 3, seed = 1, out = DEFAULT_OUT, quick = false },
+  "usage: muonlab experiments/ns_cost_accuracy.lua [--sizes RxC,RxC,...] [--reps N] [--seed S] [--out STEM] [--quick]", { sizes = "24x96,48x192" })
 local sizes = {}
 for r, c in o.sizes:gmatch("(%d+)x(%d+)") do sizes[#sizes + 1] = { tonumber(r), tonumber(c) } end
 assert(#sizes > 0 and o.reps >= 1, "need --sizes RxC[,RxC...] and --reps >= 1")

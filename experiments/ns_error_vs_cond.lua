@@ -9,18 +9,16 @@
 -- Writes <out>.csv and <out>.png/.svg (.dat/.gp beside), prints the table the figure draws.
 -- --quick: 32 x 96, cond 1e1..1e4, output under $TMPDIR unless --out is given.
 local ml = require "muonlab"
-local cli = require "muonlab.cli"
+-- experiments/lib/study.lua: the scaffolding the study scripts share, found beside this script
+package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
+local study = require "study"
 local csv = require "muonlab.csv"
 
 local DEFAULT_OUT = "plots/ns_error_vs_cond"
-local o = cli.parse(arg, { rows = 256, cols = 1024, steps = 5, max_exp = 7, seed = 1, precisions = "fp32,bf16",
+local o = study.options("ns_error_vs_cond", arg, { rows = 256, cols = 1024, steps = 5, max_exp = 7, seed = 1, precisions = "fp32,bf16",
                            out = DEFAULT_OUT, quick = false },
   "usage: muonlab experiments/ns_error_vs_cond.lua [--rows R] [--cols C] [--steps N] [--max-exp E] [--seed S]\n" ..
-  "         [--precisions fp32,bf16] [--out STEM] [--quick]")
-if o.quick then
-  o.rows, o.cols, o.max_exp = math.min(o.rows, 32), math.min(o.cols, 96), math.min(o.max_exp, 4)
-  if o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/ns_error_vs_cond_quick" end
-end
+  "         [--precisions fp32,bf16] [--out STEM] [--quick]", { rows = 32, cols = 96, max_exp = 4 })
 assert(o.rows >= 2 and o.cols >= 2 and o.steps >= 1 and o.max_exp >= 1, "need rows, cols >= 2, steps >= 1, max-exp >= 1")
 
 -- The Polar Express preset is stored without the paper's safety factor; its Algorithm 1 runs

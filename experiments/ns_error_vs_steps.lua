@@ -10,19 +10,16 @@
 -- Writes <out>.csv and <out>.png/.svg (.dat/.gp beside). --quick: 32 x 96, 6 steps, a 32 x 128
 -- second table, output under $TMPDIR unless --out is given (a CI smoke run).
 local ml = require "muonlab"
-local cli = require "muonlab.cli"
+-- experiments/lib/study.lua: the scaffolding the study scripts share, found beside this script
+package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
+local study = require "study"
 local csv = require "muonlab.csv"
 
 local DEFAULT_OUT = "plots/ns_error_vs_steps"
-local o = cli.parse(arg, { rows = 256, cols = 1024, steps = 10, alpha = 1, seed = 1, table_rows = 512, table_cols = 2048,
+local o = study.options("ns_error_vs_steps", arg, { rows = 256, cols = 1024, steps = 10, alpha = 1, seed = 1, table_rows = 512, table_cols = 2048,
                            out = DEFAULT_OUT, quick = false },
   "usage: muonlab experiments/ns_error_vs_steps.lua [--rows R] [--cols C] [--steps N] [--alpha A] [--seed S]\n" ..
-  "         [--table-rows R] [--table-cols C] [--out STEM] [--quick]")
-if o.quick then
-  o.rows, o.cols, o.steps = math.min(o.rows, 32), math.min(o.cols, 96), math.min(o.steps, 6)
-  o.table_rows, o.table_cols = math.min(o.table_rows, 32), math.min(o.table_cols, 128)
-  if o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/ns_error_vs_steps_quick" end
-end
+  "         [--table-rows R] [--table-cols C] [--out STEM] [--quick]", { rows = 32, cols = 96, steps = 6, table_rows = 32, table_cols = 128 })
 assert(o.rows >= 2 and o.cols >= 2 and o.steps >= 1 and o.table_rows >= 2 and o.table_cols >= 2,
   "need rows, cols >= 2 and steps >= 1")
 

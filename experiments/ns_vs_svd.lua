@@ -5,16 +5,14 @@
 -- Writes <out>.csv and <out>.png/.svg (with the .dat/.gp beside them), prints a table.
 -- --quick: 32 x 128, output under $TMPDIR unless --out is given (a CI smoke run).
 local ml = require "muonlab"
-local cli = require "muonlab.cli"
+-- experiments/lib/study.lua: the scaffolding the study scripts share, found beside this script
+package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
+local study = require "study"
 local csv = require "muonlab.csv"
 
 local DEFAULT_OUT = "plots/ns_vs_svd"
-local o = cli.parse(arg, { rows = 256, cols = 1024, seed = 1, steps = 10, out = DEFAULT_OUT, dtype = "float64", quick = false },
-  "usage: muonlab experiments/ns_vs_svd.lua [--rows R] [--cols C] [--seed S] [--steps N] [--dtype float64|float32] [--out STEM] [--quick]")
-if o.quick then
-  o.rows, o.cols = 32, 128
-  if o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/ns_vs_svd_quick" end
-end
+local o = study.options("ns_vs_svd", arg, { rows = 256, cols = 1024, seed = 1, steps = 10, out = DEFAULT_OUT, dtype = "float64", quick = false },
+  "usage: muonlab experiments/ns_vs_svd.lua [--rows R] [--cols C] [--seed S] [--steps N] [--dtype float64|float32] [--out STEM] [--quick]", { rows = 32, cols = 128 })
 
 local schedules = { "cubic", "quintic", "jordan", "you", "polar_express" }
 local inputs = { { name = "gaussian", A = ml.randn(o.rows, o.cols, { seed = o.seed, dtype = o.dtype }) } }

@@ -11,16 +11,14 @@
 -- --quick: 60 bins of 20 points, output under $TMPDIR unless --out is given. (--seed is
 -- accepted for a uniform command line; nothing here is random.)
 local ml = require "muonlab"
-local cli = require "muonlab.cli"
+-- experiments/lib/study.lua: the scaffolding the study scripts share, found beside this script
+package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
+local study = require "study"
 local csv = require "muonlab.csv"
 
 local DEFAULT_OUT = "plots/poly_maps"
-local o = cli.parse(arg, { steps = 5, l = 1e-3, bins = 320, per_bin = 200, seed = 1, out = DEFAULT_OUT, quick = false },
-  "usage: muonlab experiments/poly_maps.lua [--steps N] [--l L] [--bins B] [--per-bin P] [--out STEM] [--quick]")
-if o.quick then
-  o.bins, o.per_bin = math.min(o.bins, 60), math.min(o.per_bin, 20)
-  if o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/poly_maps_quick" end
-end
+local o = study.options("poly_maps", arg, { steps = 5, l = 1e-3, bins = 320, per_bin = 200, seed = 1, out = DEFAULT_OUT, quick = false },
+  "usage: muonlab experiments/poly_maps.lua [--steps N] [--l L] [--bins B] [--per-bin P] [--out STEM] [--quick]", { bins = 60, per_bin = 20 })
 assert(o.steps >= 1 and o.bins >= 10 and o.per_bin >= 2 and o.l > 0 and o.l < 1,
   "need steps >= 1, bins >= 10, per-bin >= 2, 0 < l < 1")
 

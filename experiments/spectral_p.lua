@@ -14,16 +14,14 @@
 -- Writes <out>.csv and <out>.png/.svg (with .dat/.gp), prints the table the figure draws.
 -- --quick: 32 x 96, 10 steps, output under $TMPDIR unless --out is given (a CI smoke run).
 local ml = require "muonlab"
-local cli = require "muonlab.cli"
+-- experiments/lib/study.lua: the scaffolding the study scripts share, found beside this script
+package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
+local study = require "study"
 local csv = require "muonlab.csv"
 
 local DEFAULT_OUT = "plots/spectral_p"
-local o = cli.parse(arg, { rows = 256, cols = 1024, cond = 1e3, steps = 30, seed = 1, out = DEFAULT_OUT, quick = false },
-  "usage: muonlab experiments/spectral_p.lua [--rows R] [--cols C] [--cond K] [--steps N] [--seed S] [--out STEM] [--quick]")
-if o.quick then
-  o.rows, o.cols, o.steps = math.min(o.rows, 32), math.min(o.cols, 96), math.min(o.steps, 10)
-  if o.out == DEFAULT_OUT then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/spectral_p_quick" end
-end
+local o = study.options("spectral_p", arg, { rows = 256, cols = 1024, cond = 1e3, steps = 30, seed = 1, out = DEFAULT_OUT, quick = false },
+  "usage: muonlab experiments/spectral_p.lua [--rows R] [--cols C] [--cond K] [--steps N] [--seed S] [--out STEM] [--quick]", { rows = 32, cols = 96, steps = 10 })
 assert(o.rows >= 2 and o.cols >= 2 and o.steps >= 1 and o.cond >= 1, "need rows, cols >= 2, steps >= 1, cond >= 1")
 
 local inputs = {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #define MLUA_CORPUS "muonlab.corpus"
+#define MLUA_WINDOWS "muonlab.windows"
 
 typedef struct {
     ml_corpus c;
@@ -33,17 +34,25 @@ static void push_info(lua_State *L, const ml_idx_info *info)
     lua_setfield(L, -2, "dims");
 }
 
+static const mlua_opt load_idx_opts[] = {
+    {"dtype", "a string", "\"float64\"", "element type: \"float64\" or \"float32\""},
+    {"scale", "a number", "1", "value = raw * scale + shift (1/255 maps bytes to [0, 1])"},
+    {"shift", "a number", "0", "added after scaling"},
+    {"limit", "an integer", "0", "first n items only (0: the whole file)"},
+    {NULL},
+};
+
 /* load_idx(path[, {dtype=, scale=1, shift=0, limit=}]) -> matrix (items x elements per item), info {type=, dims=} */
 static int l_load_idx(lua_State *L)
 {
-    static const char *const allowed[] = {"dtype", "scale", "shift", "limit", NULL};
     const char *path = mlua_checkpath(L, 1);
-    mlua_checkopts(L, 2, allowed);
+    mlua_checkopts(L, 2, load_idx_opts);
     ml_dtype t = mlua_optdtype(L, 2, ML_F64);
     double scale = mlua_optnumber(L, 2, "scale", 1.0), shift = mlua_optnumber(L, 2, "shift", 0.0);
     lua_Integer limit = mlua_optinteger(L, 2, "limit", 0);
-    luaL_argcheck(L, limit >= 0, 2, "option 'limit' must be >= 0 (0: the whole file)");
-    luaL_argcheck(L, isfinite(scale) && isfinite(shift), 2, "options 'scale' and 'shift' must be finite");
+    if (limit < 0) mlua_opterror(L, 2, "limit", "an integer >= 0");
+    if (!isfinite(scale)) mlua_opterror(L, 2, "scale", "a finite number");
+    if (!isfinite(shift)) mlua_opterror(L, 2, "shift", "a finite number");
     ml_idx_info info;
     ml_mat *m = mlua_newmat(L);
     if (ml_idx_load(m, path, t, scale, shift, (size_t)limit, &info)) return idx_error(L, "load_idx");
@@ -79,12 +88,17 @@ static lcorpus *newcorpus(lua_State *L, lua_Integer seed)
     return c;
 }
 
+static const mlua_opt corpus_opts[] = {
+    {"fortune", "a boolean", "false", "fortune files: drop the '%' separator lines"},
+    {"seed", "an integer", "1", "seed of corpus:batch's random windows"},
+    {NULL},
+};
+
 /* corpus(path[, {fortune = false, seed = 1}]): a file or a directory's files as byte ids */
 static int l_corpus(lua_State *L)
 {
-    static const char *const allowed[] = {"fortune", "seed", NULL};
     const char *path = mlua_checkpath(L, 1);
-    mlua_checkopts(L, 2, allowed);
+    mlua_checkopts(L, 2, corpus_opts);
     int fortune = mlua_optboolean(L, 2, "fortune", 0);
     lcorpus *c = newcorpus(L, mlua_optinteger(L, 2, "seed", 1));
     if (ml_corpus_load(&c->c, path, fortune ? ML_CORPUS_FORTUNE : 0)) return luaL_error(L, "%s", ml_errmsg());
@@ -93,19 +107,24 @@ static int l_corpus(lua_State *L)
 
 /* corpus_string(text[, {seed = 1, vocab = string}]): vocab lists the bytes in id order
  * (another corpus's vocab(), so both share ids); default: the bytes present */
+static const mlua_opt corpus_string_opts[] = {
+    {"seed", "an integer", "1", "seed of corpus:batch's random windows"},
+    {"vocab", "a string", "the bytes present", "the bytes in id order (another corpus's vocab(), so both share ids)"},
+    {NULL},
+};
+
 static int l_corpus_string(lua_State *L)
 {
-    static const char *const allowed[] = {"seed", "vocab", NULL};
     size_t n, nv = 0;
     const char *s = luaL_checklstring(L, 1, &n);
-    mlua_checkopts(L, 2, allowed);
+    mlua_checkopts(L, 2, corpus_string_opts);
     luaL_argcheck(L, n > 0, 1, "empty text");
     const char *vocab = mlua_optstring(L, 2, "vocab", NULL);
     if (vocab) {
         lua_getfield(L, 2, "vocab");
         nv = lua_rawlen(L, -1);
         lua_pop(L, 1);
-        luaL_argcheck(L, nv >= 1 && nv <= 256, 2, "option 'vocab' must hold 1..256 distinct bytes");
+        if (nv < 1 || nv > 256) mlua_opterror(L, 2, "vocab", "a string of 1..256 distinct bytes");
     }
     lcorpus *c = newcorpus(L, mlua_optinteger(L, 2, "seed", 1));
     if (ml_corpus_from_bytes(&c->c, (const unsigned char *)s, n, (const unsigned char *)vocab, (int)nv))
@@ -141,12 +160,13 @@ static int c_vocab(lua_State *L)
 }
 
 /* slice(i, j[, {seed=}]) -> a new corpus of tokens i..j (1-based, inclusive) with the same vocabulary */
+static const mlua_opt seed_only[] = {{"seed", "an integer", "1", "seed of the new corpus's random windows"}, {NULL}};
+
 static int c_slice(lua_State *L)
 {
-    static const char *const allowed[] = {"seed", NULL};
     lcorpus *c = checkcorpus(L, 1);
     lua_Integer i = luaL_checkinteger(L, 2), j = luaL_checkinteger(L, 3);
-    mlua_checkopts(L, 4, allowed);
+    mlua_checkopts(L, 4, seed_only);
     luaL_argcheck(L, i >= 1 && (size_t)i <= c->c.n, 2, "start outside the corpus");
     luaL_argcheck(L, j >= i && (size_t)j <= c->c.n, 3, "end outside start..size");
     lcorpus *s = newcorpus(L, mlua_optinteger(L, 4, "seed", 1));
@@ -171,6 +191,86 @@ static int c_batch(lua_State *L)
     if (rc) return luaL_error(L, "%s", ml_errmsg());
     return 0;
 }
+
+/* ---- window sampler: a corpus, its own generator and the two batch matrices, made once ------ */
+
+typedef struct {
+    ml_rng rng;
+} lwindows;   /* user values: 1 the corpus, 2 X, 3 Y */
+
+/* windows(B, T[, {seed = 1, dtype = "float64"}]) -> a sampler whose next() fills X, Y (B x T)
+ * with B random contiguous windows, Y = X shifted by one token */
+static const mlua_opt windows_opts[] = {
+    {"seed", "an integer", "1", "seed of the sampler's own generator"},
+    {"dtype", "a string", "\"float64\"", "element type of X and Y"},
+    {NULL},
+};
+
+static int c_windows(lua_State *L)
+{
+    lcorpus *c = checkcorpus(L, 1);
+    size_t B = mlua_checkdim(L, 2), T = mlua_checkdim(L, 3);
+    mlua_checkopts(L, 4, windows_opts);
+    lua_Integer seed = mlua_optinteger(L, 4, "seed", 1);
+    ml_dtype t = mlua_optdtype(L, 4, ML_F64);
+    if (c->c.n <= T)
+        return luaL_argerror(L, 3, lua_pushfstring(L, "a window of %d tokens and its targets need %d tokens, the corpus has %d",
+                                                   (int)T, (int)T + 1, (int)c->c.n));
+    lwindows *w = lua_newuserdatauv(L, sizeof *w, 3);
+    ml_rng_seed(&w->rng, (uint64_t)seed);
+    luaL_setmetatable(L, MLUA_WINDOWS);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    for (int k = 2; k <= 3; k++) {
+        ml_mat *m = mlua_newmat(L);
+        if (ml_mat_alloc(m, B, T, t)) return mlua_core_error(L, "windows");
+        lua_setiuservalue(L, -2, k);
+    }
+    return 1;
+}
+
+/* next() -> X, Y: the same two matrices every call, refilled (no allocation) */
+static int w_next(lua_State *L)
+{
+    lwindows *w = luaL_checkudata(L, 1, MLUA_WINDOWS);
+    lua_getiuservalue(L, 1, 1);
+    lcorpus *c = lua_touserdata(L, -1);
+    if (!c->c.ids) return luaL_error(L, "windows:next: the corpus has been freed");
+    lua_getiuservalue(L, 1, 2);
+    lua_getiuservalue(L, 1, 3);
+    if (ml_corpus_batch(&c->c, mlua_checkmat(L, -2), mlua_checkmat(L, -1), &w->rng, 0, 0))
+        return luaL_error(L, "windows:next: %s", ml_errmsg());
+    return 2;
+}
+
+/* seed(s): restart the sampler's generator */
+static int w_seed(lua_State *L)
+{
+    lwindows *w = luaL_checkudata(L, 1, MLUA_WINDOWS);
+    ml_rng_seed(&w->rng, (uint64_t)luaL_checkinteger(L, 2));
+    return 0;
+}
+
+/* corpus() -> the corpus it samples from */
+static int w_corpus(lua_State *L)
+{
+    luaL_checkudata(L, 1, MLUA_WINDOWS);
+    lua_getiuservalue(L, 1, 1);
+    return 1;
+}
+
+static int w_tostring(lua_State *L)
+{
+    luaL_checkudata(L, 1, MLUA_WINDOWS);
+    lua_getiuservalue(L, 1, 2);
+    ml_mat *X = mlua_checkmat(L, -1);
+    lua_pushfstring(L, "muonlab.windows (%d windows of %d tokens)", (int)X->rows, (int)X->cols);
+    return 1;
+}
+
+static const luaL_Reg windows_methods[] = {
+    {"next", w_next}, {"seed", w_seed}, {"corpus", w_corpus}, {NULL, NULL},
+};
 
 /* seed(s): restart the generator of random windows */
 static int c_seed(lua_State *L)
@@ -254,7 +354,7 @@ static int c_tostring(lua_State *L)
 static const luaL_Reg corpus_methods[] = {
     {"size", c_len},   {"vocab_size", c_vocab_size}, {"vocab", c_vocab}, {"slice", c_slice},
     {"batch", c_batch}, {"seed", c_seed},            {"text", c_text},   {"decode", c_decode},
-    {"encode", c_encode}, {NULL, NULL},
+    {"encode", c_encode}, {"windows", c_windows}, {NULL, NULL},
 };
 
 static const luaL_Reg functions[] = {
@@ -280,5 +380,17 @@ void mlua_open_data(lua_State *L)
         lua_setfield(L, -2, "__tostring");
     }
     lua_pop(L, 1);
+    if (luaL_newmetatable(L, MLUA_WINDOWS)) {
+        luaL_newlib(L, windows_methods);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, w_tostring);
+        lua_setfield(L, -2, "__tostring");
+    }
+    lua_pop(L, 1);
     luaL_setfuncs(L, functions, 0);
+    mlua_register_opts(L, "load_idx", load_idx_opts);
+    mlua_register_opts(L, "corpus", corpus_opts);
+    mlua_register_opts(L, "corpus_string", corpus_string_opts);
+    mlua_register_opts(L, "corpus:slice", seed_only);
+    mlua_register_opts(L, "corpus:windows", windows_opts);
 }

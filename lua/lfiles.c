@@ -9,16 +9,6 @@
  *                                        directory canonical: one string per file */
 #include "lmuonlab.h"
 #include "files.h"
-#include <string.h>
-
-const char *mlua_checkpath(lua_State *L, int idx)
-{
-    size_t n;
-    const char *path = luaL_checklstring(L, idx, &n);
-    if (memchr(path, '\0', n)) luaL_argerror(L, idx, "file name contains a NUL byte");
-    if (n == 0) luaL_argerror(L, idx, "empty file name");
-    return path;
-}
 
 static int l_write_file(lua_State *L)
 {
@@ -48,11 +38,15 @@ static int l_commit_file(lua_State *L)
     return 0;
 }
 
+static const mlua_opt mkdir_opts[] = {
+    {"parents", "a boolean", "false", "also create missing parents; an existing directory is fine (mkdir -p)"},
+    {NULL},
+};
+
 static int l_mkdir(lua_State *L)
 {
-    static const char *const allowed[] = {"parents", NULL};
     const char *path = mlua_checkpath(L, 1);
-    mlua_checkopts(L, 2, allowed);
+    mlua_checkopts(L, 2, mkdir_opts);
     if (ml_mkdir(path, mlua_optboolean(L, 2, "parents", 0))) return mlua_core_error(L, "mkdir");
     return 0;
 }
@@ -71,4 +65,8 @@ static const luaL_Reg functions[] = {
     {"mkdir", l_mkdir}, {"resolve_path", l_resolve_path}, {NULL, NULL},
 };
 
-void mlua_open_files(lua_State *L) { luaL_setfuncs(L, functions, 0); }
+void mlua_open_files(lua_State *L)
+{
+    luaL_setfuncs(L, functions, 0);
+    mlua_register_opts(L, "mkdir", mkdir_opts);
+}

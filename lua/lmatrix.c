@@ -1,5 +1,6 @@
-/* The matrix userdata: creation, element access, arithmetic metamethods, and the
- * argument-checking helpers every binding file shares (declared in lmuonlab.h). */
+/* The matrix userdata: creation, element access, arithmetic metamethods. This file owns the
+ * matrix type's method table; other binding files contribute methods through lists declared
+ * in lmuonlab.h (mlua_optim_matrix_methods). The shared argument helpers are in lauxml.c. */
 #include "lmuonlab.h"
 #include "error.h"
 #include "ops.h"
@@ -7,151 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- shared helpers ---------------------------------------------------- */
-
-ml_mat *mlua_testmat(lua_State *L, int idx) { return luaL_testudata(L, idx, MLUA_MATRIX); }
-
-ml_mat *mlua_checkmat(lua_State *L, int idx)
-{
-    ml_mat *m = luaL_checkudata(L, idx, MLUA_MATRIX);
-    if (!m->buf) luaL_argerror(L, idx, "matrix has been closed");
-    return m;
-}
-
-ml_mat *mlua_newmat(lua_State *L)
-{
-    /* The collector sees only the small userdata, not the matrix storage behind it, so a
-     * loop that drops matrices to the GC would let storage pile up: advance the collector
-     * by the storage allocated since the previous matrix was created. */
-    static _Thread_local size_t seen;
-    size_t now = ml_mat_bytes_allocated();
-    if (now - seen >= 64 * 1024) {
-        lua_gc(L, LUA_GCSTEP, (int)((now - seen) / 1024 > 1 << 30 ? 1 << 30 : (now - seen) / 1024));
-        seen = now;
-    }
-    ml_mat *m = lua_newuserdatauv(L, sizeof *m, 0);
-    memset(m, 0, sizeof *m);
-    luaL_setmetatable(L, MLUA_MATRIX);
-    return m;
-}
-
-int mlua_core_error(lua_State *L, const char *fname) { return luaL_error(L, "%s: %s", fname, ml_errmsg()); }
-
-void mlua_checkfinite(lua_State *L, int idx, const ml_mat *m)
-{
-    if (!ml_mat_all_finite(m)) luaL_argerror(L, idx, "matrix contains NaN or Inf");
-}
-
-void mlua_checkopts(lua_State *L, int idx, const char *const allowed[])
-{
-    if (lua_isnoneornil(L, idx)) return;
-    luaL_checktype(L, idx, LUA_TTABLE);
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING) luaL_argerror(L, idx, "option keys must be strings");
-        const char *k = lua_tostring(L, -1);
-        int ok = 0;
-        for (int i = 0; allowed[i]; i++)
-            if (!strcmp(allowed[i], k)) ok = 1;
-        if (!ok) {
-            luaL_Buffer b;
-            luaL_buffinit(L, &b);
-            luaL_addstring(&b, "unknown option '");
-            luaL_addstring(&b, k);
-            luaL_addstring(&b, "' (expected one of:");
-            for (int i = 0; allowed[i]; i++) {
-                luaL_addstring(&b, i ? ", " : " ");
-                luaL_addstring(&b, allowed[i]);
-            }
-            luaL_addstring(&b, ")");
-            luaL_pushresult(&b);
-            luaL_argerror(L, idx, lua_tostring(L, -1));
-        }
-    }
-}
-
-/* Push opts[key] (nil when opts is absent); returns its type. */
-static int getopt_(lua_State *L, int idx, const char *key)
-{
-    if (lua_type(L, idx) != LUA_TTABLE) {
-        lua_pushnil(L);
-        return LUA_TNIL;
-    }
-    return lua_getfield(L, idx, key);
-}
-
-static int opt_type_error(lua_State *L, int idx, const char *key, const char *expected)
-{
-    const char *msg = lua_pushfstring(L, "option '%s': %s expected, got %s", key, expected, luaL_typename(L, -1));
-    return luaL_argerror(L, idx, msg);
-}
-
-double mlua_optnumber(lua_State *L, int idx, const char *key, double def)
-{
-    int t = getopt_(L, idx, key);
-    double v = def;
-    if (t == LUA_TNUMBER)
-        v = lua_tonumber(L, -1);
-    else if (t != LUA_TNIL)
-        opt_type_error(L, idx, key, "number");
-    lua_pop(L, 1);
-    return v;
-}
-
-lua_Integer mlua_optinteger(lua_State *L, int idx, const char *key, lua_Integer def)
-{
-    int t = getopt_(L, idx, key);
-    lua_Integer v = def;
-    if (t != LUA_TNIL) {
-        int isint;
-        v = lua_tointegerx(L, -1, &isint);
-        if (!isint) opt_type_error(L, idx, key, "integer");
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
-const char *mlua_optstring(lua_State *L, int idx, const char *key, const char *def)
-{
-    int t = getopt_(L, idx, key);
-    const char *v = def;
-    if (t == LUA_TSTRING)
-        v = lua_tostring(L, -1);   /* the string stays referenced by the opts table */
-    else if (t != LUA_TNIL)
-        opt_type_error(L, idx, key, "string");
-    lua_pop(L, 1);
-    return v;
-}
-
-int mlua_optboolean(lua_State *L, int idx, const char *key, int def)
-{
-    int t = getopt_(L, idx, key);
-    int v = def;
-    if (t == LUA_TBOOLEAN)
-        v = lua_toboolean(L, -1);
-    else if (t != LUA_TNIL)
-        opt_type_error(L, idx, key, "boolean");
-    lua_pop(L, 1);
-    return v;
-}
-
-ml_dtype mlua_optdtype(lua_State *L, int idx, ml_dtype def)
-{
-    const char *s = mlua_optstring(L, idx, "dtype", NULL);
-    ml_dtype t = def;
-    if (s && ml_dtype_parse(s, &t)) luaL_argerror(L, idx, lua_pushfstring(L, "option 'dtype': %s", ml_errmsg()));
-    return t;
-}
-
 /* ---- creation ---------------------------------------------------------- */
-
-size_t mlua_checkdim(lua_State *L, int idx)
-{
-    lua_Integer n = luaL_checkinteger(L, idx);
-    luaL_argcheck(L, n >= 1, idx, "dimension must be a positive integer");
-    return (size_t)n;
-}
 
 static ml_mat *newmat_alloc(lua_State *L, const char *fname, size_t r, size_t c, ml_dtype t)
 {
@@ -160,7 +17,9 @@ static ml_mat *newmat_alloc(lua_State *L, const char *fname, size_t r, size_t c,
     return m;
 }
 
-static const char *const dtype_only[] = {"dtype", NULL};
+static const mlua_opt dtype_only[] = {
+    {"dtype", "a string", "\"float64\"", "element type: \"float64\" or \"float32\""}, {NULL},
+};
 
 /* matrix(rows, cols [, fill] [, {dtype=}]) */
 static int l_matrix(lua_State *L)
@@ -462,36 +321,15 @@ static int m_close(lua_State *L)
     return 0;
 }
 
+/* The header line "muonlab.matrix RxC dtype"; the Lua library (muonlab/show.lua) adds the
+ * entries below it when it installs the matrix's printed form. */
 static int m_tostring(lua_State *L)
 {
     ml_mat *m = luaL_checkudata(L, 1, MLUA_MATRIX);
-    if (!m->buf) {
+    if (!m->buf)
         lua_pushliteral(L, "muonlab.matrix (closed)");
-        return 1;
-    }
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    lua_pushfstring(L, "muonlab.matrix %dx%d %s\n", (int)m->rows, (int)m->cols, ml_dtype_name(m->dtype));
-    luaL_addvalue(&b);
-    const size_t show = 6;   /* first and last 3 rows/cols of a large matrix */
-    for (size_t i = 0; i < m->rows; i++) {
-        if (m->rows > show && i == 3) {
-            luaL_addstring(&b, "  ...\n");
-            i = m->rows - 3;
-        }
-        luaL_addstring(&b, "  ");
-        for (size_t j = 0; j < m->cols; j++) {
-            if (m->cols > show && j == 3) {
-                luaL_addstring(&b, "        ...");
-                j = m->cols - 3;
-            }
-            char s[32];
-            snprintf(s, sizeof s, "%12.5g", ml_mat_get(m, i, j));
-            luaL_addstring(&b, s);
-        }
-        if (i + 1 < m->rows) luaL_addchar(&b, '\n');
-    }
-    luaL_pushresult(&b);
+    else
+        lua_pushfstring(L, "muonlab.matrix %dx%d %s", (int)m->rows, (int)m->cols, ml_dtype_name(m->dtype));
     return 1;
 }
 
@@ -573,12 +411,17 @@ static int m_div(lua_State *L)
 
 /* ---- products ---------------------------------------------------------- */
 
+static const mlua_opt matmul_opts[] = {
+    {"ta", "a boolean", "false", "use A transposed"},
+    {"tb", "a boolean", "false", "use B transposed"},
+    {NULL},
+};
+
 /* matmul(A, B [, {ta=, tb=}]) -> op(A) op(B) */
 static int l_matmul(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1), *b = mlua_checkmat(L, 2);
-    static const char *const allowed[] = {"ta", "tb", NULL};
-    mlua_checkopts(L, 3, allowed);
+    mlua_checkopts(L, 3, matmul_opts);
     int ta = mlua_optboolean(L, 3, "ta", 0), tb = mlua_optboolean(L, 3, "tb", 0);
     size_t m = ta ? a->cols : a->rows, k = ta ? a->rows : a->cols;
     size_t kb = tb ? b->cols : b->rows, n = tb ? b->rows : b->cols;
@@ -592,15 +435,18 @@ static int l_matmul(lua_State *L)
     return 1;
 }
 
+static const mlua_opt gram_opts[] = {
+    {"side", "a string", "\"rows\"", "\"rows\": A A^T; \"cols\": A^T A"}, {NULL},
+};
+
 /* gram(A [, {side = "rows" | "cols"}]) -> A A^T (default) or A^T A, via syrk */
 static int l_gram(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
-    static const char *const allowed[] = {"side", NULL};
-    mlua_checkopts(L, 2, allowed);
+    mlua_checkopts(L, 2, gram_opts);
     const char *side = mlua_optstring(L, 2, "side", "rows");
     int cols = !strcmp(side, "cols");
-    if (!cols && strcmp(side, "rows")) luaL_argerror(L, 2, "option 'side': expected 'rows' or 'cols'");
+    if (!cols && strcmp(side, "rows")) mlua_opterror(L, 2, "side", "one of \"rows\", \"cols\"");
     size_t n = cols ? a->cols : a->rows;
     ml_mat *o = newmat_alloc(L, "gram", n, n, a->dtype);
     if (ml_syrk(o, 1.0, a, cols ? ML_TRANS : ML_NOTRANS, 0.0)) mlua_core_error(L, "gram");
@@ -693,8 +539,13 @@ void mlua_open_matrix(lua_State *L)
     if (luaL_newmetatable(L, MLUA_MATRIX)) {
         luaL_setfuncs(L, metamethods, 0);
         luaL_newlib(L, methods);
+        luaL_setfuncs(L, mlua_optim_matrix_methods, 0);
         lua_setfield(L, -2, "__index");
     }
     lua_pop(L, 1);
     luaL_setfuncs(L, functions, 0);
+    static const char *const creators[] = {"matrix", "zeros", "ones", "eye", "from_table", NULL};
+    for (int i = 0; creators[i]; i++) mlua_register_opts(L, creators[i], dtype_only);
+    mlua_register_opts(L, "matmul", matmul_opts);
+    mlua_register_opts(L, "gram", gram_opts);
 }

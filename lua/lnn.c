@@ -4,7 +4,9 @@
  * Shapes, dtypes, labels and ids are checked; NaN/Inf in activations are not an error here
  * (a diverging run must report a NaN loss, not stop a learning-rate sweep). */
 #include "lmuonlab.h"
+#include "attention.h"
 #include "nn.h"
+#include "norm.h"
 #include "ops.h"
 #include <math.h>
 
@@ -70,8 +72,24 @@ static int backward(lua_State *L, backward_fn f)
 
 static int l_relu_forward(lua_State *L) { return unary(L, ml_nn_relu_forward); }
 static int l_relu_backward(lua_State *L) { return backward(L, ml_nn_relu_backward); }
-static int l_gelu_forward(lua_State *L) { return unary(L, ml_nn_gelu_forward); }
-static int l_gelu_backward(lua_State *L) { return backward(L, ml_nn_gelu_backward); }
+/* gelu_forward(Y, X[, Tk]): Tk keeps tanh(u) for gelu_backward(dX, dY, X[, Tk]) */
+static int l_gelu_forward(lua_State *L)
+{
+    ml_mat *Y = mlua_checkmat(L, 1), *X = mlua_checkmat(L, 2), *Tk = optmat(L, 3);
+    if (ml_nn_gelu_forward_keep(Y, Tk, X)) return nn_error(L);
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int l_gelu_backward(lua_State *L)
+{
+    ml_mat *dX = mlua_checkmat(L, 1), *dY = mlua_checkmat(L, 2), *X = mlua_checkmat(L, 3), *Tk = optmat(L, 4);
+    if (ml_nn_gelu_backward_kept(dX, dY, X, Tk)) return nn_error(L);
+    lua_settop(L, 1);
+    return 1;
+}
+static int l_relu2_forward(lua_State *L) { return unary(L, ml_nn_relu2_forward); }
+static int l_relu2_backward(lua_State *L) { return backward(L, ml_nn_relu2_backward); }
 static int l_softmax(lua_State *L) { return unary(L, ml_nn_softmax); }
 
 static int l_gelu(lua_State *L)
@@ -135,6 +153,85 @@ static int l_embed_backward(lua_State *L)
     return 1;
 }
 
+/* tokpos_forward(X, ids, wte, wpe): X[b*T + t] = wte[ids[b,t]] + wpe[t] */
+static int l_tokpos_forward(lua_State *L)
+{
+    ml_mat *X = mlua_checkmat(L, 1), *ids = mlua_checkmat(L, 2), *wte = mlua_checkmat(L, 3), *wpe = mlua_checkmat(L, 4);
+    if (ml_nn_tokpos_forward(X, ids, wte, wpe)) return nn_error(L);
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* tokpos_backward(dwte|nil, dwpe|nil, dX, ids[, accumulate]) */
+static int l_tokpos_backward(lua_State *L)
+{
+    ml_mat *dwte = optmat(L, 1), *dwpe = optmat(L, 2), *dX = mlua_checkmat(L, 3), *ids = mlua_checkmat(L, 4);
+    if (ml_nn_tokpos_backward(dwte, dwpe, dX, ids, lua_toboolean(L, 5))) return nn_error(L);
+    return 0;
+}
+
+/* layernorm_forward(Y, stats, X, w, b) / rmsnorm_forward(Y, stats, X, w): stats N x 2 float64 */
+static int l_layernorm_forward(lua_State *L)
+{
+    ml_mat *Y = mlua_checkmat(L, 1), *st = mlua_checkmat(L, 2), *X = mlua_checkmat(L, 3);
+    ml_mat *w = mlua_checkmat(L, 4), *b = mlua_checkmat(L, 5);
+    if (ml_nn_layernorm_forward(Y, st, X, w, b)) return nn_error(L);
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int l_rmsnorm_forward(lua_State *L)
+{
+    ml_mat *Y = mlua_checkmat(L, 1), *st = mlua_checkmat(L, 2), *X = mlua_checkmat(L, 3), *w = mlua_checkmat(L, 4);
+    if (ml_nn_rmsnorm_forward(Y, st, X, w)) return nn_error(L);
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* layernorm_backward(dX|nil, dw|nil, db|nil, dY, X, w, stats[, accumulate]) */
+static int l_layernorm_backward(lua_State *L)
+{
+    ml_mat *dX = optmat(L, 1), *dw = optmat(L, 2), *db = optmat(L, 3);
+    ml_mat *dY = mlua_checkmat(L, 4), *X = mlua_checkmat(L, 5), *w = mlua_checkmat(L, 6), *st = mlua_checkmat(L, 7);
+    if (ml_nn_layernorm_backward(dX, dw, db, dY, X, w, st, lua_toboolean(L, 8))) return nn_error(L);
+    return 0;
+}
+
+/* rmsnorm_backward(dX|nil, dw|nil, dY, X, w, stats[, accumulate]) */
+static int l_rmsnorm_backward(lua_State *L)
+{
+    ml_mat *dX = optmat(L, 1), *dw = optmat(L, 2);
+    ml_mat *dY = mlua_checkmat(L, 3), *X = mlua_checkmat(L, 4), *w = mlua_checkmat(L, 5), *st = mlua_checkmat(L, 6);
+    if (ml_nn_rmsnorm_backward(dX, dw, dY, X, w, st, lua_toboolean(L, 7))) return nn_error(L);
+    return 0;
+}
+
+static size_t checkcount(lua_State *L, int idx)
+{
+    lua_Integer n = luaL_checkinteger(L, idx);
+    luaL_argcheck(L, n >= 1 && n <= (1 << 30), idx, "must be in 1..2^30");
+    return (size_t)n;
+}
+
+/* attention_forward(out, P, maxlogit|nil, qkv, B, H): causal multi-head self-attention */
+static int l_attention_forward(lua_State *L)
+{
+    ml_mat *out = mlua_checkmat(L, 1), *P = mlua_checkmat(L, 2), *m = optmat(L, 3), *qkv = mlua_checkmat(L, 4);
+    if (ml_attn_forward(out, P, m, qkv, checkcount(L, 5), checkcount(L, 6))) return nn_error(L);
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* attention_backward(dqkv, dP, dout, P, qkv, B, H) */
+static int l_attention_backward(lua_State *L)
+{
+    ml_mat *dqkv = mlua_checkmat(L, 1), *dP = mlua_checkmat(L, 2), *dout = mlua_checkmat(L, 3);
+    ml_mat *P = mlua_checkmat(L, 4), *qkv = mlua_checkmat(L, 5);
+    if (ml_attn_backward(dqkv, dP, dout, P, qkv, checkcount(L, 6), checkcount(L, 7))) return nn_error(L);
+    lua_settop(L, 1);
+    return 1;
+}
+
 /* gather_rows(dst, src, perm[, first = 1]): dst row r = src row perm[first + r - 1] (0-based row numbers) */
 static int l_gather_rows(lua_State *L)
 {
@@ -194,6 +291,11 @@ static const luaL_Reg nn_functions[] = {
     {"relu_forward", l_relu_forward},     {"relu_backward", l_relu_backward},
     {"gelu_forward", l_gelu_forward},     {"gelu_backward", l_gelu_backward},
     {"gelu", l_gelu},                     {"gelu_grad", l_gelu_grad},
+    {"relu2_forward", l_relu2_forward},   {"relu2_backward", l_relu2_backward},
+    {"tokpos_forward", l_tokpos_forward}, {"tokpos_backward", l_tokpos_backward},
+    {"layernorm_forward", l_layernorm_forward}, {"layernorm_backward", l_layernorm_backward},
+    {"rmsnorm_forward", l_rmsnorm_forward}, {"rmsnorm_backward", l_rmsnorm_backward},
+    {"attention_forward", l_attention_forward}, {"attention_backward", l_attention_backward},
     {"softmax_ce", l_softmax_ce},         {"softmax", l_softmax},
     {"argmax", l_argmax},                 {"count_correct", l_count_correct},
     {"embed_forward", l_embed_forward},   {"embed_backward", l_embed_backward},

@@ -1,247 +1,233 @@
-/* Newton-Schulz iteration (options, trace, workspaces) and the metrics that judge it. */
+/* Newton-Schulz from Lua: ml.ns, its workspace (ml.ns_workspace, ml.ns_plan) and the metrics
+ * that judge it. */
 #include "lmuonlab.h"
 #include "coeffs.h"
 #include "error.h"
 #include "metrics.h"
 #include "ns.h"
-#include "polar.h"
-#include "svd.h"
+#include "tracer.h"
 #include <math.h>
 #include <string.h>
 
+/* One buffer concept: an NS workspace holds the buffers of ml_ns (no allocation after the first
+ * call with a shape) and, when built by ml.ns_plan{...}, the options and schedule fixed once, so
+ * that ws:run(out, G) needs no option parsing. ml.ns parses its options into a temporary one. */
 #define NS_WORKSPACE "muonlab.ns_workspace"
-#define NS_SCHEDULE "muonlab.ns_schedule"   /* a schedule owned by a userdata: freed on any error */
-#define NS_TRACE "muonlab.ns_trace"
 
-/* ---- workspace userdata ---- */
-
-/* A freed workspace (ws:free(), <close>, or its finalizer: a finalized object can still be
- * reached from another finalizer) stays freed: using it again is an error, never a silent
- * allocation no finalizer would release (issue 12 item 12). */
-typedef struct {
+typedef struct ns_workspace {
     ml_ns_work w;
-    int freed;
+    int planned;       /* sch and o are set: ws:run() works */
+    int freed;         /* ws:free(), <close> or the finalizer ran: see usews */
+    ml_schedule sch;
+    ml_ns_opts o;
 } ns_workspace;
 
-static ml_ns_work *checkws(lua_State *L, int idx) { return &((ns_workspace *)luaL_checkudata(L, idx, NS_WORKSPACE))->w; }
+static ns_workspace *checkws(lua_State *L, int idx) { return luaL_checkudata(L, idx, NS_WORKSPACE); }
 
-/* The workspace at idx for use, or an error naming argument arg when it has been freed. */
-static ml_ns_work *usews(lua_State *L, int idx, int arg)
+/* A freed workspace (ws:free(), <close>, or its finalizer: a finalized object can still be
+ * reached from another finalizer) stays freed: using it again is an error naming argument
+ * arg, never a silent allocation no finalizer would release (issue 12 item 12). */
+static ns_workspace *usews(lua_State *L, ns_workspace *ws, int arg)
 {
-    ns_workspace *u = luaL_testudata(L, idx, NS_WORKSPACE);
-    if (u && u->freed) luaL_argerror(L, arg, "option 'workspace': the workspace has been freed");
-    return u ? &u->w : NULL;
+    if (ws && ws->freed) luaL_argerror(L, arg, "the workspace has been freed");
+    return ws;
 }
 
+static ns_workspace *newws(lua_State *L)
+{
+    ns_workspace *ws = lua_newuserdatauv(L, sizeof *ws, 0);
+    memset(ws, 0, sizeof *ws);
+    ml_ns_work_init(&ws->w);
+    ml_ns_opts_default(&ws->o);
+    luaL_setmetatable(L, NS_WORKSPACE);   /* from here on __gc frees whatever is allocated */
+    return ws;
+}
+
+static int ws_gc(lua_State *L)
+{
+    ns_workspace *ws = checkws(L, 1);
+    ml_ns_work_free(&ws->w);
+    ml_schedule_free(&ws->sch);
+    ws->planned = 0;
+    ws->freed = 1;
+    return 0;
+}
+
+/* ws:free(): the buffers; the workspace cannot be used after that */
 static int ws_free(lua_State *L)
 {
-    ns_workspace *u = luaL_checkudata(L, 1, NS_WORKSPACE);
-    ml_ns_work_free(&u->w);
-    u->freed = 1;
+    ns_workspace *ws = checkws(L, 1);
+    ml_ns_work_free(&ws->w);
+    ws->freed = 1;
     return 0;
 }
 
 static int ws_allocations(lua_State *L)
 {
-    lua_pushinteger(L, (lua_Integer)checkws(L, 1)->allocs);
+    lua_pushinteger(L, (lua_Integer)checkws(L, 1)->w.allocs);
     return 1;
 }
 
 static int ws_tostring(lua_State *L)
 {
-    ml_ns_work *w = checkws(L, 1);
-    if (w->A.buf)
-        lua_pushfstring(L, "ns_workspace(%d x %d Gram, %d allocations)", (int)w->A.rows, (int)w->A.cols, (int)w->allocs);
+    ns_workspace *ws = checkws(L, 1);
+    if (ws->planned)
+        lua_pushfstring(L, "ns_plan(%d steps, %s, %d allocations)", ws->sch.steps, ml_precond_name(ws->o.precond),
+                        (int)ws->w.allocs);
+    else if (ws->w.A.buf)
+        lua_pushfstring(L, "ns_workspace(%d x %d Gram, %d allocations)", (int)ws->w.A.rows, (int)ws->w.A.cols,
+                        (int)ws->w.allocs);
     else
         lua_pushliteral(L, "ns_workspace(empty)");
     return 1;
 }
 
-/* ns_workspace() -> a workspace for opts.workspace: keep one per parameter shape; it grows to
- * the largest shape it has seen and is freed by the garbage collector (or ws:free()). */
-static int l_ns_workspace(lua_State *L)
-{
-    ns_workspace *u = lua_newuserdatauv(L, sizeof *u, 0);
-    ml_ns_work_init(&u->w);
-    u->freed = 0;
-    luaL_setmetatable(L, NS_WORKSPACE);
-    return 1;
-}
+/* ---- the options of ml.ns, parsed once for ml.ns and ml.ns_plan ---- */
 
-/* ---- schedule box ---- */
-
-static int sched_gc(lua_State *L)
-{
-    ml_schedule_free(luaL_checkudata(L, 1, NS_SCHEDULE));
-    return 0;
-}
-
-/* ---- trace: a C hook fills preallocated records; the Lua table is built afterwards ---- */
-
-typedef struct trace_rec {
-    double orth_fro, orth_spec, polar_dist, smin, smax, time;
-} trace_rec;
-
-typedef struct tracer {
-    ml_mat P;          /* exact polar factor of the input (SVD, float64), working orientation */
-    double pnorm;      /* ||P||_F */
-    int n;             /* records 0..n-1 */
-    int failed;
-    trace_rec rec[];
-} tracer;
-
-static int tracer_gc(lua_State *L)
-{
-    tracer *t = luaL_checkudata(L, 1, NS_TRACE);
-    ml_mat_free(&t->P);
-    return 0;
-}
-
-/* Diagnostics in float64 outside the timed kernels: ||X X^T - I||_F and _2 (ml_orth_error),
- * ||X - P||_F / ||P||_F, and the extreme singular values (LAPACK). */
-static int trace_hook(void *ctx, int step, const ml_mat *X, double secs)
-{
-    tracer *t = ctx;
-    if (step < 0 || step >= t->n) return ml_error(ML_EINVAL, "trace: unexpected step %d", step);
-    trace_rec *r = &t->rec[step];
-    r->time = secs;
-    int rc = ml_orth_error(X, &r->orth_fro, &r->orth_spec);
-    double s = 0;
-    for (size_t i = 0; i < X->rows; i++)
-        for (size_t j = 0; j < X->cols; j++) {
-            double d = ml_mat_get(X, i, j) - ml_mat_get(&t->P, i, j);
-            s += d * d;
-        }
-    r->polar_dist = t->pnorm > 0 ? sqrt(s) / t->pnorm : sqrt(s);
-    ml_mat Xd = {0}, sv = {0};
-    if (!rc) rc = ml_mat_clone(&Xd, X, ML_F64);
-    if (!rc) rc = ml_svd(&Xd, NULL, &sv, NULL);
-    if (!rc) {
-        r->smax = ml_mat_get(&sv, 0, 0);
-        r->smin = ml_mat_get(&sv, sv.rows - 1, 0);
-    }
-    ml_mat_free(&Xd);
-    ml_mat_free(&sv);
-    return rc;
-}
-
-/* A tracer for `steps` steps with the polar factor of a (computed once by SVD). */
-static tracer *newtracer(lua_State *L, const ml_mat *a, int steps)
-{
-    tracer *t = lua_newuserdatauv(L, sizeof *t + (size_t)(steps + 1) * sizeof(trace_rec), 0);
-    memset(t, 0, sizeof *t);
-    t->n = steps + 1;
-    luaL_setmetatable(L, NS_TRACE);
-    ml_mat ad = {0}, aw = {0};
-    int rc = ml_mat_clone(&ad, a, ML_F64);
-    if (!rc && a->rows > a->cols) rc = ml_mat_transpose(&aw, &ad);
-    else if (!rc) ml_mat_ref(&aw, &ad);
-    if (!rc) rc = ml_polar(&t->P, &aw, -1);
-    ml_mat_free(&ad);
-    ml_mat_free(&aw);
-    if (rc) mlua_core_error(L, "ns");
-    t->pnorm = ml_norm_fro(&t->P);
-    return t;
-}
-
-static void pushrec(lua_State *L, const trace_rec *r, int step)
-{
-    lua_createtable(L, 0, 7);
-    lua_pushinteger(L, step);
-    lua_setfield(L, -2, "step");
-    const struct { const char *k; double v; } f[] = {
-        {"orth_fro", r->orth_fro}, {"orth_spec", r->orth_spec}, {"polar_dist", r->polar_dist},
-        {"smin", r->smin},         {"smax", r->smax},           {"time", r->time},
-    };
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-        lua_pushnumber(L, f[i].v);
-        lua_setfield(L, -2, f[i].k);
-    }
-}
-
-/* ---- ns ---- */
-
-static void optenum(lua_State *L, int oi, const char *key, const char *def, int (*parse)(const char *, void *), void *out)
-{
-    const char *s = mlua_optstring(L, oi, key, def);
-    if (parse(s, out)) luaL_argerror(L, oi, lua_pushfstring(L, "option '%s': %s", key, ml_errmsg()));
-}
+/* ml.ns's options; ml.ns_plan takes the first NS_PLAN_OPTS (not trace, workspace). */
+#define NS_PLAN_OPTS 8
+static const mlua_opt ns_opts[] = {
+    {"coeffs", "a string or a table", "\"jordan\"", "schedule: a name (cubic, quintic, septic, jordan, you, polar_express, cans), a list of per-step lists {{a,b,c},...} (the last repeats) or one list reused every step"},
+    {"steps", "an integer", "the schedule's length (5 for jordan)", "NS steps, 1..1000"},
+    {"eps", "a number", "1e-7", "X0 = A / (||A||_F + eps)"},
+    {"precond", "a string", "\"frobenius\"", "\"frobenius\", \"spectral\" (Lanczos estimate x 1.02), \"aol\" (Turbo-Muon row scaling), \"schatten\" (||AA^T||_F^1/2) or \"none\""},
+    {"power_steps", "an integer", "12", "Lanczos products of precond \"spectral\", 1..64"},
+    {"precision", "a string", "the input's dtype", "\"fp64\", \"fp32\", \"bf16\" or \"fp16\" (bf16/fp16 emulated; result in the input's dtype)"},
+    {"form", "a string", "\"direct\"", "\"direct\" or \"gram\" (iterate on the short-side Gram matrix, one final product)"},
+    {"restart", "an integer", "0", "gram form: rebuild the Gram matrix every k steps (0: never)"},
+    {"trace", "a boolean", "false", "also return per-step records {step, orth_fro, orth_spec, polar_dist, smin, smax, time}"},
+    {"workspace", "a muonlab.ns_workspace", "none", "buffers from ml.ns_workspace(): no allocation after the first call with a shape"},
+    {NULL},
+};
 
 static int parse_precond(const char *s, void *out) { return ml_precond_parse(s, out); }
 static int parse_form(const char *s, void *out) { return ml_ns_form_parse(s, out); }
 static int parse_precision(const char *s, void *out) { return ml_precision_parse(s, out); }
 
-/* ns(A [, {coeffs=, steps=, eps=, precond=, power_steps=, precision=, form=, restart=, trace=,
- *          workspace=}]) -> X [, trace] */
-static int l_ns(lua_State *L)
+/* Options at stack slot oi (a table or nil; the caller has checked the keys) into ws: its
+ * ml_ns_opts and its schedule (coeffs, default "jordan", and steps). Errors are "bad argument
+ * #oi"; nothing is allocated before the last check, and ws owns the schedule. */
+static void parse_ns_opts(lua_State *L, int oi, ns_workspace *ws)
 {
-    static const char *const allowed[] = {"coeffs", "steps", "eps", "precond", "power_steps", "precision",
-                                          "form", "restart", "trace", "workspace", NULL};
-    ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
-    lua_settop(L, 2);   /* slot 2 is the options (or nil) from here on */
-    mlua_checkopts(L, 2, allowed);
-    ml_ns_opts o;
-    ml_ns_opts_default(&o);
-    lua_Integer steps = mlua_optinteger(L, 2, "steps", 0);
-    luaL_argcheck(L, steps >= 0 && steps <= 1000, 2, "option 'steps' must be in 1..1000");
-    o.eps = mlua_optnumber(L, 2, "eps", o.eps);
-    luaL_argcheck(L, o.eps >= 0 && isfinite(o.eps), 2, "option 'eps' must be a finite number >= 0");
-    optenum(L, 2, "precond", "frobenius", parse_precond, &o.precond);
-    optenum(L, 2, "form", "direct", parse_form, &o.form);
-    ml_precision prec = a->dtype == ML_F64 ? ML_FP64 : ML_FP32;
-    optenum(L, 2, "precision", ml_precision_name(prec), parse_precision, &prec);
-    o.precision = (int)prec;
-    lua_Integer ps = mlua_optinteger(L, 2, "power_steps", ML_NS_POWER_STEPS);
-    luaL_argcheck(L, ps >= 1 && ps <= ML_NS_MAX_POWER_STEPS, 2, "option 'power_steps' must be in 1..64");
-    o.power_steps = (int)ps;
-    lua_Integer restart = mlua_optinteger(L, 2, "restart", 0);
-    luaL_argcheck(L, restart >= 0 && restart <= 1000, 2, "option 'restart' must be in 0..1000 (0: never)");
-    o.restart = (int)restart;
-    int trace = mlua_optboolean(L, 2, "trace", 0);
-    ml_ns_work *w = NULL;
-    if (lua_istable(L, 2) && lua_getfield(L, 2, "workspace") != LUA_TNIL) {
-        w = usews(L, -1, 2);
-        if (!w)
-            luaL_argerror(L, 2, lua_pushfstring(L, "option 'workspace': %s expected (from ml.ns_workspace()), got %s",
-                                                NS_WORKSPACE, luaL_typename(L, -1)));
-    }   /* the workspace (or nil) stays on the stack, so it lives through the call */
-
-    ml_schedule *sch = lua_newuserdatauv(L, sizeof *sch, 0);
-    memset(sch, 0, sizeof *sch);
-    luaL_setmetatable(L, NS_SCHEDULE);
-    /* the schedule goes to stack slot 2 while it is converted, so that its errors read
-     * "bad argument #2 to 'ns' (...)": it is part of the options argument */
-    lua_pushvalue(L, 2);
-    if (lua_istable(L, 2))
-        lua_getfield(L, 2, "coeffs");
+    ml_ns_opts *o = &ws->o;
+    ml_ns_opts_default(o);
+    lua_Integer steps = mlua_optinteger(L, oi, "steps", 0);
+    if (steps < 0 || steps > 1000) mlua_opterror(L, oi, "steps", "an integer in 1..1000");
+    o->eps = mlua_optnumber(L, oi, "eps", o->eps);
+    if (!(o->eps >= 0 && isfinite(o->eps))) mlua_opterror(L, oi, "eps", "a finite number >= 0");
+    mlua_optenum(L, oi, "precond", "frobenius", parse_precond, &o->precond);
+    mlua_optenum(L, oi, "form", "direct", parse_form, &o->form);
+    if (mlua_optstring(L, oi, "precision", NULL)) {   /* default: the input's (fp64 or fp32) */
+        ml_precision prec;
+        mlua_optenum(L, oi, "precision", NULL, parse_precision, &prec);
+        o->precision = (int)prec;
+    }
+    lua_Integer ps = mlua_optinteger(L, oi, "power_steps", ML_NS_POWER_STEPS);
+    if (ps < 1 || ps > ML_NS_MAX_POWER_STEPS) mlua_opterror(L, oi, "power_steps", "an integer in 1..64");
+    o->power_steps = (int)ps;
+    lua_Integer restart = mlua_optinteger(L, oi, "restart", 0);
+    if (restart < 0 || restart > 1000) mlua_opterror(L, oi, "restart", "an integer in 0..1000");
+    o->restart = (int)restart;
+    /* the schedule goes to slot oi while it is converted, so that its errors read
+     * "bad argument #oi (...)": it is part of the options argument */
+    lua_pushvalue(L, oi);
+    if (lua_istable(L, oi))
+        lua_getfield(L, oi, "coeffs");
     else
         lua_pushnil(L);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         lua_pushliteral(L, "jordan");
     }
-    lua_replace(L, 2);
-    mlua_toschedule(L, 2, (int)steps, sch);
-    lua_replace(L, 2);   /* the options table back */
+    lua_replace(L, oi);
+    ml_schedule_free(&ws->sch);
+    mlua_toschedule(L, oi, (int)steps, &ws->sch);
+    lua_replace(L, oi);   /* the options back */
+    ws->planned = 1;
+}
 
-    tracer *tr = NULL;
+/* ---- ns ---- */
+
+static void push_trace(lua_State *L, const ml_tracer *t)
+{
+    mlua_pushtrace(L, t, "polar_dist");
+}
+
+/* ns(A [, {coeffs=, steps=, eps=, precond=, power_steps=, precision=, form=, restart=, trace=,
+ *          workspace=}]) -> X [, trace] */
+static int l_ns(lua_State *L)
+{
+    ml_mat *a = mlua_checkmat(L, 1);
+    mlua_checkfinite(L, 1, a);
+    lua_settop(L, 2);   /* slot 2 is the options (or nil) from here on */
+    mlua_checkopts(L, 2, ns_opts);
+    int trace = mlua_optboolean(L, 2, "trace", 0);
+    ml_ns_work *w = NULL;
+    if (lua_istable(L, 2) && lua_getfield(L, 2, "workspace") != LUA_TNIL) {
+        ns_workspace *ws = luaL_testudata(L, -1, NS_WORKSPACE);
+        if (!ws) mlua_opterror(L, 2, "workspace", "a " NS_WORKSPACE);
+        w = &usews(L, ws, 2)->w;
+    }   /* the workspace (or nil) stays on the stack, so it lives through the call */
+    ns_workspace *call = newws(L);   /* this call's options and schedule; its buffers stay unused */
+    parse_ns_opts(L, 2, call);
+    ml_tracer *tr = NULL;
     if (trace) {
-        tr = newtracer(L, a, sch->steps);
-        o.hook = trace_hook;
-        o.hook_ctx = tr;
+        tr = mlua_newtrace(L);
+        if (ml_tracer_ns_start(tr, a)) mlua_core_error(L, "ns");
+        call->o.hook = ml_tracer_ns_hook;
+        call->o.hook_ctx = tr;
     }
     ml_mat *x = mlua_newmat(L);
-    if (ml_ns(x, a, sch, &o, w)) mlua_core_error(L, "ns");
+    if (ml_ns(x, a, &call->sch, &call->o, w)) mlua_core_error(L, "ns");
     if (!tr) return 1;
-    lua_createtable(L, sch->steps, 1);
-    for (int s = 1; s <= sch->steps; s++) {
-        pushrec(L, &tr->rec[s], s);
-        lua_rawseti(L, -2, s);
-    }
-    pushrec(L, &tr->rec[0], 0);
-    lua_setfield(L, -2, "precond");
+    push_trace(L, tr);
     return 2;
+}
+
+/* ns_workspace() -> a workspace for opts.workspace: keep one per parameter shape; it grows to
+ * the largest shape it has seen and is freed by the garbage collector (or ws:free()). */
+static int l_ns_workspace(lua_State *L)
+{
+    newws(L);
+    return 1;
+}
+
+/* ns_plan{coeffs = "jordan", steps =, eps = 1e-7, precond = "frobenius", power_steps = 12,
+ *         precision = (the input's), form = "direct", restart = 0} -> a workspace with the
+ * options of ml.ns fixed once; plan:run(out, G) writes NS(G) into out. */
+static int l_ns_plan(lua_State *L)
+{
+    lua_settop(L, 1);
+    mlua_checkopts_n(L, 1, ns_opts, NS_PLAN_OPTS);
+    parse_ns_opts(L, 1, newws(L));
+    return 1;
+}
+
+static ns_workspace *checkplan(lua_State *L, int idx)
+{
+    ns_workspace *ws = usews(L, checkws(L, idx), idx);
+    if (!ws->planned) luaL_argerror(L, idx, "workspace without options (build it with ml.ns_plan{...})");
+    return ws;
+}
+
+/* plan:run(out, G) -> out: out <- NS(G), out of G's shape and dtype, not sharing its storage. */
+static int plan_run(lua_State *L)
+{
+    ns_workspace *p = checkplan(L, 1);
+    ml_mat *out = mlua_checkmat(L, 2), *g = mlua_checkmat(L, 3);
+    mlua_checklike(L, 2, out, g, 3);
+    luaL_argcheck(L, out->buf != g->buf, 2, "output shares storage with the input");
+    luaL_argcheck(L, out->buf->refs == 1 && out->data == out->buf->data && ml_mat_is_contiguous(out), 2,
+                  "output must be a matrix that owns its storage (not a view, no views of it)");
+    if (ml_ns(out, g, &p->sch, &p->o, &p->w)) mlua_core_error(L, "run");
+    lua_settop(L, 2);
+    return 1;
+}
+
+static int plan_steps(lua_State *L)
+{
+    lua_pushinteger(L, checkplan(L, 1)->sch.steps);
+    return 1;
 }
 
 /* orth_error(X) -> Frobenius, spectral norm of X X^T - I on the short side */
@@ -268,17 +254,19 @@ static int l_polar_distance(lua_State *L)
     return 1;
 }
 
-static const luaL_Reg ws_methods[] = {{"allocations", ws_allocations}, {"free", ws_free}, {NULL, NULL}};
+static const luaL_Reg ws_methods[] = {
+    {"allocations", ws_allocations}, {"free", ws_free}, {"run", plan_run}, {"steps", plan_steps}, {NULL, NULL},
+};
 
 static const luaL_Reg functions[] = {
-    {"ns", l_ns}, {"ns_workspace", l_ns_workspace}, {"orth_error", l_orth_error},
+    {"ns", l_ns}, {"ns_workspace", l_ns_workspace}, {"ns_plan", l_ns_plan}, {"orth_error", l_orth_error},
     {"polar_distance", l_polar_distance}, {NULL, NULL},
 };
 
 void mlua_open_ns(lua_State *L)
 {
     if (luaL_newmetatable(L, NS_WORKSPACE)) {
-        lua_pushcfunction(L, ws_free);
+        lua_pushcfunction(L, ws_gc);
         lua_setfield(L, -2, "__gc");
         lua_pushcfunction(L, ws_free);
         lua_setfield(L, -2, "__close");
@@ -288,15 +276,7 @@ void mlua_open_ns(lua_State *L)
         lua_setfield(L, -2, "__index");
     }
     lua_pop(L, 1);
-    if (luaL_newmetatable(L, NS_SCHEDULE)) {
-        lua_pushcfunction(L, sched_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_pop(L, 1);
-    if (luaL_newmetatable(L, NS_TRACE)) {
-        lua_pushcfunction(L, tracer_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_pop(L, 1);
     luaL_setfuncs(L, functions, 0);
+    mlua_register_opts(L, "ns", ns_opts);
+    mlua_register_opts_n(L, "ns_plan", ns_opts, NS_PLAN_OPTS);
 }

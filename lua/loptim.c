@@ -1,20 +1,15 @@
-/* Bindings of the optimizer kernels (core/optim_prims.h) and of the Newton-Schulz plan the
- * optimizers keep: every call writes into matrices the caller owns, so a training loop
- * allocates nothing after its first step.
- *   matrix methods: A:row_sums/row_means/row_sumsq/row_meansq([out]), the col_ versions,
+/* Bindings of the optimizer kernels (core/optim_prims.h): every call writes into matrices the
+ * caller owns, so a training loop allocates nothing after its first step (the Newton-Schulz
+ * plan the optimizers keep, ml.ns_plan, is in lns.c).
+ *   matrix methods (mlua_optim_matrix_methods; lmatrix.c registers them):
+ *                   A:row_sums/row_means/row_sumsq/row_meansq([out]), the col_ versions,
  *                   A:median([work]), A:scale_rows_(v), A:scale_cols_(v), A:clip_(lo, hi),
  *                   A:sign_(), A:abs_(), A:sqrt_(), A:log1p_(), A:pow_(p [, shift])
- *   functions:      adam_moments_(m, v, g, b1, b2), adam_dir(dst, m, v, c1, c2, eps [, q]),
- *                   ns_plan(opts) -> plan; plan:run(out, G), plan:allocations() */
+ *   functions:      adam_moments_(m, v, g, b1, b2), adam_dir(dst, m, v, c1, c2, eps [, q]) */
 #include "lmuonlab.h"
-#include "coeffs.h"
 #include "error.h"
-#include "ns.h"
 #include "optim_prims.h"
 #include <math.h>
-#include <string.h>
-
-#define NS_PLAN "muonlab.ns_plan"
 
 static double checkfinite_num(lua_State *L, int idx)
 {
@@ -130,23 +125,13 @@ static int m_clip_(lua_State *L)
 
 /* ---- fused Adam ---- */
 
-static void check_like(lua_State *L, int idx, const ml_mat *x, const ml_mat *ref, int refidx)
-{
-    if (!ml_mat_same_shape(x, ref))
-        luaL_argerror(L, idx, lua_pushfstring(L, "shape %d x %d does not match argument #%d (%d x %d)", (int)x->rows,
-                                              (int)x->cols, refidx, (int)ref->rows, (int)ref->cols));
-    if (x->dtype != ref->dtype)
-        luaL_argerror(L, idx, lua_pushfstring(L, "dtype %s does not match argument #%d (%s)", ml_dtype_name(x->dtype),
-                                              refidx, ml_dtype_name(ref->dtype)));
-}
-
 /* adam_moments_(m, v, g, b1, b2): m <- b1 m + (1-b1) g; v <- b2 v + (1-b2) g^2. Returns m, v. */
 static int l_adam_moments_(lua_State *L)
 {
     ml_mat *m = mlua_checkmat(L, 1), *v = mlua_checkmat(L, 2), *g = mlua_checkmat(L, 3);
     double b1 = checkfinite_num(L, 4), b2 = checkfinite_num(L, 5);
-    check_like(L, 2, v, m, 1);
-    check_like(L, 3, g, m, 1);
+    mlua_checklike(L, 2, v, m, 1);
+    mlua_checklike(L, 3, g, m, 1);
     luaL_argcheck(L, v->buf != m->buf, 2, "v shares storage with m");
     if (ml_optim_adam_moments(m, v, g, b1, b2)) mlua_core_error(L, "adam_moments_");
     lua_settop(L, 2);
@@ -162,124 +147,14 @@ static int l_adam_dir(lua_State *L)
     luaL_argcheck(L, c1 > 0, 4, "c1 must be > 0");
     luaL_argcheck(L, c2 > 0, 5, "c2 must be > 0");
     luaL_argcheck(L, eps >= 0, 6, "eps must be >= 0");
-    check_like(L, 2, m, d, 1);
-    check_like(L, 3, v, d, 1);
+    mlua_checklike(L, 2, m, d, 1);
+    mlua_checklike(L, 3, v, d, 1);
     if (ml_optim_adam_dir(d, m, v, c1, c2, eps, q)) mlua_core_error(L, "adam_dir");
     lua_settop(L, 1);
     return 1;
 }
 
-/* ---- Newton-Schulz plan: schedule, options and workspace parsed and allocated once ---- */
-
-typedef struct ns_plan {
-    ml_schedule sch;
-    ml_ns_opts o;
-    ml_ns_work w;
-} ns_plan;
-
-static ns_plan *checkplan(lua_State *L, int idx) { return luaL_checkudata(L, idx, NS_PLAN); }
-
-static int plan_gc(lua_State *L)
-{
-    ns_plan *p = checkplan(L, 1);
-    ml_schedule_free(&p->sch);
-    ml_ns_work_free(&p->w);
-    return 0;
-}
-
-static void optenum(lua_State *L, int oi, const char *key, const char *def, int (*parse)(const char *, void *),
-                    void *out)
-{
-    const char *s = mlua_optstring(L, oi, key, def);
-    if (s && parse(s, out)) luaL_argerror(L, oi, lua_pushfstring(L, "option '%s': %s", key, ml_errmsg()));
-}
-
-static int parse_precond(const char *s, void *out) { return ml_precond_parse(s, out); }
-static int parse_form(const char *s, void *out) { return ml_ns_form_parse(s, out); }
-static int parse_precision(const char *s, void *out) { return ml_precision_parse(s, out); }
-
-/* ns_plan{coeffs = "jordan", steps =, eps = 1e-7, precond = "frobenius", power_steps = 12,
- *         precision = (the input's), form = "direct", restart = 0} -> plan
- * The options of ml.ns, fixed once; plan:run(out, G) writes NS(G) into out. */
-static int l_ns_plan(lua_State *L)
-{
-    static const char *const allowed[] = {"coeffs", "steps", "eps", "precond", "power_steps", "precision",
-                                          "form", "restart", NULL};
-    mlua_checkopts(L, 1, allowed);
-    ns_plan *p = lua_newuserdatauv(L, sizeof *p, 0);
-    memset(p, 0, sizeof *p);
-    ml_ns_work_init(&p->w);
-    luaL_setmetatable(L, NS_PLAN);   /* from here on __gc frees whatever is allocated */
-    ml_ns_opts_default(&p->o);
-    lua_Integer steps = mlua_optinteger(L, 1, "steps", 0);
-    luaL_argcheck(L, steps >= 0 && steps <= 1000, 1, "option 'steps' must be in 1..1000");
-    p->o.eps = mlua_optnumber(L, 1, "eps", p->o.eps);
-    luaL_argcheck(L, p->o.eps >= 0 && isfinite(p->o.eps), 1, "option 'eps' must be a finite number >= 0");
-    optenum(L, 1, "precond", "frobenius", parse_precond, &p->o.precond);
-    optenum(L, 1, "form", "direct", parse_form, &p->o.form);
-    ml_precision prec;
-    if (mlua_optstring(L, 1, "precision", NULL)) {
-        optenum(L, 1, "precision", NULL, parse_precision, &prec);
-        p->o.precision = (int)prec;
-    } else {
-        p->o.precision = ML_NS_PRECISION_AUTO;
-    }
-    lua_Integer ps = mlua_optinteger(L, 1, "power_steps", ML_NS_POWER_STEPS);
-    luaL_argcheck(L, ps >= 1 && ps <= ML_NS_MAX_POWER_STEPS, 1, "option 'power_steps' must be in 1..64");
-    p->o.power_steps = (int)ps;
-    lua_Integer restart = mlua_optinteger(L, 1, "restart", 0);
-    luaL_argcheck(L, restart >= 0 && restart <= 1000, 1, "option 'restart' must be in 0..1000 (0: never)");
-    p->o.restart = (int)restart;
-    if (lua_istable(L, 1))
-        lua_getfield(L, 1, "coeffs");
-    else
-        lua_pushnil(L);
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        lua_pushliteral(L, "jordan");
-    }
-    ml_schedule tmp;
-    mlua_toschedule(L, -1, (int)steps, &tmp);   /* raises before allocating */
-    p->sch = tmp;
-    lua_pop(L, 1);
-    return 1;
-}
-
-/* plan:run(out, G) -> out: out <- NS(G), out of G's shape and dtype, not sharing its storage. */
-static int plan_run(lua_State *L)
-{
-    ns_plan *p = checkplan(L, 1);
-    ml_mat *out = mlua_checkmat(L, 2), *g = mlua_checkmat(L, 3);
-    check_like(L, 2, out, g, 3);
-    luaL_argcheck(L, out->buf != g->buf, 2, "output shares storage with the input");
-    luaL_argcheck(L, out->buf->refs == 1 && out->data == out->buf->data && ml_mat_is_contiguous(out), 2,
-                  "output must be a matrix that owns its storage (not a view, no views of it)");
-    if (ml_ns(out, g, &p->sch, &p->o, &p->w)) mlua_core_error(L, "run");
-    lua_settop(L, 2);
-    return 1;
-}
-
-static int plan_allocations(lua_State *L)
-{
-    lua_pushinteger(L, (lua_Integer)checkplan(L, 1)->w.allocs);
-    return 1;
-}
-
-static int plan_steps(lua_State *L)
-{
-    lua_pushinteger(L, checkplan(L, 1)->sch.steps);
-    return 1;
-}
-
-static int plan_tostring(lua_State *L)
-{
-    ns_plan *p = checkplan(L, 1);
-    lua_pushfstring(L, "ns_plan(%d steps, %s, %d allocations)", p->sch.steps, ml_precond_name(p->o.precond),
-                    (int)p->w.allocs);
-    return 1;
-}
-
-static const luaL_Reg matrix_methods[] = {
+const luaL_Reg mlua_optim_matrix_methods[] = {
     {"row_sums", m_row_sums},       {"row_means", m_row_means},   {"row_sumsq", m_row_sumsq},
     {"row_meansq", m_row_meansq},   {"col_sums", m_col_sums},     {"col_means", m_col_means},
     {"col_sumsq", m_col_sumsq},     {"col_meansq", m_col_meansq}, {"median", m_median},
@@ -288,30 +163,11 @@ static const luaL_Reg matrix_methods[] = {
     {"log1p_", m_log1p_},           {"pow_", m_pow_},             {NULL, NULL},
 };
 
-static const luaL_Reg plan_methods[] = {
-    {"run", plan_run}, {"allocations", plan_allocations}, {"steps", plan_steps}, {NULL, NULL},
-};
-
 static const luaL_Reg functions[] = {
-    {"adam_moments_", l_adam_moments_}, {"adam_dir", l_adam_dir}, {"ns_plan", l_ns_plan}, {NULL, NULL},
+    {"adam_moments_", l_adam_moments_}, {"adam_dir", l_adam_dir}, {NULL, NULL},
 };
 
 void mlua_open_optim(lua_State *L)
 {
-    /* matrix methods: added to the matrix type's method table (lmatrix.c creates it first) */
-    if (luaL_getmetatable(L, MLUA_MATRIX) == LUA_TTABLE) {
-        if (lua_getfield(L, -1, "__index") == LUA_TTABLE) luaL_setfuncs(L, matrix_methods, 0);
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-    if (luaL_newmetatable(L, NS_PLAN)) {
-        lua_pushcfunction(L, plan_gc);
-        lua_setfield(L, -2, "__gc");
-        lua_pushcfunction(L, plan_tostring);
-        lua_setfield(L, -2, "__tostring");
-        luaL_newlib(L, plan_methods);
-        lua_setfield(L, -2, "__index");
-    }
-    lua_pop(L, 1);
     luaL_setfuncs(L, functions, 0);
 }

@@ -8,6 +8,23 @@ for k, v in pairs(core) do M[k] = v end
 
 M.version = "0.1"
 
+-- A matrix prints as an aligned table (muonlab/show.lua) under the binding's header line; print,
+-- tostring and the REPL all show it. ml.show(A[, {digits=, rows=, cols=, edge=, edge_cols=}]).
+local show = require "muonlab.show"
+local matrix_mt = debug.getmetatable(core.eye(1))
+local matrix_header = rawget(matrix_mt, "__header") or matrix_mt.__tostring   -- the C one, once
+matrix_mt.__header = matrix_header
+matrix_mt.__tostring = function(A) return show.format(A, nil, matrix_header(A)) end
+function M.show(A, opts)
+  if not core.ismatrix(A) then
+    error("bad argument #1 to 'show' (muonlab.matrix expected, got " .. (type(A)) .. ")", 2)
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    error("bad argument #2 to 'show' (table of options expected, got " .. type(opts) .. ")", 2)
+  end
+  print(show.format(A, opts, matrix_header(A)))
+end
+
 -- Lua-side modules load on first use, so `ml.plot` costs nothing until a script plots.
 local lazy = {
   plot = function() return require("muonlab.plot").plot end,
@@ -17,17 +34,11 @@ local lazy = {
   optim = function() return require("muonlab.optim") end,
   models = function() return require("muonlab.models") end,
   data = function() return require("muonlab.data") end,
+  checkpoint = function() return require("muonlab.checkpoint") end,
 }
 
--- ml.help(): the names the module offers (C bindings and Lua-side modules); see README.md.
-function M.help()
-  local names = {}
-  for k in pairs(M) do names[#names + 1] = k end
-  for k in pairs(lazy) do if rawget(M, k) == nil then names[#names + 1] = k end end
-  table.sort(names)
-  print("muonlab " .. M.version .. ": " .. table.concat(names, ", "))
-  print("matrix methods: " .. table.concat(M.matrix_methods(), ", "))
-end
+-- ml.help([topic]): signature, options, returns and an example (lua/muonlab/help.lua).
+function M.help(topic) return require("muonlab.help").help(topic) end
 
 function M.matrix_methods()
   local mt = debug.getmetatable(core.eye(1))
@@ -38,6 +49,7 @@ function M.matrix_methods()
 end
 
 setmetatable(M, {
+  __keys = lazy,   -- the lazily loaded names, for the REPL's completion (muonlab/repl.lua)
   __index = function(t, k)
     local load = lazy[k]
     if load then

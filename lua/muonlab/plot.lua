@@ -13,19 +13,25 @@
 --
 -- Options: output (.png/.svg; or a bare stem with formats = {"png", "svg"}), title, xlabel, ylabel,
 -- logx, logy, xrange/yrange = {lo, hi} (either end may be nil), key (a gnuplot placement, false
--- to hide; by default the emptiest corner), size = {w, h} pixels, grid, enhanced (gnuplot
--- enhanced text in titles and labels; off, so `_` and `^` print as typed), terminal = "dumb"
--- (ASCII to stdout), layout = {rows, cols} with panels. A panel takes title, xlabel, ylabel,
--- logx, logy, xrange, yrange, key, grid, series, and inherits all but title from the top level.
+-- to hide; by default the emptiest corner), size = {w, h} pixels (characters with the dumb
+-- terminal, default {80, 25}), grid, enhanced (gnuplot enhanced text in titles and labels; off,
+-- so `_` and `^` print as typed), terminal = "dumb" (ASCII to stdout), layout = {rows, cols}
+-- with panels, shared_key (one key below all panels), shared_y (one y range for all panels).
+-- A panel takes title, xlabel, ylabel, logx, logy, xrange, yrange, key, grid, series, and
+-- inherits all but title from the top level. Panels have equal plot areas (see "layout"): a
+-- panel's key sits inside it, or, when no corner is free or it is placed outside ("outside",
+-- "below", ...), in the shared key; a single plot with no free corner puts it outside right.
 -- A series: x (default 1..n), y, title, with = lines|points|linespoints|band, style (raw gnuplot,
 -- e.g. "lw 3 dt 2"); a band fills between ylow and yhigh in the colour of the line after it.
 
 local atomic = require "muonlab.atomic"
 local core = require "muonlab.core"
+local options = require "muonlab.options"
 
 local M = {}
 
-local DEFAULT_SIZE = {900, 600}
+local DEFAULT_SIZE = {900, 600}   -- pixels
+local DUMB_SIZE = {80, 25}        -- characters
 local FONT = "sans,11"
 -- matplotlib's tab10: eight colours that stay distinct on screen and for most colour-blind readers
 local COLORS = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"}
@@ -33,11 +39,29 @@ local POINTTYPES = {7, 5, 9, 11, 13, 6, 4, 8}   -- filled circle, square, triang
 local FORMATS = {png = true, svg = true}
 
 local WITH = {lines = "lines", points = "points", linespoints = "linespoints", band = "filledcurves"}
-local TOP_KEYS = {
-  output = true, formats = true, title = true, xlabel = true, ylabel = true, logx = true, logy = true,
-  xrange = true, yrange = true, key = true, size = true, grid = true, series = true, terminal = true,
-  enhanced = true, layout = true, panels = true,
-}
+-- The call's options, checked by muonlab.options (values in detail by render below).
+local TEXT = options.kind("string number", "a string")
+local TOP = options.register("plot", {
+  output = { nil, "string", "file name: .png or .svg, or a bare stem with formats (default: none, with terminal = \"dumb\")" },
+  formats = { nil, "table", "image formats for a bare stem, e.g. {\"png\", \"svg\"}" },
+  title = { nil, TEXT, "figure title" },
+  xlabel = { nil, TEXT, "x axis label" },
+  ylabel = { nil, TEXT, "y axis label" },
+  logx = { false, "boolean", "logarithmic x axis" },
+  logy = { false, "boolean", "logarithmic y axis" },
+  xrange = { nil, "table", "{lo, hi}; either end may be nil" },
+  yrange = { nil, "table", "{lo, hi}; either end may be nil" },
+  key = { nil, options.kind("string boolean", "a gnuplot placement or false"), "legend placement (false: none)", show = "the emptiest corner" },
+  size = { nil, "table", "{width, height} in pixels (characters with terminal = \"dumb\")", show = "{900, 600}" },
+  grid = { nil, "boolean", "grid lines" },
+  series = { nil, "table", "list of {x =, y =, title =, with = lines|points|linespoints|band, style =, ylow =, yhigh =}" },
+  terminal = { nil, "string", "\"dumb\": ASCII plot to stdout" },
+  enhanced = { false, "boolean", "gnuplot enhanced text (_ and ^ as sub/superscripts)" },
+  layout = { nil, "table", "{rows, cols} of panels" },
+  panels = { nil, "table", "list of panels {title =, series =, ...}; they inherit all but title from the top level" },
+  shared_key = { false, "boolean", "one key below all panels" },
+  shared_y = { false, "boolean", "one y range for all panels" },
+})
 local PANEL_KEYS = {
   title = true, xlabel = true, ylabel = true, logx = true, logy = true, xrange = true, yrange = true,
   key = true, grid = true, series = true,
@@ -54,30 +78,10 @@ local function fail(fmt, ...)
   error(setmetatable({msg = "plot: " .. string.format(fmt, ...)}, PlotError), 0)
 end
 
-local function distance(a, b)
-  local prev = {}
-  for j = 0, #b do prev[j] = j end
-  for i = 1, #a do
-    local cur = {[0] = i}
-    for j = 1, #b do
-      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
-      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-    end
-    prev = cur
-  end
-  return prev[#b]
-end
-
 local function check_keys(t, allowed, where, what)
   for k in pairs(t) do
     if not allowed[k] then
-      local best, bestd
-      if type(k) == "string" then
-        for name in pairs(allowed) do
-          local d = distance(k, name)
-          if d <= 2 and (not bestd or d < bestd or (d == bestd and name < best)) then best, bestd = name, d end
-        end
-      end
+      local best = options.suggest(k, allowed)
       fail("%sunknown %s '%s'%s", where, what, tostring(k), best and (" (did you mean '" .. best .. "'?)") or "")
     end
   end
@@ -174,6 +178,7 @@ local function vector(v, name)
 end
 
 local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
+local share_y   -- defined after check_panel
 
 local function check_series(s, name, logx, logy)
   if type(s) ~= "table" then fail("%s must be a table, got %s", name, type(s)) end
@@ -256,9 +261,65 @@ local function check_panel(p, name, defaults)
        (panel.logx or panel.logy) and ", or non-positive on a log axis" or "")
 end
 
+-- The panel's extent in plot coordinates (log10 on log axes): an explicit range end, else the
+-- data's min/max (log axes widened to whole decades, as gnuplot's autoscale does).
+local function extent(panel, ax)
+  local log = panel["log" .. ax]
+  local function t(v) return log and math.log(v, 10) or v end
+  local r = panel[ax .. "range"]
+  local lo, hi = r and r[1] and t(r[1]), r and r[2] and t(r[2])
+  if lo and hi then return lo, hi end
+  local dlo, dhi = math.huge, -math.huge
+  for _, s in ipairs(panel.series) do
+    local cols = ax == "x" and {1} or s.band and {3, 4} or {2}
+    for _, row in ipairs(s.rows) do
+      for _, c in ipairs(cols) do
+        local v = row[c]
+        if finite(v) then v = t(v); dlo, dhi = math.min(dlo, v), math.max(dhi, v) end
+      end
+    end
+  end
+  if dlo > dhi then dlo, dhi = 0, 1 end
+  if log then dlo, dhi = math.floor(dlo), math.ceil(dhi) end
+  lo, hi = lo or dlo, hi or dhi
+  if hi <= lo then hi = lo + 1 end
+  return lo, hi
+end
+
+-- The smallest 1, 2 or 5 x 10^k that is at least x (> 0): a tick step.
+local function nice_step(x)
+  local p = 10 ^ math.floor(math.log(x, 10))
+  for _, m in ipairs({1, 2, 5, 10}) do
+    if m * p >= x * (1 - 1e-9) then return m * p end
+  end
+  return 10 * p
+end
+
+-- shared_y: every panel gets the union of the panels' y extents, widened to whole decades (log)
+-- or to multiples of a tick step (linear) where no panel gave that end.
+function share_y(fig)
+  local logy = fig.panels[1].logy
+  local lo, hi = math.huge, -math.huge
+  local given_lo, given_hi = false, false
+  for i, p in ipairs(fig.panels) do
+    if p.logy ~= logy then
+      fail("shared_y: panels[%d] has logy = %s but panels[1] has logy = %s", i, tostring(p.logy), tostring(logy))
+    end
+    local a, b = extent(p, "y")
+    if a < lo then lo, given_lo = a, p.yrange ~= nil and p.yrange[1] ~= nil end
+    if b > hi then hi, given_hi = b, p.yrange ~= nil and p.yrange[2] ~= nil end
+  end
+  if not logy then
+    local step = nice_step((hi - lo) / 5)
+    if not given_lo then lo = math.floor(lo / step + 1e-9) * step end
+    if not given_hi then hi = math.ceil(hi / step - 1e-9) * step end
+  end
+  local range = logy and {10 ^ lo, 10 ^ hi} or {lo, hi}
+  for _, p in ipairs(fig.panels) do p.yrange = range end
+end
+
 local function check(opts)
   if type(opts) ~= "table" then fail("expected a table of options, got %s", type(opts)) end
-  check_keys(opts, TOP_KEYS, "", "option")
   local fig = {}
 
   if opts.terminal ~= nil and opts.terminal ~= "dumb" then
@@ -266,7 +327,17 @@ local function check(opts)
   end
   fig.dumb = opts.terminal == "dumb"
   fig.enhanced = opt_bool(opts.enhanced, "enhanced", false)
-  fig.size = opts.size and pair_of_ints(opts.size, "size") or DEFAULT_SIZE
+  -- size is in pixels for images and in characters for the dumb terminal (the .gp saved beside
+  -- a dumb plot then renders at the default image size)
+  fig.size = opts.size and not fig.dumb and pair_of_ints(opts.size, "size") or DEFAULT_SIZE
+  if fig.dumb then
+    fig.chars = opts.size and pair_of_ints(opts.size, "size") or DUMB_SIZE
+    if fig.chars[1] < 20 or fig.chars[2] < 6 then
+      fail("size for terminal 'dumb' is {columns, rows}, at least {20, 6}; got {%d, %d}", fig.chars[1], fig.chars[2])
+    end
+  end
+  fig.shared_key = opt_bool(opts.shared_key, "shared_key", false)
+  fig.shared_y = opt_bool(opts.shared_y, "shared_y", false)
 
   if opts.output == nil then
     if not fig.dumb then fail("missing output (a .png or .svg path)") end
@@ -324,6 +395,7 @@ local function check(opts)
     if opts.layout ~= nil then fail("layout needs panels") end
     fig.panels = {check_panel(opts, "", {})}
   end
+  if fig.shared_y then share_y(fig) end
   return fig
 end
 
@@ -350,45 +422,58 @@ local function shell_quote(s)
   return "'" .. s:gsub("'", [['\'']]) .. "'"
 end
 
--- The key goes into the corner of the plot that the data leaves empty; if every corner is
--- taken, outside to the right. Coordinates are normalised to [0,1] (log10 on log axes).
-local function auto_key(panel, pw, ph)
+---------------------------------------------------------------------------- layout
+-- Lengths below are in "units": pixels for images, character cells for the dumb terminal.
+-- A multi-panel figure is laid out here, not by gnuplot: every panel gets the same plot area
+-- (margins fixed at screen positions, sized for the widest tick labels and any axis label), so
+-- tick labels or keys never make one panel narrower than another. Keys stay inside the panels;
+-- one that has no free corner, or is asked to sit outside, or every key with shared_key = true,
+-- goes into one shared key below the panels. Series of the same title share a colour across
+-- panels, so one key entry stands for all of them.
+
+local METRICS = {
+  image = {cw = 7, lh = 16.5},   -- sans 11: average character width, line height
+  dumb = {cw = 1, lh = 1},
+}
+
+-- a key placement gnuplot would put outside the plot area
+local function outside(key)
+  if type(key) ~= "string" then return false end
+  for w in key:gmatch("%a+") do
+    if ({outside = 1, below = 1, above = 1, over = 1, under = 1, lmargin = 1, rmargin = 1, tmargin = 1,
+         bmargin = 1})[w] then return true end
+  end
+  return false
+end
+
+local function titled_width(series)
   local titled, width = 0, 0
-  for _, s in ipairs(panel.series) do
+  for _, s in ipairs(series) do
     if s.title then
       titled = titled + 1
       width = math.max(width, utf8.len(s.title) or #s.title)
     end
   end
+  return titled, width
+end
+
+-- The key's box in units: a sample line, then the longest title; a row per titled series.
+local function key_box(m, titled, width, dumb)
+  if dumb then return 5 + width, titled + 1 end
+  return (8.5 + width) * m.cw, (titled * 1.1 + 0.7) * m.lh
+end
+
+-- The corner of the plot area (aw x ah units) that the data leaves empty, or nil if every
+-- corner is taken. Coordinates are normalised to [0,1] (log10 on log axes).
+local function free_corner(panel, m, aw, ah, dumb)
+  local titled, width = titled_width(panel.series)
   if titled == 0 then return "top right" end
   local function tx(v) return panel.logx and math.log(v, 10) or v end
   local function ty(v) return panel.logy and math.log(v, 10) or v end
-
-  local function bounds(r, t, log, cols)
-    local lo, hi = r and r[1] and t(r[1]), r and r[2] and t(r[2])
-    if lo and hi then return lo, hi end
-    local dlo, dhi = math.huge, -math.huge
-    for _, s in ipairs(panel.series) do
-      for _, row in ipairs(s.rows) do
-        for _, c in ipairs(cols(s)) do
-          local v = row[c]
-          if finite(v) then v = t(v); dlo, dhi = math.min(dlo, v), math.max(dhi, v) end
-        end
-      end
-    end
-    if dlo > dhi then dlo, dhi = 0, 1 end
-    if log then dlo, dhi = math.floor(dlo), math.ceil(dhi) end   -- gnuplot extends log axes to decades
-    lo, hi = lo or dlo, hi or dhi
-    if hi <= lo then hi = lo + 1 end
-    return lo, hi
-  end
-  local xlo, xhi = bounds(panel.xrange, tx, panel.logx, function() return {1} end)
-  local ylo, yhi = bounds(panel.yrange, ty, panel.logy, function(s) return s.band and {3, 4} or {2} end)
-
-  -- rough key box in the plot area: rows of ~1.6 font heights, sample line plus text
-  local plotw, ploth = math.max(pw - 130, 50), math.max(ph - 110, 50)
-  local bw = math.min((60 + 7 * width) / plotw, 0.9)
-  local bh = math.min((titled * 18 + 12) / ploth, 0.9)
+  local xlo, xhi = extent(panel, "x")
+  local ylo, yhi = extent(panel, "y")
+  local kw, kh = key_box(m, titled, width, dumb)
+  local bw, bh = math.min(kw / math.max(aw, 1), 0.9), math.min(kh / math.max(ah, 1), 0.9)
   local corners = {
     {"top right", 1 - bw, 1, 1 - bh, 1}, {"top left", 0, bw, 1 - bh, 1},
     {"bottom right", 1 - bw, 1, 0, bh}, {"bottom left", 0, bw, 0, bh},
@@ -434,28 +519,39 @@ local function auto_key(panel, pw, ph)
   end
   local best = 1
   for i = 2, 4 do if hits[i] < hits[best] then best = i end end
-  if hits[best] > 0 then return "outside right top" end
+  if hits[best] > 0 then return nil end
   return corners[best][1]
 end
 
--- Assign a linetype per series: lines take 1, 2, 3, ... in order; a band takes the colour of
--- the line it surrounds (the next non-band series, else the previous one), so a seed band and
--- its mean curve match without the caller naming colours.
-local function linetypes(series)
-  local lt, n = {}, 0
-  for i, s in ipairs(series) do
-    if not s.band then n = n + 1; lt[i] = n end
-  end
-  for i, s in ipairs(series) do
-    if s.band then
-      for j = i + 1, #series do if not series[j].band then lt[i] = lt[j]; break end end
-      if not lt[i] then
-        for j = i - 1, 1, -1 do if not series[j].band then lt[i] = lt[j]; break end end
+-- Linetypes for every series of the figure: lines take 1, 2, 3, ... in order of first
+-- appearance, one per title across the panels (a title seen twice in one panel gets a new one);
+-- a band takes the colour of the line it surrounds (the next non-band series of its panel,
+-- else the previous one), so a seed band and its mean curve match without naming colours.
+local function assign_linetypes(fig)
+  local n, by_title = 0, {}
+  for _, panel in ipairs(fig.panels) do
+    local series, used = panel.series, {}
+    for _, s in ipairs(series) do
+      if not s.band then
+        local lt = s.title and by_title[s.title]
+        if not lt or used[lt] then
+          n = n + 1
+          lt = n
+          if s.title and not by_title[s.title] then by_title[s.title] = lt end
+        end
+        used[lt], s.lt = true, lt
       end
-      if not lt[i] then n = n + 1; lt[i] = n end
+    end
+    for i, s in ipairs(series) do
+      if s.band then
+        for j = i + 1, #series do if not series[j].band then s.lt = series[j].lt; break end end
+        if not s.lt then
+          for j = i - 1, 1, -1 do if not series[j].band then s.lt = series[j].lt; break end end
+        end
+        if not s.lt then n = n + 1; s.lt = n end
+      end
     end
   end
-  return lt
 end
 
 local function names_linetype(style)
@@ -463,17 +559,144 @@ local function names_linetype(style)
                     style:find("%f[%w]ls%f[%W]") or style:find("linestyle"))
 end
 
+-- Characters of the widest tick label on axis ax (gnuplot's "% h" format, or 10^{k}).
+local function tick_chars(panel, ax, dumb)
+  local lo, hi = extent(panel, ax)
+  if panel["log" .. ax] then
+    local e = math.max(#string.format("%d", math.floor(lo)), #string.format("%d", math.ceil(hi)))
+    return dumb and 2 + e or 2 + 0.75 * e   -- "1e-16"; "10" with a superscript
+  end
+  local step = nice_step((hi - lo) / 6)
+  local w = 0
+  for k = math.floor(lo / step), math.ceil(hi / step) do
+    w = math.max(w, #string.format("% g", k * step))
+  end
+  return w
+end
+
+-- Where everything goes: per panel the plot area's margins as screen fractions {l, r, b, t}
+-- and its size in units {w, h}; the shared key's entries and rows, if any.
+local function layout(fig, dumb)
+  local m = dumb and METRICS.dumb or METRICS.image
+  local W, H = table.unpack(dumb and fig.chars or fig.size)
+  local panels = fig.panels
+  local out = {m = m, W = W, H = H, panels = {}}
+  local single = not fig.layout
+
+  -- keys: inside, or handed to the shared key
+  local shared = {}
+  for _, p in ipairs(panels) do
+    p.where, p.shared = nil, nil
+    if p.key ~= false and (fig.shared_key or (not single and outside(p.key))) then
+      shared[#shared + 1], p.shared = p, true
+    elseif type(p.key) == "string" then
+      p.where = p.key
+    end
+  end
+
+  if single then   -- gnuplot's own margins; the area is an estimate for the key's corner
+    local p = panels[1]
+    local aw = dumb and W - tick_chars(p, "y", true) - 4 - (p.ylabel and #p.ylabel + 1 or 0) or W - 130
+    local ah = dumb and H - 4 - (p.title and 1 or 0) - (p.xlabel and 1 or 0) or H - 110
+    out.panels[1] = {area = {aw, ah}}
+    if #shared > 0 then
+      p.where = "below"   -- shared_key on a single plot: the key under it
+    elseif p.key ~= false and not p.where then
+      p.where = free_corner(p, m, aw, ah, dumb) or "outside right top"
+    end
+  else
+    local rows, cols = fig.layout[1], fig.layout[2]
+    local yw, xw, ylab, xlab, title = 0, 0, 0, false, false
+    for _, p in ipairs(panels) do
+      yw = math.max(yw, tick_chars(p, "y", dumb))
+      xw = math.max(xw, tick_chars(p, "x", dumb))
+      if p.ylabel then ylab = math.max(ylab, dumb and (utf8.len(p.ylabel) or #p.ylabel) + 1 or 1) end
+      xlab = xlab or p.xlabel ~= nil
+      title = title or p.title ~= nil
+    end
+    local left = dumb and yw + 2 + ylab or (yw + 2) * m.cw + (ylab > 0 and 2.2 * m.lh or 0)
+    local right = dumb and math.ceil(xw / 2) + 1 or (xw / 2 + 1.5) * m.cw   -- half the last x tick label
+    local bottom = dumb and 2 + (xlab and 1 or 0) or (2 + (xlab and 1.6 or 0)) * m.lh
+    local top = dumb and (title and 1 or 0) or (title and 2.6 or 0.9) * m.lh
+    local head = fig.title and (dumb and 2 or 2.4 * m.lh) or 0
+    local cw, ch
+    local function measure(strip)
+      cw, ch = W / cols, (H - head - strip) / rows
+      return cw - left - right, ch - top - bottom
+    end
+    -- keys that fit inside: a free corner of the (key-less) plot area, else the shared key
+    local aw, ah = measure(0)
+    for _, p in ipairs(panels) do
+      if p.key ~= false and not p.where and not p.shared then
+        p.where = free_corner(p, m, aw, ah, dumb)
+        if not p.where then shared[#shared + 1] = p end
+      end
+    end
+    local strip = 0
+    if #shared > 0 then
+      local seen, entries, width = {}, {}, 0
+      for _, p in ipairs(shared) do
+        for _, s in ipairs(p.series) do
+          if s.title and not seen[s.title] then
+            seen[s.title] = true
+            entries[#entries + 1] = s
+            width = math.max(width, utf8.len(s.title) or #s.title)
+          end
+        end
+      end
+      if #entries > 0 then
+        local ew = key_box(m, 1, width, dumb)
+        local kcols = math.max(1, math.min(#entries, math.floor((W - 2 * m.cw) / ew)))
+        local krows = math.ceil(#entries / kcols)
+        strip = dumb and krows + 1 or (krows * 1.1 + 1.2) * m.lh
+        out.key = {entries = entries, cols = kcols, rows = krows, top = strip / H}
+      end
+      aw, ah = measure(strip)
+    end
+    if aw < 4 * m.cw or ah < 2 * m.lh then
+      fail("size {%d, %d} leaves no room for a %dx%d layout", W, H, rows, cols)
+    end
+    for i = 1, #panels do
+      local r, c = (i - 1) // cols, (i - 1) % cols
+      local x0, ytop = c * cw, H - head - r * ch
+      out.panels[i] = {
+        area = {aw, ah},
+        margins = {(x0 + left) / W, (x0 + cw - right) / W, (ytop - ch + bottom) / H, (ytop - top) / H},
+      }
+    end
+  end
+  return out
+end
+
+-- The dumb terminal draws every tick label at full width: space them so they do not collide.
+local function dumb_tics(panel, ax, cells)
+  local lo, hi = extent(panel, ax)
+  local label = math.ceil(tick_chars(panel, ax, true))
+  local room = ax == "x" and math.floor(cells / (label + 2)) or math.floor(cells / 2)
+  room = math.max(room, 1)
+  if panel["log" .. ax] then
+    local decades = math.max(1, math.ceil((hi - lo) / room))
+    return string.format("set %stics 1e%d", ax, decades)
+  end
+  return string.format("set %stics %s", ax, num(nice_step((hi - lo) / room)))
+end
+
 -- Settings and plot command for one panel; each panel sets everything it relies on, so panels
 -- of a multiplot do not inherit each other's state.
-local function panel_script(panel, fig, pw, ph, dumb)
+local function panel_script(panel, place, fig, dumb)
   local L = {}
   local function add(...) L[#L + 1] = table.concat({...}) end
   local enh = fig.enhanced
+  if place.margins then
+    local mg = place.margins
+    add(string.format("set lmargin at screen %.5f; set rmargin at screen %.5f", mg[1], mg[2]))
+    add(string.format("set bmargin at screen %.5f; set tmargin at screen %.5f", mg[3], mg[4]))
+  end
   add(panel.title and ("set title " .. text(panel.title, enh) .. " font ',13'") or "unset title")
   add(panel.xlabel and ("set xlabel " .. text(panel.xlabel, enh)) or "unset xlabel")
   add(panel.ylabel and ("set ylabel " .. text(panel.ylabel, enh)) or "unset ylabel")
   add("unset logscale")
-  for _, ax in ipairs({"x", "y"}) do
+  for i, ax in ipairs({"x", "y"}) do
     if panel["log" .. ax] then
       add("set logscale ", ax, " 10")
       add("set format ", ax, dumb and " '1e%L'" or " '10^{%L}'")
@@ -482,32 +705,58 @@ local function panel_script(panel, fig, pw, ph, dumb)
       add("set format ", ax, " '% h'")
       add("unset m", ax, "tics")
     end
+    if dumb then add(dumb_tics(panel, ax, place.area[i])) end
     local r = panel[ax .. "range"]
     add("set ", ax, "range [", r and r[1] and num(r[1]) or "*", ":", r and r[2] and num(r[2]) or "*", "]")
   end
   add("unset grid")
   if panel.grid and not dumb then add("set grid xtics ytics back ls 100") end   -- ASCII grids are noise
-  if panel.key == false then
-    add("unset key")
-  else
-    local where = type(panel.key) == "string" and panel.key or auto_key(panel, pw, ph)
+  if panel.where then
     add("set key default")
     add("set key reverse Left samplen 3 spacing 1.1")
-    add("set key ", where)
+    add("set key ", panel.where)
+  else
+    add("unset key")
   end
 
-  local lt = linetypes(panel.series)
   local clauses = {}
   for i, s in ipairs(panel.series) do
     local c = {"datafile index ", tostring(s.index)}
     c[#c + 1] = s.band and " using 1:3:4" or " using 1:2"
-    c[#c + 1] = s.title and (" title " .. text(s.title, enh)) or " notitle"
+    c[#c + 1] = (s.title and panel.where) and (" title " .. text(s.title, enh)) or " notitle"
     c[#c + 1] = " with " .. WITH[s.with]
-    if not names_linetype(s.style) then c[#c + 1] = " lt " .. lt[i] end
+    if not names_linetype(s.style) then c[#c + 1] = " lt " .. s.lt end
     if s.style then c[#c + 1] = " " .. s.style end
     clauses[i] = table.concat(c)
   end
   add("plot ", table.concat(clauses, ", \\\n     "))
+  return table.concat(L, "\n")
+end
+
+-- The shared key: an empty plot across the bottom strip whose key lists one entry per title.
+local function shared_key_script(key, fig)
+  local L = {
+    "# shared key",
+    "set lmargin at screen 0.00000; set rmargin at screen 1.00000",
+    string.format("set bmargin at screen 0.00000; set tmargin at screen %.5f", key.top),
+    "unset title; unset xlabel; unset ylabel; unset logscale; unset grid; unset border",
+    "unset xtics; unset ytics; unset mxtics; unset mytics",
+    "set xrange [0:1]; set yrange [0:1]",
+    "set key default",
+    string.format("set key reverse Left samplen 3 spacing 1.1 horizontal center center maxcols %d maxrows %d",
+                  key.cols, key.rows),
+  }
+  local clauses = {}
+  for i, s in ipairs(key.entries) do
+    local c = {"keyentry with ", WITH[s.with]}
+    if not names_linetype(s.style) then c[#c + 1] = " lt " .. s.lt end
+    if s.style then c[#c + 1] = " " .. s.style end
+    c[#c + 1] = " title " .. text(s.title, fig.enhanced)
+    clauses[i] = table.concat(c)
+  end
+  -- the NaN curve gives gnuplot an axis to set up (a plot of keyentries alone fails an assertion)
+  L[#L + 1] = "plot NaN notitle, " .. table.concat(clauses, ", \\\n     ")
+  L[#L + 1] = "set border 3 back lw 1 lc rgb '#404040'; set xtics; set ytics"
   return table.concat(L, "\n")
 end
 
@@ -533,18 +782,18 @@ local function preamble()
 end
 
 local function body(fig, dumb)
-  local rows, cols = 1, 1
-  if fig.layout then rows, cols = fig.layout[1], fig.layout[2] end
-  local pw, ph = fig.size[1] / cols, fig.size[2] / rows
+  assign_linetypes(fig)
+  local plan = layout(fig, dumb)
   local L = {}
   if fig.layout then
-    L[#L + 1] = "set multiplot layout " .. rows .. "," .. cols ..
+    L[#L + 1] = "set multiplot" ..
                 (fig.title and (" title " .. text(fig.title, fig.enhanced) .. " font ',14'") or "")
   end
   for i, panel in ipairs(fig.panels) do
     if fig.layout then L[#L + 1] = "# panel " .. i end
-    L[#L + 1] = panel_script(panel, fig, pw, ph, dumb)
+    L[#L + 1] = panel_script(panel, plan.panels[i], fig, dumb)
   end
+  if plan.key then L[#L + 1] = shared_key_script(plan.key, fig) end
   if fig.layout then L[#L + 1] = "unset multiplot" end
   return table.concat(L, "\n")
 end
@@ -555,9 +804,8 @@ local function terminal_line(fmt, fig, png_terminal)
     return string.format("set terminal %s size %d,%d font '%s' enhanced", png_terminal, w, h, FONT)
   elseif fmt == "svg" then
     return string.format("set terminal svg size %d,%d font '%s' enhanced background rgb 'white'", w, h, FONT)
-  else -- dumb: roughly one character cell per 9 x 20 pixels
-    return string.format("set terminal dumb size %d,%d", math.max(40, math.floor(w / 9 + 0.5)),
-                         math.max(12, math.floor(h / 20 + 0.5)))
+  else -- dumb: size in characters
+    return string.format("set terminal dumb size %d,%d", fig.chars[1], fig.chars[2])
   end
 end
 
@@ -768,6 +1016,7 @@ end
 -- fields png, svg, dat, gp. With terminal = "dumb" the ASCII plot is printed and also returned
 -- as the second result.
 function M.plot(opts)
+  options.check("plot", opts, TOP, 1, 2)
   local temps = {}
   local ok, res, shown = pcall(render, opts, temps)
   for _, t in ipairs(temps) do os.remove(t) end

@@ -3,18 +3,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TESTS 1024
-
-static struct { const char *name; void (*fn)(void); } tests[MAX_TESTS];
-static int ntests, current_failed;
+/* The registry grows with the tests (registered by constructors before main); a test that
+ * cannot be registered stops the run rather than being dropped. */
+typedef struct { const char *name; void (*fn)(void); } test_entry;
+static test_entry *tests;
+static int ntests, cap, current_failed;
 
 void ml_test_register(const char *name, void (*fn)(void))
 {
-    if (ntests < MAX_TESTS) {
-        tests[ntests].name = name;
-        tests[ntests].fn = fn;
-        ntests++;
+    if (ntests == cap) {
+        int ncap = cap ? 2 * cap : 64;
+        test_entry *t = realloc(tests, (size_t)ncap * sizeof *t);
+        if (!t) {
+            fprintf(stderr, "test runner: out of memory registering test %d (%s)\n", ntests + 1, name);
+            exit(2);
+        }
+        tests = t;
+        cap = ncap;
     }
+    tests[ntests].name = name;
+    tests[ntests].fn = fn;
+    ntests++;
 }
 
 void ml_test_fail(const char *file, int line, const char *fmt, ...)
@@ -37,7 +46,7 @@ static int by_name(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     int passed = 0, failed = 0;
-    qsort(tests, (size_t)ntests, sizeof tests[0], by_name);
+    if (ntests) qsort(tests, (size_t)ntests, sizeof tests[0], by_name);
     for (int i = 0; i < ntests; i++) {
         if (argc > 1 && !strstr(tests[i].name, argv[1])) continue;
         current_failed = 0;
@@ -50,5 +59,6 @@ int main(int argc, char **argv)
         }
     }
     printf("core: %d passed, %d failed\n", passed, failed);
+    free(tests);
     return failed ? 1 : 0;
 }

@@ -3,10 +3,12 @@
  * arXiv 2505.16932), the CANS appendix coefficients (arXiv 2506.10935), the closed-form
  * cubic of CANS Proposition 2 as an independent check of the Remez exchange, and dense
  * sampling as an independent check of ml_schedule_error. */
+#include "cans.h"
 #include "check.h"
 #include "coeffs.h"
 #include "error.h"
 #include "remez.h"
+#include "internal/oddpoly.h"
 #include <math.h>
 #include <string.h>
 

@@ -274,6 +274,18 @@ TEST(data_corpus_slices_and_windows)
             CHECK(ml_mat_get(&y, b, 0) == s0 + 4);
         }
     }
+    /* B x T targets: Y row b = ids[s+1..s+T], every random window contiguous */
+    ml_mat Y;
+    CHECK_OK(ml_mat_alloc(&Y, 3, 4, ML_F64));
+    for (int rep = 0; rep < 20; rep++) {
+        CHECK_OK(ml_corpus_batch(&c, &X, &Y, &r, 0, 0));
+        for (size_t b = 0; b < 3; b++)
+            for (size_t t = 0; t < 4; t++) {
+                CHECK(ml_mat_get(&X, b, t) == ml_mat_get(&X, b, 0) + t);
+                CHECK(ml_mat_get(&Y, b, t) == ml_mat_get(&X, b, 0) + t + 1);
+            }
+    }
+    ml_mat_free(&Y);
     CHECK_OK(ml_corpus_slice(&v, &c, 6, 4));   /* "ghij", same vocabulary */
     CHECK(v.n == 4 && v.vocab_size == 10 && v.ids[0] == 6);
     CHECK(ml_corpus_batch(&v, &X, &y, &r, 0, 0) == ML_EINVAL);   /* 4 tokens cannot hold a window of 4 + target */

@@ -4,6 +4,7 @@
  * the eigendecomposition polar factor against the SVD one; BLAS threads. */
 #include "check.h"
 #include "coeffs.h"
+#include "eig_polar.h"
 #include "error.h"
 #include "matrix.h"
 #include "metrics.h"

@@ -82,7 +82,7 @@ describe("Fashion-MNIST", function()
     assert.is_false(d.synthetic)
     assert.are.same({ 200, 784 }, { d.train.X:shape() })
     assert.are.same({ 100, 1 }, { d.test.y:shape() })
-    assert.are.equal("float32", d.train.X:dtype())
+    assert.are.equal("float64", d.train.X:dtype())   -- the default of every model and data set
     assert.is_true(ml.norm(d.train.X, "max") <= 1 and ml.norm(d.train.X, "max") > 0.99)
     local s = ml.data.fashion_mnist { limit_train = 200, limit_test = 100, quiet = true, standardize = true }
     local n = 200 * 784
@@ -158,6 +158,135 @@ describe("corpus", function()
     assert.is_true(info.fortunes > 10000 and #train > 2e6 and #valid > 1e5)
     assert.are.equal(train:vocab(), valid:vocab())
     assert.is_nil(train:text(1, 20000):find("\n%\n", 1, true))
+  end)
+end)
+
+describe("windows (GPT batches)", function()
+  -- a text in which every 4-character window is unique, so a window's text names its position
+  local function numbered(n)
+    local t = {}
+    for i = 1, n do t[i] = ("%05d\n"):format(i) end
+    return table.concat(t)
+  end
+
+  it("fills X and Y (B x T) with contiguous slices, Y shifted by one, seeded", function()
+    local text = numbered(300)
+    local c = ml.corpus_string(text)
+    local w = ml.data.windows(c, 8, 12, { seed = 3 })
+    local X, Y = w:next()
+    assert.are.same({ 8, 12 }, { X:shape() })
+    assert.are.same({ 8, 12 }, { Y:shape() })
+    for _ = 1, 20 do
+      X, Y = w:next()
+      for b = 1, 8 do
+        -- the decoded row is a substring of the text, and Y's row is the same substring one further
+        local xs = c:decode(X:view(b, 1, 1, 12))
+        local ys = c:decode(Y:view(b, 1, 1, 12))
+        local at = text:find(xs, 1, true)
+        assert.truthy(at, xs)
+        assert.are.equal(text:sub(at + 1, at + 12), ys)
+      end
+    end
+    -- the same seed gives the same windows; another seed others; seed() restarts
+    local a = ml.data.windows(c, 8, 12, { seed = 3 })
+    local b = ml.data.windows(c, 8, 12, { seed = 4 })
+    local first = a:next():clone()
+    assert.are.same(first:totable(), (ml.data.windows(c, 8, 12, { seed = 3 }):next()):totable())
+    assert.are_not.same(first:totable(), (b:next()):totable())
+    a:next()
+    a:seed(3)
+    assert.are.same(first:totable(), (a:next()):totable())
+    -- the sampler's generator is its own: the corpus's batch() generator does not move it
+    local Xc, yc = ml.zeros(2, 3), ml.zeros(2, 1)
+    a:seed(3)
+    c:batch(Xc, yc)
+    assert.are.same(first:totable(), (a:next()):totable())
+    assert.are.equal("float32", ml.data.windows(c, 2, 3, { dtype = "float32" }):next():dtype())
+  end)
+
+  it("gives deterministic B x T validation windows through corpus:batch", function()
+    local c = ml.corpus_string("abcdefghij")
+    local X, Y = ml.zeros(2, 3), ml.zeros(2, 3)
+    c:batch(X, Y, 2, 4)   -- windows at 2 and 6: "bcd" -> "cde", "fgh" -> "ghi"
+    assert.are.same({ { 1, 2, 3 }, { 5, 6, 7 } }, X:totable())
+    assert.are.same({ { 2, 3, 4 }, { 6, 7, 8 } }, Y:totable())
+    assert.has_error(function() c:batch(X, ml.zeros(2, 2), 1, 1) end)
+  end)
+
+  it("allocates nothing per call", function()
+    local c = ml.corpus_string(numbered(100))
+    local w = ml.data.windows(c, 16, 32, { seed = 1 })
+    local X0, Y0 = w:next()
+    collectgarbage()
+    collectgarbage("stop")
+    local before = collectgarbage("count")
+    for _ = 1, 200 do
+      local X, Y = w:next()
+      assert(rawequal(X, X0) and rawequal(Y, Y0))
+    end
+    local grown = collectgarbage("count") - before
+    collectgarbage("restart")
+    -- one new userdata or table per call would add >= 200 * 40 bytes
+    assert.is_true(grown < 0.5, ("%.2f KiB"):format(grown))
+  end)
+
+  it("reports bad arguments naming the function", function()
+    local c = ml.corpus_string("abcdef")
+    assert.has_error(function() ml.data.windows("abc", 2, 3) end,
+      "bad argument #1 to 'windows' (corpus expected (ml.corpus, ml.data.fortunes, ml.data.text_file), got string)")
+    local ok, msg = pcall(ml.data.windows, c, 2, 6)
+    assert.is_false(ok)
+    assert.truthy(msg:find("bad argument #3 to 'windows' (a window of 6 tokens and its targets need 7 tokens", 1, true), msg)
+    ok, msg = pcall(ml.data.windows, c, 0, 3)
+    assert.truthy(not ok and msg:find("bad argument #2 to 'windows'", 1, true), msg)
+    ok, msg = pcall(ml.data.windows, c, 2, 3, { sed = 1 })
+    assert.truthy(not ok and msg:find("sed", 1, true), msg)
+    local w
+    do
+      local d <close> = ml.corpus_string("abcdef")
+      w = ml.data.windows(d, 2, 3)
+    end
+    assert.has_error(function() w:next() end, "windows:next: the corpus has been freed")
+  end)
+end)
+
+describe("text_file", function()
+  it("splits any text file into training text and a held-out tail at a line start", function()
+    local lines = {}
+    for i = 1, 200 do lines[i] = ("line %03d of the file\n"):format(i) end
+    local text = table.concat(lines)
+    write(tmp("book.txt"), text)
+    local train, valid, info = ml.data.text_file(tmp("book.txt"), { valid = 0.1, quiet = true })
+    assert.are.equal(text, train:text() .. valid:text())
+    assert.are.equal(train:vocab(), valid:vocab())
+    assert.truthy(valid:text():find("^line %d%d%d of the file\n"), "validation starts at a line start")
+    assert.is_true(math.abs(#valid - 0.1 * #text) <= 25, tostring(#valid))
+    assert.are.same({ #train, #valid }, { info.train_chars, info.valid_chars })
+    -- no validation window overlaps the training text: every line is unique, and the lines of
+    -- sampled validation windows are all after the cut
+    local cut_line = tonumber(valid:text():match("^line (%d+)"))
+    local w = ml.data.windows(valid, 8, 24, { seed = 1 })
+    for _ = 1, 10 do
+      local X = w:next()
+      for b = 1, 8 do
+        local s = valid:decode(X:view(b, 1, 1, 24))
+        assert.is_nil(train:text():find(s, 1, true), s)
+        for n in s:gmatch("line (%d%d%d)") do assert.is_true(tonumber(n) >= cut_line) end
+      end
+    end
+    local all, none = ml.data.text_file(tmp("book.txt"), { valid = 0, quiet = true })
+    assert.are.equal(text, all:text())
+    assert.is_nil(none)
+  end)
+
+  it("reports a missing file and bad options", function()
+    assert.has_error(function() ml.data.text_file(tmp("nope.txt"), { quiet = true }) end,
+      "text_file: cannot open " .. tmp("nope.txt") .. ": No such file or directory")
+    write(tmp("one.txt"), "x")
+    assert.has_error(function() ml.data.text_file(tmp("one.txt"), { quiet = true }) end)
+    assert.has_error(function() ml.data.text_file(tmp("book.txt"), { valid = 1 }) end)
+    assert.has_error(function() ml.data.text_file(tmp("book.txt"), { vaild = 0.1 }) end)
+    assert.has_error(function() ml.data.text_file(42) end)
   end)
 end)
 

@@ -3,6 +3,7 @@
 -- the printed table, the CSV's columns and row count (derived from the study's design, stated
 -- beside each count), a few invariants of the numbers, and that the PNG and SVG exist.
 -- About 2 s in all on the release build.
+local ml = require "muonlab"
 local csv = require "muonlab.csv"
 
 local H = dofile("tests/lua/study_helper.lua")
@@ -31,7 +32,34 @@ describe("experiments (--quick)", function()
     assert.are.same({ "schedule", "steps", "grid", "sigma", "f_min", "f_max" }, cols)
     -- 9 schedules; 17 (schedule, steps) maps (jordan's own length is 5); 2 grids of 60 bins
     assert.are.equal(17 * 2 * 60, #rows)
-    for _, r in ipairs(rows) do assert.is_true(r.f_min <= r.f_max) end
+    -- Each row is the envelope of f over its bin's samples, which start at the bin's left edge
+    -- and end at its right edge: recompute f there with ml.poly_map, by the script's arithmetic
+    -- (same x, same clamp to +-1e3), and both values must lie in [f_min, f_max].
+    local coeffs = {
+      ["PE deg 3"] = ml.coeffs("polar_express", { l = 1e-3, degree = 3, steps = 8 }),
+      ["PE deg 7"] = ml.coeffs("polar_express", { l = 1e-3, degree = 7, steps = 8 }),
+    }
+    local bins, per_bin = 60, 20   -- --quick
+    local function edge(g, i)
+      local t = i / bins
+      if g == "lin" then return 0 + t * (1.2 - 0) end
+      return 10 ^ (math.log(1e-5, 10) + t * (math.log(1.2, 10) - math.log(1e-5, 10)))
+    end
+    local function clamp(v) return (v ~= v or v > 1e3) and 1e3 or v < -1e3 and -1e3 or v end
+    local seen = {}
+    for _, r in ipairs(rows) do
+      local key = r.schedule .. "/" .. r.steps .. "/" .. r.grid
+      local b = (seen[key] or 0) + 1
+      seen[key] = b
+      local a, c = edge(r.grid, b - 1), edge(r.grid, b)
+      local f = ml.poly_map(coeffs[r.schedule] or ml.coeffs(r.schedule), { a, a + (c - a) * (per_bin - 1) / (per_bin - 1) },
+        { steps = r.steps })
+      for _, v in ipairs(f) do
+        v = clamp(v)
+        assert.is_true(r.f_min <= v and v <= r.f_max, ("%s bin %d: f = %.17g outside [%.17g, %.17g]"):format(key, b, v,
+          r.f_min, r.f_max))
+      end
+    end
     assert.truthy(out:find("max|f-1|", 1, true))
     -- Jordan's map plateaus: f(1) ~ 0.70 after 5 steps (Polar Express paper, "error ~0.3")
     assert.truthy(out:find("jordan%s+5%s+[%d.]+%s+[%d.]+%s+[%d.]+%s+[%d.]+%s+[%d.]+%s+0%.69"))
@@ -90,5 +118,21 @@ describe("experiments (--quick)", function()
     assert.are_not.equal(0, rc)
     assert.truthy(out:find("unknown option '--bogus'", 1, true))
     assert.truthy(out:find("usage:", 1, true))
+  end)
+
+  it("study.options (experiments/lib/study.lua): --quick caps sizes and moves the default output", function()
+    local saved = package.path
+    package.path = "experiments/lib/?.lua;" .. package.path
+    local study = require "study"
+    package.path = saved
+    local d = { rows = 256, sizes = "128x512", out = "plots/x", quick = false }
+    local o = study.options("x", { "--quick", "--rows", "16" }, d, "usage", { rows = 32, sizes = "24x96" })
+    assert.are.equal(16, o.rows)   -- a smaller size given on the command line stays
+    assert.are.equal("24x96", o.sizes)
+    assert.are.equal((os.getenv("TMPDIR") or "/tmp") .. "/x_quick", o.out)
+    o = study.options("x", { "--quick", "--out", "here" }, d, "usage", { rows = 32 })
+    assert.are.same({ 32, "here" }, { o.rows, o.out })
+    o = study.options("x", { "--rows", "300" }, d, "usage", { rows = 32 })
+    assert.are.same({ 300, "plots/x" }, { o.rows, o.out })
   end)
 end)

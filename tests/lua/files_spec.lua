@@ -219,7 +219,8 @@ describe("directories without a shell (issue 12 item 9)", function()
 
   it("the study scaffolding's --runs with a quote runs no command", function()
     local dir = tmpdir()
-    local study = require "muonlab.study"
+    package.path = "experiments/lib/?.lua;" .. package.path
+    local study = require "study"
     local runs = dir .. "/r';touch " .. dir .. "/PWNED;'/z/runs"
     local path = study.runs_path { runs = runs, out = "plots/x", quick = false }
     assert.equal(runs .. ".csv", path)

@@ -81,10 +81,24 @@ describe("optimizer studies (--quick)", function()
     local out, cols, rows = study("lr_sensitivity")
     assert.are.same({ "problem", "optimizer", "lr", "seed", "final_loss", "initial_loss", "status", "diverged_at" }, cols)
     assert.are.equal(5 * 4 * 2 * 2, #rows)
+    -- Training trains: for every problem x optimizer x seed the best rate of the grid ends below
+    -- 0.9 x the initial loss (measured at --quick: 0.27 .. 0.83). Diverged runs are kept: AdamW
+    -- at lr = 1 on the MLP diverges (NaN at step 2 with these seeds), with the step it stopped at.
+    local best, diverged = {}, 0
     for _, r in ipairs(rows) do
-      if r.status == "ok" then assert.is_true(r.final_loss == r.final_loss and r.final_loss < 100 * r.initial_loss)
-      else assert.is_true(type(r.diverged_at) == "number") end
+      local k = r.problem .. "/" .. r.optimizer .. "/" .. r.seed
+      best[k] = best[k] or math.huge
+      if r.status == "ok" then
+        assert.is_true(r.final_loss == r.final_loss and r.initial_loss > 0, k)
+        best[k] = math.min(best[k], r.final_loss / r.initial_loss)
+      else
+        assert.are.equal("diverged", r.status)
+        assert.is_true(math.type(r.diverged_at) == "integer" and r.diverged_at >= 1 and r.diverged_at <= 20, k)
+        diverged = diverged + 1
+      end
     end
+    for k, v in pairs(best) do assert.is_true(v < 0.9, ("%s: best final/initial loss %.3g"):format(k, v)) end
+    assert.is_true(diverged >= 2, "the diverged AdamW runs (lr = 1, MLP) are missing")
     assert.truthy(out:find("MuonMax-Momo", 1, true) and out:find("near-best", 1, true))
   end)
 

@@ -157,7 +157,7 @@ describe("muonlab.plot", function()
       assert.equal(0.8, band[3])
       assert.equal(1.25, band[4])
       local gp = slurp(paths.gp)
-      assert.truthy(gp:find("set multiplot layout 1,2", 1, true))
+      assert.truthy(gp:find("set multiplot title 'two panels'", 1, true))
       assert.truthy(gp:find("unset key", 1, true))
     end)
 
@@ -214,6 +214,139 @@ describe("muonlab.plot", function()
       local hidden = slurp(plot(simple{key = false}).gp)
       assert.is_nil(hidden:find("\nset key", 1, true))
       assert.truthy(hidden:find("\nunset key", 1, true))
+    end)
+
+    -- Panels of a multi-panel figure: the plot areas' screen margins from the .gp, per panel
+    -- {l, r, b, t}, in the order drawn (the shared key's strip, if any, comes last).
+    local function margins(gp)
+      local out = {}
+      for l, r, b, t in gp:gmatch("set lmargin at screen ([%d.]+); set rmargin at screen ([%d.]+)\n"
+                                  .. "set bmargin at screen ([%d.]+); set tmargin at screen ([%d.]+)") do
+        out[#out + 1] = {tonumber(l), tonumber(r), tonumber(b), tonumber(t)}
+      end
+      return out
+    end
+    local function crowded(n, title)   -- a curve through every corner: no free corner for a key
+      local x, y = {}, {}
+      for i = 1, 41 do x[i], y[i] = i, (i % 2 == 0) and n or 0 end
+      return {x = x, y = y, title = title}
+    end
+
+    it("gives every panel the same plot area and keeps keys inside or in one shared key", function()
+      local long = {}
+      for i = 1, 5 do long[i] = 10 ^ (-20 + 5 * i) end
+      local paths = plot{
+        output = dir .. "/eq.png", layout = {2, 2}, size = {1000, 700}, title = "equal",
+        panels = {
+          {title = "short ticks", series = {{x = xs, y = xs, title = "a"}}},
+          {title = "long ticks", ylabel = "value", logy = true, series = {{x = xs, y = long, title = "a"}}},
+          {title = "asked outside", key = "outside right top", series = {{x = xs, y = ys, title = "b"}}},
+          {title = "no free corner", series = {crowded(1, "c")}},
+        },
+      }
+      local gp = slurp(paths.gp)
+      local m = margins(gp)
+      assert.equal(5, #m)   -- 4 panels and the shared key
+      for i = 2, 4 do
+        assert.near(m[1][2] - m[1][1], m[i][2] - m[i][1], 1e-4)   -- equal widths
+        assert.near(m[1][4] - m[1][3], m[i][4] - m[i][3], 1e-4)   -- equal heights
+      end
+      assert.near(m[1][1], m[3][1], 1e-4)   -- columns line up
+      assert.near(m[1][3], m[2][3], 1e-4)   -- rows line up
+      assert.is_true(m[1][2] < m[2][1] and m[3][4] < m[1][3])   -- in reading order, no overlap
+      assert.is_true(m[5][4] <= m[3][3])   -- the shared key's strip lies below the panels
+      assert.is_nil(gp:find("set key [^\n]*outside"))
+      -- panel 1 keeps its key inside; "b" and "c" are listed once, in the shared key
+      local shared = gp:match("# shared key\n(.*)")
+      assert.truthy(shared, gp)
+      assert.truthy(shared:find("keyentry with lines lt %d+ title 'b'"))
+      assert.truthy(shared:find("keyentry with lines lt %d+ title 'c'"))
+      assert.is_nil(shared:find("title 'a'", 1, true))
+      assert.equal(2, select(2, gp:gsub("\nset key top left", "")))   -- panels 1 and 2 keep their own
+      assert.equal(2, select(2, gp:gsub("\nunset key", "")))                 -- panels 3 and 4
+      assert.equal(1000, (png_size(paths.png)))
+    end)
+
+    it("shared_key: one key for all panels, one colour per title", function()
+      local paths = plot{
+        output = dir .. "/sk.png", layout = {1, 2}, shared_key = true, size = {800, 300},
+        panels = {
+          {series = {{x = xs, y = ys, title = "muon"}, {x = xs, y = xs, title = "adam"}}},
+          {series = {{x = xs, y = xs, title = "adam"}, {x = xs, y = ys, title = "sgd"}}},
+        },
+      }
+      local gp = slurp(paths.gp)
+      assert.equal(2, select(2, gp:gsub("\nunset key", "")))
+      local lt = {}
+      for title, n in gp:gmatch("title '(%w+)' with lines lt (%d+)") do lt[#lt + 1] = title .. n end
+      assert.same({}, lt)   -- panel series carry no title: the key is shared
+      local entries = {}
+      for n, title in gp:gmatch("keyentry with lines lt (%d+) title '(%w+)'") do entries[#entries + 1] = title .. n end
+      assert.same({"muon1", "adam2", "sgd3"}, entries)
+      -- panel 2 draws adam in adam's colour (2), sgd in 3
+      local panel2 = gp:match("# panel 2\n(.-)# shared key")
+      assert.truthy(panel2:find("index 2 using 1:2 notitle with lines lt 2", 1, true), panel2)
+      assert.truthy(panel2:find("index 3 using 1:2 notitle with lines lt 3", 1, true), panel2)
+    end)
+
+    it("shared_y: one y range across panels, covering all of them", function()
+      local function yrange(o)
+        local gp = slurp(plot(o).gp)
+        local r = {}
+        for lo, hi in gp:gmatch("\nset yrange %[([^:]+):([^%]]+)%]") do r[#r + 1] = {tonumber(lo), tonumber(hi)} end
+        return r
+      end
+      local big = {3, 7, 11, 2, 40}
+      local r = yrange{output = dir .. "/sy.png", layout = {1, 2}, shared_y = true,
+                       panels = {{series = {{x = xs, y = ys}}}, {series = {{x = xs, y = big}}}}}
+      assert.same({{0, 40}, {0, 40}}, r)   -- 0.0625..40, widened to the tick step 10
+      r = yrange{output = dir .. "/sy.png", layout = {1, 2}, shared_y = true, logy = true,
+                 panels = {{series = {{x = xs, y = ys}}}, {series = {{x = xs, y = big}}}}}
+      assert.same({{0.01, 100}, {0.01, 100}}, r)   -- whole decades
+      r = yrange{output = dir .. "/sy.png", layout = {1, 2}, shared_y = true,
+                 panels = {{series = {{x = xs, y = ys}}, yrange = {-5, nil}}, {series = {{x = xs, y = big}}}}}
+      assert.same({{-5, 40}, {-5, 40}}, r)   -- a given end is kept
+      local ok, err = pcall(plot, {output = dir .. "/sy.png", layout = {1, 2}, shared_y = true,
+                                   panels = {{series = {{x = xs, y = ys}}}, {logy = true, series = {{x = xs, y = big}}}}})
+      assert.is_false(ok)
+      assert.truthy(err:find("shared_y: panels[2] has logy = true but panels[1] has logy = false", 1, true), err)
+    end)
+
+    it("dumb terminal: size is in characters and tick labels do not run together", function()
+      local x, y = {}, {}
+      for i = 1, 200 do x[i], y[i] = i * 5, math.sin(i / 20) * 1000 end
+      io.output(dir .. "/stdout.txt")
+      local ok, _, text = pcall(plot, {terminal = "dumb", size = {70, 20}, xlabel = "step",
+                                       series = {{x = x, y = y, title = "wave"}}})
+      io.output():close()
+      io.output(io.stdout)
+      assert.is_true(ok, tostring(_))
+      local lines, widest = {}, 0
+      for line in text:gsub("^\f", ""):gmatch("([^\n]*)\n") do
+        lines[#lines + 1] = line
+        widest = math.max(widest, utf8.len(line))
+      end
+      assert.equal(20, #lines)
+      assert.equal(70, widest)
+      -- the x tick labels: the line above "step", numbers in steps of one size, each set apart
+      local row
+      for i, line in ipairs(lines) do if line:find("^%s*step%s*$") then row = lines[i - 1] end end
+      assert.truthy(row, text)
+      local labels = {}
+      for n in row:gmatch("%S+") do labels[#labels + 1] = assert(tonumber(n), row) end
+      assert.is_true(#labels >= 4, row)
+      for i = 3, #labels do assert.near(labels[2] - labels[1], labels[i] - labels[i - 1], 1e-9, row) end
+      -- a multi-panel dumb figure at its size too
+      io.output(dir .. "/stdout.txt")
+      ok, _, text = pcall(plot, {terminal = "dumb", size = {100, 30}, layout = {1, 2},
+                                 panels = {{series = {{x = x, y = y}}}, {series = {{x = x, y = x}}}}})
+      io.output():close()
+      io.output(io.stdout)
+      assert.is_true(ok, tostring(_))
+      assert.equal(30, select(2, text:gsub("\n", "")))
+      local ok2, err = pcall(plot, {terminal = "dumb", size = {10, 5}, series = {{y = ys}}})
+      assert.is_false(ok2)
+      assert.truthy(err:find("at least {20, 6}", 1, true), err)
     end)
 
     it("leaves math.random's stream alone", function()
@@ -311,7 +444,7 @@ describe("muonlab.plot", function()
       {"unknown with", function() return simple{series = {{x = xs, y = ys, with = "line"}}} end,
        "plot: series[1]: unknown with 'line'"},
       {"unknown option", function() return simple{xlable = "x"} end,
-       "plot: unknown option 'xlable' (did you mean 'xlabel'?)"},
+       "bad argument #1 to 'plot' (unknown option 'xlable' (did you mean 'xlabel'? expected one of: "},
       {"unknown series field", function() return simple{series = {{x = xs, y = ys, titel = "a"}}} end,
        "plot: series[1]: unknown field 'titel'"},
       {"unsupported extension", function() return simple{output = dir .. "/f.pdf"} end,
@@ -339,7 +472,7 @@ describe("muonlab.plot", function()
       end, "plot: layout {1, 1} has room for 1 panels, got 2"},
       {"nothing plottable", function() return simple{logy = true, series = {{y = {-1, 0, 0 / 0}}}} end,
        "plot: series: no point to plot (all NaN/Inf, or non-positive on a log axis)"},
-      {"not a table", function() return "f.png" end, "plot: expected a table of options, got string"},
+      {"not a table", function() return "f.png" end, "bad argument #1 to 'plot' (table expected, got string)"},
     }
     for _, c in ipairs(cases) do
       it("rejects " .. c[1], function()
@@ -351,7 +484,7 @@ describe("muonlab.plot", function()
 
     it("points the error at the caller's line", function()
       local err = errmsg(function() plot(simple{xlable = "x"}) end)
-      assert.truthy(err:find("plot_spec.lua:%d+: plot: unknown option"), err)
+      assert.truthy(err:find("plot_spec.lua:%d+: bad argument #1 to 'plot' %(unknown option"), err)
     end)
 
     it("accepts NaN entries", function()

@@ -7,6 +7,7 @@
 --   ml.models.sensing{m=, n=, rank=, measurements=}      matrix sensing with Gaussian A_i
 --   ml.models.mlp{sizes=, act=}                          MLP classifier, softmax cross-entropy
 --   ml.models.char_mlp{vocab=, context=, embed=, hidden=} character-level language model
+--   ml.models.gpt{vocab=, context=, layers=, heads=, embed=}  GPT-2 layout transformer language model
 -- Loaded on first use.
 local M = {}
 
@@ -16,6 +17,7 @@ local loaders = {
   sensing = function() return require("muonlab.models.lowrank").sensing end,
   mlp = function() return require "muonlab.models.mlp" end,
   char_mlp = function() return require "muonlab.models.char_mlp" end,
+  gpt = function() return require "muonlab.models.gpt" end,
 }
 
 function M.names()

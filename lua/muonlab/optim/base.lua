@@ -10,74 +10,24 @@
 -- and calls base.class(cls). Scratch matrices go in self.work[i] (never saved: they carry
 -- nothing from one step to the next); global scalars in self.global (saved).
 local ml = require "muonlab"
+local blocks = require "muonlab.optim.blocks"
 
 local M = {}
 
--- ---- option checking --------------------------------------------------------------------
+-- ---- option checking (muonlab.options) ---------------------------------------------------
 
-local function fmt(v)
-  if type(v) == "string" then return ("%q"):format(v) end
-  return tostring(v)
-end
+local options = require "muonlab.options"
+local fmt = options.fmt
 
-local checks = {
-  number = function(v) return type(v) == "number" and v == v, "a number" end,
-  finite = function(v) return type(v) == "number" and v == v and v > -math.huge and v < math.huge, "a finite number" end,
-  nonneg = function(v) return type(v) == "number" and v >= 0 and v < math.huge, "a finite number >= 0" end,
-  pos = function(v) return type(v) == "number" and v > 0 and v < math.huge, "a finite number > 0" end,
-  unit = function(v) return type(v) == "number" and v >= 0 and v < 1, "a number in [0, 1)" end,
-  closed_unit = function(v) return type(v) == "number" and v >= 0 and v <= 1, "a number in [0, 1]" end,
-  boolean = function(v) return type(v) == "boolean", "a boolean" end,
-  posint = function(v) return math.type(v) == "integer" and v >= 1 and v <= 1000, "an integer in 1..1000" end,
-  ["function"] = function(v) return type(v) == "function", "a function" end,
-  table = function(v) return type(v) == "table", "a table" end,
-  coeffs = function(v) return type(v) == "string" or type(v) == "table", "a schedule name or a list of coefficients" end,
-  string = function(v) return type(v) == "string", "a string" end,
-  any_scale = function(v) return type(v) == "string" or type(v) == "number", "a name or a number" end,
-  -- a loss lower bound: any number but NaN and +inf (-math.huge switches Momo off)
-  fstar = function(v) return type(v) == "number" and v == v and v < math.huge, "a number < math.huge (or -math.huge)" end,
-}
-
--- opts: the user's table (or nil); spec: name -> {default, check}. check is a name from
--- `checks` or a list of allowed strings {"a", "b"}. A nil default makes the option optional.
--- Errors name the optimizer and the option, and point at the caller's line (level).
+-- opts: the user's table (or nil); spec: name -> {default, check, doc}. Errors name the
+-- optimizer and the option, and point at the caller's line (level as error()'s).
 function M.options(name, opts, spec, level)
-  level = (level or 2) + 1
-  if opts ~= nil and type(opts) ~= "table" then
-    error(("%s: options must be a table, got %s"):format(name, type(opts)), level)
-  end
-  opts = opts or {}
-  for k in pairs(opts) do
-    if type(k) ~= "string" or not spec[k] then
-      local known = {}
-      for s in pairs(spec) do known[#known + 1] = s end
-      table.sort(known)
-      error(("%s: unknown option %s (known: %s)"):format(name, fmt(k), table.concat(known, ", ")), level)
-    end
-  end
-  local hp = {}
-  for k, s in pairs(spec) do
-    local v = opts[k]
-    if v == nil then v = s[1] end
-    if v ~= nil then
-      local check = s[2]
-      if type(check) == "table" then
-        local ok = false
-        for _, a in ipairs(check) do ok = ok or v == a end
-        if not ok then
-          local allowed = {}
-          for _, a in ipairs(check) do allowed[#allowed + 1] = fmt(a) end
-          error(("%s: option '%s' must be one of %s, got %s"):format(name, k, table.concat(allowed, ", "), fmt(v)), level)
-        end
-      else
-        local ok, what = checks[check](v)
-        if not ok then error(("%s: option '%s' must be %s, got %s"):format(name, k, what, fmt(v)), level) end
-      end
-    end
-    hp[k] = v
-  end
+  local hp = options.check(name, opts, spec, 1, (level or 2) + 1)   -- (not a tail call: it would drop a level)
   return hp
 end
+
+-- A cross-option error of a validate() method, in the same format.
+function M.fail(name, msg) options.fail(name, 1, msg, 0) end
 
 -- ---- deep copies of state (matrices cloned) ---------------------------------------------
 
@@ -126,18 +76,36 @@ function Optimizer:step(params, grads, loss)
       argerr(self, ("params[%d] is %dx%d, but its state is %dx%d"):format(i, r, c, shapes[i][1], shapes[i][2]))
     end
   end
+  if not shapes then
+    shapes = {}
+    for i = 1, n do shapes[i] = { params[i]:rows(), params[i]:cols() } end
+  end
+  local origin
+  if self.split_for then   -- split: the optimizer sees the blocks (views) as its parameters
+    n = blocks.expand(self.split, params, grads, self.split_for, self.label)
+    params, grads, origin = self.split.P, self.split.G, self.split.origin
+  end
   if not self.state then   -- built completely before it is kept, so a failure leaves none
     local state = {}
-    for i = 1, n do state[i] = self:init_state(i, params[i]) end
+    for i = 1, n do state[i] = self:init_state(origin and origin[i] or i, params[i]) end
     self.state = state
+  elseif #self.state ~= n then
+    argerr(self, ("the state holds %d matrices, this step %d (another split?)"):format(#self.state, n))
   end
-  if not shapes then
-    self.shapes = {}
-    for i = 1, n do self.shapes[i] = { params[i]:rows(), params[i]:cols() } end
-  end
+  self.shapes = shapes
   self.t = self.t + 1
   self:update(params, grads, loss)
+  if self.hp.qk_clip and not self.deferred then self:clip_logits() end
   return loss
+end
+
+-- QK-Clip (Kimi K2, arXiv 2507.20534), after the update: the model rescales the query and key
+-- rows of every head whose largest logit of this step's forward pass exceeded tau (model:qk_clip).
+-- A group runs it after all its members have updated (so biases get their update first).
+function Optimizer:clip_logits()
+  local n = self.hp.model:qk_clip(self.hp.qk_clip)
+  self.clipped = n
+  self.global.clipped_heads = (self.global.clipped_heads or 0) + (tonumber(n) or 0)
 end
 
 -- A plain table: optimizer name, step count, hyperparameters (functions left out), the
@@ -145,7 +113,7 @@ end
 function Optimizer:state_dict()
   local hp = {}
   for k, v in pairs(self.hp) do
-    if type(v) ~= "function" then hp[k] = copy(v) end
+    if type(v) ~= "function" and k ~= "model" then hp[k] = copy(v) end   -- the model is not state
   end
   return {
     optimizer = self.name,
@@ -181,11 +149,15 @@ end
 -- the loss) cannot be changed: build a new optimizer for those.
 function Optimizer:set(key, value)
   local spec = self.spec[key]
-  if not spec then error(("%s:set: unknown option %s"):format(self.label, fmt(key)), 2) end
-  if M.ns_spec[key] or (self.fixed and self.fixed[key]) then
-    error(("%s:set: option '%s' is fixed when the optimizer is built"):format(self.label, key), 2)
+  if not spec then
+    options.fail("set", 1, ("unknown option %s (expected one of: %s)"):format(fmt(key), table.concat(options.names(self.spec), ", ")), 2)
   end
-  local one = M.options(self.label, { [key] = value }, { [key] = spec }, 2)
+  if M.ns_spec[key] or (self.fixed and self.fixed[key]) then
+    options.fail("set", 1, ("option '%s': fixed when the optimizer is built"):format(key), 2)
+  end
+  local msg = value ~= nil and options.problem(key, spec, value)
+  if msg then options.fail("set", 2, msg, 2) end
+  local one = { [key] = value == nil and spec[1] or value }
   self.hp[key] = one[key]
   if self.validate then self:validate() end
   return self
@@ -212,6 +184,7 @@ function M.zeros_like(p) return ml.zeros(p:rows(), p:cols(), { dtype = p:dtype()
 function M.class(cls)
   cls.__index = cls
   cls.__tostring = Optimizer.__tostring
+  options.register(cls.name, cls.spec)
   setmetatable(cls, { __index = Optimizer })
   -- label: the name errors and tostring use (presets of one class pass theirs)
   return function(opts, label)
@@ -225,6 +198,8 @@ function M.class(cls)
       local ok, err = pcall(self.validate, self)
       if not ok then error(err, 2) end
     end
+    local ok, err = pcall(M.attention_setup, self)
+    if not ok then error(err, 2) end
     if self.setup then self:setup() end
     return self
   end
@@ -234,13 +209,70 @@ end
 
 -- The options every Newton-Schulz user shares (optax names), merged into a class's spec.
 M.ns_spec = {
-  ns_coeffs = { "jordan", "coeffs" },       -- schedule name, per-step list {{a,b,c},...}, or one {a,b,c}
-  ns_steps = { nil, "posint" },             -- nil: the schedule's own length (5 for jordan)
-  preconditioning = { "frobenius", { "frobenius", "spectral", "aol", "schatten", "none" } },
-  ns_precision = { nil, { "fp64", "fp32", "bf16", "fp16" } },   -- nil: the matrix's own
-  ns_form = { "direct", { "direct", "gram" } },
-  orthogonalize = { "ns", { "ns", "polar" } },   -- polar: the exact SVD polar factor (tests)
+  ns_coeffs = { "jordan", "coeffs", "NS schedule: a name of ml.ns, a per-step list {{a,b,c},…} or one {a,b,c}" },
+  ns_steps = { nil, "posint", "NS steps", show = "the schedule's own length (5 for jordan)" },
+  preconditioning = { "frobenius", { "frobenius", "spectral", "aol", "schatten", "none" }, "NS preconditioner (optax's names; ml.ns precond)" },
+  ns_precision = { nil, { "fp64", "fp32", "bf16", "fp16" }, "NS arithmetic", show = "the matrix's own" },
+  ns_form = { "direct", { "direct", "gram" }, "NS iteration form (ml.ns form)" },
+  orthogonalize = { "ns", { "ns", "polar" }, "\"ns\" (Newton-Schulz) or \"polar\" (the exact SVD polar factor, for tests)" },
 }
+
+-- Attention options of every Newton-Schulz optimizer, merged into ns_spec below:
+--   split = "heads" (with info = model:param_info()) | function(i, p) -> {rows = r} | {cols = c} | nil
+--     orthogonalize parameter i in blocks (optim/blocks.lua): the optimizer treats each block as a
+--     parameter of its own (momentum, scale, statistics). "heads": an entry with `heads = H` and
+--     shape r x C (a fused QKV, 3C x C, or a q, k or v matrix) becomes row blocks of hs = C / H rows,
+--     each head's q, k and v separately; an output projection (a name with "proj") stays whole.
+--   qk_clip = tau, model = m: after each update, m:qk_clip(tau) (QK-Clip, per head).
+M.attention_spec = {
+  split = { nil, "split", "\"heads\" (with info) or function(i, p) -> {rows = r} | {cols = c} | nil: orthogonalize blocks separately" },
+  info = { nil, "table", "model:param_info() (entries {name =, kind =, shape =, heads =}): needed by split = \"heads\"" },
+  qk_clip = { nil, "pos", "tau of QK-Clip: after each update, model:qk_clip(tau) rescales the heads whose max logit exceeded tau" },
+  model = { nil, "model", "the model QK-Clip acts on (ml.models.gpt)" },
+}
+for k, v in pairs(M.attention_spec) do M.ns_spec[k] = v end
+
+-- the split rule "heads" as blocks per parameter index
+local function heads_split(info, label)
+  return function(i, p)
+    local e = info[i]
+    if type(e) ~= "table" then
+      error(("%s: split = \"heads\": info[%d] missing (pass info = model:param_info())"):format(label, i), 0)
+    end
+    -- biases and norms (kind other than "matrix") and the output projection stay whole
+    if e.heads == nil or (e.kind ~= nil and e.kind ~= "matrix") or (type(e.name) == "string" and e.name:find("proj", 1, true)) then
+      return nil
+    end
+    local H, r, c = e.heads, p:rows(), p:cols()
+    if math.type(H) ~= "integer" or H < 1 or c % H ~= 0 or r % (c // H) ~= 0 then
+      error(("%s: split = \"heads\": parameter %d (%s, %dx%d) does not split into blocks of C/H rows with heads = %s")
+        :format(label, i, tostring(e.name), r, c, tostring(H)), 0)
+    end
+    return { rows = c // H }
+  end
+end
+
+-- the cross-option checks of the attention options; sets self.split_for
+function M.attention_setup(self)
+  local hp, label = self.hp, self.label
+  -- i: the index among the optimizer's parameters; member_index (set by ml.optim.group) maps it
+  -- to the index in the group's (the model's) list, the one param_info and user functions know
+  local rule = hp.split
+  if rule == "heads" then
+    if not hp.info then M.fail(label, "option 'split': \"heads\" needs option 'info' (model:param_info())") end
+    rule = heads_split(hp.info, label)
+  end
+  if rule then
+    self.split_for = function(i, p) return rule(self.member_index and self.member_index[i] or i, p) end
+  end
+  if self.split_for then self.split = {} end
+  if hp.qk_clip and not hp.model then
+    M.fail(label, "option 'qk_clip': needs option 'model' (the model whose qk_clip(tau) rescales the heads)")
+  end
+  if hp.model and not hp.qk_clip then
+    M.fail(label, "option 'model': only used by qk_clip (set qk_clip = tau)")
+  end
+end
 
 function M.merge(a, b)
   local t = {}

@@ -1,104 +1,93 @@
 -- Parameter groups: different optimizers for different parameters, one object with the
 -- common interface.
 --   ml.optim.group{
---     {params = {1, 2}, opt = ml.optim.muon{lr = 0.02}},
---     {params = function(i, p) return p:rows() == 1 or p:cols() == 1 end, opt = ml.optim.adamw{}},
+--     info = model:param_info(),                               -- needed by kind selectors
+--     {params = "matrix", opt = ml.optim.muon{lr = 0.02}},     -- a kind, or a list of kinds
+--     {params = {"head", "bias", "embedding"}, opt = ml.optim.adamw{}},
 --     {params = {3}, opt = ml.optim.muon{}, blocks = {rows = 64}},
 --   }
--- `params` is a list of indices into the params array given to step, or a predicate
--- f(i, param) -> boolean resolved on the first step. Every parameter must land in exactly one
--- group. `blocks = {rows = r}` (or {cols = c}) hands each listed parameter to its optimizer as
--- row (column) blocks of that size: views sharing the parameter's storage (attention heads,
--- fused QKV matrices), orthogonalized separately.
+-- `params` selects parameters by (optim/select.lua)
+--   * a list of indices into the params array given to step ({1, 2}),
+--   * a kind name or a list of kind names of `info` (model:param_info(): entries {name =,
+--     kind =, shape = {rows, cols}}; kinds "matrix", "head", "embedding", "bias"),
+--   * a predicate f(i, param) -> boolean,
+-- resolved on the first step. Every parameter must land in exactly one group, and a group
+-- that selects no parameter is an error naming it (`name =` labels a group in messages;
+-- `optional = true` allows an empty group). `blocks = {rows = r}` (or {cols = c}, or lists of sizes {rows = {r1, r2, ...}}; see
+-- optim/blocks.lua) hands each listed parameter to its optimizer as row (column) blocks: views
+-- sharing the parameter's storage (attention heads, fused QKV matrices), orthogonalized
+-- separately; `blocks = function(i, p)` returns such a spec (or nil: whole) per parameter.
+-- A member optimizer with QK-Clip (`qk_clip =`) clips after every group has updated.
 local ml = require "muonlab"
 local base = require "muonlab.optim.base"
+local blocks = require "muonlab.optim.blocks"
+local selector = require "muonlab.optim.select"
 
 local Group = { name = "group" }
 Group.__index = Group
 
 local function err(msg, level) error("group: " .. msg, (level or 1) + 1) end
 
--- The block views of matrix A (r x c) as a list: rows of size br, or columns of size bc.
-local function blocks_of(A, blk, into)
-  local r, c = A:rows(), A:cols()
-  local n = 0
-  if blk.rows then
-    for i = 1, r, blk.rows do
-      n = n + 1
-      into[n] = A:view(i, 1, math.min(blk.rows, r - i + 1), c)
-    end
-  else
-    for j = 1, c, blk.cols do
-      n = n + 1
-      into[n] = A:view(1, j, r, math.min(blk.cols, c - j + 1))
-    end
-  end
-  return n
-end
-
 local function new(spec)
   if type(spec) ~= "table" or #spec == 0 then err("a non-empty list of {params =, opt =} expected", 2) end
-  local self = setmetatable({ groups = {}, t = 0 }, Group)
+  for key in pairs(spec) do
+    if math.type(key) ~= "integer" and key ~= "info" then
+      err(("unknown field '%s' (known: info, and the groups as a list)"):format(tostring(key)), 2)
+    end
+  end
+  if spec.info ~= nil and type(spec.info) ~= "table" then err("'info' must be model:param_info()", 2) end
+  local self = setmetatable({ groups = {}, t = 0, info = spec.info }, Group)
   for k, g in ipairs(spec) do
     if type(g) ~= "table" then err(("group %d: a table expected"):format(k), 2) end
     for key in pairs(g) do
-      if key ~= "params" and key ~= "opt" and key ~= "blocks" then
-        err(("group %d: unknown field '%s' (known: params, opt, blocks)"):format(k, tostring(key)), 2)
+      if key ~= "params" and key ~= "opt" and key ~= "blocks" and key ~= "name" and key ~= "optional" then
+        err(("group %d: unknown field '%s' (known: params, opt, blocks, name, optional)"):format(k, tostring(key)), 2)
       end
     end
+    local where = g.name and ("group %d (%s)"):format(k, tostring(g.name)) or ("group %d"):format(k)
     local sel = g.params
-    if type(sel) ~= "table" and type(sel) ~= "function" then
-      err(("group %d: 'params' must be a list of indices or a function(i, p)"):format(k), 2)
-    end
-    if type(sel) == "table" then
-      for _, i in ipairs(sel) do
-        if math.type(i) ~= "integer" or i < 1 then err(("group %d: parameter indices must be integers >= 1"):format(k), 2) end
-      end
-    end
+    local bad_sel = selector.check(sel, where)
+    if bad_sel then err(bad_sel, 2) end
     if type(g.opt) ~= "table" or type(g.opt.step) ~= "function" then
-      err(("group %d: 'opt' must be an optimizer (ml.optim.*{...})"):format(k), 2)
+      err(("%s: 'opt' must be an optimizer (ml.optim.*{...})"):format(where), 2)
     end
     local blk = g.blocks
-    if blk ~= nil then
-      local n = blk.rows or blk.cols
-      if type(blk) ~= "table" or (blk.rows and blk.cols) or math.type(n) ~= "integer" or n < 1 then
-        err(("group %d: 'blocks' must be {rows = r} or {cols = c} with a positive integer"):format(k), 2)
-      end
+    if blk ~= nil and type(blk) ~= "function" then
+      local bad = blocks.invalid(blk)
+      if bad then err(("group %d: 'blocks' must be {rows = r} or {cols = c} (or a function(i, p)): %s"):format(k, bad), 2) end
     end
-    self.groups[k] = { select = sel, opt = g.opt, blocks = blk, members = nil, P = {}, G = {}, gcache = {} }
+    if g.opt.hp and g.opt.hp.qk_clip then g.opt.deferred = true end   -- Group:step clips after all groups
+    self.groups[k] = { select = sel, where = where, optional = g.optional, opt = g.opt, blocks = blk, members = nil, P = {}, G = {}, x = {}, MP = {}, MG = {} }
   end
   return self
 end
 
--- Assign parameters to groups on the first step.
+-- Assign parameters to groups on the first step; a group that selects nothing is an error.
 function Group:resolve(params)
   local owner = {}
   for k, g in ipairs(self.groups) do
-    local members = {}
-    if type(g.select) == "table" then
-      for _, i in ipairs(g.select) do
-        if i > #params then err(("group %d names parameter %d, but there are %d"):format(k, i, #params), 3) end
-        members[#members + 1] = i
-      end
-    else
-      for i = 1, #params do
-        if g.select(i, params[i]) then members[#members + 1] = i end
-      end
+    local ok, members = pcall(selector.pick, g.select, params, self.info, g.where)
+    if not ok then err(members, 3) end
+    if #members == 0 and not g.optional then
+      err(("%s (%s) selects no parameter"):format(g.where, selector.describe(g.select)), 3)
     end
     for _, i in ipairs(members) do
       if owner[i] then err(("parameter %d is in groups %d and %d"):format(i, owner[i], k), 3) end
       owner[i] = k
     end
     g.members = members
+    if g.opt.split_for then   -- the member's split rule sees the indices of this group's caller
+      if g.blocks then err(("group %d: 'blocks' and the optimizer's 'split' together"):format(k), 3) end
+      g.opt.member_index = members
+    end
   end
   for i = 1, #params do
     if not owner[i] then err(("parameter %d is in no group"):format(i), 3) end
   end
 end
 
--- Fill a group's sub-arrays for this step. Block views of a parameter are made once (it is
--- the same matrix every step); those of a gradient are remade only when a new gradient
--- matrix arrives (a model that reuses its gradient buffers allocates nothing).
+-- Fill a group's sub-arrays for this step: the members, or their block views (optim/blocks.lua:
+-- made once per parameter matrix, so a model that reuses its gradient buffers allocates nothing).
 local function gather(g, params, grads)
   if not g.blocks then
     for j, i in ipairs(g.members) do
@@ -106,26 +95,11 @@ local function gather(g, params, grads)
     end
     return
   end
-  g.pviews = g.pviews or {}
-  local n = 0
-  for _, i in ipairs(g.members) do
-    local pv = g.pviews[i]
-    if not pv or pv.src ~= params[i] then
-      pv = { src = params[i] }
-      blocks_of(params[i], g.blocks, pv)
-      g.pviews[i] = pv
-    end
-    local gv = g.gcache[i]
-    if not gv or gv.src ~= grads[i] then
-      gv = { src = grads[i] }
-      blocks_of(grads[i], g.blocks, gv)
-      g.gcache[i] = gv
-    end
-    for b = 1, #pv do
-      n = n + 1
-      g.P[n], g.G[n] = pv[b], gv[b]
-    end
-  end
+  for j, i in ipairs(g.members) do g.MP[j], g.MG[j] = params[i], grads[i] end
+  g.blocks_for = g.blocks_for or (type(g.blocks) == "function"
+    and function(j, p) return g.blocks(g.members[j], p) end or function() return g.blocks end)
+  blocks.expand(g.x, g.MP, g.MG, g.blocks_for, "group")
+  g.P, g.G = g.x.P, g.x.G
 end
 
 function Group:step(params, grads, loss)
@@ -142,6 +116,9 @@ function Group:step(params, grads, loss)
       gather(g, params, grads)
       g.opt:step(g.P, g.G, loss)
     end
+  end
+  for _, g in ipairs(self.groups) do
+    if g.opt.deferred and #g.members > 0 then g.opt:clip_logits() end
   end
   self.t = self.t + 1
   return loss
@@ -167,6 +144,7 @@ function Group:load_state_dict(sd)
     g.opt:load_state_dict(sd.groups[k])
     if sd.members and sd.members[k] then
       g.members = base.copy(sd.members[k])
+      if g.opt.split_for then g.opt.member_index = g.members end
       self.resolved = true
     end
   end

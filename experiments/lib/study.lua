@@ -1,6 +1,7 @@
--- muonlab.study: helpers shared by the optimizer study scripts (experiments/convergence.lua,
--- lr_sensitivity.lua, spectral_family.lua, trasmuon_ablation.lua): option parsing with the
--- --quick output default, the MLP (Fashion-MNIST) and char-level LM (fortunes) training problems,
+-- experiments/lib/study.lua (require "study" after adding experiments/lib to package.path, as each
+-- study script does): option parsing with --quick (smaller sizes, output under $TMPDIR) for every
+-- study script; for the optimizer studies (experiments/convergence.lua, lr_sensitivity.lua,
+-- spectral_family.lua, trasmuon_ablation.lua) also the MLP (Fashion-MNIST) and char-level LM (fortunes) training problems,
 -- hybrid matrix-rule/AdamW and steepest-descent optimizer construction, the durable sweep file
 -- (path, rows, staged ml.sweep calls, best rate of a grid), packed curves, statistics, mean
 -- curves with a min..max band, and the figure.
@@ -15,11 +16,18 @@ function M.finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
 -- "a,b c" -> {"a", "b", "c"}
 function M.list(s) local t = {} for w in s:gmatch("[^,%s]+") do t[#t + 1] = w end return t end
 
--- cli.parse + ml.set_threads; with --quick and the default --out, write into $TMPDIR/<name>_quick.
-function M.options(name, argv, defaults, usage)
+-- cli.parse, then ml.set_threads(--threads) when the study has that option. With --quick (a smoke
+-- run): each entry of `quick` caps a numeric option (a smaller value given on the command line
+-- stays) or replaces a string one, and the default --out becomes $TMPDIR/<name>_quick.
+function M.options(name, argv, defaults, usage, quick)
   local o = cli.parse(argv, defaults, usage)
-  ml.set_threads(o.threads)
-  if o.quick and o.out == defaults.out then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/" .. name .. "_quick" end
+  if o.threads ~= nil then ml.set_threads(o.threads) end
+  if o.quick then
+    for k, v in pairs(quick or {}) do
+      if type(v) == "number" and type(o[k]) == "number" then o[k] = math.min(o[k], v) else o[k] = v end
+    end
+    if o.out == defaults.out then o.out = (os.getenv("TMPDIR") or "/tmp") .. "/" .. name .. "_quick" end
+  end
   return o
 end
 
@@ -38,7 +46,7 @@ local cache = {}
 
 function M.fashion(quick, limit_test)
   local k = "fm" .. limit_test
-  cache[k] = cache[k] or ml.data.fashion_mnist { limit_train = quick and 1000 or 10000, limit_test = limit_test,
+  cache[k] = cache[k] or ml.data.fashion_mnist { dtype = "float32", limit_train = quick and 1000 or 10000, limit_test = limit_test,
     quiet = true }
   return cache[k]
 end
@@ -89,6 +97,42 @@ function M.char_lm_problem(quick)
     return { model = m,
       step = function() tr:batch(X, y) return m:loss_grad(X, y) end,
       metric = function() return (m:evaluate(va, { max_windows = quick and 256 or 2048, stride = 97 })) end }
+  end
+end
+
+-- The GPT of ROUND2.md on fortunes (byte level, 90/10 split by fortune): ml.models.gpt in float32
+-- with cfg = {layers = 2, embed = 128, heads = 4, context = 64, batch = 32, eval_batches = 8,
+-- model = {…extra ml.models.gpt options}}; batches from ml.data.windows (seeded by the run's seed);
+-- metric: validation loss (nats/char) over eval_batches fixed batches of windows spread evenly
+-- over the validation text (the same windows for every run).
+M.GPT_DEFAULT = { layers = 2, embed = 128, heads = 4, context = 64, batch = 32, eval_batches = 8 }
+
+function M.gpt_problem(cfg)
+  local c = {}
+  for k, v in pairs(M.GPT_DEFAULT) do c[k] = v end
+  for k, v in pairs(cfg or {}) do c[k] = v end
+  return function(seed)
+    local tr, va = M.fortunes()
+    local mo = { vocab = tr:vocab_size(), context = c.context, layers = c.layers, heads = c.heads, embed = c.embed,
+      seed = seed, dtype = "float32" }
+    for k, v in pairs(c.model or {}) do mo[k] = v end
+    local m = ml.models.gpt(mo)
+    local B, T = c.batch, c.context
+    local w = ml.data.windows(tr, B, T, { seed = seed, dtype = "float32" })
+    local Xv, Yv = ml.zeros(B, T, { dtype = "float32" }), ml.zeros(B, T, { dtype = "float32" })
+    local nb = c.eval_batches
+    local stride = (#va - T - 1) // (nb * B)
+    local function metric()
+      local sum = 0
+      for k = 0, nb - 1 do
+        va:batch(Xv, Yv, 1 + k * B * stride, stride)
+        sum = sum + m:evaluate(Xv, Yv)
+      end
+      return sum / nb
+    end
+    return { model = m, cfg = c, tokens_per_step = B * T,
+      step = function() local X, Y = w:next() return m:loss_grad(X, Y) end,
+      metric = metric }
   end
 end
 

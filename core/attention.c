@@ -1,0 +1,200 @@
+/* Causal multi-head self-attention, forward and backward (equations in attention.h).
+ * Products: cblas gemm on strided T x hs blocks of qkv; the row-wise softmax and its
+ * Jacobian are plain loops over the lower triangle. */
+#include "attention.h"
+#include "error.h"
+#include <cblas.h>
+#include <math.h>
+
+/* GCC vectorizes the row loops (omp simd) only when comparisons may not trap. */
+#pragma GCC optimize("no-trapping-math")
+
+/* ---- checks ---------------------------------------------------------------------------- */
+
+static int shape_is(const char *fn, const char *what, const ml_mat *m, size_t r, size_t c)
+{
+    if (m->rows != r || m->cols != c)
+        return ml_error(ML_EINVAL, "%s: %s must be %zu x %zu, got %zu x %zu", fn, what, r, c, m->rows, m->cols);
+    return ML_OK;
+}
+
+static int dtype_is(const char *fn, const char *what, const ml_mat *m, ml_dtype t)
+{
+    if (m->dtype != t)
+        return ml_error(ML_EINVAL, "%s: %s is %s, qkv is %s", fn, what, ml_dtype_name(m->dtype), ml_dtype_name(t));
+    return ML_OK;
+}
+
+/* Shapes from qkv: T tokens per sequence, C channels, hs per head. */
+static int check_qkv(const char *fn, const ml_mat *qkv, size_t B, size_t H, size_t *T, size_t *C)
+{
+    if (B == 0 || H == 0) return ml_error(ML_EINVAL, "%s: batch and head counts must be >= 1", fn);
+    if (qkv->rows % B)
+        return ml_error(ML_EINVAL, "%s: qkv has %zu rows, not a multiple of the batch size %zu", fn, qkv->rows, B);
+    if (qkv->cols % 3 || (qkv->cols / 3) % H)
+        return ml_error(ML_EINVAL, "%s: qkv has %zu columns, not 3C with C a multiple of %zu heads", fn, qkv->cols, H);
+    *T = qkv->rows / B;
+    *C = qkv->cols / 3;
+    if (*T > 1u << 30 || *C > 1u << 30) return ml_error(ML_EINVAL, "%s: sizes beyond BLAS's int range", fn);
+    return ML_OK;
+}
+
+static int disjoint(const char *fn, const char *a, const ml_mat *x, const char *b, const ml_mat *y)
+{
+    if (x->buf && x->buf == y->buf) return ml_error(ML_EINVAL, "%s: %s must not share storage with %s", fn, a, b);
+    return ML_OK;
+}
+
+/* ---- dtype-generic pieces ---------------------------------------------------------------- */
+
+/* C = alpha op(A) op(B) + beta C on raw row-major blocks of dtype t. */
+static void gemm(ml_dtype t, int ta, int tb, size_t m, size_t n, size_t k, double alpha, const void *A, size_t lda,
+                 const void *Bm, size_t ldb, double beta, void *Cm, size_t ldc)
+{
+    enum CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+    if (t == ML_F64)
+        cblas_dgemm(CblasRowMajor, TA, TB, (int)m, (int)n, (int)k, alpha, A, (int)lda, Bm, (int)ldb, beta, Cm, (int)ldc);
+    else
+        cblas_sgemm(CblasRowMajor, TA, TB, (int)m, (int)n, (int)k, (float)alpha, A, (int)lda, Bm, (int)ldb,
+                    (float)beta, Cm, (int)ldc);
+}
+
+/* libm's exp and expf with their vector variants (glibc's libmvec), so the row loops vectorize. */
+double ml_attn_exp(double) __asm__("exp") __attribute__((simd("notinbranch"), const, nothrow, leaf));
+float ml_attn_expf(float) __asm__("expf") __attribute__((simd("notinbranch"), const, nothrow, leaf));
+
+/* Rows of one T x T block p (stride ld) hold scores S; replace them by the causal softmax and
+ * return max_{i, j<=i} S_ij. (Two copies, double and float: GCC does not apply omp simd
+ * inside macro expansions, so no macro here.) */
+static double causal_softmax_d(double *p, size_t T, size_t ld)
+{
+    double top = -INFINITY;
+    for (size_t i = 0; i < T; i++) {
+        double *restrict r = p + i * ld, m = r[0], s = 0;
+#pragma omp simd reduction(max : m)
+        for (size_t j = 1; j <= i; j++) m = r[j] > m ? r[j] : m;
+        if (m > top) top = m;
+#pragma omp simd
+        for (size_t j = 0; j <= i; j++) r[j] = ml_attn_exp(r[j] - m);
+#pragma omp simd reduction(+ : s)
+        for (size_t j = 0; j <= i; j++) s += r[j];
+        double inv = 1 / s;
+#pragma omp simd
+        for (size_t j = 0; j <= i; j++) r[j] *= inv;
+        for (size_t j = i + 1; j < T; j++) r[j] = 0;
+    }
+    return top;
+}
+
+static double causal_softmax_f(float *p, size_t T, size_t ld)
+{
+    double top = -INFINITY;
+    for (size_t i = 0; i < T; i++) {
+        float *restrict r = p + i * ld, m = r[0], s = 0;
+#pragma omp simd reduction(max : m)
+        for (size_t j = 1; j <= i; j++) m = r[j] > m ? r[j] : m;
+        if (m > top) top = m;
+#pragma omp simd
+        for (size_t j = 0; j <= i; j++) r[j] = ml_attn_expf(r[j] - m);
+#pragma omp simd reduction(+ : s)
+        for (size_t j = 0; j <= i; j++) s += r[j];
+        float inv = 1 / s;
+#pragma omp simd
+        for (size_t j = 0; j <= i; j++) r[j] *= inv;
+        for (size_t j = i + 1; j < T; j++) r[j] = 0;
+    }
+    return top;
+}
+
+/* dS_ij = P_ij (dP_ij - sum_{k<=i} P_ik dP_ik), in place in dp; zero above the diagonal. */
+#define DEFINE_SOFTMAX_BACKWARD(NAME, REAL)                                          \
+    static void NAME(REAL *dp, const REAL *p, size_t T, size_t ldd, size_t ldp)       \
+    {                                                                                 \
+        for (size_t i = 0; i < T; i++) {                                              \
+            REAL *restrict d = dp + i * ldd, dot = 0;                                 \
+            const REAL *restrict r = p + i * ldp;                                     \
+            _Pragma("omp simd reduction(+:dot)") for (size_t j = 0; j <= i; j++) dot += r[j] * d[j]; \
+            _Pragma("omp simd") for (size_t j = 0; j <= i; j++) d[j] = r[j] * (d[j] - dot); \
+            for (size_t j = i + 1; j < T; j++) d[j] = 0;                              \
+        }                                                                             \
+    }
+DEFINE_SOFTMAX_BACKWARD(softmax_backward_d, double)
+DEFINE_SOFTMAX_BACKWARD(softmax_backward_f, float)
+
+/* ---- forward ----------------------------------------------------------------------------- */
+
+int ml_attn_forward(ml_mat *out, ml_mat *P, ml_mat *maxlogit, const ml_mat *qkv, size_t B, size_t H)
+{
+    const char *fn = "attention_forward";
+    size_t T, C;
+    int rc;
+    if ((rc = check_qkv(fn, qkv, B, H, &T, &C))) return rc;
+    if ((rc = shape_is(fn, "output", out, B * T, C)) || (rc = shape_is(fn, "probabilities", P, B * H * T, T))) return rc;
+    if ((rc = dtype_is(fn, "output", out, qkv->dtype)) || (rc = dtype_is(fn, "probabilities", P, qkv->dtype))) return rc;
+    if ((rc = disjoint(fn, "output", out, "qkv", qkv)) || (rc = disjoint(fn, "probabilities", P, "qkv", qkv)) ||
+        (rc = disjoint(fn, "output", out, "the probabilities", P)))
+        return rc;
+    if (maxlogit && (rc = shape_is(fn, "max logits", maxlogit, 1, H))) return rc;
+    size_t hs = C / H, es = ml_dtype_size(qkv->dtype), lq = qkv->stride, lo = out->stride, lp = P->stride;
+    double scale = 1 / sqrt((double)hs);
+    const char *base = qkv->data;
+    for (size_t h = 0; h < H; h++) {
+        double top = -INFINITY;
+        for (size_t b = 0; b < B; b++) {
+            const char *q = base + (b * T * lq + h * hs) * es, *k = q + C * es, *v = q + 2 * C * es;
+            char *p = (char *)P->data + (b * H + h) * T * lp * es;
+            char *o = (char *)out->data + (b * T * lo + h * hs) * es;
+            gemm(qkv->dtype, 0, 1, T, T, hs, scale, q, lq, k, lq, 0, p, lp);   /* S = Q K^T / sqrt(hs) */
+            double m = qkv->dtype == ML_F64 ? causal_softmax_d((double *)p, T, lp) : causal_softmax_f((float *)p, T, lp);
+            if (m > top) top = m;
+            gemm(qkv->dtype, 0, 0, T, hs, T, 1, p, lp, v, lq, 0, o, lo);      /* O = P V */
+        }
+        if (maxlogit) ml_mat_set(maxlogit, 0, h, top);
+    }
+    return ML_OK;
+}
+
+/* ---- backward ---------------------------------------------------------------------------- */
+
+int ml_attn_backward(ml_mat *dqkv, ml_mat *dP, const ml_mat *dout, const ml_mat *P, const ml_mat *qkv, size_t B,
+                     size_t H)
+{
+    const char *fn = "attention_backward";
+    size_t T, C;
+    int rc;
+    if ((rc = check_qkv(fn, qkv, B, H, &T, &C))) return rc;
+    if ((rc = shape_is(fn, "qkv gradient", dqkv, B * T, 3 * C)) || (rc = shape_is(fn, "work space", dP, B * H * T, T)) ||
+        (rc = shape_is(fn, "output gradient", dout, B * T, C)) || (rc = shape_is(fn, "probabilities", P, B * H * T, T)))
+        return rc;
+    if ((rc = dtype_is(fn, "qkv gradient", dqkv, qkv->dtype)) || (rc = dtype_is(fn, "work space", dP, qkv->dtype)) ||
+        (rc = dtype_is(fn, "output gradient", dout, qkv->dtype)) || (rc = dtype_is(fn, "probabilities", P, qkv->dtype)))
+        return rc;
+    const ml_mat *in[] = {dout, P, qkv};
+    const char *names[] = {"the output gradient", "the probabilities", "qkv"};
+    for (int i = 0; i < 3; i++)
+        if ((rc = disjoint(fn, "the qkv gradient", dqkv, names[i], in[i])) || (rc = disjoint(fn, "the work space", dP, names[i], in[i])))
+            return rc;
+    if ((rc = disjoint(fn, "the qkv gradient", dqkv, "the work space", dP))) return rc;
+    size_t hs = C / H, es = ml_dtype_size(qkv->dtype);
+    size_t lq = qkv->stride, ldq = dqkv->stride, lo = dout->stride, lp = P->stride, ld = dP->stride;
+    double scale = 1 / sqrt((double)hs);
+    ml_dtype t = qkv->dtype;
+    for (size_t b = 0; b < B; b++)
+        for (size_t h = 0; h < H; h++) {
+            size_t qoff = b * T * lq + h * hs, goff = b * T * ldq + h * hs;
+            const char *q = (const char *)qkv->data + qoff * es, *k = q + C * es, *v = q + 2 * C * es;
+            char *dq = (char *)dqkv->data + goff * es, *dk = dq + C * es, *dv = dq + 2 * C * es;
+            const char *p = (const char *)P->data + (b * H + h) * T * lp * es;
+            char *dp = (char *)dP->data + (b * H + h) * T * ld * es;
+            const char *dO = (const char *)dout->data + (b * T * lo + h * hs) * es;
+            gemm(t, 0, 1, T, T, hs, 1, dO, lo, v, lq, 0, dp, ld);   /* dP = dO V^T */
+            gemm(t, 1, 0, T, hs, T, 1, p, lp, dO, lo, 0, dv, ldq);  /* dV = P^T dO */
+            if (t == ML_F64)
+                softmax_backward_d((double *)dp, (const double *)p, T, ld, lp);
+            else
+                softmax_backward_f((float *)dp, (const float *)p, T, ld, lp);
+            gemm(t, 0, 0, T, hs, T, scale, dp, ld, k, lq, 0, dq, ldq); /* dQ = dS K / sqrt(hs) */
+            gemm(t, 1, 0, T, hs, T, scale, dp, ld, q, lq, 0, dk, ldq); /* dK = dS^T Q / sqrt(hs) */
+        }
+    return ML_OK;
+}
