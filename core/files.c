@@ -117,8 +117,7 @@ static void random_hex(char out[17])
     snprintf(out, 17, "%016llx", (unsigned long long)r);
 }
 
-/* fsync the directory holding path: the rename (or creation) itself then survives a crash. */
-static void sync_parent(const char *path)
+void ml_file_sync_dir(const char *path)
 {
     char dir[ML_PATH_MAX];
     const char *slash = strrchr(path, '/');
@@ -209,7 +208,7 @@ static int install(const char *tmp, const char *target, const char *path)
         unlink(tmp);
         return ml_error(ML_EIO, "%s: %s", path, strerror(e));
     }
-    sync_parent(target);
+    ml_file_sync_dir(target);
     return ML_OK;
 }
 

@@ -60,6 +60,10 @@ int ml_atomic_commit_file(const char *tmp, const char *path);
  * directory is not an error. */
 int ml_mkdir(const char *path, int parents);
 
+/* fsync the directory holding path, so that a rename or creation there survives a crash
+ * (best effort: not every file system supports it). */
+void ml_file_sync_dir(const char *path);
+
 /* "a FIFO", "a character device", ... for messages about a non-regular file. */
 const char *ml_file_kind(mode_t mode);
 

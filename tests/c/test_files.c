@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 #include "check.h"
+#include "scratch.h"
 #include "data.h"
 #include "error.h"
 #include "files.h"
@@ -23,26 +24,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-typedef struct {
-    char dir[256];
-    char path[600];
-} scratch;
-
-static int scratch_open(scratch *s)
-{
-    const char *t = getenv("TMPDIR");
-    snprintf(s->dir, sizeof s->dir, "%s/ml_files_XXXXXX", t && *t ? t : "/tmp");
-    if (mkdtemp(s->dir)) return 1;
-    ml_test_fail(__FILE__, __LINE__, "mkdtemp(%s) failed", s->dir);
-    return 0;
-}
-
-static const char *at(scratch *s, const char *name)
-{
-    snprintf(s->path, sizeof s->path, "%s/%s", s->dir, name);
-    return s->path;
-}
-
 static int count_temps(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -54,12 +35,7 @@ static int count_temps(const char *dir)
     return n;
 }
 
-static void scratch_close(scratch *s)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
-    if (system(cmd) != 0) ml_test_fail(__FILE__, __LINE__, "could not remove %s", s->dir);
-}
+static void scratch_close(scratch *s) { scratch_remove(s); }
 
 static double now(void)
 {
@@ -72,7 +48,7 @@ static double now(void)
 TEST(files_save_symlink_written_through)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_files")) return;
     const double v[] = {1, 2, 3, 4};
     ml_mat A, M;
     CHECK_OK(ml_mat_from_array(&A, 2, 2, v, ML_F64));
@@ -109,7 +85,7 @@ TEST(files_save_symlink_written_through)
 TEST(files_save_keeps_mode)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_files")) return;
     const double v[] = {1};
     ml_mat A;
     CHECK_OK(ml_mat_from_array(&A, 1, 1, v, ML_F64));
@@ -133,7 +109,7 @@ TEST(files_save_keeps_mode)
 TEST(files_non_regular_refused)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_files")) return;
     const double v[] = {1};
     ml_mat A, M = {0};
     CHECK_OK(ml_mat_from_array(&A, 1, 1, v, ML_F64));
@@ -207,7 +183,7 @@ static int npy_fails_truncated(const char *path)
 TEST(files_header_promises_checked_before_allocating)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_files")) return;
     /* ubyte, 2 dims: 32768 x 65536 = 2^31 elements, then 6 bytes of data */
     const unsigned char h[] = {0, 0, 8, 2, 0, 0, 0x80, 0, 0, 1, 0, 0, 1, 2, 3, 4, 5, 6};
     char plain[600], gz[600];
@@ -251,7 +227,7 @@ TEST(files_header_promises_checked_before_allocating)
 TEST(files_concurrent_writers_and_reader)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_files")) return;
     char target[600];
     snprintf(target, sizeof target, "%s", at(&s, "shared.npy"));
     ml_mat A, B;
@@ -304,7 +280,7 @@ TEST(files_concurrent_writers_and_reader)
 TEST(files_mkdir)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_files")) return;
     char p[700];
     snprintf(p, sizeof p, "%s/x';touch PWNED;'/y/z", s.dir);
     CHECK(ml_mkdir(p, 0) != ML_OK);   /* parents missing */

@@ -7,41 +7,9 @@ local atomic = require "muonlab.atomic"
 local csv = require "muonlab.csv"
 
 local HOST = os.getenv("MUONLAB_HOST") or "bin/muonlab"
-
-local dirs = {}
-local function tmpdir()
-  local p = os.tmpname()
-  os.remove(p)
-  ml.mkdir(p)
-  dirs[#dirs + 1] = p
-  return p
-end
-teardown(function()
-  for _, d in ipairs(dirs) do os.execute("rm -rf '" .. d .. "'") end
-end)
-
-local function q(s) return "'" .. s:gsub("'", [['\'']]) .. "'" end
-
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
-  local o = p:read("a")
-  p:close()
-  return o
-end
-
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function errmsg(fn, ...)
-  local ok, e = pcall(fn, ...)
-  assert.is_false(ok)
-  return tostring(e)
-end
+local H = dofile("tests/lua/file_helper.lua")
+local tmpdir, q, sh, slurp, errmsg = H.tmpdir, H.q, H.sh, H.slurp, H.errmsg
+teardown(H.cleanup)
 
 local function mode_of(path)
   return sh("stat -c %a " .. q(path)):match("^(%d+)")

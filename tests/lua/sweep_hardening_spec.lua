@@ -8,31 +8,9 @@ local csv = require "muonlab.csv"
 
 local HOST = os.getenv("MUONLAB_HOST") or "bin/muonlab"
 
-local dirs = {}
-local function tmpdir()
-  local p = os.tmpname()
-  os.remove(p)
-  ml.mkdir(p)
-  dirs[#dirs + 1] = p
-  return p
-end
-teardown(function()
-  for _, d in ipairs(dirs) do os.execute("rm -rf '" .. d .. "'") end
-end)
-
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function spit(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
+local H = dofile("tests/lua/file_helper.lua")
+local tmpdir, slurp, spit = H.tmpdir, H.slurp, H.spit
+teardown(H.cleanup)
 
 local function run_sweep(opts)
   local o = { argv = {}, getenv = function() return nil end, progress = false, log = function() end }
