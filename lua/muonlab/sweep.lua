@@ -19,7 +19,9 @@
 -- Status. `run` returning a table whose numbers include NaN/Inf, or a `diverged_at = step`
 -- value, or raising an error that mentions "diverged" (e.g. error("diverged at step 37")),
 -- gives `diverged`; any other error gives `error` with the message. The sweep goes on.
--- `run` may also return status = "ok"|"diverged"|"error" and message = "..." itself.
+-- `run` may also return status = "ok"|"diverged"|"error" and message = "..." itself. What
+-- cannot be written as it is -- a NUL byte in a value or message, a __tostring that raises --
+-- gives an `error` row with a clean message, so a resume never stops at the same place.
 --
 -- Resume. Rerunning skips the configurations already in `out` (matched by the text of their
 -- configuration columns); a partial last line left by a crash is dropped first. `--fresh`
@@ -30,7 +32,9 @@
 -- environment: Open MPI (OMPI_COMM_WORLD_RANK/SIZE), PMI (PMI_RANK/SIZE), a Slurm array
 -- (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT) or Slurm tasks
 -- (SLURM_PROCID/SLURM_NTASKS). Every shard also writes the grid to `out.grid` (the sidecar
--- `muonlab merge OUT` reads: count, fingerprint, axes, number of shards).
+-- `muonlab merge OUT` reads: count, fingerprint, axes, number of shards). N may not exceed
+-- the grid's size, and the grid at most 2^53 configurations. The lock is `<file>.lock` of the
+-- resolved file (ml.resolve_path), so a symbolic link to a results file shares its lock.
 --
 -- Flags come from the script's `arg` (or opts.argv); other arguments are left to the script.
 -- Options: out, grid, run, argv, fresh, shard ("K/N"), order (list of keys), columns (value
