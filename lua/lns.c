@@ -72,7 +72,7 @@ static int ws_tostring(lua_State *L)
 /* ---- the options of ml.ns, parsed once for ml.ns and ml.ns_plan ---- */
 
 static const char *const ns_keys[] = {"coeffs", "steps", "eps", "precond", "power_steps", "precision",
-                                      "form", "restart", NULL};
+                                      "form", "restart", "restarts", NULL};
 
 static int parse_precond(const char *s, void *out) { return ml_precond_parse(s, out); }
 static int parse_form(const char *s, void *out) { return ml_ns_form_parse(s, out); }
@@ -102,6 +102,19 @@ static void parse_ns_opts(lua_State *L, int oi, ns_workspace *ws)
     lua_Integer restart = mlua_optinteger(L, oi, "restart", 0);
     luaL_argcheck(L, restart >= 0 && restart <= 1000, oi, "option 'restart' must be in 0..1000 (0: never)");
     o->restart = (int)restart;
+    if (lua_istable(L, oi) && lua_getfield(L, oi, "restarts") != LUA_TNIL) {   /* {3}: before step 3 */
+        luaL_argcheck(L, lua_istable(L, -1), oi, "option 'restarts' must be a list of step numbers in 2..63");
+        lua_Integer len = (lua_Integer)luaL_len(L, -1);
+        for (lua_Integer i = 1; i <= len; i++) {
+            lua_geti(L, -1, i);
+            int isint;
+            lua_Integer t = lua_tointegerx(L, -1, &isint);
+            luaL_argcheck(L, isint && t >= 2 && t <= 63, oi, "option 'restarts' must be a list of step numbers in 2..63");
+            o->restart_at |= (uint64_t)1 << t;
+            lua_pop(L, 1);
+        }
+    }
+    if (lua_istable(L, oi)) lua_pop(L, 1);
     /* the schedule goes to slot oi while it is converted, so that its errors read
      * "bad argument #oi (...)": it is part of the options argument */
     lua_pushvalue(L, oi);
@@ -127,12 +140,12 @@ static void push_trace(lua_State *L, const ml_tracer *t)
     mlua_pushtrace(L, t, "polar_dist");
 }
 
-/* ns(A [, {coeffs=, steps=, eps=, precond=, power_steps=, precision=, form=, restart=, trace=,
+/* ns(A [, {coeffs=, steps=, eps=, precond=, power_steps=, precision=, form=, restart=, restarts=, trace=,
  *          workspace=}]) -> X [, trace] */
 static int l_ns(lua_State *L)
 {
     static const char *const allowed[] = {"coeffs", "steps", "eps", "precond", "power_steps", "precision",
-                                          "form", "restart", "trace", "workspace", NULL};
+                                          "form", "restart", "restarts", "trace", "workspace", NULL};
     ml_mat *a = mlua_checkmat(L, 1);
     mlua_checkfinite(L, 1, a);
     lua_settop(L, 2);   /* slot 2 is the options (or nil) from here on */
