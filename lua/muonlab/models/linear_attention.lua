@@ -22,21 +22,25 @@
 --   local loss, grads = m:loss_grad()
 local core = require "muonlab.core"
 local common = require "muonlab.models.common"
+local options = require "muonlab.options"
 local nn = core.nn
 
 local LA = common.class("linear_attention")
-local allowed = { d = true, context = true, sequences = true, cond = true, init = true, seed = true }
+
+local SCHEMA = options.register("linear_attention", {
+  d = { 8, options.int(1), "input dimension: tokens have d + 1 entries" },
+  context = { 32, options.int(1), "context pairs (x_i, y_i) per sequence" },
+  sequences = { 512, options.int(1), "training sequences (one task w each; full batch)" },
+  cond = { 1, options.num(1), "condition number of the input covariance Sigma (geometric eigenvalues)" },
+  init = { 0.1, options.num(0, nil, true), "W_KQ, W_PV ~ N(0, init^2)" },
+  seed = { 1, options.int(), "seed of the tasks, the inputs and the initial weights" },
+})
 
 local function new(opts)
-  local fname = "linear_attention"
-  opts = common.check_opts(fname, opts, allowed)
-  local self = common.new_model(LA, fname)
-  local d = common.int(fname, opts, "d", 8, 1)
-  local N = common.int(fname, opts, "context", 32, 1)
-  local S = common.int(fname, opts, "sequences", 512, 1)
-  self.cond = common.num(fname, opts, "cond", 1, 1)
-  local init = common.num(fname, opts, "init", 0.1, 0, true)
-  self.seed = common.int(fname, opts, "seed", 1)
+  local o = options.check("linear_attention", opts, SCHEMA)
+  local self = common.new_model(LA, "linear_attention")
+  local d, N, S, init = o.d, o.context, o.sequences, o.init
+  self.cond, self.seed = o.cond, o.seed
   self.d, self.N, self.S, self.dtype = d, N, S, "float64"
   local D = d + 1
   local sd = {}
