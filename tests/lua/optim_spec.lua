@@ -492,9 +492,15 @@ describe("optim: 200 steps of ill-conditioned least squares", function()
     muonclip = { lr = 0.05, weight_decay = 0, model = { qk_clip = function() return 0 end } },
     scion = {}, muonadam = {}, polargrad = {}, muonmax = { lr = 0.01 },
     scion_momo = {}, muon_momo = {}, polargrad_momo = {}, muonmax_momo = {},
+    torch_muon = { lr = 0.05, weight_decay = 0 }, adamuon = { lr = 0.05, weight_decay = 0 },
+    root = { lr = 0.05, weight_decay = 0 }, auon = { lr = 0.05 }, kaon = { lr = 0.05 }, freon = { lr = 0.01 },
+    spectral_clip = { lr = 0.05, tau = 10 }, conda = { lr = 0.05 }, dion = { lr = 0.05, weight_decay = 0 },
+    dion2 = { lr = 0.05, weight_decay = 0 },
   }
+  -- muon_mvr and ef21_muon take other step arguments: optim_family_spec.lua runs them
+  local own_step = { group = true, muon_mvr = true, ef21_muon = true }
   for _, name in ipairs(ml.optim.names()) do
-    if name ~= "group" then
+    if not own_step[name] then
       it(name, function()
         assert.is_not_nil(rates[name], "no rate for " .. name)
         local W, b = ml.zeros(8, 6), ml.zeros(1, 6)

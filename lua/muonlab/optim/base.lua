@@ -100,6 +100,7 @@ M.copy = copy
 
 local Optimizer = {}
 Optimizer.__index = Optimizer
+M.Optimizer = Optimizer   -- for classes that wrap the step (muon_mvr)
 
 local function argerr(self, msg) error(("%s:step: %s"):format(self.label or self.name, msg), 3) end
 
