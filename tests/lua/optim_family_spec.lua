@@ -872,3 +872,26 @@ describe("optim family: a few hundred steps on least squares and an MLP", functi
     end)
   end
 end)
+
+describe("optim family: no allocation per step", function()
+  -- as optim_spec.lua's check: the Lua heap does not grow over 20 steps once the first steps have
+  -- made the buffers (freon, spectral_clip and dion allocate their SVD / QR results every step,
+  -- conda at each basis refresh: not listed)
+  for _, name in ipairs { "torch_muon", "adamuon", "root", "auon", "kaon", "conda", "dion2", "muon_mvr" } do
+    it(name, function()
+      local opt = ml.optim.new(name, { lr = 1e-3 })
+      local shapes = { { 5, 3 }, { 3, 6 } }
+      local P, G = params_for(shapes), grads_at(shapes, 1)
+      local function step() opt:step(P, G, 1.0, G) end
+      step()
+      step()
+      collectgarbage()
+      collectgarbage("stop")
+      local before = collectgarbage("count")
+      for _ = 1, 20 do step() end
+      local grown = collectgarbage("count") - before
+      collectgarbage("restart")
+      assert.is_true(grown < 0.5, ("%s: %.2f KiB"):format(name, grown))
+    end)
+  end
+end)

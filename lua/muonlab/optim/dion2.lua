@@ -66,7 +66,10 @@ function Dion2:update(params, grads)
       w.O, w.Oc = base.zeros_like(w.S), base.zeros_like(w.S)   -- NS writes O (no views allowed), Oc has the slice views
       w.A = base.zeros_like(X)
       w.l1 = by_rows and ml.zeros(m, 1) or ml.zeros(1, n)
-      w.order, w.norms = {}, {}
+      w.order, w.norms, w.sel = {}, {}, {}
+      local norms = w.norms
+      -- larger l1 norm first, ties: the lower index
+      w.cmp = function(a, b) return norms[a] > norms[b] or (norms[a] == norms[b] and a < b) end
       w.Sv = slices(w, "Svc", w.S, by_rows)
       w.Ov = slices(w, "Ovc", w.Oc, by_rows)
     end
@@ -83,10 +86,9 @@ function Dion2:update(params, grads)
       order[j] = j
       norms[j] = by_rows and w.l1:get(j, 1) or w.l1:get(1, j)
     end
-    table.sort(order, function(a, b) return norms[a] > norms[b] or (norms[a] == norms[b] and a < b) end)
+    table.sort(order, w.cmp)
     -- gather M_t[S] (selected slices in increasing index order)
-    local sel = w.sel or {}
-    w.sel = sel
+    local sel = w.sel
     for j = 1, k do sel[j] = order[j] end
     for j = k + 1, #sel do sel[j] = nil end
     table.sort(sel)

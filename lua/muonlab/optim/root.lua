@@ -102,7 +102,8 @@ function Root:update(params, grads)
     -- C_t = clip(G'_t, -eps_t, eps_t)
     w.C:clip_(-thr, thr)
     -- O_t = NS_5(C_t / (||C_t||_F + 1e-7))
-    self:orth_for(m, n)(w.O, w.C)
+    w.orth = w.orth or self:orth_for(m, n)
+    w.orth(w.O, w.C)
     -- W_t = (1 - lr lambda) W - lr 0.2 sqrt(max(m, n)) O_t
     p:axpby_(1 - hp.lr * hp.weight_decay, p, -hp.lr * 0.2 * math.sqrt(math.max(m, n)), w.O)
   end
