@@ -220,7 +220,7 @@ static int l_spectral(lua_State *L)
     if (strcmp(method, "newton"))
         luaL_argerror(L, 3, lua_pushfstring(L, "option 'method': unknown method '%s' (expected svd or newton)", method));
     if (opt_given(L, 3, "rtol")) luaL_argerror(L, 3, "option 'rtol' applies to method = \"svd\" only");
-    luaL_argcheck(L, p >= 0, 2, "power p < 0 needs method = \"svd\"");
+    luaL_argcheck(L, p >= 0, 2, "power p must be >= 0 for method = \"newton\" (p < 0 needs method = \"svd\")");
 
     ml_spectral_newton_opts so;
     ml_spectral_newton_opts_default(&so);

@@ -17,46 +17,7 @@ local ml = require "muonlab"
 local TOL = 1e-12
 
 -- ---- plain-Lua matrices (tables of rows) ----
-local R = {}
-function R.new(r, c, v)
-  local t = {}
-  for i = 1, r do
-    t[i] = {}
-    for j = 1, c do t[i][j] = v or 0 end
-  end
-  return t
-end
-function R.map(A, f)
-  local t = {}
-  for i = 1, #A do
-    t[i] = {}
-    for j = 1, #A[1] do t[i][j] = f(A[i][j], i, j) end
-  end
-  return t
-end
-function R.lin(a, A, b, B) return R.map(A, function(x, i, j) return a * x + b * B[i][j] end) end
-function R.copy(A) return R.map(A, function(x) return x end) end
-function R.t(A)
-  local t = R.new(#A[1], #A)
-  for i = 1, #A do for j = 1, #A[1] do t[j][i] = A[i][j] end end
-  return t
-end
-function R.mm(A, B)
-  local t = R.new(#A, #B[1])
-  for i = 1, #A do
-    for k = 1, #B do
-      local a = A[i][k]
-      for j = 1, #B[1] do t[i][j] = t[i][j] + a * B[k][j] end
-    end
-  end
-  return t
-end
-function R.fro(A)
-  local s = 0
-  for i = 1, #A do for j = 1, #A[1] do s = s + A[i][j] ^ 2 end end
-  return math.sqrt(s)
-end
-function R.scale(A, s) return R.map(A, function(x) return s * x end) end
+local R = dofile("tests/lua/plain_matrix.lua")
 function R.sign(x) return x > 0 and 1 or x < 0 and -1 or 0 end
 function R.polar(A) return ml.polar(ml.from_table(A)):totable() end
 -- Newton-Schulz: X_0 = G/(||G||_F + eps) (norm = false: X_0 = G), then for each step
@@ -86,12 +47,7 @@ function R.svd_map(A, f)
   return t, s
 end
 
-local function maxdiff(M, T)
-  local A = ml.ismatrix(M) and M:totable() or M
-  local d = 0
-  for i = 1, #A do for j = 1, #A[1] do d = math.max(d, math.abs(A[i][j] - T[i][j])) end end
-  return d
-end
+local maxdiff = R.maxdiff
 
 local function grads_at(shapes, s)
   local g = {}

@@ -13,45 +13,8 @@ local ml = require "muonlab"
 local TOL = 1e-12
 
 -- ---- plain-Lua reference helpers (tables of rows) ----
-local R = {}
-function R.new(r, c, v)
-  local t = {}
-  for i = 1, r do
-    t[i] = {}
-    for j = 1, c do t[i][j] = v or 0 end
-  end
-  return t
-end
-function R.map(A, f)
-  local t = {}
-  for i = 1, #A do
-    t[i] = {}
-    for j = 1, #A[1] do t[i][j] = f(A[i][j], i, j) end
-  end
-  return t
-end
-function R.zip(A, B, f) return R.map(A, function(x, i, j) return f(x, B[i][j]) end) end
-function R.lin(a, A, b, B) return R.zip(A, B, function(x, y) return a * x + b * y end) end
-function R.sum(A, f)
-  local s = 0
-  for i = 1, #A do for j = 1, #A[1] do s = s + (f and f(A[i][j]) or A[i][j]) end end
-  return s
-end
-function R.fro(A) return math.sqrt(R.sum(A, function(x) return x * x end)) end
-function R.dot(A, B)
-  local s = 0
-  for i = 1, #A do for j = 1, #A[1] do s = s + A[i][j] * B[i][j] end end
-  return s
-end
-function R.polar(A) return ml.polar(ml.from_table(A)):totable() end
-function R.copy(A) return R.map(A, function(x) return x end) end
-
-local function maxdiff(M, T)
-  local A = ml.ismatrix(M) and M:totable() or M
-  local d = 0
-  for i = 1, #A do for j = 1, #A[1] do d = math.max(d, math.abs(A[i][j] - T[i][j])) end end
-  return d
-end
+local R = dofile("tests/lua/plain_matrix.lua")
+local maxdiff = R.maxdiff
 
 -- Gradients for step s of parameter k: fixed random matrices.
 local function grads_at(shapes, s)

@@ -50,16 +50,15 @@ function AuON:update(params, grads)
     local p, g, st = params[i], grads[i], self.state[i]
     local m, n = p:rows(), p:cols()
     local w = base.work(self, i)
-    if not w.X then w.U, w.X, w.c = base.zeros_like(p), base.zeros_like(p), base.zeros_like(p) end
+    if not w.X then w.X, w.c = base.zeros_like(p), base.zeros_like(p) end
     -- M_t = beta M + (1 - beta) G;  U_t = beta M_t + (1 - beta) G_t (nesterov) or M_t
-    st.M:axpby_(b, st.M, 1 - b, g)
-    if hp.nesterov then w.U:axpby_(b, st.M, 1 - b, g) else w.U:copy_(st.M) end
+    local u = base.momentum(self, i, st.M, g, b, hp.nesterov)
     if hp.ns_steps > 0 then
       -- X = NS_k(U / (||U||_F + 1e-7))
-      self.orth(w.X, w.U)
+      self.orth(w.X, u)
     else
       -- X = U / (||U||_F + 1e-7)
-      w.X:axpby_(1 / (ml.norm(w.U) + hp.ns_eps), w.U, 0, w.U)
+      w.X:axpby_(1 / (ml.norm(u) + hp.ns_eps), u, 0, u)
     end
     -- rms = sqrt(mean cosh(gamma X)^2)
     local c = ml.norm(w.c:copy_(w.X):cosh_(hp.gamma))

@@ -230,6 +230,16 @@ function M.work(self, i)
   return w
 end
 
+-- The EMA momentum most of the family shares: M <- beta M + (1 - beta) G, and the matrix the
+-- update reads: U = beta M + (1 - beta) G (nesterov, KellerJordan's form, in work(self, i).U) or M.
+function M.momentum(self, i, Mbuf, G, beta, nesterov)
+  Mbuf:axpby_(beta, Mbuf, 1 - beta, G)
+  if not nesterov then return Mbuf end
+  local w = M.work(self, i)
+  w.U = w.U or M.zeros_like(G)
+  return w.U:axpby_(beta, Mbuf, 1 - beta, G)
+end
+
 -- A zero matrix like p (same shape and dtype).
 function M.zeros_like(p) return ml.zeros(p:rows(), p:cols(), { dtype = p:dtype() }) end
 

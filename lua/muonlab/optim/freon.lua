@@ -49,13 +49,7 @@ function Freon:update(params, grads)
   for i = 1, #params do
     local p, g, st = params[i], grads[i], self.state[i]
     -- M_t = mu M + (1 - mu) G  (U_t = mu M_t + (1 - mu) G_t with nesterov)
-    st.M:axpby_(b, st.M, 1 - b, g)
-    local u = st.M
-    if hp.nesterov then
-      local w = base.work(self, i)
-      w.U = w.U or base.zeros_like(p)
-      u = w.U:axpby_(b, st.M, 1 - b, g)
-    end
+    local u = base.momentum(self, i, st.M, g, b, hp.nesterov)
     local nrm = schatten(u, q, hp.rtol)
     if nrm > 0 then
       -- O_t = U (S / ||M||_{S_q})^(q-1) V^T = U S^(q-1) V^T ||M||_{S_q}^(1-q)

@@ -42,12 +42,7 @@ function Kaon:update(params, grads)
     local w = base.work(self, i)
     w.O = w.O or base.zeros_like(p)
     -- M_t = mu M + (1 - mu) G  (U_t = mu M_t + (1 - mu) G_t with nesterov)
-    st.M:axpby_(b, st.M, 1 - b, g)
-    local u = st.M
-    if hp.nesterov then
-      w.U = w.U or base.zeros_like(p)
-      u = w.U:axpby_(b, st.M, 1 - b, g)
-    end
+    local u = base.momentum(self, i, st.M, g, b, hp.nesterov)
     -- X_T = T Kaon steps from X_0 = M/(||M||_F + eps)
     self.orth(w.O, u)
     -- W_t = (1 - lr lambda) W - lr s X_T / 1.175

@@ -30,14 +30,8 @@ function SpectralClip:update(params, grads)
   local b = hp.beta
   for i = 1, #params do
     local p, g, st = params[i], grads[i], self.state[i]
-    -- M_t = beta M + (1 - beta) G  (U_t with nesterov)
-    st.M:axpby_(b, st.M, 1 - b, g)
-    local u = st.M
-    if hp.nesterov then
-      local w = base.work(self, i)
-      w.U = w.U or base.zeros_like(p)
-      u = w.U:axpby_(b, st.M, 1 - b, g)
-    end
+    -- M_t = beta M + (1 - beta) G  (U_t = beta M_t + (1 - beta) G_t with nesterov)
+    local u = base.momentum(self, i, st.M, g, b, hp.nesterov)
     -- O_t = U clip(S) V^T
     local O = ml.spectral_clip(u, hp.tau, { soft = hp.mode == "soft" })
     -- W_t = (1 - lr lambda) W - lr O_t

@@ -45,14 +45,8 @@ function TorchMuon:update(params, grads)
     local p, g, buf = params[i], grads[i], self.state[i].momentum_buffer
     local w = base.work(self, i)
     w.O = w.O or base.zeros_like(p)
-    -- B_t = mu B_{t-1} + (1 - mu) G_t
-    buf:axpby_(mu, buf, 1 - mu, g)
-    local u = buf
-    if hp.nesterov then
-      -- U_t = (1 - mu) G_t + mu B_t
-      w.u = w.u or base.zeros_like(p)
-      u = w.u:axpby_(1 - mu, g, mu, buf)
-    end
+    -- B_t = mu B_{t-1} + (1 - mu) G_t;  U_t = (1 - mu) G_t + mu B_t (nesterov) or B_t
+    local u = base.momentum(self, i, buf, g, mu, hp.nesterov)
     -- O_t = NS(U_t)
     self.orth(w.O, u)
     -- lr' = lr sqrt(max(1, A/B)) or lr 0.2 sqrt(max(A, B))
