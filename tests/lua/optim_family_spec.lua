@@ -49,16 +49,7 @@ end
 
 local maxdiff = R.maxdiff
 
-local function grads_at(shapes, s)
-  local g = {}
-  for k, sh in ipairs(shapes) do g[k] = ml.randn(sh[1], sh[2], { seed = 100 * s + k }) end
-  return g
-end
-local function params_for(shapes)
-  local p = {}
-  for k, sh in ipairs(shapes) do p[k] = ml.randn(sh[1], sh[2], { seed = 7 + k }) end
-  return p
-end
+local grads_at, params_for = R.grads_at, R.params_for
 local function tables(list)
   local t = {}
   for k = 1, #list do t[k] = list[k]:totable() end

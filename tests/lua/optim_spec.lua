@@ -16,17 +16,7 @@ local TOL = 1e-12
 local R = dofile("tests/lua/plain_matrix.lua")
 local maxdiff = R.maxdiff
 
--- Gradients for step s of parameter k: fixed random matrices.
-local function grads_at(shapes, s)
-  local g = {}
-  for k, sh in ipairs(shapes) do g[k] = ml.randn(sh[1], sh[2], { seed = 100 * s + k }) end
-  return g
-end
-local function params_for(shapes)
-  local p = {}
-  for k, sh in ipairs(shapes) do p[k] = ml.randn(sh[1], sh[2], { seed = 7 + k }) end
-  return p
-end
+local grads_at, params_for = R.grads_at, R.params_for
 
 -- Run `steps` steps of opt and of ref (a function(refparams, refgrads, t) updating tables) and
 -- return the largest difference.

@@ -1,5 +1,6 @@
 -- Plain-Lua matrices (tables of rows) for the optimizer specs' transcriptions: loops written
--- out, nothing of the library but ml.polar for the exact polar factor.
+-- out, nothing of the library but ml.polar for the exact polar factor; and the fixed random
+-- parameters and gradients those specs step with.
 --   local R = dofile("tests/lua/plain_matrix.lua")
 local ml = require "muonlab"
 
@@ -20,8 +21,32 @@ function R.map(A, f)
   end
   return t
 end
-function R.zip(A, B, f) return R.map(A, function(x, i, j) return f(x, B[i][j]) end) end
-function R.lin(a, A, b, B) return R.zip(A, B, function(x, y) return a * x + b * y end) end
+function R.zip(A, B, f) -- gradients for step s of parameter k, and the starting parameters: fixed random matrices
+function R.grads_at(shapes, s)
+  local g = {}
+  for k, sh in ipairs(shapes) do g[k] = ml.randn(sh[1], sh[2], { seed = 100 * s + k }) end
+  return g
+end
+function R.params_for(shapes)
+  local p = {}
+  for k, sh in ipairs(shapes) do p[k] = ml.randn(sh[1], sh[2], { seed = 7 + k }) end
+  return p
+end
+
+return R.map(A, function(x, i, j) return f(x, B[i][j]) end) end
+function R.lin(a, A, b, B) -- gradients for step s of parameter k, and the starting parameters: fixed random matrices
+function R.grads_at(shapes, s)
+  local g = {}
+  for k, sh in ipairs(shapes) do g[k] = ml.randn(sh[1], sh[2], { seed = 100 * s + k }) end
+  return g
+end
+function R.params_for(shapes)
+  local p = {}
+  for k, sh in ipairs(shapes) do p[k] = ml.randn(sh[1], sh[2], { seed = 7 + k }) end
+  return p
+end
+
+return R.zip(A, B, function(x, y) return a * x + b * y end) end
 function R.sum(A, f)
   local s = 0
   for i = 1, #A do for j = 1, #A[1] do s = s + (f and f(A[i][j]) or A[i][j]) end end
@@ -34,8 +59,32 @@ function R.dot(A, B)
   return s
 end
 function R.polar(A) return ml.polar(ml.from_table(A)):totable() end
-function R.copy(A) return R.map(A, function(x) return x end) end
-function R.scale(A, s) return R.map(A, function(x) return s * x end) end
+function R.copy(A) -- gradients for step s of parameter k, and the starting parameters: fixed random matrices
+function R.grads_at(shapes, s)
+  local g = {}
+  for k, sh in ipairs(shapes) do g[k] = ml.randn(sh[1], sh[2], { seed = 100 * s + k }) end
+  return g
+end
+function R.params_for(shapes)
+  local p = {}
+  for k, sh in ipairs(shapes) do p[k] = ml.randn(sh[1], sh[2], { seed = 7 + k }) end
+  return p
+end
+
+return R.map(A, function(x) return x end) end
+function R.scale(A, s) -- gradients for step s of parameter k, and the starting parameters: fixed random matrices
+function R.grads_at(shapes, s)
+  local g = {}
+  for k, sh in ipairs(shapes) do g[k] = ml.randn(sh[1], sh[2], { seed = 100 * s + k }) end
+  return g
+end
+function R.params_for(shapes)
+  local p = {}
+  for k, sh in ipairs(shapes) do p[k] = ml.randn(sh[1], sh[2], { seed = 7 + k }) end
+  return p
+end
+
+return R.map(A, function(x) return s * x end) end
 function R.t(A)
   local t = R.new(#A[1], #A)
   for i = 1, #A do for j = 1, #A[1] do t[j][i] = A[i][j] end end
@@ -58,6 +107,18 @@ function R.maxdiff(M, T)
   local d = 0
   for i = 1, #A do for j = 1, #A[1] do d = math.max(d, math.abs(A[i][j] - T[i][j])) end end
   return d
+end
+
+-- gradients for step s of parameter k, and the starting parameters: fixed random matrices
+function R.grads_at(shapes, s)
+  local g = {}
+  for k, sh in ipairs(shapes) do g[k] = ml.randn(sh[1], sh[2], { seed = 100 * s + k }) end
+  return g
+end
+function R.params_for(shapes)
+  local p = {}
+  for k, sh in ipairs(shapes) do p[k] = ml.randn(sh[1], sh[2], { seed = 7 + k }) end
+  return p
 end
 
 return R
