@@ -35,7 +35,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Wno-unused-parameter -fPIC -fopenmp-simd $(SANFLAGS) \
               -Icore $(PKG_CFLAGS) -DML_PREFIX='"$(PREFIX)"' $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
-ALL_LDLIBS  = $(PKG_LIBS) -lz -lm $(LDLIBS)
+ALL_LDLIBS  = $(PKG_LIBS) -lz -lmvec -lm $(LDLIBS)
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)

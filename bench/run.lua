@@ -29,8 +29,10 @@ local atomic = require "muonlab.atomic"
 local o = cli.parse(arg, {
   reps = 7, threads = ml.get_threads and ml.get_threads() or 2, python = "/usr/bin/python3",
   quick = false, seed = 1, pause = 0.1, polar_cond = 100,
-  out = "bench/results", plot = "plots/ns_scaling",
-}, "usage: muonlab bench/run.lua [--reps N] [--threads T] [--python PATH] [--quick] [--seed S] [--pause SEC]")
+  out = "bench/results", plot = "plots/ns_scaling", only = "", gpt_threads = "1,2", gpt_out = "bench/results_gpt",
+}, "usage: muonlab bench/run.lua [--reps N] [--threads T] [--python PATH] [--quick] [--seed S] [--pause SEC] [--only gpt]")
+local GPT_ONLY = o.only == "gpt"
+if o.only ~= "" and not GPT_ONLY then error("bench: --only takes 'gpt' (the GPT training-step rows alone)", 0) end
 
 local STEPS = 5
 local JORDAN = { 3.4445, -4.7750, 2.0315 }
@@ -73,12 +75,13 @@ local files = {}
 -- OpenBLAS's threads for the 2 cores: measured on this machine, 5-step NS on 1024x4096 fp32 takes
 -- 650-780 ms as installed and 540-580 ms passive when the machine is quiet, and 128x512 150-230 ms
 -- against 4-7 ms when other jobs run. The variable is read when libgomp starts, hence 2 processes.
-local function start_peer(tag, omp_env)
+local function start_peer(tag, omp_env, threads)
+  threads = threads or o.threads
   local fifo = ("%s/%s.answers"):format(tmpdir, tag)
   assert(os.execute("mkfifo " .. shell_quote(fifo)), "bench: mkfifo failed")
   files[#files + 1] = fifo
-  local cmd = ("env %s OPENBLAS_NUM_THREADS=%d %s -u %s %d > %s"):format(omp_env, o.threads, shell_quote(o.python),
-    shell_quote(here .. "/peer.py"), o.threads, shell_quote(fifo))
+  local cmd = ("env %s OPENBLAS_NUM_THREADS=%d %s -u %s %d > %s"):format(omp_env, threads, shell_quote(o.python),
+    shell_quote(here .. "/peer.py"), threads, shell_quote(fifo))
   local pin = assert(io.popen(cmd, "w"))
   local pout = assert(io.open(fifo, "r"))
   local call = function(t)
@@ -338,6 +341,129 @@ local function polar_case(r, c, reps, seed)
   io.flush()
 end
 
+---------------------------------------------------------------------------- GPT training step
+
+-- The default small GPT of the studies (L = 2, C = 128, H = 4, T = 64, B = 32, byte vocabulary
+-- of the fortunes corpus) in muonlab and in a plain PyTorch nn.Module (bench/peer.py, nanoGPT's
+-- code with the manual attention path), from the same weights and batch: the first forward's
+-- losses are compared. Timed: forward + backward, and a whole training step with Muon on the
+-- hidden matrices and AdamW on the rest (muonlab: ml.optim.muon_adam; torch: KellerJordan's
+-- Muon in the parameters' precision + torch.optim.AdamW). Each thread count gets its own pair of
+-- peers (torch as installed and with OMP_WAIT_POLICY=passive), started with that many threads.
+local gpt_rows = {}
+local GPT = { layers = 2, embed = 128, heads = 4, context = 64, batch = 32 }
+
+local function gpt_vocab()
+  local ok, train = pcall(ml.data.fortunes, { quiet = true })
+  return ok and train:vocab_size() or 256
+end
+
+local function gpt_case(dtype, threads, reps, V)
+  local prec = dtype == "float32" and "fp32" or "fp64"
+  local B, T = GPT.batch, GPT.context
+  local tp, close_tp = start_peer(("gpt%d%s"):format(threads, prec), "-u OMP_WAIT_POLICY", threads)
+  local tq, close_tq = start_peer(("gpt%d%sp"):format(threads, prec), "OMP_WAIT_POLICY=passive", threads)
+  local ok, err = pcall(function()
+    if HAS.threads then ml.set_threads(threads) end
+    local model = ml.models.gpt { vocab = V, context = T, layers = GPT.layers, heads = GPT.heads, embed = GPT.embed,
+      dtype = dtype, seed = o.seed }
+    local X, Y = ml.rand(B, T, { seed = o.seed, lo = 0, hi = V }), ml.zeros(B, T)
+    for i = 1, B do
+      for j = 1, T do X:set(i, j, math.floor(X:get(i, j))) end
+      for j = 1, T do Y:set(i, j, j < T and X:get(i, j + 1) or X:get(i, 1)) end
+    end
+    local dir = ("%s/gpt"):format(tmpdir)
+    os.execute("mkdir -p " .. shell_quote(dir))
+    for i, e in ipairs(model:param_info()) do ml.save(("%s/%s.npy"):format(dir, e.name), model:params()[i]) end
+    ml.save(dir .. "/X.npy", X)
+    ml.save(dir .. "/Y.npy", Y)
+    local init = { op = "gpt_init", dir = dir, dtype = dtype, vocab = V, context = T, layers = GPT.layers,
+      heads = GPT.heads, embed = GPT.embed }
+    local loss_t, loss_q = tp(init), tq(init)
+    os.execute("rm -rf " .. shell_quote(dir))
+    local loss_ml = model:evaluate(X, Y)
+    local params = model:params()
+    local opt = ml.optim.muon_adam { muon = { lr = 0.02 }, adamw = { lr = 3e-3 }, info = model:param_info() }
+    local function ml_step(optim)
+      return function()
+        local t0 = ml.now()
+        local loss, grads = model:loss_grad(X, Y)
+        if optim then opt:step(params, grads, loss) end
+        return ml.now() - t0
+      end
+    end
+    local methods = {
+      { name = "muonlab fwd+bwd", run = ml_step(false) },
+      { name = "muonlab step", run = ml_step(true) },
+      { name = "torch fwd+bwd", run = function() return tp { op = "gpt_step", optim = 0 } end },
+      { name = "torch step", run = function() return tp { op = "gpt_step", optim = 1 } end },
+      { name = "torch-p fwd+bwd", run = function() return tq { op = "gpt_step", optim = 0 } end },
+      { name = "torch-p step", run = function() return tq { op = "gpt_step", optim = 1 } end },
+    }
+    for _, m in ipairs(methods) do m.run() end   -- warm-up: buffers, optimizer state
+    local a0 = ml.bytes_allocated and ml.bytes_allocated()
+    alternate(methods, reps)
+    local by = {}
+    for _, m in ipairs(methods) do by[m.name] = m end
+    for _, m in ipairs(methods) do
+      local what = m.name:match("(%S+)$")
+      gpt_rows[#gpt_rows + 1] = { kind = "gpt", method = m.name, rows = B, cols = T, precision = prec,
+        threads = threads, median_ms = m.median * 1e3, min_ms = math.min(table.unpack(m.times)) * 1e3,
+        reps = #m.times, tokens_per_s = B * T / m.median,
+        speedup_torch = by["torch " .. what].median / m.median,
+        speedup_torch_passive = by["torch-p " .. what].median / m.median,
+        loss_diff = m.name:find("^muonlab") and math.abs(loss_ml - loss_t) or
+          math.abs((m.name:find("^torch%-p") and loss_q or loss_t) - loss_ml) }
+    end
+    io.write(("  gpt %s %d thread%s: tokens/s fwd+bwd muonlab %.0f, torch %.0f (passive %.0f); step muonlab %.0f, "
+      .. "torch %.0f (passive %.0f); |loss muonlab - torch| %.1e%s\n"):format(prec, threads, threads > 1 and "s" or "",
+      B * T / by["muonlab fwd+bwd"].median, B * T / by["torch fwd+bwd"].median, B * T / by["torch-p fwd+bwd"].median,
+      B * T / by["muonlab step"].median, B * T / by["torch step"].median, B * T / by["torch-p step"].median,
+      math.abs(loss_ml - loss_t), a0 and ml.bytes_allocated and ("; muonlab allocated %d bytes while timed"):format(
+        ml.bytes_allocated() - a0) or ""))
+    io.flush()
+  end)
+  close_tp()
+  close_tq()
+  if HAS.threads then ml.set_threads(o.threads) end
+  if not ok then error(err, 0) end
+end
+
+local function gpt_cases(reps)
+  local V = gpt_vocab()
+  for t in o.gpt_threads:gmatch("%d+") do
+    for _, dtype in ipairs { "float32", "float64" } do gpt_case(dtype, tonumber(t), reps, V) end
+  end
+end
+
+local function gpt_markdown()
+  local md = { ("GPT training step (L = %d, C = %d, H = %d, T = %d, B = %d, byte vocabulary; Muon on the hidden "
+    .. "matrices + AdamW on the rest), tokens/s (median of the alternated reps; x torch: torch's median time / "
+    .. "muonlab's, torch-p: OMP_WAIT_POLICY=passive):"):format(GPT.layers, GPT.embed, GPT.heads, GPT.context, GPT.batch), "",
+    "| threads | prec | what | muonlab tok/s | torch tok/s | torch-p tok/s | x torch | x torch-p | \\|loss Δ\\| |",
+    "|--:|---|---|--:|--:|--:|--:|--:|--:|" }
+  for _, r in ipairs(gpt_rows) do
+    if r.method:find("^muonlab") then
+      local what = r.method:match("(%S+)$")
+      local function tok(name)
+        for _, x in ipairs(gpt_rows) do
+          if x.method == name and x.threads == r.threads and x.precision == r.precision then return x.tokens_per_s end
+        end
+      end
+      md[#md + 1] = ("| %d | %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f | %.1e |"):format(r.threads, r.precision, what,
+        r.tokens_per_s, tok("torch " .. what), tok("torch-p " .. what), r.speedup_torch, r.speedup_torch_passive, r.loss_diff)
+    end
+  end
+  return md
+end
+
+local GPT_COLS = { "kind", "method", "rows", "cols", "precision", "threads", "median_ms", "min_ms", "reps",
+  "tokens_per_s", "speedup_torch", "speedup_torch_passive", "loss_diff" }
+local function write_gpt(md)
+  atomic.write(o.gpt_out .. ".md", "# muonlab bench: GPT training step (`make bench`)\n\n" .. table.concat(md, "\n") .. "\n")
+  csv.write(o.gpt_out .. ".csv", GPT_COLS, gpt_rows)
+end
+
 ---------------------------------------------------------------------------- the run
 
 local SWEEP = { 128, 256, 512, 768, 1024, 1536 }   -- m x 4m, fp32
@@ -360,6 +486,11 @@ local ok, err = xpcall(function()
   print("  " .. peer { op = "info" })
   print(("  muonlab features: workspace %s, form=gram %s, polar method=eig %s, set_threads %s"):format(
     tostring(HAS.workspace), tostring(HAS.gram), tostring(HAS.eig), tostring(HAS.threads)))
+  if GPT_ONLY then
+    gpt_cases(o.reps)
+    print(("  (bench took %.0f s)"):format(ml.now() - t0))
+    return
+  end
   local ps = gemm_peak("float32", o.reps)
   local pd = gemm_peak("float64", o.reps)
   print(("  peak (best median of muonlab/numpy/torch, 2048^3 product): sgemm %.0f GFLOP/s, dgemm %.0f GFLOP/s"):format(ps, pd))
@@ -370,12 +501,22 @@ local ok, err = xpcall(function()
     ns_case(cs[1], cs[2], cs[3], reps, o.seed + i)
   end
   polar_case(o.quick and 256 or 1024, o.quick and 1024 or 4096, o.reps, o.seed + 100)
+  gpt_cases(o.reps)
   ps, pd = gemm_peak("float32", o.reps), gemm_peak("float64", o.reps)
   print(("  peak again at the end: sgemm %.0f GFLOP/s, dgemm %.0f GFLOP/s (the table uses the better pass)"):format(ps, pd))
   print(("  (bench took %.0f s)"):format(ml.now() - t0))
 end, debug.traceback)
 cleanup()
 if not ok then error(err, 0) end
+
+local gpt_md = gpt_markdown()
+write_gpt(gpt_md)
+print()
+print(table.concat(gpt_md, "\n"))
+if GPT_ONLY then
+  print(("wrote %s.csv, %s.md"):format(o.gpt_out, o.gpt_out))
+  return
+end
 
 ---------------------------------------------------------------------------- table, CSV, figure
 
@@ -465,6 +606,8 @@ md[#md + 1] = ""
 md[#md + 1] = "Exact polar factor, geometric spectrum with cond " .. o.polar_cond .. ":"
 md[#md + 1] = ""
 for _, l in ipairs(polar) do md[#md + 1] = l end
+md[#md + 1] = ""
+for _, l in ipairs(gpt_md) do md[#md + 1] = l end
 md[#md + 1] = ""
 md[#md + 1] = "All rows:"
 md[#md + 1] = ""

@@ -6,6 +6,9 @@
 #include <cblas.h>
 #include <math.h>
 
+/* GCC vectorizes the row loops (omp simd) only when comparisons may not trap. */
+#pragma GCC optimize("no-trapping-math")
+
 /* ---- checks ---------------------------------------------------------------------------- */
 
 static int shape_is(const char *fn, const char *what, const ml_mat *m, size_t r, size_t c)
@@ -56,35 +59,62 @@ static void gemm(ml_dtype t, int ta, int tb, size_t m, size_t n, size_t k, doubl
                     (float)beta, Cm, (int)ldc);
 }
 
+/* libm's exp and expf with their vector variants (glibc's libmvec), so the row loops vectorize. */
+double ml_attn_exp(double) __asm__("exp") __attribute__((simd("notinbranch"), const, nothrow, leaf));
+float ml_attn_expf(float) __asm__("expf") __attribute__((simd("notinbranch"), const, nothrow, leaf));
+
 /* Rows of one T x T block p (stride ld) hold scores S; replace them by the causal softmax and
- * return max_{i, j<=i} S_ij. */
-#define DEFINE_CAUSAL_SOFTMAX(NAME, REAL, EXP)                                       \
-    static double NAME(REAL *p, size_t T, size_t ld)                                  \
-    {                                                                                 \
-        double top = -INFINITY;                                                       \
-        for (size_t i = 0; i < T; i++) {                                              \
-            REAL *r = p + i * ld, m = r[0], s = 0;                                    \
-            for (size_t j = 1; j <= i; j++) m = r[j] > m ? r[j] : m;                  \
-            if (m > top) top = m;                                                     \
-            for (size_t j = 0; j <= i; j++) s += r[j] = EXP(r[j] - m);                \
-            REAL inv = 1 / s;                                                         \
-            for (size_t j = 0; j <= i; j++) r[j] *= inv;                              \
-            for (size_t j = i + 1; j < T; j++) r[j] = 0;                              \
-        }                                                                             \
-        return top;                                                                   \
+ * return max_{i, j<=i} S_ij. (Two copies, double and float: GCC does not apply omp simd
+ * inside macro expansions, so no macro here.) */
+static double causal_softmax_d(double *p, size_t T, size_t ld)
+{
+    double top = -INFINITY;
+    for (size_t i = 0; i < T; i++) {
+        double *restrict r = p + i * ld, m = r[0], s = 0;
+#pragma omp simd reduction(max : m)
+        for (size_t j = 1; j <= i; j++) m = r[j] > m ? r[j] : m;
+        if (m > top) top = m;
+#pragma omp simd
+        for (size_t j = 0; j <= i; j++) r[j] = ml_attn_exp(r[j] - m);
+#pragma omp simd reduction(+ : s)
+        for (size_t j = 0; j <= i; j++) s += r[j];
+        double inv = 1 / s;
+#pragma omp simd
+        for (size_t j = 0; j <= i; j++) r[j] *= inv;
+        for (size_t j = i + 1; j < T; j++) r[j] = 0;
     }
-DEFINE_CAUSAL_SOFTMAX(causal_softmax_d, double, exp)
-DEFINE_CAUSAL_SOFTMAX(causal_softmax_f, float, expf)
+    return top;
+}
+
+static double causal_softmax_f(float *p, size_t T, size_t ld)
+{
+    double top = -INFINITY;
+    for (size_t i = 0; i < T; i++) {
+        float *restrict r = p + i * ld, m = r[0], s = 0;
+#pragma omp simd reduction(max : m)
+        for (size_t j = 1; j <= i; j++) m = r[j] > m ? r[j] : m;
+        if (m > top) top = m;
+#pragma omp simd
+        for (size_t j = 0; j <= i; j++) r[j] = ml_attn_expf(r[j] - m);
+#pragma omp simd reduction(+ : s)
+        for (size_t j = 0; j <= i; j++) s += r[j];
+        float inv = 1 / s;
+#pragma omp simd
+        for (size_t j = 0; j <= i; j++) r[j] *= inv;
+        for (size_t j = i + 1; j < T; j++) r[j] = 0;
+    }
+    return top;
+}
 
 /* dS_ij = P_ij (dP_ij - sum_{k<=i} P_ik dP_ik), in place in dp; zero above the diagonal. */
 #define DEFINE_SOFTMAX_BACKWARD(NAME, REAL)                                          \
     static void NAME(REAL *dp, const REAL *p, size_t T, size_t ldd, size_t ldp)       \
     {                                                                                 \
         for (size_t i = 0; i < T; i++) {                                              \
-            REAL *d = dp + i * ldd, dot = 0;                                          \
-            const REAL *r = p + i * ldp;                                              \
-            for (size_t j = 0; j <= i; j++) dot += r[j] * d[j];                       \
-            for (size_t j = 0; j <= i; j++) d[j] = r[j] * (d[j] - dot);               \
+            REAL *restrict d = dp + i * ldd, dot = 0;                                 \
+            const REAL *restrict r = p + i * ldp;                                     \
+            _Pragma("omp simd reduction(+:dot)") for (size_t j = 0; j <= i; j++) dot += r[j] * d[j]; \
+            _Pragma("omp simd") for (size_t j = 0; j <= i; j++) d[j] = r[j] * (d[j] - dot); \
             for (size_t j = i + 1; j < T; j++) d[j] = 0;                              \
         }                                                                             \
     }

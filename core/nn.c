@@ -292,13 +292,30 @@ static inline float gelu_grad_xt_f(float x, float t)
 static inline double gelu_u(double x) { return GELU_S * (x + GELU_C * x * x * x); }
 static inline float gelu_u_f(float x) { return (float)GELU_S * (x + (float)GELU_C * x * x * x); }
 
-/* One row: y = gelu(x); t = tanh(u) kept for the backward when t != NULL. */
+/* libm's exp declared with its vector variants (glibc's libmvec: _ZGVbN2v_exp, ...), so the
+ * float64 row loop vectorizes; libmvec's exp is within 4 ulp. */
+double ml_vexp(double) __asm__("exp") __attribute__((simd("notinbranch"), const, nothrow, leaf));
+
+/* One row: y = gelu(x); t = tanh(u) kept for the backward when t != NULL. Beyond |x| = 10
+ * u is clamped (tanh(u) = +-1 there in double, and x^3 cannot overflow). */
+static inline double gelu_tanh_d(double x)
+{
+    double xc = x > 10 ? 10 : x < -10 ? -10 : x;
+    return 1 - 2 / (1 + ml_vexp(2 * gelu_u(xc)));
+}
+
 static void gelu_row_d(double *restrict y, double *restrict t, const double *restrict x, size_t n)
 {
-    for (size_t j = 0; j < n; j++) {
-        double th = fabs(x[j]) > 10 ? (x[j] > 0 ? 1.0 : -1.0) : tanh_fast(gelu_u(x[j]));
-        y[j] = gelu_xt(x[j], th);
-        if (t) t[j] = th;
+    if (t) {
+#pragma omp simd
+        for (size_t j = 0; j < n; j++) {
+            double th = gelu_tanh_d(x[j]);
+            t[j] = th;
+            y[j] = gelu_xt(x[j], th);
+        }
+    } else {
+#pragma omp simd
+        for (size_t j = 0; j < n; j++) y[j] = gelu_xt(x[j], gelu_tanh_d(x[j]));
     }
 }
 

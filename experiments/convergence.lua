@@ -4,7 +4,7 @@
 --   muonlab experiments/convergence.lua [--quick] [--seed 1] [--seeds 3] [--out plots/convergence]
 --       [--problems least_squares,lowrank,mlp,char_lm] [--optimizers muon,adamw,...] [--fresh]
 --
--- Problems (ml.models): least squares 1/(2n)||AW - B||^2 with cond(A) = 1e3 (plotted: f - f*);
+-- Problems (ml.models): least squares 1/(2n)||A W^T - B||^2, W out x in, cond(A) = 1e3 (plotted: f - f*);
 -- low-rank matrix factorisation 1/2||UV^T - M*||^2 (rank 4, k = 8); an MLP 784-128-128-10 on
 -- 10 000 Fashion-MNIST training images (plotted: training loss on 2048 of them; test accuracy
 -- in the table); a character-level MLP language model on the fortunes corpus (plotted:

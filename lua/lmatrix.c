@@ -17,7 +17,9 @@ static ml_mat *newmat_alloc(lua_State *L, const char *fname, size_t r, size_t c,
     return m;
 }
 
-static const char *const dtype_only[] = {"dtype", NULL};
+static const mlua_opt dtype_only[] = {
+    {"dtype", "a string", "\"float64\"", "element type: \"float64\" or \"float32\""}, {NULL},
+};
 
 /* matrix(rows, cols [, fill] [, {dtype=}]) */
 static int l_matrix(lua_State *L)
@@ -409,12 +411,17 @@ static int m_div(lua_State *L)
 
 /* ---- products ---------------------------------------------------------- */
 
+static const mlua_opt matmul_opts[] = {
+    {"ta", "a boolean", "false", "use A transposed"},
+    {"tb", "a boolean", "false", "use B transposed"},
+    {NULL},
+};
+
 /* matmul(A, B [, {ta=, tb=}]) -> op(A) op(B) */
 static int l_matmul(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1), *b = mlua_checkmat(L, 2);
-    static const char *const allowed[] = {"ta", "tb", NULL};
-    mlua_checkopts(L, 3, allowed);
+    mlua_checkopts(L, 3, matmul_opts);
     int ta = mlua_optboolean(L, 3, "ta", 0), tb = mlua_optboolean(L, 3, "tb", 0);
     size_t m = ta ? a->cols : a->rows, k = ta ? a->rows : a->cols;
     size_t kb = tb ? b->cols : b->rows, n = tb ? b->rows : b->cols;
@@ -428,15 +435,18 @@ static int l_matmul(lua_State *L)
     return 1;
 }
 
+static const mlua_opt gram_opts[] = {
+    {"side", "a string", "\"rows\"", "\"rows\": A A^T; \"cols\": A^T A"}, {NULL},
+};
+
 /* gram(A [, {side = "rows" | "cols"}]) -> A A^T (default) or A^T A, via syrk */
 static int l_gram(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
-    static const char *const allowed[] = {"side", NULL};
-    mlua_checkopts(L, 2, allowed);
+    mlua_checkopts(L, 2, gram_opts);
     const char *side = mlua_optstring(L, 2, "side", "rows");
     int cols = !strcmp(side, "cols");
-    if (!cols && strcmp(side, "rows")) luaL_argerror(L, 2, "option 'side': expected 'rows' or 'cols'");
+    if (!cols && strcmp(side, "rows")) mlua_opterror(L, 2, "side", "one of \"rows\", \"cols\"");
     size_t n = cols ? a->cols : a->rows;
     ml_mat *o = newmat_alloc(L, "gram", n, n, a->dtype);
     if (ml_syrk(o, 1.0, a, cols ? ML_TRANS : ML_NOTRANS, 0.0)) mlua_core_error(L, "gram");
@@ -534,4 +544,8 @@ void mlua_open_matrix(lua_State *L)
     }
     lua_pop(L, 1);
     luaL_setfuncs(L, functions, 0);
+    static const char *const creators[] = {"matrix", "zeros", "ones", "eye", "from_table", NULL};
+    for (int i = 0; creators[i]; i++) mlua_register_opts(L, creators[i], dtype_only);
+    mlua_register_opts(L, "matmul", matmul_opts);
+    mlua_register_opts(L, "gram", gram_opts);
 }

@@ -17,5 +17,8 @@ int luaopen_muonlab_core(lua_State *L)
     mlua_open_nn(L);
     mlua_open_optim(L);
     /* more binding files: add their mlua_open_* call here */
+    lua_pushcfunction(L, mlua_optspec);
+    lua_setfield(L, -2, "_optspec");
+    mlua_name_functions(L, -1);
     return 1;
 }

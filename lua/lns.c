@@ -71,8 +71,21 @@ static int ws_tostring(lua_State *L)
 
 /* ---- the options of ml.ns, parsed once for ml.ns and ml.ns_plan ---- */
 
-static const char *const ns_keys[] = {"coeffs", "steps", "eps", "precond", "power_steps", "precision",
-                                      "form", "restart", NULL};
+/* ml.ns's options; ml.ns_plan takes the first NS_PLAN_OPTS (not trace, workspace). */
+#define NS_PLAN_OPTS 8
+static const mlua_opt ns_opts[] = {
+    {"coeffs", "a string or a table", "\"jordan\"", "schedule: a name (cubic, quintic, septic, jordan, you, polar_express, cans), a list of per-step lists {{a,b,c},...} (the last repeats) or one list reused every step"},
+    {"steps", "an integer", "the schedule's length (5 for jordan)", "NS steps, 1..1000"},
+    {"eps", "a number", "1e-7", "X0 = A / (||A||_F + eps)"},
+    {"precond", "a string", "\"frobenius\"", "\"frobenius\", \"spectral\" (Lanczos estimate x 1.02), \"aol\" (Turbo-Muon row scaling), \"schatten\" (||AA^T||_F^1/2) or \"none\""},
+    {"power_steps", "an integer", "12", "Lanczos products of precond \"spectral\", 1..64"},
+    {"precision", "a string", "the input's dtype", "\"fp64\", \"fp32\", \"bf16\" or \"fp16\" (bf16/fp16 emulated; result in the input's dtype)"},
+    {"form", "a string", "\"direct\"", "\"direct\" or \"gram\" (iterate on the short-side Gram matrix, one final product)"},
+    {"restart", "an integer", "0", "gram form: rebuild the Gram matrix every k steps (0: never)"},
+    {"trace", "a boolean", "false", "also return per-step records {step, orth_fro, orth_spec, polar_dist, smin, smax, time}"},
+    {"workspace", "a muonlab.ns_workspace", "none", "buffers from ml.ns_workspace(): no allocation after the first call with a shape"},
+    {NULL},
+};
 
 static int parse_precond(const char *s, void *out) { return ml_precond_parse(s, out); }
 static int parse_form(const char *s, void *out) { return ml_ns_form_parse(s, out); }
@@ -86,9 +99,9 @@ static void parse_ns_opts(lua_State *L, int oi, ns_workspace *ws)
     ml_ns_opts *o = &ws->o;
     ml_ns_opts_default(o);
     lua_Integer steps = mlua_optinteger(L, oi, "steps", 0);
-    luaL_argcheck(L, steps >= 0 && steps <= 1000, oi, "option 'steps' must be in 1..1000");
+    if (steps < 0 || steps > 1000) mlua_opterror(L, oi, "steps", "an integer in 1..1000");
     o->eps = mlua_optnumber(L, oi, "eps", o->eps);
-    luaL_argcheck(L, o->eps >= 0 && isfinite(o->eps), oi, "option 'eps' must be a finite number >= 0");
+    if (!(o->eps >= 0 && isfinite(o->eps))) mlua_opterror(L, oi, "eps", "a finite number >= 0");
     mlua_optenum(L, oi, "precond", "frobenius", parse_precond, &o->precond);
     mlua_optenum(L, oi, "form", "direct", parse_form, &o->form);
     if (mlua_optstring(L, oi, "precision", NULL)) {   /* default: the input's (fp64 or fp32) */
@@ -97,10 +110,10 @@ static void parse_ns_opts(lua_State *L, int oi, ns_workspace *ws)
         o->precision = (int)prec;
     }
     lua_Integer ps = mlua_optinteger(L, oi, "power_steps", ML_NS_POWER_STEPS);
-    luaL_argcheck(L, ps >= 1 && ps <= ML_NS_MAX_POWER_STEPS, oi, "option 'power_steps' must be in 1..64");
+    if (ps < 1 || ps > ML_NS_MAX_POWER_STEPS) mlua_opterror(L, oi, "power_steps", "an integer in 1..64");
     o->power_steps = (int)ps;
     lua_Integer restart = mlua_optinteger(L, oi, "restart", 0);
-    luaL_argcheck(L, restart >= 0 && restart <= 1000, oi, "option 'restart' must be in 0..1000 (0: never)");
+    if (restart < 0 || restart > 1000) mlua_opterror(L, oi, "restart", "an integer in 0..1000");
     o->restart = (int)restart;
     /* the schedule goes to slot oi while it is converted, so that its errors read
      * "bad argument #oi (...)": it is part of the options argument */
@@ -131,19 +144,15 @@ static void push_trace(lua_State *L, const ml_tracer *t)
  *          workspace=}]) -> X [, trace] */
 static int l_ns(lua_State *L)
 {
-    static const char *const allowed[] = {"coeffs", "steps", "eps", "precond", "power_steps", "precision",
-                                          "form", "restart", "trace", "workspace", NULL};
     ml_mat *a = mlua_checkmat(L, 1);
     mlua_checkfinite(L, 1, a);
     lua_settop(L, 2);   /* slot 2 is the options (or nil) from here on */
-    mlua_checkopts(L, 2, allowed);
+    mlua_checkopts(L, 2, ns_opts);
     int trace = mlua_optboolean(L, 2, "trace", 0);
     ml_ns_work *w = NULL;
     if (lua_istable(L, 2) && lua_getfield(L, 2, "workspace") != LUA_TNIL) {
         ns_workspace *ws = luaL_testudata(L, -1, NS_WORKSPACE);
-        if (!ws)
-            luaL_argerror(L, 2, lua_pushfstring(L, "option 'workspace': %s expected (from ml.ns_workspace()), got %s",
-                                                NS_WORKSPACE, luaL_typename(L, -1)));
+        if (!ws) mlua_opterror(L, 2, "workspace", "a " NS_WORKSPACE);
         w = &ws->w;
     }   /* the workspace (or nil) stays on the stack, so it lives through the call */
     ns_workspace *call = newws(L);   /* this call's options and schedule; its buffers stay unused */
@@ -176,7 +185,7 @@ static int l_ns_workspace(lua_State *L)
 static int l_ns_plan(lua_State *L)
 {
     lua_settop(L, 1);
-    mlua_checkopts(L, 1, ns_keys);
+    mlua_checkopts_n(L, 1, ns_opts, NS_PLAN_OPTS);
     parse_ns_opts(L, 1, newws(L));
     return 1;
 }
@@ -255,4 +264,6 @@ void mlua_open_ns(lua_State *L)
     }
     lua_pop(L, 1);
     luaL_setfuncs(L, functions, 0);
+    mlua_register_opts(L, "ns", ns_opts);
+    mlua_register_opts_n(L, "ns_plan", ns_opts, NS_PLAN_OPTS);
 }

@@ -46,7 +46,7 @@ local cache = {}
 
 function M.fashion(quick, limit_test)
   local k = "fm" .. limit_test
-  cache[k] = cache[k] or ml.data.fashion_mnist { limit_train = quick and 1000 or 10000, limit_test = limit_test,
+  cache[k] = cache[k] or ml.data.fashion_mnist { dtype = "float32", limit_train = quick and 1000 or 10000, limit_test = limit_test,
     quiet = true }
   return cache[k]
 end

@@ -37,15 +37,8 @@ local lazy = {
   checkpoint = function() return require("muonlab.checkpoint") end,
 }
 
--- ml.help(): the names the module offers (C bindings and Lua-side modules); see README.md.
-function M.help()
-  local names = {}
-  for k in pairs(M) do names[#names + 1] = k end
-  for k in pairs(lazy) do if rawget(M, k) == nil then names[#names + 1] = k end end
-  table.sort(names)
-  print("muonlab " .. M.version .. ": " .. table.concat(names, ", "))
-  print("matrix methods: " .. table.concat(M.matrix_methods(), ", "))
-end
+-- ml.help([topic]): signature, options, returns and an example (lua/muonlab/help.lua).
+function M.help(topic) return require("muonlab.help").help(topic) end
 
 function M.matrix_methods()
   local mt = debug.getmetatable(core.eye(1))

@@ -24,6 +24,7 @@
 -- e.g. "lw 3 dt 2"); a band fills between ylow and yhigh in the colour of the line after it.
 
 local atomic = require "muonlab.atomic"
+local options = require "muonlab.options"
 
 local M = {}
 
@@ -36,11 +37,29 @@ local POINTTYPES = {7, 5, 9, 11, 13, 6, 4, 8}   -- filled circle, square, triang
 local FORMATS = {png = true, svg = true}
 
 local WITH = {lines = "lines", points = "points", linespoints = "linespoints", band = "filledcurves"}
-local TOP_KEYS = {
-  output = true, formats = true, title = true, xlabel = true, ylabel = true, logx = true, logy = true,
-  xrange = true, yrange = true, key = true, size = true, grid = true, series = true, terminal = true,
-  enhanced = true, layout = true, panels = true, shared_key = true, shared_y = true,
-}
+-- The call's options, checked by muonlab.options (values in detail by render below).
+local TEXT = options.kind("string number", "a string")
+local TOP = options.register("plot", {
+  output = { nil, "string", "file name: .png or .svg, or a bare stem with formats (default: none, with terminal = \"dumb\")" },
+  formats = { nil, "table", "image formats for a bare stem, e.g. {\"png\", \"svg\"}" },
+  title = { nil, TEXT, "figure title" },
+  xlabel = { nil, TEXT, "x axis label" },
+  ylabel = { nil, TEXT, "y axis label" },
+  logx = { false, "boolean", "logarithmic x axis" },
+  logy = { false, "boolean", "logarithmic y axis" },
+  xrange = { nil, "table", "{lo, hi}; either end may be nil" },
+  yrange = { nil, "table", "{lo, hi}; either end may be nil" },
+  key = { nil, options.kind("string boolean", "a gnuplot placement or false"), "legend placement (false: none)", show = "the emptiest corner" },
+  size = { nil, "table", "{width, height} in pixels (characters with terminal = \"dumb\")", show = "{900, 600}" },
+  grid = { nil, "boolean", "grid lines" },
+  series = { nil, "table", "list of {x =, y =, title =, with = lines|points|linespoints|band, style =, ylow =, yhigh =}" },
+  terminal = { nil, "string", "\"dumb\": ASCII plot to stdout" },
+  enhanced = { false, "boolean", "gnuplot enhanced text (_ and ^ as sub/superscripts)" },
+  layout = { nil, "table", "{rows, cols} of panels" },
+  panels = { nil, "table", "list of panels {title =, series =, ...}; they inherit all but title from the top level" },
+  shared_key = { false, "boolean", "one key below all panels" },
+  shared_y = { false, "boolean", "one y range for all panels" },
+})
 local PANEL_KEYS = {
   title = true, xlabel = true, ylabel = true, logx = true, logy = true, xrange = true, yrange = true,
   key = true, grid = true, series = true,
@@ -57,30 +76,10 @@ local function fail(fmt, ...)
   error(setmetatable({msg = "plot: " .. string.format(fmt, ...)}, PlotError), 0)
 end
 
-local function distance(a, b)
-  local prev = {}
-  for j = 0, #b do prev[j] = j end
-  for i = 1, #a do
-    local cur = {[0] = i}
-    for j = 1, #b do
-      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
-      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-    end
-    prev = cur
-  end
-  return prev[#b]
-end
-
 local function check_keys(t, allowed, where, what)
   for k in pairs(t) do
     if not allowed[k] then
-      local best, bestd
-      if type(k) == "string" then
-        for name in pairs(allowed) do
-          local d = distance(k, name)
-          if d <= 2 and (not bestd or d < bestd or (d == bestd and name < best)) then best, bestd = name, d end
-        end
-      end
+      local best = options.suggest(k, allowed)
       fail("%sunknown %s '%s'%s", where, what, tostring(k), best and (" (did you mean '" .. best .. "'?)") or "")
     end
   end
@@ -319,7 +318,6 @@ end
 
 local function check(opts)
   if type(opts) ~= "table" then fail("expected a table of options, got %s", type(opts)) end
-  check_keys(opts, TOP_KEYS, "", "option")
   local fig = {}
 
   if opts.terminal ~= nil and opts.terminal ~= "dumb" then
@@ -1020,6 +1018,7 @@ end
 -- fields png, svg, dat, gp. With terminal = "dumb" the ASCII plot is printed and also returned
 -- as the second result.
 function M.plot(opts)
+  options.check("plot", opts, TOP, 1, 2)
   local temps = {}
   local ok, res, shown = pcall(render, opts, temps)
   for _, t in ipairs(temps) do os.remove(t) end

@@ -40,6 +40,8 @@
 local atomic = require "muonlab.atomic"
 local core = require "muonlab.core"
 
+local options = require "muonlab.options"
+
 local M = {}
 
 local RESERVED = { status = true, message = true, wall_time = true }
@@ -434,23 +436,23 @@ local function classify(ok, res, names_set)
   return status, message, values
 end
 
-local allowed = {
-  out = true, grid = true, run = true, argv = true, fresh = true, shard = true, order = true,
-  columns = true, progress = true, getenv = true, log = true,
-}
+local SCHEMA = options.register("sweep", {
+  out = { nil, "string", "the results CSV (one row per finished configuration)", required = true },
+  grid = { nil, "table", "{key = {values...}, ...}: the cartesian product is run", required = true },
+  run = { nil, "function", "run(cfg) -> {name = number|string|boolean, ...} (or error(\"diverged at step N\"))", required = true },
+  order = { nil, "table", "key order of the product (the last varies fastest)", show = "keys sorted by name" },
+  columns = { nil, "table", "value columns known in advance (others are added as they appear)" },
+  fresh = { nil, "boolean", "move the old results aside and start over (also --fresh)" },
+  shard = { nil, "string", "\"K/N\": run configurations K+1, K+1+N, ... (also --shard, MPI/Slurm variables)" },
+  progress = { 1, options.kind("boolean number", "a boolean or a number of seconds"), "seconds between progress lines on stderr (false: none)", show = "1" },
+  log = { nil, "function", "log(line) receives the progress lines", show = "stderr" },
+  argv = { nil, "table", "the script's arguments (--fresh, --shard)", show = "the global arg" },
+  getenv = { nil, "function", "environment lookup (tests)", show = "os.getenv" },
+})
 
 function M.sweep(opts)
-  if type(opts) ~= "table" then error("sweep: options table expected, got " .. type(opts), 2) end
-  for k in pairs(opts) do
-    if not allowed[k] then
-      local names = {}
-      for n in pairs(allowed) do names[#names + 1] = n end
-      table.sort(names)
-      error(("sweep: unknown option '%s' (expected one of: %s)"):format(tostring(k), table.concat(names, ", ")), 2)
-    end
-  end
-  if type(opts.out) ~= "string" or opts.out == "" then error("sweep: 'out' must be a file name", 2) end
-  if type(opts.run) ~= "function" then error("sweep: 'run' must be a function(cfg)", 2) end
+  options.check("sweep", opts, SCHEMA, 1, 2)
+  if opts.out == "" then options.fail("sweep", 1, "option 'out': a file name expected, got \"\"", 2) end
   local g = M.normalize_grid(opts.grid, opts.order)
   local names_set = {}
   for _, k in ipairs(g.names) do names_set[k] = true end

@@ -82,7 +82,7 @@ describe("Fashion-MNIST", function()
     assert.is_false(d.synthetic)
     assert.are.same({ 200, 784 }, { d.train.X:shape() })
     assert.are.same({ 100, 1 }, { d.test.y:shape() })
-    assert.are.equal("float32", d.train.X:dtype())
+    assert.are.equal("float64", d.train.X:dtype())   -- the default of every model and data set
     assert.is_true(ml.norm(d.train.X, "max") <= 1 and ml.norm(d.train.X, "max") > 0.99)
     local s = ml.data.fashion_mnist { limit_train = 200, limit_test = 100, quiet = true, standardize = true }
     local n = 200 * 784

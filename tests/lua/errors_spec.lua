@@ -32,10 +32,10 @@ local cases = {
   { "ns", function() return ml.ns(A, { steps = -1 }) end, "steps" },
   { "ns", function() return ml.ns(A, { coeffs = { { 1, "x" } } }) end, "number expected" },
   { "ns", function() return ml.ns(A, { stpes = 3 }) end, "unknown option 'stpes'" },
-  { "ns", function() return ml.ns(A, { steps = "five" }) end, "integer expected" },
+  { "ns", function() return ml.ns(A, { steps = "five" }) end, "option 'steps': an integer expected, got string" },
   { "orth_error", function() return ml.orth_error(nanA) end, "NaN or Inf" },
   { "polar_distance", function() return ml.polar_distance(A, ml.eye(3)) end, "shape mismatch" },
-  { "spectrum", function() return ml.spectrum(3, 3, { kind = "wobbly" }) end, "unknown spectrum" },
+  { "spectrum", function() return ml.spectrum(3, 3, { kind = "wobbly" }) end, "option 'kind': one of \"geometric\"" },
   { "spectrum", function() return ml.spectrum(3, 3, { cond = 0.5 }) end, "cond" },
   { "spectrum", function() return ml.spectrum(3, 3, { values = { 1, 2 } }) end, "expected 3" },
   -- fuzz finding (seed 444170): the singular-value buffer was allocated before the size check

@@ -463,7 +463,7 @@ describe("optim family: muon_mvr (two gradients per step)", function()
     opt:step(P, G)
     assert.has_error(function() opt:step(P, G) end)
     assert.has_error(function() ml.optim.muon_mvr { split = function() return nil end } end,
-      "muon_mvr: option 'split' is not supported (two gradients per step)")
+      "bad argument #1 to 'muon_mvr' (option 'split': not supported (two gradients per step))")
   end)
 end)
 

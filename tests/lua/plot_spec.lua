@@ -445,7 +445,7 @@ describe("muonlab.plot", function()
       {"unknown with", function() return simple{series = {{x = xs, y = ys, with = "line"}}} end,
        "plot: series[1]: unknown with 'line'"},
       {"unknown option", function() return simple{xlable = "x"} end,
-       "plot: unknown option 'xlable' (did you mean 'xlabel'?)"},
+       "bad argument #1 to 'plot' (unknown option 'xlable' (did you mean 'xlabel'? expected one of: "},
       {"unknown series field", function() return simple{series = {{x = xs, y = ys, titel = "a"}}} end,
        "plot: series[1]: unknown field 'titel'"},
       {"unsupported extension", function() return simple{output = dir .. "/f.pdf"} end,
@@ -473,7 +473,7 @@ describe("muonlab.plot", function()
       end, "plot: layout {1, 1} has room for 1 panels, got 2"},
       {"nothing plottable", function() return simple{logy = true, series = {{y = {-1, 0, 0 / 0}}}} end,
        "plot: series: no point to plot (all NaN/Inf, or non-positive on a log axis)"},
-      {"not a table", function() return "f.png" end, "plot: expected a table of options, got string"},
+      {"not a table", function() return "f.png" end, "bad argument #1 to 'plot' (table expected, got string)"},
     }
     for _, c in ipairs(cases) do
       it("rejects " .. c[1], function()
@@ -485,7 +485,7 @@ describe("muonlab.plot", function()
 
     it("points the error at the caller's line", function()
       local err = errmsg(function() plot(simple{xlable = "x"}) end)
-      assert.truthy(err:find("plot_spec.lua:%d+: plot: unknown option"), err)
+      assert.truthy(err:find("plot_spec.lua:%d+: bad argument #1 to 'plot' %(unknown option"), err)
     end)
 
     it("accepts NaN entries", function()

@@ -15,6 +15,7 @@
 -- weight_decay 0 (ours).
 local ml = require "muonlab"
 local base = require "muonlab.optim.base"
+local options = require "muonlab.options"
 
 local AuON = {
   name = "auon",
@@ -28,14 +29,7 @@ local AuON = {
     ns_eps = { 1e-7, "nonneg", "normaliser of X = U/(||U||_F + ns_eps)" },
   }),
 }
-AuON.spec.ns_steps = { 0, "nonneg", "NS steps before the cosh-RMS division (0 = pure AuON, hybrid: 1 the draft, 5 the code)" }
-
-function AuON:validate()
-  local k = self.hp.ns_steps
-  if math.type(k) ~= "integer" or k < 0 or k > 1000 then
-    error(("auon: option 'ns_steps' must be an integer in 0..1000, got %s"):format(tostring(k)), 0)
-  end
-end
+AuON.spec.ns_steps = { 0, options.int(0, 1000), "NS steps before the cosh-RMS division (0 = pure AuON, hybrid: 1 the draft, 5 the code)" }
 
 function AuON:setup()
   if self.hp.ns_steps > 0 then self.orth = base.orthogonalizer(self.hp, self.hp.ns_eps) end

@@ -14,76 +14,20 @@ local blocks = require "muonlab.optim.blocks"
 
 local M = {}
 
--- ---- option checking --------------------------------------------------------------------
+-- ---- option checking (muonlab.options) ---------------------------------------------------
 
-local function fmt(v)
-  if type(v) == "string" then return ("%q"):format(v) end
-  return tostring(v)
-end
+local options = require "muonlab.options"
+local fmt = options.fmt
 
-local checks = {
-  number = function(v) return type(v) == "number" and v == v, "a number" end,
-  finite = function(v) return type(v) == "number" and v == v and v > -math.huge and v < math.huge, "a finite number" end,
-  nonneg = function(v) return type(v) == "number" and v >= 0 and v < math.huge, "a finite number >= 0" end,
-  pos = function(v) return type(v) == "number" and v > 0 and v < math.huge, "a finite number > 0" end,
-  unit = function(v) return type(v) == "number" and v >= 0 and v < 1, "a number in [0, 1)" end,
-  closed_unit = function(v) return type(v) == "number" and v >= 0 and v <= 1, "a number in [0, 1]" end,
-  boolean = function(v) return type(v) == "boolean", "a boolean" end,
-  posint = function(v) return math.type(v) == "integer" and v >= 1 and v <= 1000, "an integer in 1..1000" end,
-  ["function"] = function(v) return type(v) == "function", "a function" end,
-  table = function(v) return type(v) == "table", "a table" end,
-  coeffs = function(v) return type(v) == "string" or type(v) == "table", "a schedule name or a list of coefficients" end,
-  string = function(v) return type(v) == "string", "a string" end,
-  split = function(v) return v == "heads" or type(v) == "function", "\"heads\" or a function(i, p) returning {rows = r} | {cols = c} | nil" end,
-  model = function(v)
-    return (type(v) == "table" or type(v) == "userdata") and type(v.qk_clip) == "function",
-      "a model with a qk_clip(tau) method (ml.models.gpt)"
-  end,
-  any_scale = function(v) return type(v) == "string" or type(v) == "number", "a name or a number" end,
-  -- a loss lower bound: any number but NaN and +inf (-math.huge switches Momo off)
-  fstar = function(v) return type(v) == "number" and v == v and v < math.huge, "a number < math.huge (or -math.huge)" end,
-}
-
--- opts: the user's table (or nil); spec: name -> {default, check}. check is a name from
--- `checks` or a list of allowed strings {"a", "b"}. A nil default makes the option optional.
--- Errors name the optimizer and the option, and point at the caller's line (level).
+-- opts: the user's table (or nil); spec: name -> {default, check, doc}. Errors name the
+-- optimizer and the option, and point at the caller's line (level as error()'s).
 function M.options(name, opts, spec, level)
-  level = (level or 2) + 1
-  if opts ~= nil and type(opts) ~= "table" then
-    error(("%s: options must be a table, got %s"):format(name, type(opts)), level)
-  end
-  opts = opts or {}
-  for k in pairs(opts) do
-    if type(k) ~= "string" or not spec[k] then
-      local known = {}
-      for s in pairs(spec) do known[#known + 1] = s end
-      table.sort(known)
-      error(("%s: unknown option %s (known: %s)"):format(name, fmt(k), table.concat(known, ", ")), level)
-    end
-  end
-  local hp = {}
-  for k, s in pairs(spec) do
-    local v = opts[k]
-    if v == nil then v = s[1] end
-    if v ~= nil then
-      local check = s[2]
-      if type(check) == "table" then
-        local ok = false
-        for _, a in ipairs(check) do ok = ok or v == a end
-        if not ok then
-          local allowed = {}
-          for _, a in ipairs(check) do allowed[#allowed + 1] = fmt(a) end
-          error(("%s: option '%s' must be one of %s, got %s"):format(name, k, table.concat(allowed, ", "), fmt(v)), level)
-        end
-      else
-        local ok, what = checks[check](v)
-        if not ok then error(("%s: option '%s' must be %s, got %s"):format(name, k, what, fmt(v)), level) end
-      end
-    end
-    hp[k] = v
-  end
+  local hp = options.check(name, opts, spec, 1, (level or 2) + 1)   -- (not a tail call: it would drop a level)
   return hp
 end
+
+-- A cross-option error of a validate() method, in the same format.
+function M.fail(name, msg) options.fail(name, 1, msg, 0) end
 
 -- ---- deep copies of state (matrices cloned) ---------------------------------------------
 
@@ -206,11 +150,15 @@ end
 -- the loss) cannot be changed: build a new optimizer for those.
 function Optimizer:set(key, value)
   local spec = self.spec[key]
-  if not spec then error(("%s:set: unknown option %s"):format(self.label, fmt(key)), 2) end
-  if M.ns_spec[key] or (self.fixed and self.fixed[key]) then
-    error(("%s:set: option '%s' is fixed when the optimizer is built"):format(self.label, key), 2)
+  if not spec then
+    options.fail("set", 1, ("unknown option %s (expected one of: %s)"):format(fmt(key), table.concat(options.names(self.spec), ", ")), 2)
   end
-  local one = M.options(self.label, { [key] = value }, { [key] = spec }, 2)
+  if M.ns_spec[key] or (self.fixed and self.fixed[key]) then
+    options.fail("set", 1, ("option '%s': fixed when the optimizer is built"):format(key), 2)
+  end
+  local msg = value ~= nil and options.problem(key, spec, value)
+  if msg then options.fail("set", 2, msg, 2) end
+  local one = { [key] = value == nil and spec[1] or value }
   self.hp[key] = one[key]
   if self.validate then self:validate() end
   return self
@@ -247,6 +195,7 @@ function M.zeros_like(p) return ml.zeros(p:rows(), p:cols(), { dtype = p:dtype()
 function M.class(cls)
   cls.__index = cls
   cls.__tostring = Optimizer.__tostring
+  options.register(cls.name, cls.spec)
   setmetatable(cls, { __index = Optimizer })
   -- label: the name errors and tostring use (presets of one class pass theirs)
   return function(opts, label)
@@ -271,12 +220,12 @@ end
 
 -- The options every Newton-Schulz user shares (optax names), merged into a class's spec.
 M.ns_spec = {
-  ns_coeffs = { "jordan", "coeffs" },       -- schedule name, per-step list {{a,b,c},...}, or one {a,b,c}
-  ns_steps = { nil, "posint" },             -- nil: the schedule's own length (5 for jordan)
-  preconditioning = { "frobenius", { "frobenius", "spectral", "aol", "schatten", "none" } },
-  ns_precision = { nil, { "fp64", "fp32", "bf16", "fp16" } },   -- nil: the matrix's own
-  ns_form = { "direct", { "direct", "gram" } },
-  orthogonalize = { "ns", { "ns", "polar" } },   -- polar: the exact SVD polar factor (tests)
+  ns_coeffs = { "jordan", "coeffs", "NS schedule: a name of ml.ns, a per-step list {{a,b,c},…} or one {a,b,c}" },
+  ns_steps = { nil, "posint", "NS steps", show = "the schedule's own length (5 for jordan)" },
+  preconditioning = { "frobenius", { "frobenius", "spectral", "aol", "schatten", "none" }, "NS preconditioner (optax's names; ml.ns precond)" },
+  ns_precision = { nil, { "fp64", "fp32", "bf16", "fp16" }, "NS arithmetic", show = "the matrix's own" },
+  ns_form = { "direct", { "direct", "gram" }, "NS iteration form (ml.ns form)" },
+  orthogonalize = { "ns", { "ns", "polar" }, "\"ns\" (Newton-Schulz) or \"polar\" (the exact SVD polar factor, for tests)" },
 }
 
 -- Attention options of every Newton-Schulz optimizer, merged into ns_spec below:
@@ -287,10 +236,10 @@ M.ns_spec = {
 --     each head's q, k and v separately; an output projection (a name with "proj") stays whole.
 --   qk_clip = tau, model = m: after each update, m:qk_clip(tau) (QK-Clip, per head).
 M.attention_spec = {
-  split = { nil, "split" },
-  info = { nil, "table" },
-  qk_clip = { nil, "pos" },
-  model = { nil, "model" },
+  split = { nil, "split", "\"heads\" (with info) or function(i, p) -> {rows = r} | {cols = c} | nil: orthogonalize blocks separately" },
+  info = { nil, "table", "model:param_info() (entries {name =, kind =, shape =, heads =}): needed by split = \"heads\"" },
+  qk_clip = { nil, "pos", "tau of QK-Clip: after each update, model:qk_clip(tau) rescales the heads whose max logit exceeded tau" },
+  model = { nil, "model", "the model QK-Clip acts on (ml.models.gpt)" },
 }
 for k, v in pairs(M.attention_spec) do M.ns_spec[k] = v end
 
@@ -321,7 +270,7 @@ function M.attention_setup(self)
   -- to the index in the group's (the model's) list, the one param_info and user functions know
   local rule = hp.split
   if rule == "heads" then
-    if not hp.info then error(("%s: option 'split' = \"heads\" needs option 'info' (model:param_info())"):format(label), 0) end
+    if not hp.info then M.fail(label, "option 'split': \"heads\" needs option 'info' (model:param_info())") end
     rule = heads_split(hp.info, label)
   end
   if rule then
@@ -329,10 +278,10 @@ function M.attention_setup(self)
   end
   if self.split_for then self.split = {} end
   if hp.qk_clip and not hp.model then
-    error(("%s: option 'qk_clip' needs option 'model' (the model whose qk_clip(tau) rescales the heads)"):format(label), 0)
+    M.fail(label, "option 'qk_clip': needs option 'model' (the model whose qk_clip(tau) rescales the heads)")
   end
   if hp.model and not hp.qk_clip then
-    error(("%s: option 'model' is only used by qk_clip (set qk_clip = tau)"):format(label), 0)
+    M.fail(label, "option 'model': only used by qk_clip (set qk_clip = tau)")
   end
 end
 

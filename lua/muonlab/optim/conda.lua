@@ -14,6 +14,7 @@
 local ml = require "muonlab"
 local nn = ml.nn
 local base = require "muonlab.optim.base"
+local options = require "muonlab.options"
 
 local Conda = {
   name = "conda",
@@ -22,18 +23,11 @@ local Conda = {
     beta1 = { 0.9, "unit", "first-moment EMA rate" },
     beta2 = { 0.999, "unit", "second-moment EMA rate (projected coordinates)" },
     eps = { 1e-8, "nonneg", "added to sqrt(Vp)" },
-    update_interval = { 2000, "pos", "T: the SVD basis is refreshed at t = 1, 1 + T, ..." },
+    update_interval = { 2000, options.int(1), "T: the SVD basis is refreshed at t = 1, 1 + T, ..." },
     scale = { 1, "pos", "s, the update scale (0.25 in the paper's runs)" },
     weight_decay = { 0, "nonneg", "weight decay lambda, applied after the step (times lr)" },
   },
 }
-
-function Conda:validate()
-  local T = self.hp.update_interval
-  if math.type(T) ~= "integer" or T < 1 then
-    error(("conda: option 'update_interval' must be an integer >= 1, got %s"):format(tostring(T)), 0)
-  end
-end
 
 function Conda:init_state(i, p)
   local m, n = p:rows(), p:cols()

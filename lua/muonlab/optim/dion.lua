@@ -20,6 +20,7 @@
 local ml = require "muonlab"
 local nn = ml.nn
 local base = require "muonlab.optim.base"
+local options = require "muonlab.options"
 
 local Dion = {
   name = "dion",
@@ -28,25 +29,15 @@ local Dion = {
     lr = { 0.01, "nonneg", "learning rate" },
     mu = { 0.95, "unit", "error-feedback decay: M -= (1 - mu) P R^T" },
     weight_decay = { 0.01, "nonneg", "decoupled weight decay lambda (times lr)" },
-    rank = { nil, "pos", "rank r (an integer); overrides rank_fraction", show = "rank_fraction min(m, n)" },
-    rank_fraction = { 1, "closed_unit", "r = ceil(rank_fraction min(m, n)) when rank is not given" },
+    rank = { nil, options.int(1), "rank r (an integer); overrides rank_fraction", show = "rank_fraction min(m, n)" },
+    rank_fraction = { 1, options.num(0, 1, true), "r = ceil(rank_fraction min(m, n)) when rank is not given" },
     eps = { 1e-8, "nonneg", "column normalisation: R_j / (||R_j|| + eps)" },
     qr = { "householder", { "householder", "rcholesky" }, "orthonormalisation of P" },
-    oversample = { 1.25, "pos", "sketch size factor of qr = \"rcholesky\"" },
+    oversample = { 1.25, options.num(1), "sketch size factor of qr = \"rcholesky\"" },
     transpose = { false, "boolean", "work on X^T for wide matrices (dion.py)" },
-    seed = { 0, "nonneg", "seed of Q_0 = randn(n, r) (parameter i uses seed + i - 1)" },
+    seed = { 0, "integer", "seed of Q_0 = randn(n, r) (parameter i uses seed + i - 1)" },
   },
 }
-
-function Dion:validate()
-  local hp = self.hp
-  if hp.rank and (math.type(hp.rank) ~= "integer" or hp.rank < 1) then
-    error(("dion: option 'rank' must be an integer >= 1, got %s"):format(tostring(hp.rank)), 0)
-  end
-  if hp.rank_fraction <= 0 then error("dion: option 'rank_fraction' must be in (0, 1]", 0) end
-  if math.type(hp.seed) ~= "integer" then error("dion: option 'seed' must be an integer", 0) end
-  if hp.oversample < 1 then error("dion: option 'oversample' must be >= 1", 0) end
-end
 
 -- the working shape (transposed for a wide matrix with transpose = true) and the rank
 function Dion:geometry(p)

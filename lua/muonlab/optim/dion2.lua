@@ -13,6 +13,7 @@
 -- Defaults (the code's): lr 0.01, weight_decay 0.01, fraction 0.25, ef_decay 0.95.
 local ml = require "muonlab"
 local base = require "muonlab.optim.base"
+local options = require "muonlab.options"
 
 local Dion2 = {
   name = "dion2",
@@ -20,17 +21,13 @@ local Dion2 = {
   spec = base.merge(base.ns_spec, {
     lr = { 0.01, "nonneg", "learning rate" },
     weight_decay = { 0.01, "nonneg", "decoupled weight decay lambda (times lr)" },
-    fraction = { 0.25, "closed_unit", "share of the slices (rows or columns, the shorter side) updated each step" },
+    fraction = { 0.25, options.num(0, 1, true), "share of the slices (rows or columns, the shorter side) updated each step" },
     ef_decay = { 0.95, "closed_unit", "selected slices of the momentum are multiplied by this" },
     scale = { "fan_ratio", { "fan_ratio", "rms_norm" }, "\"fan_ratio\" sqrt(fan_out/fan_in), \"rms_norm\" 0.2 sqrt(max(m, n))" },
   }),
 }
 Dion2.spec.ns_coeffs = { "polar_express", "coeffs", "NS schedule of the selected slices" }
 Dion2.spec.ns_steps = { 5, "posint", "NS steps" }
-
-function Dion2:validate()
-  if self.hp.fraction <= 0 then error("dion2: option 'fraction' must be in (0, 1]", 0) end
-end
 
 function Dion2:setup()
   -- the slices arrive normalised (see the header): NS without its own normalisation

@@ -26,6 +26,7 @@
 local ml = require "muonlab"
 local nn = ml.nn
 local base = require "muonlab.optim.base"
+local options = require "muonlab.options"
 
 local COMPRESSORS = { "none", "topk", "rank", "natural" }
 
@@ -35,7 +36,7 @@ local spec = base.merge(base.ns_spec, {
   momentum = { 0.95, "unit", "worker momentum mu (the paper's beta = 1 - mu)" },
   compress_up = { "topk", COMPRESSORS, "compressor of the workers' messages R_j" },
   compress_down = { "none", COMPRESSORS, "compressor of the server's broadcast S" },
-  k_fraction = { 0.1, "closed_unit", "topk keeps ceil(k_fraction m n) entries" },
+  k_fraction = { 0.1, options.num(0, 1, true), "topk keeps ceil(k_fraction m n) entries" },
   rank = { 1, "posint", "rank of the \"rank\" compressor" },
   scale = { "none", "any_scale", "shape factor as muon's" },
   ns_eps = { 1e-7, "nonneg", "NS normaliser" },
@@ -43,10 +44,6 @@ local spec = base.merge(base.ns_spec, {
 for k in pairs(base.attention_spec) do spec[k] = nil end   -- no split or QK-Clip here
 
 local EF21 = { name = "ef21_muon", fixed = { ns_eps = true, workers = true }, spec = spec }
-
-function EF21:validate()
-  if self.hp.k_fraction <= 0 then error("ef21_muon: option 'k_fraction' must be in (0, 1]", 0) end
-end
 
 function EF21:setup()
   self.orth = base.orthogonalizer(self.hp, self.hp.ns_eps)

@@ -13,6 +13,7 @@
 -- the level of rounding errors must not count as signal).
 local ml = require "muonlab"
 local base = require "muonlab.optim.base"
+local options = require "muonlab.options"
 
 local Freon = {
   name = "freon",
@@ -21,14 +22,10 @@ local Freon = {
     q = { 0.5, "pos", "Schatten exponent q (q < 1 the quasi-norm; q = 1 Muon, 2 SGD)" },
     beta = { 0.95, "unit", "momentum mu" },
     nesterov = { false, "boolean", "U = mu M + (1 - mu) G instead of M" },
-    rtol = { 1e-6, "closed_unit", "relative rank tolerance: singular values <= rtol s_max map to 0" },
+    rtol = { 1e-6, options.num(0, 1, false, true), "relative rank tolerance: singular values <= rtol s_max map to 0" },
     weight_decay = { 0, "nonneg", "decoupled weight decay lambda (times lr)" },
   },
 }
-
-function Freon:validate()
-  if self.hp.rtol >= 1 then error("freon: option 'rtol' must be < 1", 0) end
-end
 
 function Freon:init_state(i, p) return { M = base.zeros_like(p) } end
 

@@ -19,21 +19,21 @@ local Muon = {
   name = "muon",
   fixed = { eps = true },
   spec = base.merge(base.ns_spec, {
-    lr = { 0.02, "nonneg" },
-    beta = { 0.95, "unit" },
-    nesterov = { true, "boolean" },
-    nesterov_form = { "optax", { "optax", "torch" } },
-    eps = { 1e-8, "nonneg" },
-    adaptive = { false, "boolean" },
-    weight_decay = { 0, "nonneg" },
-    scale = { "sqrt_ratio", "any_scale" },
+    lr = { 0.02, "nonneg", "learning rate η" },
+    beta = { 0.95, "unit", "momentum EMA β" },
+    nesterov = { true, "boolean", "Nesterov look-ahead (nesterov_form says which)" },
+    nesterov_form = { "optax", { "optax", "torch" }, "\"optax\" (bias-corrected) or \"torch\" (KellerJordan: βM + (1−β)G, no bias correction)" },
+    eps = { 1e-8, "nonneg", "NS normaliser: X₀ = M/(‖M‖_F + eps); fixed once built" },
+    adaptive = { false, "boolean", "scale O by ⟨M̂, O⟩ (the dual norm, arXiv 2409.20325)" },
+    weight_decay = { 0, "nonneg", "decoupled weight decay λ" },
+    scale = { "sqrt_ratio", "any_scale", "shape factor: \"sqrt_ratio\" = √max(1, rows/cols), \"moonlight\" = 0.2√max(rows, cols), \"none\", or a number > 0" },
   }),
 }
 
 function Muon:validate()
   local s = self.hp.scale
   if not (s == "none" or s == "sqrt_ratio" or s == "moonlight" or (type(s) == "number" and s > 0 and s < math.huge)) then
-    error(("muon: option 'scale' must be \"none\", \"sqrt_ratio\", \"moonlight\" or a number > 0, got %s"):format(tostring(s)), 0)
+    base.fail("muon", ("option 'scale': \"none\", \"sqrt_ratio\", \"moonlight\" or a number > 0 expected, got %s"):format(require("muonlab.options").fmt(s)))
   end
 end
 

@@ -34,7 +34,7 @@ local MuonMVR = {
 }
 
 function MuonMVR:validate()
-  if self.hp.split then error("muon_mvr: option 'split' is not supported (two gradients per step)", 0) end
+  if self.hp.split then base.fail("muon_mvr", "option 'split': not supported (two gradients per step)") end
 end
 
 function MuonMVR:setup() self.orth = base.orthogonalizer(self.hp, self.hp.ns_eps) end

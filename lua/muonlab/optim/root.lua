@@ -64,7 +64,7 @@ function Root:setup()
   self.plans = {}
   -- a bad schedule fails here, when the optimizer is built, not on the first step
   local ok, err = pcall(self.orth_for, self, 3, 2)
-  if not ok then error("root: " .. tostring(err):gsub("^[^:]*:%d+: ", ""), 0) end
+  if not ok then base.fail("root", "option 'ns_coeffs': " .. require("muonlab.options").inner(err)) end
   self.plans = {}
 end
 
