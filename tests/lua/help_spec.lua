@@ -93,7 +93,7 @@ describe("ml.help", function()
     local n = 0
     for fname, schema in pairs(options.schemas) do
       local topic = ml.optim[fname] and not help.DOCS[fname] and "optim." .. fname or topic_of(fname)
-      if fname == "spectral" then topic = "optim.spectral" end
+      if fname == "spectral" or fname == "spectral_clip" then topic = "optim." .. fname end   -- optimizers named like ml functions
       local text = quiet_help(topic)
       for key, e in pairs(schema) do
         n = n + 1
