@@ -22,16 +22,16 @@ typedef struct guarded {
 static const guarded functions[] = {
     {"matmul", "12"},        {"gram", "1"},         {"hadamard", "12"},     {"trace", "1"},
     {"dot", "12"},           {"norm", "1"},         {"svd", "1"},           {"singular_values", "1"},
-    {"polar", "1"},          {"spectral", "12"},    {"ns", "1"},            {"orth_error", "1"},
+    {"polar", "1"},          {"spectral", "1"},     {"ns", "1"},            {"orth_error", "1"},
     {"polar_distance", "12"}, {"poly_map", "2"},    {"adam_moments_", "123"}, {"adam_dir", "23"},
-    {NULL, NULL},
+    {"qr", "1"},             {"spectral_clip", "1"}, {NULL, NULL},
 };
 
 static const guarded matrix_methods[] = {
     {"mm", "12"},         {"norm", "1"},       {"trace", "1"},       {"dot", "12"},        {"gram", "1"},
     {"sum", "1"},         {"row_sums", "1"},   {"row_means", "1"},   {"row_sumsq", "1"},   {"row_meansq", "1"},
     {"col_sums", "1"},    {"col_means", "1"},  {"col_sumsq", "1"},   {"col_meansq", "1"},  {"median", "1"},
-    {NULL, NULL},
+    {"quantile", "12"},   {NULL, NULL},
 };
 
 static const guarded plan_methods[] = {{"run", "3"}, {NULL, NULL}};
