@@ -127,7 +127,9 @@ static void select_k(double *a, size_t n, size_t k)
     }
 }
 
-int ml_optim_median(const ml_mat *A, ml_mat *work, double *out)
+/* Copy A (|A| when absolute) into work (checked: contiguous float64, >= numel(A) entries);
+ * ML_ENUM on NaN. */
+static int fill_work(const ml_mat *A, ml_mat *work, int absolute)
 {
     int rc = checkmat(A, "matrix");
     if (!rc) rc = checkmat(work, "workspace");
@@ -140,8 +142,26 @@ int ml_optim_median(const ml_mat *A, ml_mat *work, double *out)
         for (size_t j = 0; j < A->cols; j++) {
             double x = ml_mat_get(A, i, j);
             if (isnan(x)) return ml_error(ML_ENUM, "the matrix contains NaN");
-            a[k++] = x;
+            a[k++] = absolute ? fabs(x) : x;
         }
+    return ML_OK;
+}
+
+/* The smallest of a[0..n-1] */
+static double smallest(const double *a, size_t n)
+{
+    double v = a[0];
+    for (size_t i = 1; i < n; i++)
+        if (a[i] < v) v = a[i];
+    return v;
+}
+
+int ml_optim_median(const ml_mat *A, ml_mat *work, double *out)
+{
+    int rc = fill_work(A, work, 0);
+    if (rc) return rc;
+    double *a = work->data;
+    size_t n = A->rows * A->cols;
     size_t h = n / 2;
     select_k(a, n, h);
     if (n % 2) {
@@ -152,6 +172,56 @@ int ml_optim_median(const ml_mat *A, ml_mat *work, double *out)
     for (size_t i = 1; i < h; i++)
         if (a[i] > lower) lower = a[i];
     *out = (lower + a[h]) / 2;
+    return ML_OK;
+}
+
+int ml_optim_quantile(const ml_mat *A, ml_mat *work, double q, double *out)
+{
+    if (!(q >= 0 && q <= 1)) return ml_error(ML_EINVAL, "quantile q must be in [0, 1], got %g", q);
+    int rc = fill_work(A, work, 0);
+    if (rc) return rc;
+    double *a = work->data;
+    size_t n = A->rows * A->cols;
+    /* position h = q (n - 1) between the order statistics lo = floor(h) and lo + 1 */
+    double h = q * (double)(n - 1);
+    size_t lo = (size_t)floor(h);
+    if (lo > n - 1) lo = n - 1;
+    double frac = h - (double)lo;
+    select_k(a, n, lo);
+    double below = a[lo];
+    if (frac == 0 || lo + 1 >= n) {
+        *out = below;
+        return ML_OK;
+    }
+    double above = smallest(a + lo + 1, n - lo - 1);   /* a[lo+1..] are all >= a[lo] */
+    *out = below + frac * (above - below);
+    return ML_OK;
+}
+
+int ml_optim_topk(ml_mat *A, size_t k, ml_mat *work)
+{
+    int rc = fill_work(A, work, 1);
+    if (rc) return rc;
+    size_t n = A->rows * A->cols;
+    if (k == 0 || k > n) return ml_error(ML_EINVAL, "k must be in 1..%zu, got %zu", n, k);
+    double *a = work->data;
+    /* t = the k-th largest |A_ij|: the (n - k)-th smallest */
+    select_k(a, n, n - k);
+    double t = a[n - k];
+    size_t above = 0;
+    for (size_t i = 0; i < A->rows; i++)
+        for (size_t j = 0; j < A->cols; j++) above += fabs(ml_mat_get(A, i, j)) > t;
+    size_t ties = k - above;   /* entries equal to t that are kept, first ones in row-major order */
+    for (size_t i = 0; i < A->rows; i++)
+        for (size_t j = 0; j < A->cols; j++) {
+            double x = fabs(ml_mat_get(A, i, j));
+            if (x > t) continue;
+            if (x == t && ties > 0) {
+                ties--;
+                continue;
+            }
+            ml_mat_set(A, i, j, 0.0);
+        }
     return ML_OK;
 }
 
@@ -198,6 +268,14 @@ static double map1(ml_map_op op, double x, double a, double b)
         x += b;
         return a == 0.5 ? sqrt(x) : a == -0.5 ? 1.0 / sqrt(x) : a == -1.0 ? 1.0 / x : a == 1.0 ? x : pow(x, a);
     case ML_MAP_CLIP: return x < a ? a : x > b ? b : x;
+    case ML_MAP_COSH: return cosh(a * x);
+    case ML_MAP_NATURAL: {
+        /* |x| = f 2^e with f in [0.5, 1): between 2^(e-1) and 2^e, the nearer (ties up) */
+        if (x == 0 || !isfinite(x)) return x;
+        int e;
+        double f = frexp(fabs(x), &e);
+        return copysign(ldexp(1.0, f < 0.75 ? e - 1 : e), x);
+    }
     }
     return x;
 }
@@ -206,7 +284,7 @@ int ml_optim_map(ml_mat *A, ml_map_op op, double a, double b)
 {
     int rc = checkmat(A, "matrix");
     if (rc) return rc;
-    if (op < ML_MAP_SIGN || op > ML_MAP_CLIP) return ml_error(ML_EINVAL, "unknown map operation %d", (int)op);
+    if (op < ML_MAP_SIGN || op > ML_MAP_NATURAL) return ml_error(ML_EINVAL, "unknown map operation %d", (int)op);
     if (op == ML_MAP_CLIP && !(a <= b)) return ml_error(ML_EINVAL, "clip: lower bound %g > upper bound %g", a, b);
     for (size_t i = 0; i < A->rows; i++) {
         if (A->dtype == ML_F64) {

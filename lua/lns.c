@@ -85,9 +85,9 @@ static int ws_tostring(lua_State *L)
 /* ---- the options of ml.ns, parsed once for ml.ns and ml.ns_plan ---- */
 
 /* ml.ns's options; ml.ns_plan takes the first NS_PLAN_OPTS (not trace, workspace). */
-#define NS_PLAN_OPTS 8
+#define NS_PLAN_OPTS 9
 static const mlua_opt ns_opts[] = {
-    {"coeffs", "a string or a table", "\"jordan\"", "schedule: a name (cubic, quintic, septic, jordan, you, polar_express, cans), a list of per-step lists {{a,b,c},...} (the last repeats) or one list reused every step"},
+    {"coeffs", "a string or a table", "\"jordan\"", "schedule: a name (cubic, quintic, septic, jordan, you, polar_express, gram_ns, cans), a list of per-step lists {{a,b,c},...} (the last repeats) or one list reused every step"},
     {"steps", "an integer", "the schedule's length (5 for jordan)", "NS steps, 1..1000"},
     {"eps", "a number", "1e-7", "X0 = A / (||A||_F + eps)"},
     {"precond", "a string", "\"frobenius\"", "\"frobenius\", \"spectral\" (Lanczos estimate x 1.02), \"aol\" (Turbo-Muon row scaling), \"schatten\" (||AA^T||_F^1/2) or \"none\""},
@@ -95,6 +95,7 @@ static const mlua_opt ns_opts[] = {
     {"precision", "a string", "the input's dtype", "\"fp64\", \"fp32\", \"bf16\" or \"fp16\" (bf16/fp16 emulated; result in the input's dtype)"},
     {"form", "a string", "\"direct\"", "\"direct\" or \"gram\" (iterate on the short-side Gram matrix, one final product)"},
     {"restart", "an integer", "0", "gram form: rebuild the Gram matrix every k steps (0: never)"},
+    {"restarts", "a table", "none", "gram form: also rebuild it before these steps (2..63; Dao-AILab's Gram NS: {3} with coeffs \"gram_ns\")"},
     {"trace", "a boolean", "false", "also return per-step records {step, orth_fro, orth_spec, polar_dist, smin, smax, time}"},
     {"workspace", "a muonlab.ns_workspace", "none", "buffers from ml.ns_workspace(): no allocation after the first call with a shape"},
     {NULL},
@@ -128,6 +129,19 @@ static void parse_ns_opts(lua_State *L, int oi, ns_workspace *ws)
     lua_Integer restart = mlua_optinteger(L, oi, "restart", 0);
     if (restart < 0 || restart > 1000) mlua_opterror(L, oi, "restart", "an integer in 0..1000");
     o->restart = (int)restart;
+    if (lua_istable(L, oi) && lua_getfield(L, oi, "restarts") != LUA_TNIL) {   /* {3}: before step 3 */
+        if (!lua_istable(L, -1)) mlua_opterror(L, oi, "restarts", "a table of step numbers in 2..63");
+        lua_Integer len = (lua_Integer)luaL_len(L, -1);
+        for (lua_Integer i = 1; i <= len; i++) {
+            lua_geti(L, -1, i);
+            int isint;
+            lua_Integer t = lua_tointegerx(L, -1, &isint);
+            if (!isint || t < 2 || t > 63) mlua_opterror(L, oi, "restarts", "a table of step numbers in 2..63");
+            o->restart_at |= (uint64_t)1 << t;
+            lua_pop(L, 1);
+        }
+    }
+    if (lua_istable(L, oi)) lua_pop(L, 1);
     /* the schedule goes to slot oi while it is converted, so that its errors read
      * "bad argument #oi (...)": it is part of the options argument */
     lua_pushvalue(L, oi);
@@ -153,7 +167,7 @@ static void push_trace(lua_State *L, const ml_tracer *t)
     mlua_pushtrace(L, t, "polar_dist");
 }
 
-/* ns(A [, {coeffs=, steps=, eps=, precond=, power_steps=, precision=, form=, restart=, trace=,
+/* ns(A [, {coeffs=, steps=, eps=, precond=, power_steps=, precision=, form=, restart=, restarts=, trace=,
  *          workspace=}]) -> X [, trace] */
 static int l_ns(lua_State *L)
 {

@@ -45,8 +45,12 @@ local DOCS = {
   rank_tol = { sig = "ml.rank_tol(A)", about = "The default relative rank tolerance max(m, n) eps of A's dtype.", returns = "number", example = "print(ml.rank_tol(A))" },
   polar = { sig = "ml.polar(A[, opts])", about = "The polar factor U_r V_r^T (singular values <= rtol sigma_max map to 0: rank-deficient input gives the partial isometry).",
     returns = "matrix of A's shape", example = "local Q = ml.polar(A, {method = \"eig\"})" },
-  spectral = { sig = "ml.spectral(A, p[, opts])", about = "U diag(sigma^p) V^T for real p >= 0, by the SVD or by coupled Newton iterations (core/spectral_newton.h).",
+  spectral = { sig = "ml.spectral(A, p[, opts])", about = "U diag(sigma^p) V^T for any finite p by the SVD (p < 0: on the singular values above rtol sigma_max, the others map to 0), or for p >= 0 by coupled Newton iterations (core/spectral_newton.h).",
     returns = "matrix (and with trace = true a list of {step, err, time}, err against the SVD result)", example = "local R = ml.spectral(G, 0.5, {method = \"newton\", steps = 15})" },
+  spectral_clip = { sig = "ml.spectral_clip(A, tau[, opts])", about = "Spectral clipping by the SVD: U diag(min(sigma, tau)) V^T (MuCon), or with soft = true U diag(sigma / sqrt(1 + sigma^2/tau^2)) V^T = (I + A A^T/tau^2)^(-1/2) A (SPECTRA).",
+    returns = "matrix of A's shape", example = "local C = ml.spectral_clip(M, 1, {soft = true})" },
+  qr = { sig = "ml.qr(A[, opts])", about = "Thin QR, A = Q R with diag(R) >= 0: LAPACK geqrf/orgqr, or the randomised Cholesky-QR of a tall A (Dion's dion.py: sketch N(0, 1/k), k = ceil(oversample n / 128) 128).",
+    returns = "Q (m x k, orthonormal columns), R (k x n, upper triangular), k = min(m, n)", example = "local Q, R = ml.qr(A, {method = \"rcholesky\", seed = 1})" },
   -- ---- Newton-Schulz
   ns = { sig = "ml.ns(A[, opts])", about = "Newton-Schulz towards the polar factor: X0 = A / (||A||_F + eps) (or the precond's scaling), X <- p(X X^T) X on the short side, one step per schedule entry.",
     returns = "X (A's shape and dtype); with trace = true also a list of per-step records {step, orth_fro, orth_spec, polar_dist, smin, smax, time} "
@@ -111,8 +115,8 @@ local DOCS = {
     returns = "see core/nn.h", example = "ml.nn.linear_forward(Z, X, W, b)   -- Z = X W^T + b" },
   -- ---- topics that are not functions
   methods = { sig = "A:method(...)", about = "Matrix methods. Access: shape, rows, cols, numel, get, set, totable, flat, dtype. Copies and views: t, clone, astype, reshape, view, close. "
-      .. "In place (return A): add_(B[, alpha]), axpby_(a, X, b, Y), scale_, mul_, fill, copy_, clip_(lo, hi), sign_, abs_, sqrt_, log1p_, pow_(p[, shift]), scale_rows_(v), scale_cols_(v). "
-      .. "Reductions: sum, norm, dot, trace, gram, mm, isfinite, median([work]), row_/col_ sums, means, sumsq, meansq ([out]). Operators: A + B, A - B, -A, A * s, s * A, A / s.",
+      .. "In place (return A): add_(B[, alpha]), axpby_(a, X, b, Y), scale_, mul_, fill, copy_, clip_(lo, hi), sign_, abs_, sqrt_, log1p_, pow_(p[, shift]), cosh_([a]), natural_() (nearest power of two), topk_(k[, work]) (keep the k largest |A_ij|), scale_rows_(v), scale_cols_(v). "
+      .. "Reductions: sum, norm, dot, trace, gram, mm, isfinite, median([work]), quantile(q[, work]) (linear interpolation), row_/col_ sums, means, sumsq, meansq ([out]). Operators: A + B, A - B, -A, A * s, s * A, A / s.",
     returns = "see each", example = "local r, c = A:shape(); A:scale_(0.5):add_(B)" },
   param_info = { sig = "model:param_info()", about = "One entry per parameter, in params() order: {name = \"W1\", kind = \"matrix\" | \"head\" | \"embedding\" | \"bias\", shape = {rows, cols}}. "
       .. "Kinds: \"matrix\" a hidden weight (out x in), \"head\" the output layer, \"embedding\" a lookup table, \"bias\" a 1 x out row. Selectors of ml.optim.group (params = \"matrix\" or {\"head\", \"bias\"}), "
@@ -139,6 +143,18 @@ local OPTIM = {
   adago = "AdaGO (arXiv 2509.02981): Muon's direction with an AdaGrad-norm step size.",
   spectral = "U Sigma^p V^T of the momentum or of Adam's direction (seed 001).",
   steepest = "The steepest-descent family of seed 003: spectral norm on matrices, a backup norm on the rest, max / l2 / hybrid outer norm, Momo step sizes.",
+  torch_muon = "torch.optim.Muon's exact rule and defaults (PyTorch >= 2.9): lerp momentum, Nesterov without bias correction, adjust_lr_fn \"original\" / \"match_rms_adamw\".",
+  adamuon = "AdaMuon (Chongjie-Si/AdaMuon): NS of sign(momentum), an elementwise second moment of O, RMS-matched to 0.2 sqrt(mn); variant \"v1\" the July 2025 rule.",
+  root = "ROOT (huawei-noah): Nesterov momentum clipped at its 0.9-quantile, NS with per-shape coefficients (or a computed per-shape schedule), 0.2 sqrt(max(m, n)) scale.",
+  auon = "AuON: no orthogonalisation, the Frobenius-normalised momentum divided by the RMS of cosh (the draft's rule); ns_steps > 0 the hybrid.",
+  kaon = "Kaon (arXiv 2605.11181): X <- 4.1 (I - X X^T)^2 X for T steps from the normalised momentum, then / 1.175.",
+  freon = "Freon (arXiv 2605.11181): Schatten-q steepest descent, U (S/||M||_Sq)^(q-1) V^T, q < 1 by default (exact, by the SVD).",
+  spectral_clip = "Spectral clipping of the momentum: U min(S, tau) V^T (MuCon) or the soft clip (SPECTRA).",
+  conda = "Conda: Adam in the momentum's SVD basis, refreshed every update_interval steps.",
+  dion = "Dion (microsoft/dion): low-rank power iteration with error feedback, column normalisation, sqrt(d_out/d_in) scale; QR by Householder or randomised Cholesky-QR.",
+  dion2 = "Dion2: NS on the top fraction of rows (or columns) of the momentum by l1 norm, error-feedback decay on them.",
+  muon_mvr = "Muon with momentum variance reduction (MVR-1 / MVR-2): two gradients per step. opt:step(params, closure) with closure() -> loss, grads at the current params (one minibatch), or opt:step(params, grads, loss, prev_grads) with prev_grads taken at opt:previous().",
+  ef21_muon = "EF21-Muon with n simulated workers and compressed messages (top-k, rank-k, natural; either direction): opt:step(params, worker_grad) with worker_grad(j) -> loss, grads at the current params; opt:bits() the bits sent.",
 }
 local MODELS = {
   mlp = { "ml.models.mlp(opts)", "MLP classifier: Linear -> act -> ... -> Linear -> softmax cross-entropy. params() = {W1, b1, ..., WL, bL}; W_l is out x in.",
@@ -155,6 +171,8 @@ local MODELS = {
     "model; loss_grad() -> f, {dU, dV}; recovery_error()", "local p = ml.models.lowrank {m = 30, n = 20, rank = 3}" },
   sensing = { "ml.models.sensing(opts)", "Matrix sensing from Gaussian linear measurements y_i = <A_i, M*>.",
     "model; loss_grad() -> f, {dU, dV}; recovery_error()", "local p = ml.models.sensing {m = 20, n = 15, rank = 2}" },
+  linear_attention = { "ml.models.linear_attention(opts)", "In-context linear regression with one linear-attention layer: yhat = e^T W_PV H W_KQ z_q, H = (1/N) sum_i z_i z_i^T over tokens z_i = (x_i, w^T x_i), a fresh w per sequence, x ~ N(0, Sigma) with cond(Sigma) = cond; full batch over a fixed set of sequences.",
+    "model; loss_grad() -> f, {dW_KQ, dW_PV}; reference() -> the loss of the Sigma^-1 one-step predictor", "local m = ml.models.linear_attention {d = 8, context = 32, cond = 10}\nlocal f, g = m:loss_grad()" },
 }
 local DATA = {
   fashion_mnist = { "ml.data.fashion_mnist(opts)", "Fashion-MNIST from Debian's dataset-fashion-mnist (a synthetic 10-class stand-in only when the files are absent, announced and flagged).",

@@ -162,8 +162,8 @@ TEST(spectral_transform_closed_form)
     CHECK_OK(ml_random_orthogonal(&Q1, 6, 4, ML_F64, &r));
     CHECK_OK(ml_random_orthogonal(&Q2, 4, 4, ML_F64, &r));
     double s[] = {4, 2, 1, 0.25};
-    double ps[] = {0, 0.25, 0.5, 1, 2};
-    for (int k = 0; k < 5; k++) {
+    double ps[] = {0, 0.25, 0.5, 1, 2, -0.5, -1};   /* p < 0: all four s are far above the rank tolerance */
+    for (int k = 0; k < 7; k++) {
         double p = ps[k];
         ml_mat Qs, Qp;
         CHECK_OK(ml_mat_clone(&Qs, &Q1, ML_F64));
@@ -179,10 +179,11 @@ TEST(spectral_transform_closed_form)
         CHECK_OK(ml_gemm(&B, 1.0, &Qp, ML_NOTRANS, &Q2, ML_TRANS, 0.0));
         CHECK_OK(ml_spectral_svd(&T, &A, p, -1));
         CHECK_OK(ml_axpy(&T, -1.0, &B));
-        CHECK_NEAR(ml_norm_maxabs(&T), 0, 1e-13 * fmax(1, pow(4, p)));
+        CHECK_NEAR(ml_norm_maxabs(&T), 0, 1e-13 * fmax(1, fmax(pow(4, p), pow(0.25, p))));
         ml_mat_free(&Qs), ml_mat_free(&Qp), ml_mat_free(&A), ml_mat_free(&B), ml_mat_free(&T);
     }
-    CHECK(ml_spectral_svd(&T, &Q1, -1, -1) == ML_EINVAL);
+    CHECK(ml_spectral_svd(&T, &Q1, NAN, -1) == ML_EINVAL);
+    CHECK(ml_spectral_svd(&T, &Q1, INFINITY, -1) == ML_EINVAL);
     ml_mat_free(&Q1), ml_mat_free(&Q2);
 }
 

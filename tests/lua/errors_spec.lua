@@ -25,7 +25,7 @@ local cases = {
   { "svd", function() return ml.svd({}) end, "muonlab.matrix expected" },
   { "polar", function() return ml.polar(infA) end, "NaN or Inf" },
   { "polar", function() return ml.polar(A, { rtol = -1 }) end, "rtol" },
-  { "spectral", function() return ml.spectral(A, -0.5) end, "p must be" },
+  { "spectral", function() return ml.spectral(A, 0 / 0) end, "p must be" },
   { "spectral", function() return ml.spectral(A, 0.5, { methd = "svd" }) end, "unknown option 'methd'" },
   { "ns", function() return ml.ns(nanA) end, "NaN or Inf" },
   { "ns", function() return ml.ns(A, { coeffs = "nonsense" }) end, "unknown schedule" },

@@ -78,7 +78,7 @@ describe("REPL completion (muonlab.repl.complete)", function()
   it("completes matrix methods after ':' (functions only)", function()
     local env = { A = ml.eye(2), t = { n = 1, f = function() end } }
     assert.same({ "A:shape(" }, complete("A:sh", env))
-    assert.same({ "A:t(", "A:totable(", "A:trace(" }, complete("A:t", env))
+    assert.same({ "A:t(", "A:topk_(", "A:totable(", "A:trace(" }, complete("A:t", env))
     assert.same({ "t:f(" }, complete("t:", env))
     assert.same({ "t.f(", "t.n" }, complete("t.", env))
   end)

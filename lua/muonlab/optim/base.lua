@@ -44,6 +44,7 @@ M.copy = copy
 
 local Optimizer = {}
 Optimizer.__index = Optimizer
+M.Optimizer = Optimizer   -- for classes that wrap the step (muon_mvr)
 
 local function argerr(self, msg) error(("%s:step: %s"):format(self.label or self.name, msg), 3) end
 
@@ -175,6 +176,16 @@ function M.work(self, i)
     self.work[i] = w
   end
   return w
+end
+
+-- The EMA momentum most of the family shares: M <- beta M + (1 - beta) G, and the matrix the
+-- update reads: U = beta M + (1 - beta) G (nesterov, KellerJordan's form, in work(self, i).U) or M.
+function M.momentum(self, i, Mbuf, G, beta, nesterov)
+  Mbuf:axpby_(beta, Mbuf, 1 - beta, G)
+  if not nesterov then return Mbuf end
+  local w = M.work(self, i)
+  w.U = w.U or M.zeros_like(G)
+  return w.U:axpby_(beta, Mbuf, 1 - beta, G)
 end
 
 -- A zero matrix like p (same shape and dtype).
