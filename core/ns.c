@@ -383,6 +383,8 @@ static int check_opts(const ml_ns_opts *o, const ml_schedule *sch)
         return ml_error(ML_EINVAL, "invalid precision %d", o->precision);
     if ((unsigned)o->form > ML_NS_GRAM) return ml_error(ML_EINVAL, "invalid form %d", (int)o->form);
     if (o->restart < 0) return ml_error(ML_EINVAL, "restart must be >= 0, got %d", o->restart);
+    if (o->restart_at & 3u) return ml_error(ML_EINVAL, "restart positions must be steps 2..63");
+    if (o->restart_at && o->form != ML_NS_GRAM) return ml_error(ML_EINVAL, "restart positions apply to the gram form only");
     if (!sch || sch->steps < 0 || sch->terms < 1 || sch->terms > ML_MAX_TERMS || (sch->steps > 0 && !sch->c))
         return ml_error(ML_EINVAL, "invalid coefficient schedule");
     return ML_OK;
@@ -515,6 +517,12 @@ static int run_direct(run *r, ml_mat *out, const ml_schedule *sch, double t0)
     return rc;
 }
 
+/* Gram form: rebuild A = X X^T before step t (every `restart` steps, or at a listed position). */
+static int restart_before(const ml_ns_opts *o, int t)
+{
+    return (o->restart > 0 && (t - 1) % o->restart == 0) || (t < 64 && (o->restart_at >> t & 1u));
+}
+
 static int run_gram(run *r, ml_mat *out, const ml_schedule *sch, double t0)
 {
     ml_ns_work *w = r->w;
@@ -545,7 +553,7 @@ static int run_gram(run *r, ml_mat *out, const ml_schedule *sch, double t0)
             symprod(&w->U, &w->A, &w->T);
             ml_mat_round(&w->U, r->p);
             swap(&w->A, &w->U);
-            if (!rc && r->o->restart > 0 && t % r->o->restart == 0) {   /* X = Q X_0, A = X X^T, Q = I */
+            if (!rc && restart_before(r->o, t + 1)) {   /* X = Q X_0, A = X X^T, Q = I */
                 rc = apply(w, &w->Y, 0, &w->Q, 1, &x0, r->p);   /* x0 may be X itself */
                 swap(&w->X, &w->Y);
                 if (!rc) syrk_w(&w->A, 1.0, &w->X, ML_NOTRANS, 0.0);
@@ -620,8 +628,9 @@ int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts
     if (!rc && o->precond == ML_PRECOND_SPECTRAL) rc = need(w, &w->v, (size_t)o->power_steps + 1, m, ML_F64);
     if (!rc && o->precond == ML_PRECOND_SPECTRAL) rc = need(w, &w->u, 2, m, r.wt);
     if (!rc && gram) rc = need(w, &w->Q, m, m, r.wt);
-    if (!rc && (gram ? (o->restart > 0 || sch->steps == 0) : direct_x)) rc = need(w, &w->X, m, r.n, r.wt);
-    if (!rc && (gram ? G->dtype != r.wt || o->restart > 0 : direct_x)) rc = need(w, &w->Y, m, r.n, r.wt);
+    int restarts = o->restart > 0 || o->restart_at != 0;
+    if (!rc && (gram ? (restarts || sch->steps == 0) : direct_x)) rc = need(w, &w->X, m, r.n, r.wt);
+    if (!rc && (gram ? G->dtype != r.wt || restarts : direct_x)) rc = need(w, &w->Y, m, r.n, r.wt);
     if (!rc) rc = precondition(&r, G);
     if (!rc) rc = gram ? run_gram(&r, out, sch, t0) : run_direct(&r, out, sch, t0);
     if (!rc && !ml_mat_all_finite(out))

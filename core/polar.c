@@ -1,19 +1,24 @@
 #include "polar.h"
+#include "eig_polar.h"
 #include "error.h"
+#include "newton_polar.h"
+#include "qdwh.h"
+#include "zolo.h"
 #include "ops.h"
 #include "svd.h"
 #include <math.h>
 
-static const char *const method_names[] = {"svd", "eig"};
+static const char *const method_names[] = {"svd", "eig", "qdwh", "zolo", "newton"};
+#define N_METHODS (int)(sizeof method_names / sizeof *method_names)
 
 int ml_polar_method_parse(const char *s, ml_polar_method *out)
 {
-    int i, rc = ml_parse_choice("method", method_names, 2, s, &i);
+    int i, rc = ml_parse_choice("method", method_names, N_METHODS, s, &i);
     if (!rc) *out = (ml_polar_method)i;
     return rc;
 }
 
-const char *ml_polar_method_name(ml_polar_method m) { return (unsigned)m < 2 ? method_names[m] : "?"; }
+const char *ml_polar_method_name(ml_polar_method m) { return (unsigned)m < (unsigned)N_METHODS ? method_names[m] : "?"; }
 
 /* out = U diag(f(s_i)) V^T for a map f of the singular values (s descending, s_max = s[0]). */
 typedef double (*sv_map)(double s, double smax, const void *ctx);
@@ -70,3 +75,18 @@ int ml_spectral_clip_svd(ml_mat *out, const ml_mat *A, double tau, int soft)
 }
 
 int ml_polar(ml_mat *out, const ml_mat *A, double rtol) { return ml_spectral_svd(out, A, 0.0, rtol); }
+
+int ml_polar_by(ml_mat *out, const ml_mat *A, ml_polar_method m, double rtol, ml_polar_info *info)
+{
+    ml_polar_info local;
+    if (!info) info = &local;
+    *info = (ml_polar_info){0};
+    switch (m) {
+    case ML_POLAR_SVD: return ml_polar(out, A, rtol);
+    case ML_POLAR_EIG: return ml_polar_eig(out, A, rtol);
+    case ML_POLAR_QDWH: return ml_polar_qdwh(out, A, info);
+    case ML_POLAR_ZOLO: return ml_polar_zolo(out, A, info);
+    case ML_POLAR_NEWTON: return ml_polar_newton(out, A, info);
+    }
+    return ml_error(ML_EINVAL, "invalid polar method %d", (int)m);
+}

@@ -465,3 +465,14 @@ void mlua_checklike(lua_State *L, int idx, const ml_mat *x, const ml_mat *ref, i
         luaL_argerror(L, idx, lua_pushfstring(L, "dtype %s does not match argument #%d (%s)", ml_dtype_name(x->dtype),
                                               refidx, ml_dtype_name(ref->dtype)));
 }
+
+/* ---- file names ---------------------------------------------------------------------- */
+
+const char *mlua_checkpath(lua_State *L, int idx)
+{
+    size_t n;
+    const char *path = luaL_checklstring(L, idx, &n);
+    if (memchr(path, '\0', n)) luaL_argerror(L, idx, "file name contains a NUL byte");
+    if (n == 0) luaL_argerror(L, idx, "empty file name");
+    return path;
+}

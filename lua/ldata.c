@@ -45,7 +45,7 @@ static const mlua_opt load_idx_opts[] = {
 /* load_idx(path[, {dtype=, scale=1, shift=0, limit=}]) -> matrix (items x elements per item), info {type=, dims=} */
 static int l_load_idx(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = mlua_checkpath(L, 1);
     mlua_checkopts(L, 2, load_idx_opts);
     ml_dtype t = mlua_optdtype(L, 2, ML_F64);
     double scale = mlua_optnumber(L, 2, "scale", 1.0), shift = mlua_optnumber(L, 2, "shift", 0.0);
@@ -63,7 +63,7 @@ static int l_load_idx(lua_State *L)
 /* idx_header(path) -> {type=, dims=} without reading the data */
 static int l_idx_header(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = mlua_checkpath(L, 1);
     ml_idx_info info;
     if (ml_idx_header(path, &info)) return idx_error(L, "idx_header");
     push_info(L, &info);
@@ -97,7 +97,7 @@ static const mlua_opt corpus_opts[] = {
 /* corpus(path[, {fortune = false, seed = 1}]): a file or a directory's files as byte ids */
 static int l_corpus(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = mlua_checkpath(L, 1);
     mlua_checkopts(L, 2, corpus_opts);
     int fortune = mlua_optboolean(L, 2, "fortune", 0);
     lcorpus *c = newcorpus(L, mlua_optinteger(L, 2, "seed", 1));

@@ -176,11 +176,14 @@ static int parse_precision(const char *s, void *out) { return ml_precision_parse
 
 static const mlua_opt polar_opts[] = {
     {"rtol", "a number", "max(m,n) eps (svd), sqrt(max(m,n) eps) (eig)", "singular values <= rtol sigma_max map to 0"},
-    {"method", "a string", "\"svd\"", "\"svd\" (LAPACK) or \"eig\" (eigendecomposition of the short-side Gram matrix: cond <~ 1/sqrt(eps))"},
+    {"method", "a string", "\"svd\"", "\"svd\" (LAPACK), \"eig\" (eigendecomposition of the short-side Gram matrix: cond <~ 1/sqrt(eps)), \"qdwh\" (QR-based Halley), \"zolo\" (Zolo-PD) or \"newton\" (scaled Newton, square only); the last three need full rank"},
+    {"info", "a boolean", "false", "qdwh/zolo/newton: also return {iterations, qr_iterations, factorizations, degree, l0, alpha}"},
     {NULL},
 };
 
-/* polar(A [, {rtol=, method = "svd" | "eig"}]) -> U_r V_r^T */
+/* polar(A [, {rtol=, method = "svd" | "eig" | "qdwh" | "zolo" | "newton", info = false}]) -> U [, info]
+ * rtol is for svd/eig (the iterative methods need full rank, core/polar.h); info = true adds a
+ * table {iterations, qr_iterations, factorizations, degree, l0, alpha} (time it with ml.now). */
 static int l_polar(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
@@ -189,9 +192,26 @@ static int l_polar(lua_State *L)
     double rtol = opt_rtol(L, 2);
     ml_polar_method method;
     mlua_optenum(L, 2, "method", "svd", parse_polar_method, &method);
+    int want_info = mlua_optboolean(L, 2, "info", 0);
+    int iterative = method != ML_POLAR_SVD && method != ML_POLAR_EIG;
+    if (iterative && rtol >= 0)
+        luaL_argerror(L, 2, lua_pushfstring(L, "option 'rtol' applies to methods 'svd' and 'eig', not '%s'",
+                                            ml_polar_method_name(method)));
+    if (method == ML_POLAR_NEWTON && a->rows != a->cols)
+        luaL_argerror(L, 1, lua_pushfstring(L, "option 'method' = 'newton' needs a square matrix, got %dx%d",
+                                            (int)a->rows, (int)a->cols));
     ml_mat *o = mlua_newmat(L);
-    if (method == ML_POLAR_EIG ? ml_polar_eig(o, a, rtol) : ml_polar(o, a, rtol)) mlua_core_error(L, "polar");
-    return 1;
+    ml_polar_info info;
+    if (ml_polar_by(o, a, method, rtol, &info)) mlua_core_error(L, "polar");
+    if (!want_info) return 1;
+    lua_createtable(L, 0, 6);
+    lua_pushinteger(L, info.iterations), lua_setfield(L, -2, "iterations");
+    lua_pushinteger(L, info.qr_iterations), lua_setfield(L, -2, "qr_iterations");
+    lua_pushinteger(L, info.factorizations), lua_setfield(L, -2, "factorizations");
+    lua_pushinteger(L, info.degree), lua_setfield(L, -2, "degree");
+    lua_pushnumber(L, info.l0), lua_setfield(L, -2, "l0");
+    lua_pushnumber(L, info.alpha), lua_setfield(L, -2, "alpha");
+    return 2;
 }
 
 /* spectral(A, p [, {method = "svd", rtol=}]) -> U diag(s^p) V^T, any finite p (p < 0: on the singular values

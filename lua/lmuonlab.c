@@ -9,6 +9,7 @@ int luaopen_muonlab_core(lua_State *L)
     mlua_open_linalg(L);
     mlua_open_ns(L);
     mlua_open_io(L);
+    mlua_open_files(L);
     mlua_open_precision(L);
     mlua_open_coeffs(L);
     mlua_open_sweep(L);

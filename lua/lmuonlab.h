@@ -53,6 +53,10 @@ int mlua_core_error(lua_State *L, const char *fname);
 /* The matrix at idx must be free of NaN/Inf: else "bad argument #idx to 'fname' (... contains NaN or Inf)". */
 void mlua_checkfinite(lua_State *L, int idx, const ml_mat *m);
 
+/* A file name argument: a string without NUL bytes, not empty; every binding
+ * that takes a path uses it, so "a.npy\0/etc/passwd" is an error, never "a.npy". */
+const char *mlua_checkpath(lua_State *L, int idx);
+
 /* A matrix dimension argument: an integer >= 1, else a "bad argument" error. */
 size_t mlua_checkdim(lua_State *L, int idx);
 
@@ -107,6 +111,7 @@ void mlua_open_ns(lua_State *L);       /* lns.c: ns, ns_workspace, ns_plan, orth
 void mlua_open_coeffs(lua_State *L);   /* lcoeffs.c: coeffs, poly_map, poly_error */
 void mlua_open_precision(lua_State *L); /* lprecision.c: round, round_scalar (bf16, fp16, ...) */
 void mlua_open_io(lua_State *L);       /* lio.c: load, save (.npy and text files) */
+void mlua_open_files(lua_State *L);    /* lfiles.c: write_file, stage_file, commit_file, mkdir, resolve_path */
 void mlua_open_sweep(lua_State *L);    /* lsweep.c: append_line, lock_file (durable results rows) */
 void mlua_open_threads(lua_State *L);  /* lthreads.c: set_threads, get_threads (ML_THREADS) */
 void mlua_open_nn(lua_State *L);      /* lnn.c: the ml.nn table of layer kernels */

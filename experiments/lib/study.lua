@@ -59,12 +59,13 @@ end
 function M.mlp_sizes(quick) return quick and { 784, 32, 10 } or { 784, 128, 128, 10 } end
 
 -- MLP on Fashion-MNIST, minibatches of 128 (reshuffled per epoch); metric: training loss on 2048
--- training images; opts.limit_test (default 10) test images; opts.test_acc: extra() = {test_acc}.
+-- training images; opts.limit_test (default 10) test images; opts.test_acc: extra() = {test_acc};
+-- opts.sizes: the layer sizes (default mlp_sizes(quick)).
 function M.mlp_problem(quick, opts)
   opts = opts or {}
   return function(seed)
     local d = M.fashion(quick, opts.limit_test or 10)
-    local m = ml.models.mlp { sizes = M.mlp_sizes(quick), dtype = "float32", seed = seed }
+    local m = ml.models.mlp { sizes = opts.sizes or M.mlp_sizes(quick), dtype = "float32", seed = seed }
     local neval = math.min(2048, d.train.X:rows())
     local Xe, ye = d.train.X:view(1, 1, neval, 784), d.train.y:view(1, 1, neval, 1)
     local epoch, it = 0, nil
@@ -206,7 +207,7 @@ end
 function M.runs_path(o)
   local runs = o.runs ~= "" and o.runs or
     (o.out:match("^plots/") and ("results/" .. o.out:match("([^/]+)$")) or o.out) .. (o.quick and ".quick" or "")
-  os.execute("mkdir -p '" .. (runs:match("^(.*)/[^/]*$") or ".") .. "'")
+  ml.mkdir(runs:match("^(.*)/[^/]*$") or ".", { parents = true })   -- no shell: the name may hold anything
   local path = runs .. ".csv"
   if o.quick and not o.resume then os.remove(path); os.remove(path .. ".grid") end
   return path

@@ -8,7 +8,8 @@
 -- that reads the .dat by relative path, so `cd plots && gnuplot ns_vs_svd.gp` re-renders it.
 -- Every file appears atomically: staged under a temp name, gnuplot run on the staged script,
 -- then all renamed into place; on any failure nothing is replaced and no temp is left.
--- No dependency on the C core: a series is a Lua list of numbers or anything with :totable().
+-- A series is a Lua list of numbers or anything with :totable(); files go through the core's
+-- atomic-write path (muonlab.atomic), directories through ml.mkdir (no shell).
 --
 -- Options: output (.png/.svg; or a bare stem with formats = {"png", "svg"}), title, xlabel, ylabel,
 -- logx, logy, xrange/yrange = {lo, hi} (either end may be nil), key (a gnuplot placement, false
@@ -24,6 +25,7 @@
 -- e.g. "lw 3 dt 2"); a band fills between ylow and yhigh in the colour of the line after it.
 
 local atomic = require "muonlab.atomic"
+local core = require "muonlab.core"
 local options = require "muonlab.options"
 
 local M = {}
@@ -344,6 +346,7 @@ local function check(opts)
       fail("output must be a file path, got %s", type(opts.output))
     end
     local out = opts.output
+    if out:find("\0", 1, true) then fail("output contains a NUL byte") end
     fig.dir = out:match("^(.*)/[^/]*$") or "."
     if fig.dir == "" then fig.dir = "/" end
     local base = out:match("([^/]*)$")
@@ -935,10 +938,6 @@ local function run_gnuplot(dir, script, assigns, shown_as)
   return stdout
 end
 
-local function is_dir(path)
-  return os.execute("test -d " .. shell_quote(path)) == true
-end
-
 ---------------------------------------------------------------------------- M.plot
 
 local function render(opts, temps)
@@ -959,10 +958,8 @@ local function render(opts, temps)
     return {}, shown
   end
 
-  if not is_dir(fig.dir) then
-    os.execute("mkdir -p " .. shell_quote(fig.dir))
-    if not is_dir(fig.dir) then fail("cannot create directory '%s'", fig.dir) end
-  end
+  local made, merr = pcall(core.mkdir, fig.dir, { parents = true })
+  if not made then fail("cannot create directory '%s': %s", fig.dir, (tostring(merr):gsub("^mkdir: ", ""))) end
   local function path(name) return fig.dir == "." and name or (fig.dir:gsub("/$", "") .. "/" .. name) end
   local function base(p) return p:match("([^/]*)$") end
   local png = png_terminal()
@@ -977,14 +974,15 @@ local function render(opts, temps)
   local datpath, gppath = path(fig.stem .. ".dat"), path(fig.stem .. ".gp")
   local dattmp = stage(datpath, dat)
   local gptmp = stage(gppath, image_script(fig, png))
-  local assigns = {"datafile = " .. gpstr(base(dattmp))}
+  -- temporaries by full name: they sit beside the resolved targets (a linked .dat may be elsewhere)
+  local assigns = {"datafile = " .. gpstr(dattmp)}
   local written = {}
 
   local shown
   if fig.dumb then
     local dumbtmp = atomic.stage(gppath, dumb_script(fig))
     temps[#temps + 1] = dumbtmp
-    shown = run_gnuplot(fig.dir, base(dumbtmp), assigns[1], base(gppath))
+    shown = run_gnuplot(fig.dir, dumbtmp, assigns[1], base(gppath))
     io.write(shown)
   else
     local images = {}
@@ -992,10 +990,10 @@ local function render(opts, temps)
       local final = path(fig.stem .. "." .. fmt)
       local tmp = atomic.tmpname(final)
       temps[#temps + 1] = tmp
-      assigns[#assigns + 1] = string.format("out_%s = %s", fmt, gpstr(base(tmp)))
+      assigns[#assigns + 1] = string.format("out_%s = %s", fmt, gpstr(tmp))
       images[#images + 1] = {tmp, final, fmt}
     end
-    run_gnuplot(fig.dir, base(gptmp), table.concat(assigns, "; "), base(gppath))
+    run_gnuplot(fig.dir, gptmp, table.concat(assigns, "; "), base(gppath))
     for _, im in ipairs(images) do
       local f = io.open(im[1], "rb")
       local size = f and f:seek("end") or 0

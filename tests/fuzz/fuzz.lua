@@ -346,6 +346,7 @@ local function numel(r, c)
 end
 local creators = { matrix = true, zeros = true, ones = true, eye = true, randn = true, rand = true, orthogonal = true,
   spectrum = true }
+local files_fns = { write_file = true, stage_file = true, commit_file = true, mkdir = true, resolve_path = true }
 local function tame(name, args, n)
   if creators[name] then
     local r, c = args[1], args[2]
@@ -353,10 +354,12 @@ local function tame(name, args, n)
     local e = numel(r, c)
     if e and e > BIG and e <= LIMIT then args[1], args[2] = 2, 3 end
   elseif name == "reshape" then   -- only a view or a copy of the same size: harmless
-  elseif name == "save" or name == "append_line" or name == "lock_file" then
+  elseif name == "save" or name == "append_line" or name == "lock_file" or files_fns[name] then
     -- never a file outside the temp directory (a number would be taken as a file name too)
-    if type(args[1]) ~= "string" or args[1]:sub(1, #tmp) ~= tmp or args[1]:find("..", 1, true) then
-      args[1] = outpath()
+    for a = 1, name == "commit_file" and 2 or 1 do
+      if type(args[a]) ~= "string" or args[a]:sub(1, #tmp) ~= tmp or args[a]:find("..", 1, true) then
+        args[a] = outpath()
+      end
     end
   elseif name == "load" then
     if type(args[1]) == "string" and not args[1]:find(tmp, 1, true) and args[1] ~= "" then args[1] = pick(files) end
@@ -604,6 +607,9 @@ end
 local t_start = ml.now()
 for i = 1, opts.calls do one_call(i) end
 collectgarbage()
+-- file kinds, broken headers and concurrent writers: tests/fuzz/fuzz_files.lua
+local files_fuzz = assert(loadfile((arg[0]:match("^(.*)/[^/]*$") or ".") .. "/fuzz_files.lua"))()
+files_fuzz(ml, tmp, R, findings, math.max(50, opts.calls // 50))
 local elapsed = ml.now() - t_start
 
 local distinct = 0

@@ -97,7 +97,7 @@ describe("coeffs", function()
 
   it("rejects bad names and options, naming the function and argument", function()
     has(err(function() return ml.coeffs("nope") end),
-      "bad argument #1 to 'coeffs' (unknown schedule 'nope' (known: cubic, quintic, septic, jordan, you, polar_express, cans))")
+      "bad argument #1 to 'coeffs' (unknown schedule 'nope' (known: cubic, quintic, septic, jordan, you, polar_express, gram_ns, cans))")
     has(err(function() return ml.coeffs({}) end), "bad argument #1 to 'coeffs'", "string expected, got table")
     has(err(function() return ml.coeffs() end), "bad argument #1 to 'coeffs'")
     has(err(function() return ml.coeffs("polar_express", { l = 0 }) end),

@@ -171,7 +171,7 @@ describe("one option error format for C and Lua functions", function()
   end)
 
   it("names the function the same way under pcall and in a direct call", function()
-    assert.are.equal("bad argument #1 to 'coeffs' (unknown schedule '1' (known: cubic, quintic, septic, jordan, you, polar_express, cans))",
+    assert.are.equal("bad argument #1 to 'coeffs' (unknown schedule '1' (known: cubic, quintic, septic, jordan, you, polar_express, gram_ns, cans))",
       msg(ml.coeffs, 1))
     assert.matches("^bad argument #1 to 'svd'", msg(ml.svd, {}))
     assert.matches("^bad argument #2 to 'matmul'", msg(ml.matmul, A, 3))
