@@ -104,9 +104,9 @@ end
 
 function Group:step(params, grads, loss)
   if type(params) ~= "table" or type(grads) ~= "table" then
-    err("step: params and grads must be arrays of matrices", 2)
+    base.step_error(type(params) ~= "table" and 1 or 2, "params and grads: arrays of matrices expected")
   end
-  if #params ~= #grads then err(("step: %d params but %d grads"):format(#params, #grads), 2) end
+  if #params ~= #grads then base.step_error(2, ("grads: %d matrices expected (one per param), got %d"):format(#params, #grads)) end
   if not self.resolved then
     self:resolve(params)
     self.resolved = true
