@@ -271,7 +271,7 @@ function M.text(topic)
     local tbl = ml[group]
     if group == "optim" then
       local d = optim_doc(name)
-      return d and render(d.sig, d, option_rows(name, true))
+      return d and render(d.sig, d, option_rows(name, true)) .. method_sections(name)
     end
     local src = group == "models" and MODELS or DATA
     local e = src[name]

@@ -346,7 +346,7 @@ describe("optim: groups", function()
       ml.optim.group { info = { { name = "b", kind = "bias", shape = { 1, 3 } } }, { params = "matrix", opt = ml.optim.sgd {} },
         { params = function() return true end, opt = ml.optim.sgd {} } }:step({ ml.zeros(1, 3) }, { ml.zeros(1, 3) })
     end), 1, true)
-    assert.matches("group 1: unknown parameter kind matrices", err(function()
+    assert.matches("bad argument #1 to 'group' (option '[1].params': unknown parameter kind matrices", err(function()
       ml.optim.group { info = info, { params = "matrices", opt = ml.optim.sgd {} } }
     end), 1, true)
     assert.matches("group 1 selects kinds, which needs info = model:param_info()", err(function()
