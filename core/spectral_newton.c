@@ -14,6 +14,15 @@ int ml_sn_route_parse(const char *s, ml_sn_route *out)
 
 const char *ml_sn_route_name(ml_sn_route r) { return (unsigned)r < 2 ? route_names[r] : "?"; }
 
+static const char *const method_names[] = {"svd", "newton"};
+
+int ml_spectral_method_parse(const char *s, ml_spectral_method *out)
+{
+    int i, rc = ml_parse_choice("method", method_names, 2, s, &i);
+    if (!rc) *out = (ml_spectral_method)i;
+    return rc;
+}
+
 #define MAX_STEPS 100000
 #define MAX_DEN 8         /* roots route: p = n/d with d <= MAX_DEN, so r <= 2 MAX_DEN */
 #define P_TOL 1e-12       /* how close p must be to n/d */

@@ -249,6 +249,8 @@ static const mlua_opt spectral_opts[] = {
     {NULL},
 };
 
+static int parse_spectral_method(const char *s, void *out) { return ml_spectral_method_parse(s, out); }
+
 static int l_spectral(lua_State *L)
 {
     const mlua_opt *newton_only = spectral_opts + 2;
@@ -256,8 +258,9 @@ static int l_spectral(lua_State *L)
     double p = luaL_checknumber(L, 2);
     luaL_argcheck(L, isfinite(p), 2, "power p must be a finite number");
     mlua_checkopts(L, 3, spectral_opts);
-    const char *method = mlua_optstring(L, 3, "method", "svd");
-    if (!strcmp(method, "svd")) {
+    ml_spectral_method method;
+    mlua_optenum(L, 3, "method", "svd", parse_spectral_method, &method);
+    if (method == ML_SPECTRAL_SVD) {
         for (int i = 0; newton_only[i].name; i++)
             if (opt_given(L, 3, newton_only[i].name))
                 luaL_argerror(L, 3, lua_pushfstring(L, "option '%s': needs method = \"newton\"", newton_only[i].name));
@@ -266,8 +269,6 @@ static int l_spectral(lua_State *L)
         if (ml_spectral_svd(o, a, p, rtol)) mlua_core_error(L, "spectral");
         return 1;
     }
-    if (strcmp(method, "newton"))
-        mlua_opterror(L, 3, "method", "one of \"svd\", \"newton\"");
     if (opt_given(L, 3, "rtol")) luaL_argerror(L, 3, "option 'rtol': applies to method = \"svd\" only");
     luaL_argcheck(L, p >= 0, 2, "power p must be >= 0 for method = \"newton\" (p < 0 needs method = \"svd\")");
 

@@ -97,6 +97,7 @@ void mlua_optenum(lua_State *L, int idx, const char *key, const char *def, int (
 void mlua_checklike(lua_State *L, int idx, const ml_mat *x, const ml_mat *ref, int refidx);
 /* Schedule from a name, a list of per-step lists or one flat list at idx (lcoeffs.c). */
 int mlua_toschedule(lua_State *L, int idx, int steps, ml_schedule *out);
+ml_schedule *mlua_newschedule(lua_State *L);   /* lns.c: held by a workspace pushed on the stack */
 
 /* Iteration traces (ltrace.c, core/tracer.h): a recorder owned by a new userdata on the stack,
  * and its records as a list of {step, time, <dist_name>, ...} (step 0, if any, as field precond). */

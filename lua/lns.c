@@ -43,6 +43,13 @@ static ns_workspace *newws(lua_State *L)
     return ws;
 }
 
+/* A schedule held by a new, unplanned workspace left on the stack: the one userdata that owns
+ * a schedule, so a Lua error anywhere after allocation frees it (ml.coeffs, ml.poly_map). */
+ml_schedule *mlua_newschedule(lua_State *L)
+{
+    return &newws(L)->sch;
+}
+
 static int ws_gc(lua_State *L)
 {
     ns_workspace *ws = checkws(L, 1);

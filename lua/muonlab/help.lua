@@ -105,7 +105,7 @@ local DOCS = {
     returns = "the rows' path", example = "ml.sweep {out = \"results/lr.csv\", grid = {lr = {1e-3, 1e-2}, seed = {1, 2}},\n  run = function(cfg) return {loss = train(cfg)} end}" },
   csv = { sig = "require(\"muonlab.csv\").write(path, columns, rows) / .read(path)", load = "muonlab.csv", about = "The one CSV dialect: RFC 4180 quoting (commas, quotes, CR/LF, edge spaces quoted; quoted fields may span lines; CRLF read as LF); integers as integers, floats as the shortest %.15g/%.16g/%.17g that reads back exactly; written atomically; read converts numbers back.",
     returns = "read: columns, rows (tables keyed by column)", example = "local csv = require \"muonlab.csv\"\ncsv.write(\"r.csv\", {\"lr\", \"loss\"}, {{lr = 0.1, loss = 2.3}})" },
-  show = { sig = "ml.show(A[, {digits = 4, rows = 12, cols = 10, edge = 5, edge_cols = 4}])", about = "Print a matrix as an aligned table (print(A) and the REPL use the defaults); larger matrices show their first and last edge rows/columns around ...",
+  show = { sig = "ml.show(A[, opts])", about = "Print a matrix as an aligned table (print(A) and the REPL use the defaults); larger matrices show their first and last edge rows/columns around ...",
     returns = "nothing", example = "ml.show(ml.randn(100, 100, {seed = 1}), {digits = 2})" },
   checkpoint = { sig = "ml.checkpoint.save(dir, t) / ml.checkpoint.load(dir)", about = "A folder of .npy files (every matrix of t, dtype kept) and state.lua (numbers incl. NaN/inf, strings, booleans, nested tables), written atomically.",
     returns = "load: the table t", example = "ml.checkpoint.save(\"ckpt\", {step = 10, params = model:params(), opt = opt:state_dict()})" },
@@ -271,7 +271,7 @@ function M.text(topic)
     local tbl = ml[group]
     if group == "optim" then
       local d = optim_doc(name)
-      return d and render(d.sig, d, option_rows(name, true))
+      return d and render(d.sig, d, option_rows(name, true)) .. method_sections(name)
     end
     local src = group == "models" and MODELS or DATA
     local e = src[name]

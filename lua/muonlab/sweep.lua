@@ -122,26 +122,32 @@ end
 
 local function scalar(v) local t = type(v); return t == "number" or t == "string" or t == "boolean" end
 
+-- An option error of ml.sweep in the one format (muonlab.options); level as error()'s, counted
+-- from the function calling bad (3 from a helper of M.sweep: the user's line).
+local function bad(level, fmt, ...)
+  options.fail("sweep", 1, fmt:format(...), level + 1)
+end
+
 -- grid table -> {names = {...}, values = {name = list}, texts = {name = list}, total = n}
 function M.normalize_grid(grid, order)
-  if type(grid) ~= "table" then error("sweep: 'grid' must be a table of lists, got " .. type(grid), 3) end
+  if type(grid) ~= "table" then bad(3, "option 'grid': a table of lists expected, got %s", type(grid)) end
   local names = {}
   for k in pairs(grid) do
-    if type(k) ~= "string" then error("sweep: grid keys must be strings, got " .. type(k), 3) end
-    if k == "" or k:find('[,"\r\n]') then error(("sweep: bad grid key %q (no commas, quotes or newlines)"):format(k), 3) end
-    if RESERVED[k] then error(("sweep: grid key '%s' is reserved for the row's own column"):format(k), 3) end
+    if type(k) ~= "string" then bad(3, "option 'grid': string keys expected, got %s", type(k)) end
+    if k == "" or k:find('[,"\r\n]') then bad(3, "option 'grid': keys without commas, quotes or newlines expected, got %q", k) end
+    if RESERVED[k] then bad(3, "option 'grid': key '%s' is reserved for the row's own column", k) end
     names[#names + 1] = k
   end
-  if #names == 0 then error("sweep: 'grid' is empty", 3) end
+  if #names == 0 then bad(3, "option 'grid': a non-empty table expected, got {}") end
   table.sort(names)
   if order ~= nil then
-    if type(order) ~= "table" then error("sweep: 'order' must be a list of the grid's keys", 3) end
+    if type(order) ~= "table" then bad(3, "option 'order': a list of the grid's keys expected, got %s", type(order)) end
     local seen = {}
     for _, k in ipairs(order) do
-      if grid[k] == nil or seen[k] then error(("sweep: 'order' must list each grid key once (bad: %s)"):format(tostring(k)), 3) end
+      if grid[k] == nil or seen[k] then bad(3, "option 'order': each grid key once expected (bad: %s)", tostring(k)) end
       seen[k] = true
     end
-    if #order ~= #names then error("sweep: 'order' must list every grid key", 3) end
+    if #order ~= #names then bad(3, "option 'order': every grid key expected") end
     names = { table.unpack(order) }
   end
   local g = { names = names, values = {}, texts = {}, total = 1 }
@@ -149,26 +155,26 @@ function M.normalize_grid(grid, order)
     local vals = grid[k]
     if scalar(vals) then vals = { vals } end
     if type(vals) ~= "table" or #vals == 0 then
-      error(("sweep: grid['%s'] must be a non-empty list of values"):format(k), 3)
+      bad(3, "option 'grid.%s': a non-empty list of values expected", k)
     end
     local texts, seen = {}, {}
     for i, v in ipairs(vals) do
       if not scalar(v) then
-        error(("sweep: grid['%s'][%d] is a %s (numbers, strings or booleans expected)"):format(k, i, type(v)), 3)
+        bad(3, "option 'grid.%s[%d]': a number, string or boolean expected, got %s", k, i, type(v))
       end
-      if type(v) == "number" and v ~= v then error(("sweep: grid['%s'][%d] is NaN"):format(k, i), 3) end
+      if type(v) == "number" and v ~= v then bad(3, "option 'grid.%s[%d]': a number expected, got nan", k, i) end
       if type(v) == "string" and v:find("[\0\r\n]") then
-        error(("sweep: grid['%s'][%d] contains a NUL byte or a line break"):format(k, i), 3)
+        bad(3, "option 'grid.%s[%d]': a string without NUL bytes or line breaks expected", k, i)
       end
       local t = M.field(v)
-      if seen[t] then error(("sweep: grid['%s'] lists %s twice"):format(k, t), 3) end
+      if seen[t] then bad(3, "option 'grid.%s': distinct values expected, got %s twice", k, t) end
       seen[t] = true
       texts[i] = t
     end
     g.values[k], g.texts[k] = { table.unpack(vals) }, texts
     if g.total > M.MAX_CONFIGS // #vals then
-      error(("sweep: the grid has more than 2^53 configurations (the product of its list lengths); "
-        .. "split it into several sweeps"), 3)
+      bad(3, "option 'grid': more than 2^53 configurations (the product of its list lengths); "
+        .. "split it into several sweeps")
     end
     g.total = g.total * #vals
   end
@@ -267,11 +273,13 @@ end
 ---------------------------------------------------------------------------------------------
 -- Shards.
 
-local function parse_shard(s, where)
+-- from: "option" (ml.sweep's shard: an option error at the user's line) or "--shard".
+local function parse_shard(s, from)
   local k, n = tostring(s):match("^%s*(%d+)%s*/%s*(%d+)%s*$")
   k, n = tonumber(k), tonumber(n)
   if not k or n < 1 or k >= n then
-    error(("sweep: %s: shard must be K/N with 0 <= K < N, got '%s'"):format(where, tostring(s)), 0)
+    if from == "option" then bad(3, "option 'shard': K/N with 0 <= K < N expected, got '%s'", tostring(s)) end
+    error(("sweep: %s: shard must be K/N with 0 <= K < N, got '%s'"):format(from, tostring(s)), 0)
   end
   return k, n
 end
@@ -455,11 +463,10 @@ function M.sweep(opts)
   local ncfg = #g.names
   local preset = {}
   if opts.columns ~= nil then
-    if type(opts.columns) ~= "table" then error("sweep: 'columns' must be a list of value names", 2) end
     local seen = {}
     for _, c in ipairs(opts.columns) do
       if type(c) ~= "string" or c == "" or c:find('[,"\r\n]') or names_set[c] or RESERVED[c] or seen[c] then
-        error(("sweep: 'columns': bad or repeated value column %s"):format(tostring(c)), 2)
+        bad(2, "option 'columns': new, distinct value names expected (bad: %s)", tostring(c))
       end
       seen[c] = true
       preset[#preset + 1] = c
@@ -474,7 +481,7 @@ function M.sweep(opts)
     k, n = parse_shard(flags.shard, "--shard")
     source = "--shard"
   elseif opts.shard then
-    k, n = parse_shard(opts.shard, "option 'shard'")
+    k, n = parse_shard(opts.shard, "option")
     source = "option shard"
   else
     k, n, source = M.env_shard(getenv)
@@ -491,7 +498,6 @@ function M.sweep(opts)
   local progress = opts.progress
   if progress == nil or progress == true then progress = 1 end
   local log = opts.log or function(line) io.stderr:write(line, "\n") io.stderr:flush() end
-  if type(log) ~= "function" then error("sweep: 'log' must be a function(line)", 2) end
   local function say(fmt, ...) if progress then log(fmt:format(...)) end end
   local function warn(fmt, ...) log(fmt:format(...)) end   -- even without progress lines
   local label = n > 1 and ("sweep %s [shard %d/%d]"):format(path, k, n) or ("sweep " .. path)

@@ -60,7 +60,7 @@ describe("sweep rows that cannot be written as they are (issue 12 item 10)", fun
     local dir = tmpdir()
     local ok, e = pcall(run_sweep, { out = dir .. "/g.csv", grid = { s = { "a\0" } }, run = function() end })
     assert.is_false(ok)
-    assert.matches("grid%['s'%]%[1%] contains a NUL byte", e)
+    assert.matches("option 'grid.s%[1%]': a string without NUL bytes", e)
   end)
 end)
 
