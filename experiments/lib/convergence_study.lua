@@ -68,6 +68,16 @@ local PROBLEM_ORDER = { "least_squares", "lowrank", "mlp", "char_lm", "gpt" }
 local function hybrid(opt, info, problem) return study.hybrid(opt, info, BACKUP_LR[problem]) end
 local steepest = study.steepest
 
+-- the weight-matrix rule ml.optim[name]{lr = lr, <extra>} in the hybrid
+local NO_WD = { weight_decay = 0 }
+local function rule(name, extra)
+  return function(lr, info, problem)
+    local opts = { lr = lr }
+    for k, v in pairs(extra or {}) do opts[k] = v end
+    return hybrid(ml.optim[name](opts), info, problem)
+  end
+end
+
 -- muon_mvr (sqrt_ratio scale, like muon) on the weight matrices, AdamW on the rest, by hand:
 -- ml.optim.group passes no previous-point gradients. step2(params, grads, loss, regrad): grads =
 -- g(X_k; xi_k); regrad() -> loss, grads on the same minibatch at the current params, called with
@@ -135,24 +145,17 @@ local OPTIMIZERS = {
   -- Round two (ROUND2.md; defaults of lua/muonlab/optim/README.md but weight decay 0): 3-rate grids
   -- around each rule's natural step size: Muon-sized (spectral norm ~1 steps), AdamW-sized (RMS-matched
   -- steps: adamuon, root, conda), or SGD-sized (spectral_clip keeps the momentum's scale).
-  { "torch_muon", "torch.optim.Muon", g(M3, M3, M3, M3),
-    function(lr, info, p) return hybrid(ml.optim.torch_muon { lr = lr, weight_decay = 0 }, info, p) end },
-  { "adamuon", "AdaMuon", g(A3, A3, A3, A3),
-    function(lr, info, p) return hybrid(ml.optim.adamuon { lr = lr, weight_decay = 0 }, info, p) end },
-  { "root", "ROOT", g(A3, A3, A3, A3),
-    function(lr, info, p) return hybrid(ml.optim.root { lr = lr, weight_decay = 0 }, info, p) end },
-  { "auon", "AuON", g(M3, M3, M3, M3), function(lr, info, p) return hybrid(ml.optim.auon { lr = lr }, info, p) end },
-  { "kaon", "Kaon", g(M3, M3, M3, M3), function(lr, info, p) return hybrid(ml.optim.kaon { lr = lr }, info, p) end },
-  { "freon", "Freon (q = 1/2)", g(A3, A3, A3, A3), function(lr, info, p) return hybrid(ml.optim.freon { lr = lr }, info, p) end },
-  { "spectral_clip", "spectral clip (tau = 1)", g(S3, S3, S3, S3),
-    function(lr, info, p) return hybrid(ml.optim.spectral_clip { lr = lr }, info, p) end },
+  { "torch_muon", "torch.optim.Muon", g(M3, M3, M3, M3), rule("torch_muon", NO_WD) },
+  { "adamuon", "AdaMuon", g(A3, A3, A3, A3), rule("adamuon", NO_WD) },
+  { "root", "ROOT", g(A3, A3, A3, A3), rule("root", NO_WD) },
+  { "auon", "AuON", g(M3, M3, M3, M3), rule("auon") },
+  { "kaon", "Kaon", g(M3, M3, M3, M3), rule("kaon") },
+  { "freon", "Freon (q = 1/2)", g(A3, A3, A3, A3), rule("freon") },
+  { "spectral_clip", "spectral clip (tau = 1)", g(S3, S3, S3, S3), rule("spectral_clip") },
   -- Conda's SVD basis every 50 steps (one of the authors' scripts; the default 2000 exceeds these runs)
-  { "conda", "Conda (T = 50)", g(A3, A3, A3, A3),
-    function(lr, info, p) return hybrid(ml.optim.conda { lr = lr, update_interval = 50 }, info, p) end },
-  { "dion", "Dion (full rank)", g(D3, D3, D3, D3),
-    function(lr, info, p) return hybrid(ml.optim.dion { lr = lr, weight_decay = 0 }, info, p) end },
-  { "dion2", "Dion2 (25% of rows)", g(D3, D3, D3, D3),
-    function(lr, info, p) return hybrid(ml.optim.dion2 { lr = lr, weight_decay = 0 }, info, p) end },
+  { "conda", "Conda (T = 50)", g(A3, A3, A3, A3), rule("conda", { update_interval = 50 }) },
+  { "dion", "Dion (full rank)", g(D3, D3, D3, D3), rule("dion", NO_WD) },
+  { "dion2", "Dion2 (25% of rows)", g(D3, D3, D3, D3), rule("dion2", NO_WD) },
   { "muon_mvr", "Muon-MVR1 (2 grads)", g(M3, M3, M3, M3),
     function(lr, info, p) return mvr_hybrid(lr, info, p) end },
 }
