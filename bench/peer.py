@@ -11,6 +11,10 @@ driver can alternate muonlab, numpy and torch runs inside one session:
                                                                   -> ok <seconds>
     {"op": "matmul", "impl": "numpy"|"torch", "name": "A"}        -> ok <seconds>   (A @ A)
     {"op": "diff", "a": "R1", "b": "R2"}                          -> ok <max |R1 - R2|>
+    {"op": "gpt_init", "dir": "...", "dtype": "float32", "vocab": V, "context": P, "layers": L,
+     "heads": H, "embed": C}                                      -> ok <loss of the first forward>
+    {"op": "gpt_step", "optim": 0|1}                              -> ok <seconds>
+    {"op": "threads", "n": 2}                                     -> ok
     {"op": "save", "name": "R", "path": "..."}                    -> ok
     {"op": "drop", "name": "R"}                                   -> ok
     {"op": "fm_epoch", "threads": 2, "batch": 128, "hidden": 256, "seed": 1}
@@ -62,6 +66,77 @@ def ns_torch(G, steps=5, eps=1e-7):
         B = b * A + c * A @ A
         X = a * X + B @ X
     return X.T if tall else X
+
+
+class Block(torch.nn.Module):
+    """One GPT-2 block written as nanoGPT writes it (the manual attention path: torch 1.13 has
+    no scaled_dot_product_attention)."""
+
+    def __init__(self, C, H):
+        super().__init__()
+        nn = torch.nn
+        self.H = H
+        self.ln1, self.ln2 = nn.LayerNorm(C), nn.LayerNorm(C)
+        self.qkv, self.proj = nn.Linear(C, 3 * C), nn.Linear(C, C)
+        self.fc, self.mproj = nn.Linear(C, 4 * C), nn.Linear(4 * C, C)
+
+    def forward(self, x, mask):
+        B, T, C = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
+        q, k, v = (t.view(B, T, self.H, C // self.H).transpose(1, 2) for t in (q, k, v))
+        att = (q @ k.transpose(-2, -1)) * (1.0 / (C // self.H) ** 0.5)
+        att = torch.softmax(att.masked_fill(~mask[:T, :T], float("-inf")), dim=-1)
+        x = x + self.proj((att @ v).transpose(1, 2).reshape(B, T, C))
+        return x + self.mproj(torch.nn.functional.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+
+
+class GPT(torch.nn.Module):
+    """GPT-2 layout (ROUND2.md), tied head: the model ml.models.gpt builds."""
+
+    def __init__(self, V, P, L, H, C):
+        super().__init__()
+        self.wte, self.wpe = torch.nn.Embedding(V, C), torch.nn.Embedding(P, C)
+        self.h = torch.nn.ModuleList(Block(C, H) for _ in range(L))
+        self.lnf = torch.nn.LayerNorm(C)
+        self.register_buffer("mask", torch.tril(torch.ones(P, P, dtype=torch.bool)))
+
+    def forward(self, X, Y):
+        T = X.shape[1]
+        x = self.wte(X) + self.wpe(torch.arange(T))
+        for block in self.h:
+            x = block(x, self.mask)
+        logits = self.lnf(x) @ self.wte.weight.T
+        return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1))
+
+    # muonlab's parameter names -> this module's tensors
+    def named_like_muonlab(self):
+        out = {"wte": self.wte.weight, "wpe": self.wpe.weight, "lnf.w": self.lnf.weight, "lnf.b": self.lnf.bias}
+        for l, b in enumerate(self.h, 1):
+            for ours, mod in (("ln1", b.ln1), ("attn.qkv", b.qkv), ("attn.proj", b.proj), ("ln2", b.ln2),
+                              ("mlp.fc", b.fc), ("mlp.proj", b.mproj)):
+                out["h.%d.%s.w" % (l, ours)], out["h.%d.%s.b" % (l, ours)] = mod.weight, mod.bias
+        return out
+
+
+class Muon(torch.optim.Optimizer):
+    """KellerJordan/Muon (momentum 0.95, Nesterov, 5 quintic Newton-Schulz steps, scale
+    sqrt(max(1, rows/cols))), in the parameters' own precision instead of bfloat16."""
+
+    def __init__(self, params, lr=0.02, momentum=0.95):
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = self.state[p]
+                if "buf" not in state:
+                    state["buf"] = torch.zeros_like(p)
+                buf = state["buf"]
+                buf.lerp_(p.grad, 1 - group["momentum"])
+                g = p.grad.lerp(buf, group["momentum"])
+                O = ns_torch(g, 5)
+                p.add_(O, alpha=-group["lr"] * max(1, p.size(0) / p.size(1)) ** 0.5)
 
 
 def polar_numpy_svd(G):
@@ -156,6 +231,7 @@ class Peer:
     def __init__(self, threads=0):
         self.threads = threads if threads > 0 else torch.get_num_threads()
         self.np = {}      # name -> numpy array
+        self.gpt = None   # (model, X, Y, optimizers) of gpt_init
         self.th = {}      # name -> torch tensor sharing the numpy array's memory
 
     def put(self, name, arr):
@@ -213,6 +289,33 @@ class Peer:
                                int(cmd.get("seed", 1)))
             torch.set_num_threads(self.threads)
             return "%.9g %.6f" % (dt, acc)
+        if op == "threads":
+            torch.set_num_threads(int(cmd["n"]))
+            return ""
+        if op == "gpt_init":
+            d, dt = cmd["dir"], torch.float32 if cmd["dtype"] == "float32" else torch.float64
+            model = GPT(*(int(cmd[k]) for k in ("vocab", "context", "layers", "heads", "embed"))).to(dt)
+            with torch.no_grad():
+                for name, t in model.named_like_muonlab().items():
+                    t.copy_(torch.from_numpy(np.load("%s/%s.npy" % (d, name))).reshape(t.shape))
+            X = torch.from_numpy(np.load(d + "/X.npy")).long()
+            Y = torch.from_numpy(np.load(d + "/Y.npy")).long()
+            hidden = [p for n, p in model.named_parameters() if p.dim() == 2 and n.startswith("h.")]
+            rest = [p for n, p in model.named_parameters() if not (p.dim() == 2 and n.startswith("h."))]
+            opts = (Muon(hidden, lr=0.02), torch.optim.AdamW(rest, lr=3e-3, betas=(0.9, 0.95), weight_decay=0.01))
+            self.gpt = (model, X, Y, opts)
+            with torch.no_grad():
+                return "%.17g" % model(X, Y).item()
+        if op == "gpt_step":
+            model, X, Y, opts = self.gpt
+            t0 = time.perf_counter()
+            for o in opts:
+                o.zero_grad(set_to_none=True)
+            model(X, Y).backward()
+            if int(cmd.get("optim", 0)):
+                for o in opts:
+                    o.step()
+            return "%.9g" % (time.perf_counter() - t0)
         if op == "diff":
             a, b = self.np[cmd["a"]], self.np[cmd["b"]]
             return "%.9g" % float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64))))

@@ -28,13 +28,20 @@ local atomic = require "muonlab.atomic"
 
 local o = cli.parse(arg, {
   reps = 7, threads = ml.get_threads and ml.get_threads() or 2, python = "/usr/bin/python3",
-  quick = false, seed = 1, pause = 0.1, polar_cond = 100, only = "ns,polar,train", train_threads = "1,2",
-  train_reps = 1,
-  out = "bench/results", plot = "plots/ns_scaling",
+  quick = false, seed = 1, pause = 0.1, polar_cond = 100, only = "", train_threads = "1,2", train_reps = 1,
+  out = "bench/results", plot = "plots/ns_scaling", gpt_threads = "1,2", gpt_out = "bench/results_gpt",
 }, "usage: muonlab bench/run.lua [--reps N] [--threads T] [--python PATH] [--quick] [--seed S] [--pause SEC]\n"
-  .. "       [--only ns,polar,train] [--train-threads 1,2] [--train-reps N]")
+  .. "       [--only ns,polar,train,gpt] [--train-threads 1,2] [--train-reps N] [--gpt-threads 1,2]")
+-- --only: the sections to run (default all): ns (NS rows), polar, train (Fashion-MNIST epoch), gpt
 local ONLY = {}
-for w in tostring(o.only):gmatch("[^,]+") do ONLY[w] = true end
+for w in tostring(o.only):gmatch("[^,]+") do
+  if not ({ ns = true, polar = true, train = true, gpt = true })[w] then
+    error("bench: --only takes a comma list of ns, polar, train, gpt; got '" .. w .. "'", 0)
+  end
+  ONLY[w] = true
+end
+if not next(ONLY) then ONLY = { ns = true, polar = true, train = true, gpt = true } end
+local GPT_ONLY = o.only == "gpt"
 
 local STEPS = 5
 local JORDAN = { 3.4445, -4.7750, 2.0315 }
@@ -104,12 +111,13 @@ local files = {}
 -- OpenBLAS's threads for the 2 cores: measured on this machine, 5-step NS on 1024x4096 fp32 takes
 -- 650-780 ms as installed and 540-580 ms passive when the machine is quiet, and 128x512 150-230 ms
 -- against 4-7 ms when other jobs run. The variable is read when libgomp starts, hence 2 processes.
-local function start_peer(tag, omp_env)
+local function start_peer(tag, omp_env, threads)
+  threads = threads or o.threads
   local fifo = ("%s/%s.answers"):format(tmpdir, tag)
   assert(os.execute("mkfifo " .. shell_quote(fifo)), "bench: mkfifo failed")
   files[#files + 1] = fifo
-  local cmd = ("env %s OPENBLAS_NUM_THREADS=%d %s -u %s %d > %s"):format(omp_env, o.threads, shell_quote(o.python),
-    shell_quote(here .. "/peer.py"), o.threads, shell_quote(fifo))
+  local cmd = ("env %s OPENBLAS_NUM_THREADS=%d %s -u %s %d > %s"):format(omp_env, threads, shell_quote(o.python),
+    shell_quote(here .. "/peer.py"), threads, shell_quote(fifo))
   local pin = assert(io.popen(cmd, "w"))
   local pout = assert(io.open(fifo, "r"))
   local call = function(t)
@@ -403,6 +411,8 @@ end
 local HOST = arg[-1] or "bin/muonlab"
 local function fm_row(t, reps)
   local mt, ma, pt, pa = {}, nil, {}, nil
+  -- a peer of its own with t threads, OMP passive (spinning workers would fight muonlab's)
+  local tq, close_tq = start_peer(("fm%d"):format(t), "OMP_WAIT_POLICY=passive", t)
   for _ = 1, reps do
     local cmd = ("env ML_THREADS=%d %s %s --optimizer muon --epochs 1 2>/dev/null"):format(t, shell_quote(HOST),
       shell_quote(here .. "/../experiments/fashion_mnist.lua"))
@@ -415,10 +425,11 @@ local function fm_row(t, reps)
     if out:find("SYNTHETIC", 1, true) then error("bench: Fashion-MNIST is missing (dataset-fashion-mnist)", 0) end
     mt[#mt + 1] = tonumber(secs)
     pause()
-    local ans = peer_p { op = "fm_epoch", threads = t }   -- OMP passive: spinning workers would fight muonlab's
+    local ans = tq { op = "fm_epoch", threads = t }
     local a, b = tostring(ans):match("^(%S+) (%S+)$")
     pt[#pt + 1], pa = tonumber(a), tonumber(b)
   end
+  close_tq()
   local m, q = median(mt), median(pt)
   for _, r in ipairs {
     { method = "muonlab fashion-mnist epoch", ms = m, acc = ma, x = q / m },
@@ -431,6 +442,148 @@ local function fm_row(t, reps)
   io.write(("  fashion-mnist epoch, %d thread%s: muonlab %.1f s (test acc %.4f), torch %.1f s (%.4f): %.2fx\n")
     :format(t, t > 1 and "s" or "", m, ma, q, pa, q / m))
   io.flush()
+end
+
+---------------------------------------------------------------------------- GPT training step
+
+-- The default small GPT of the studies (L = 2, C = 128, H = 4, T = 64, B = 32, byte vocabulary
+-- of the fortunes corpus) in muonlab and in a plain PyTorch nn.Module (bench/peer.py, nanoGPT's
+-- code with the manual attention path), from the same weights and batch: the first forward's
+-- losses are compared. Timed: forward + backward, and a whole training step with Muon on the
+-- hidden matrices and AdamW on the rest (muonlab: ml.optim.muon_adamw; torch: KellerJordan's
+-- Muon in the parameters' precision + torch.optim.AdamW). Each thread count gets its own pair of
+-- peers (torch as installed and with OMP_WAIT_POLICY=passive), started with that many threads.
+local gpt_rows = {}
+local GPT = { layers = 2, embed = 128, heads = 4, context = 64, batch = 32 }
+
+local function gpt_vocab()
+  local ok, train = pcall(ml.data.fortunes, { quiet = true })
+  return ok and train:vocab_size() or 256
+end
+
+local function gpt_case(dtype, threads, reps, V)
+  local prec = dtype == "float32" and "fp32" or "fp64"
+  local B, T = GPT.batch, GPT.context
+  local tp, close_tp = start_peer(("gpt%d%s"):format(threads, prec), "-u OMP_WAIT_POLICY", threads)
+  local tq, close_tq = start_peer(("gpt%d%sp"):format(threads, prec), "OMP_WAIT_POLICY=passive", threads)
+  local ok, err = pcall(function()
+    if HAS.threads then ml.set_threads(threads) end
+    local model = ml.models.gpt { vocab = V, context = T, layers = GPT.layers, heads = GPT.heads, embed = GPT.embed,
+      dtype = dtype, seed = o.seed }
+    local X, Y = ml.rand(B, T, { seed = o.seed, lo = 0, hi = V }), ml.zeros(B, T)
+    for i = 1, B do
+      for j = 1, T do X:set(i, j, math.floor(X:get(i, j))) end
+      for j = 1, T do Y:set(i, j, j < T and X:get(i, j + 1) or X:get(i, 1)) end
+    end
+    local dir = ("%s/gpt"):format(tmpdir)
+    os.execute("mkdir -p " .. shell_quote(dir))
+    for i, e in ipairs(model:param_info()) do ml.save(("%s/%s.npy"):format(dir, e.name), model:params()[i]) end
+    ml.save(dir .. "/X.npy", X)
+    ml.save(dir .. "/Y.npy", Y)
+    local init = { op = "gpt_init", dir = dir, dtype = dtype, vocab = V, context = T, layers = GPT.layers,
+      heads = GPT.heads, embed = GPT.embed }
+    local loss_t, loss_q = tp(init), tq(init)
+    os.execute("rm -rf " .. shell_quote(dir))
+    local loss_ml = model:evaluate(X, Y)
+    local params = model:params()
+    local opt = ml.optim.muon_adamw { muon = { lr = 0.02 }, adamw = { lr = 3e-3, eps = 1e-8, weight_decay = 0.01 }, info = model:param_info() }
+    local function ml_step(optim)
+      return function()
+        local t0 = ml.now()
+        local loss, grads = model:loss_grad(X, Y)
+        if optim then opt:step(params, grads, loss) end
+        return ml.now() - t0
+      end
+    end
+    local methods = {
+      { name = "muonlab fwd+bwd", run = ml_step(false) },
+      { name = "muonlab step", run = ml_step(true) },
+      { name = "torch fwd+bwd", run = function() return tp { op = "gpt_step", optim = 0 } end },
+      { name = "torch step", run = function() return tp { op = "gpt_step", optim = 1 } end },
+      { name = "torch-p fwd+bwd", run = function() return tq { op = "gpt_step", optim = 0 } end },
+      { name = "torch-p step", run = function() return tq { op = "gpt_step", optim = 1 } end },
+    }
+    for _, m in ipairs(methods) do m.run() end   -- warm-up: buffers, optimizer state
+    local a0 = ml.bytes_allocated and ml.bytes_allocated()
+    alternate(methods, reps)
+    local by = {}
+    for _, m in ipairs(methods) do by[m.name] = m end
+    for _, m in ipairs(methods) do
+      local what = m.name:match("(%S+)$")
+      gpt_rows[#gpt_rows + 1] = { kind = "gpt", method = m.name, rows = B, cols = T, precision = prec,
+        threads = threads, median_ms = m.median * 1e3, min_ms = math.min(table.unpack(m.times)) * 1e3,
+        reps = #m.times, tokens_per_s = B * T / m.median,
+        speedup_torch = by["torch " .. what].median / m.median,
+        speedup_torch_passive = by["torch-p " .. what].median / m.median,
+        loss_diff = m.name:find("^muonlab") and math.abs(loss_ml - loss_t) or
+          math.abs((m.name:find("^torch%-p") and loss_q or loss_t) - loss_ml) }
+    end
+    io.write(("  gpt %s %d thread%s: tokens/s fwd+bwd muonlab %.0f, torch %.0f (passive %.0f); step muonlab %.0f, "
+      .. "torch %.0f (passive %.0f); |loss muonlab - torch| %.1e%s\n"):format(prec, threads, threads > 1 and "s" or "",
+      B * T / by["muonlab fwd+bwd"].median, B * T / by["torch fwd+bwd"].median, B * T / by["torch-p fwd+bwd"].median,
+      B * T / by["muonlab step"].median, B * T / by["torch step"].median, B * T / by["torch-p step"].median,
+      math.abs(loss_ml - loss_t), a0 and ml.bytes_allocated and ("; muonlab allocated %d bytes while timed"):format(
+        ml.bytes_allocated() - a0) or ""))
+    io.flush()
+  end)
+  close_tp()
+  close_tq()
+  if HAS.threads then ml.set_threads(o.threads) end
+  if not ok then error(err, 0) end
+end
+
+local function loadavg()
+  local f = io.open("/proc/loadavg")
+  local l = f and f:read("l")
+  if f then f:close() end
+  return l and l:match("^(%S+)") or "?"
+end
+local gpt_load = {}
+
+local function gpt_cases(reps)
+  gpt_load[1] = loadavg()
+  local V = gpt_vocab()
+  for t in o.gpt_threads:gmatch("%d+") do
+    for _, dtype in ipairs { "float32", "float64" } do gpt_case(dtype, tonumber(t), reps, V) end
+  end
+  gpt_load[2] = loadavg()
+end
+
+local function gpt_markdown()
+  local md = { ("GPT training step (L = %d, C = %d, H = %d, T = %d, B = %d, byte vocabulary; Muon on the hidden "
+    .. "matrices + AdamW on the rest), tokens/s (median of the alternated reps; x torch: torch's median time / "
+    .. "muonlab's, torch-p: OMP_WAIT_POLICY=passive):"):format(GPT.layers, GPT.embed, GPT.heads, GPT.context, GPT.batch), "",
+    "| threads | prec | what | muonlab tok/s | torch tok/s | torch-p tok/s | x torch | x torch-p | \\|loss Δ\\| |",
+    "|--:|---|---|--:|--:|--:|--:|--:|--:|" }
+  for _, r in ipairs(gpt_rows) do
+    if r.method:find("^muonlab") then
+      local what = r.method:match("(%S+)$")
+      local function tok(name)
+        for _, x in ipairs(gpt_rows) do
+          if x.method == name and x.threads == r.threads and x.precision == r.precision then return x.tokens_per_s end
+        end
+      end
+      md[#md + 1] = ("| %d | %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f | %.1e |"):format(r.threads, r.precision, what,
+        r.tokens_per_s, tok("torch " .. what), tok("torch-p " .. what), r.speedup_torch, r.speedup_torch_passive, r.loss_diff)
+    end
+  end
+  md[#md + 1] = ""
+  md[#md + 1] = ("Load average (1 min) of the machine at the start and the end of these rows: %s, %s "
+    .. "(the machine has %s cores; with more runnable threads than cores, multithreaded runs lose most).")
+    :format(gpt_load[1] or "?", gpt_load[2] or "?", (function()
+      local p = io.popen("nproc 2>/dev/null")
+      local n = p and p:read("l")
+      if p then p:close() end
+      return n or "?"
+    end)())
+  return md
+end
+
+local GPT_COLS = { "kind", "method", "rows", "cols", "precision", "threads", "median_ms", "min_ms", "reps",
+  "tokens_per_s", "speedup_torch", "speedup_torch_passive", "loss_diff" }
+local function write_gpt(md)
+  atomic.write(o.gpt_out .. ".md", "# muonlab bench: GPT training step (`make bench`)\n\n" .. table.concat(md, "\n") .. "\n")
+  csv.write(o.gpt_out .. ".csv", GPT_COLS, gpt_rows)
 end
 
 ---------------------------------------------------------------------------- the run
@@ -456,6 +609,11 @@ local ok, err = xpcall(function()
   print(("  muonlab features: workspace %s, form=gram %s, polar method=eig %s, set_threads %s"):format(
     tostring(HAS.workspace), tostring(HAS.gram), tostring(HAS.eig), tostring(HAS.threads)))
   print(("  machine: %s, %d cores, ISA %s"):format(MACHINE.model, MACHINE.cores, MACHINE.isa))
+  if GPT_ONLY then
+    gpt_cases(o.reps)
+    print(("  (bench took %.0f s)"):format(ml.now() - t0))
+    return
+  end
   local ps = gemm_peak("float32", o.reps)
   local pd = gemm_peak("float64", o.reps)
   local ps1, pd1 = gemm_peak1("float32", math.min(o.reps, 5)), gemm_peak1("float64", math.min(o.reps, 5))
@@ -473,6 +631,7 @@ local ok, err = xpcall(function()
   if ONLY.train then
     for t in tostring(o.train_threads):gmatch("[^,]+") do fm_row(math.tointeger(tonumber(t)), o.train_reps) end
   end
+  if ONLY.gpt then gpt_cases(o.reps) end
   ps, pd = gemm_peak("float32", o.reps), gemm_peak("float64", o.reps)
   ps1, pd1 = gemm_peak1("float32", math.min(o.reps, 5)), gemm_peak1("float64", math.min(o.reps, 5))
   print(("  peak again at the end: sgemm %.0f GFLOP/s, dgemm %.0f GFLOP/s; 1 thread %.0f, %.0f (the table uses the "
@@ -481,6 +640,24 @@ local ok, err = xpcall(function()
 end, debug.traceback)
 cleanup()
 if not ok then error(err, 0) end
+
+local function machine_line()
+  local p = peak.float32 and ("; measured gemm peak (2048³): sgemm %.0f GFLOP/s, dgemm %.0f at %d threads, %.0f and "
+    .. "%.0f at 1 thread"):format(peak.float32, peak.float64, o.threads, peak1.float32 or 0, peak1.float64 or 0) or ""
+  return ("Machine: %s, %d cores, ISA %s%s."):format(MACHINE.model, MACHINE.cores, MACHINE.isa, p)
+end
+if ONLY.gpt then
+  local gpt_md = gpt_markdown()
+  table.insert(gpt_md, 1, "")
+  table.insert(gpt_md, 1, machine_line())
+  write_gpt(gpt_md)
+  print()
+  print(table.concat(gpt_md, "\n"))
+end
+if GPT_ONLY then
+  print(("wrote %s.csv, %s.md"):format(o.gpt_out, o.gpt_out))
+  return
+end
 
 ---------------------------------------------------------------------------- table, CSV, figure
 
@@ -539,9 +716,7 @@ local function find(kind, method, r, c, prec)
     if x.kind == kind and x.method == method and x.rows == r and x.cols == c and x.precision == prec then return x end
   end
 end
-local MACHINE_LINE = ("Machine: %s, %d cores, ISA %s; measured gemm peak (2048³): sgemm %.0f GFLOP/s, dgemm %.0f at %d "
-  .. "threads, %.0f and %.0f at 1 thread."):format(MACHINE.model, MACHINE.cores, MACHINE.isa, peak.float32 or 0,
-  peak.float64 or 0, o.threads, peak1.float32 or 0, peak1.float64 or 0)
+local MACHINE_LINE = machine_line()
 local summary = {
   "| size | prec | numpy | torch | torch-p | muonlab direct | muonlab gram | muonlab eig | muonlab auto (form) | auto x numpy | auto x torch | auto x torch-p | max\\|Δ\\| vs numpy (direct / gram / eig) |",
   "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
@@ -611,6 +786,8 @@ if #train > 2 then
   md[#md + 1] = ""
 end
 md[#md + 1] = MACHINE_LINE
+md[#md + 1] = ""
+for _, l in ipairs(gpt_md) do md[#md + 1] = l end
 md[#md + 1] = ""
 md[#md + 1] = "All rows:"
 md[#md + 1] = ""

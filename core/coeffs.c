@@ -28,11 +28,13 @@ void ml_schedule_free(ml_schedule *s)
     s->steps = s->terms = 0;
 }
 
-/* Tables: rows of `terms` coefficients; beyond the last row the last row repeats. */
+/* Tables: rows of `terms` coefficients; beyond the last row the last row repeats. A safety
+ * factor s > 0 evaluates every step's polynomial at x/s: c_k <- c_k / s^(2k+1). */
 typedef struct {
     const char *name;
     int terms, rows, default_steps;
     const double *c;
+    double safety;
 } table;
 
 /* Higham, Functions of Matrices, ch. 8: Newton-Schulz and its Pade degree-5 and -7 relatives. */
@@ -64,15 +66,18 @@ static const double polar_express[] = {
 };
 
 static const table tables[] = {
-    {"cubic", 2, 1, 10, cubic},
-    {"quintic", 3, 1, 10, quintic},
-    {"septic", 4, 1, 10, septic},
-    {"jordan", 3, 1, 5, jordan},
-    {"you", 3, 6, 6, you},
-    {"polar_express", 3, 8, 8, polar_express},
+    {"cubic", 2, 1, 10, cubic, 0},
+    {"quintic", 3, 1, 10, quintic, 0},
+    {"septic", 4, 1, 10, septic, 0},
+    {"jordan", 3, 1, 5, jordan, 0},
+    {"you", 3, 6, 6, you, 0},
+    {"polar_express", 3, 8, 8, polar_express, 0},
+    /* Dao-AILab/gram-newton-schulz's default: Polar Express's first 5 rows at safety 1.05
+     * (a/1.05, b/1.05^3, c/1.05^5), for the Gram form with a restart before step 3 */
+    {"gram_ns", 3, 5, 5, polar_express, 1.05},
 };
 
-const char *const ml_schedule_names[] = {"cubic", "quintic", "septic", "jordan", "you", "polar_express", NULL};
+const char *const ml_schedule_names[] = {"cubic", "quintic", "septic", "jordan", "you", "polar_express", "gram_ns", NULL};
 
 int ml_schedule_named(ml_schedule *out, const char *name, int steps)
 {
@@ -84,19 +89,25 @@ int ml_schedule_named(ml_schedule *out, const char *name, int steps)
         if (rc) return rc;
         for (int s = 0; s < steps; s++) {
             int row = s < t->rows ? s : t->rows - 1;
-            memcpy(out->c + (size_t)s * t->terms, t->c + (size_t)row * t->terms, sizeof(double) * t->terms);
+            double *dst = out->c + (size_t)s * t->terms;
+            memcpy(dst, t->c + (size_t)row * t->terms, sizeof(double) * t->terms);
+            for (int k = 0; k < t->terms && t->safety > 0; k++) dst[k] /= pow(t->safety, 2 * k + 1);
         }
         return ML_OK;
     }
-    return ml_error(ML_EINVAL, "unknown schedule '%s' (known: cubic, quintic, septic, jordan, you, polar_express)", name);
+    return ml_error(ML_EINVAL, "unknown schedule '%s' (known: cubic, quintic, septic, jordan, you, polar_express, gram_ns)", name);
 }
 
 double ml_schedule_apply(const ml_schedule *s, double x)
 {
-    for (int st = 0; st < s->steps; st++) {
+    /* Once the map overflows it stays at +-inf: a further step would compute inf - inf = NaN. */
+    for (int st = 0; st < s->steps && isfinite(x); st++) {
         const double *c = s->c + (size_t)st * s->terms;
         double x2 = x * x, p = 0;
-        for (int k = s->terms - 1; k >= 0; k--) p = p * x2 + c[k];   /* Horner in x^2 */
+        int top = s->terms - 1;
+        while (top > 0 && c[top] == 0) top--;
+        if (isinf(x2) && top > 0) return copysign(INFINITY, c[top] * x);   /* the leading term wins */
+        for (int k = top; k >= 0; k--) p = p * x2 + c[k];   /* Horner in x^2 */
         x *= p;
     }
     return x;

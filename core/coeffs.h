@@ -16,7 +16,7 @@ typedef struct ml_schedule {
 int ml_schedule_alloc(ml_schedule *s, int steps, int terms);
 void ml_schedule_free(ml_schedule *s);
 /* Built-in named schedule with `steps` steps (steps <= 0: the schedule's own default).
- * Fixed-coefficient schedules repeat their row; tabulated ones (you, polar_express)
+ * Fixed-coefficient schedules repeat their row; tabulated ones (you, polar_express, gram_ns)
  * repeat their last row beyond the table. */
 int ml_schedule_named(ml_schedule *out, const char *name, int steps);
 /* Names known to ml_schedule_named, NULL-terminated. */

@@ -1,8 +1,8 @@
 /* Spectral maps through the eigendecomposition of the short-side Gram matrix (see gram_eig.h):
  *   F(A) = V diag(g(sigma)) V^T A,  A A^T = V diag(sigma^2) V^T.
- * The exact polar factor is g = 1/sigma (above a cut), U Sigma^p W^T is g = sigma^(p-1), spectral
- * clipping g = min(1, c/sigma); ns.c's form "eig" uses the same pieces with g the composed
- * Newton-Schulz polynomial. */
+ * The exact polar factor is g = 1/sigma (above a cut), U Sigma^p W^T is g = sigma^(p-1), any map
+ * f (ml.spectral_map, e.g. spectral clipping) g = f(sigma)/sigma; ns.c's form "eig" uses the same
+ * pieces with g the composed Newton-Schulz polynomial. */
 #include "gram_eig.h"
 #include "error.h"
 #include "ops.h"
@@ -138,15 +138,25 @@ static int map_checked(ml_mat *out, const ml_mat *A, ml_sigma_fn gfn, void *ctx,
     }
     int tall = A->rows > A->cols;
     size_t m = tall ? A->cols : A->rows;
-    ml_mat M = {0};
-    int rc = need(e, &e->V, m, m, A->dtype);
-    if (!rc) rc = ml_syrk(&e->V, 1.0, A, tall ? ML_TRANS : ML_NOTRANS, 0.0);
+    ml_mat M = {0}, As = {0};
+    /* A A^T would overflow or underflow far from unit size: the Gram matrix of 2^x A, whose
+     * eigenvectors are A's, and sigma = 2^-x sqrt(lambda); M applies to A itself */
+    int x = ml_scale_exponent(ml_norm_maxabs(A), ML_SCALE_WINDOW(A->dtype)), rc = ML_OK;
+    const ml_mat *Ag = A;
+    if (x) {
+        rc = ml_mat_clone(&As, A, A->dtype);
+        ml_mat_ldexp(&As, x);
+        Ag = &As;
+    }
+    if (!rc) rc = need(e, &e->V, m, m, A->dtype);
+    if (!rc) rc = ml_syrk(&e->V, 1.0, Ag, tall ? ML_TRANS : ML_NOTRANS, 0.0);
+    ml_mat_free(&As);
     if (!rc) rc = ml_gram_eig_decompose(e, &e->V);
     if (!rc) {
         const double *l = e->lam.data;
-        double *g = e->g.data, smax = sqrt(fmax(l[m - 1], 0.0));
+        double *g = e->g.data, smax = ldexp(sqrt(fmax(l[m - 1], 0.0)), -x);
         if (min_ratio > 0 && !(l[0] >= min_ratio * l[m - 1])) rc = ML_GRAM_EIG_REFUSED;
-        for (size_t i = 0; i < m && !rc; i++) g[i] = gfn(ctx, sqrt(fmax(l[i], 0.0)), smax);
+        for (size_t i = 0; i < m && !rc; i++) g[i] = gfn(ctx, ldexp(sqrt(fmax(l[i], 0.0)), -x), smax);
         if (!rc) rc = ml_gram_eig_combine(e, &M);
     }
     /* out is written only on success (it may be a reused buffer the caller still holds) */
@@ -222,18 +232,4 @@ int ml_polar_auto(ml_mat *out, const ml_mat *A, double rtol)
     power_ctx c = {0.0, rtol < 0 ? ml_polar_eig_rtol(A) : rtol};
     rc = map_checked(out, A, g_power, &c, NULL, sqrt(A->dtype == ML_F64 ? DBL_EPSILON : FLT_EPSILON));
     return rc == ML_GRAM_EIG_REFUSED ? ml_polar(out, A, rtol) : rc;
-}
-
-/* g = min(1, c / sigma) */
-static double g_clip(void *ctx, double s, double smax)
-{
-    (void)smax;
-    double c = *(const double *)ctx;
-    return s > c ? c / s : 1.0;
-}
-
-int ml_spectral_clip_eig(ml_mat *out, const ml_mat *A, double c)
-{
-    if (!(c >= 0) || !isfinite(c)) return ml_error(ML_EINVAL, "clip level must be a finite number >= 0, got %g", c);
-    return ml_gram_eig_map(out, A, g_clip, &c, NULL);
 }

@@ -58,7 +58,5 @@ int ml_polar_auto(ml_mat *out, const ml_mat *A, double rtol);
 /* U diag(sigma^p) W^T for p >= 0, singular values <= rtol * s_max map to 0 (rtol < 0: the
  * default of ml_polar_eig_rtol when p < 1, where small sigma are amplified, else 0). */
 int ml_spectral_eig(ml_mat *out, const ml_mat *A, double p, double rtol);
-/* U diag(min(sigma, c)) W^T (spectral clipping at c >= 0). */
-int ml_spectral_clip_eig(ml_mat *out, const ml_mat *A, double c);
 
 #endif

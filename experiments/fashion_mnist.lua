@@ -52,7 +52,7 @@ local function make_optimizer(name, lr)
   local wd = o.weight_decay > 0 and o.weight_decay or nil
   if name == "muon" or name == "muon_all" then
     local muon = { lr = lr > 0 and lr or nil, weight_decay = wd }
-    return ml.optim.muon_adam {
+    return ml.optim.muon_adamw {
       muon = muon, adamw = { lr = o.adam_lr, weight_decay = wd },
       choose = function(i)
         local k = info[i].kind

@@ -12,27 +12,6 @@
 #define MAX_OPT_STEPS 100    /* steps accepted from an option table */
 #define FLAT_STEPS 5         /* a flat row {a, b, c} is reused this often by default (optax) */
 
-/* A schedule owned by a userdata, so that a Lua error anywhere after allocation frees it. */
-#define SCHEDULE_BOX "muonlab.schedule_box"
-
-static int box_gc(lua_State *L)
-{
-    ml_schedule_free(luaL_checkudata(L, 1, SCHEDULE_BOX));
-    return 0;
-}
-
-static ml_schedule *newbox(lua_State *L)
-{
-    ml_schedule *s = lua_newuserdatauv(L, sizeof *s, 0);
-    memset(s, 0, sizeof *s);
-    if (luaL_newmetatable(L, SCHEDULE_BOX)) {
-        lua_pushcfunction(L, box_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_setmetatable(L, -2);
-    return s;
-}
-
 static int is_known_name(const char *name)
 {
     if (!strcmp(name, "cans")) return 1;
@@ -155,15 +134,26 @@ int mlua_toschedule(lua_State *L, int idx, int steps, ml_schedule *out)
 static int check_range_steps(lua_State *L, int oi, lua_Integer steps)
 {
     if (steps < 1 || steps > MAX_OPT_STEPS)
-        luaL_argerror(L, oi, lua_pushfstring(L, "option 'steps' must be in 1..%d, got %I", MAX_OPT_STEPS, steps));
+        mlua_opterror(L, oi, "steps", lua_pushfstring(L, "an integer in 1..%d", MAX_OPT_STEPS));
     return (int)steps;
 }
 
-static int has_any(lua_State *L, int oi, const char *const keys[])
+/* coeffs's options: steps alone for the fixed schedules, the first 3 for cans, all 5 for
+ * a computed polar_express; poly_map and poly_error take steps only. */
+static const mlua_opt coeffs_opts[] = {
+    {"steps", "an integer", "the schedule's own (computed: 8)", "number of steps, 1..100 (a fixed schedule's last step repeats)"},
+    {"l", "a number", "1e-3", "cans, polar_express: lower end of the singular-value interval [l, 1] the schedule is optimised for, in (0, 1)"},
+    {"degree", "an integer", "5", "cans, polar_express: polynomial degree, 3, 5 or 7"},
+    {"safety", "a number", "1", "polar_express: the published safety factor (>= 1) dividing each step's polynomial"},
+    {"cushion", "a number", "0.02407327424182761", "polar_express: lower bound on each step's l, in [0, 1)"},
+    {NULL},
+};
+
+static int has_any(lua_State *L, int oi, const mlua_opt keys[], int n)
 {
     if (!lua_istable(L, oi)) return 0;
-    for (int i = 0; keys[i]; i++) {
-        int t = lua_getfield(L, oi, keys[i]);
+    for (int i = 0; i < n; i++) {
+        int t = lua_getfield(L, oi, keys[i].name);
         lua_pop(L, 1);
         if (t != LUA_TNIL) return 1;
     }
@@ -173,7 +163,7 @@ static int has_any(lua_State *L, int oi, const char *const keys[])
 static double opt_l(lua_State *L, int oi)
 {
     double l = mlua_optnumber(L, oi, "l", 1e-3);
-    if (!(l > 0 && l < 1)) luaL_argerror(L, oi, lua_pushfstring(L, "option 'l' must be in (0, 1), got %f", l));
+    if (!(l > 0 && l < 1)) mlua_opterror(L, oi, "l", "a number in (0, 1)");
     return l;
 }
 
@@ -181,7 +171,7 @@ static int opt_degree(lua_State *L, int oi, int def)
 {
     lua_Integer d = mlua_optinteger(L, oi, "degree", def);
     if (d != 3 && d != 5 && d != 7)
-        luaL_argerror(L, oi, lua_pushfstring(L, "option 'degree' must be 3, 5 or 7, got %I", d));
+        mlua_opterror(L, oi, "degree", "3, 5 or 7");
     return (int)d;
 }
 
@@ -205,36 +195,33 @@ static void push_schedule(lua_State *L, const ml_schedule *s)
  *   the others:    steps (default: the schedule's own). */
 static int l_coeffs(lua_State *L)
 {
-    static const char *const pe_keys[] = {"l", "degree", "steps", "safety", "cushion", NULL};
-    static const char *const cans_keys[] = {"l", "degree", "steps", NULL};
-    static const char *const steps_only[] = {"steps", NULL};
-    lua_settop(L, 2);   /* fixed slots: the schedule box goes above the arguments */
+    lua_settop(L, 2);   /* fixed slots: the schedule's holder goes above the arguments */
     const char *name = luaL_checkstring(L, 1);
     if (!is_known_name(name)) unknown_name(L, 1, name);
-    ml_schedule *s = newbox(L);
+    ml_schedule *s = mlua_newschedule(L);
     int rc;
-    if (!strcmp(name, "polar_express") && has_any(L, 2, pe_keys)) {
-        mlua_checkopts(L, 2, pe_keys);
+    if (!strcmp(name, "polar_express") && has_any(L, 2, coeffs_opts, 5)) {
+        mlua_checkopts(L, 2, coeffs_opts);
         double l = opt_l(L, 2);
         int degree = opt_degree(L, 2, 5);
         int steps = check_range_steps(L, 2, mlua_optinteger(L, 2, "steps", 8));
         double safety = mlua_optnumber(L, 2, "safety", 1);
         if (!(safety >= 1) || !isfinite(safety))
-            luaL_argerror(L, 2, lua_pushfstring(L, "option 'safety' must be >= 1, got %f", safety));
+            mlua_opterror(L, 2, "safety", "a finite number >= 1");
         double cushion = mlua_optnumber(L, 2, "cushion", ML_PE_CUSHION);
         if (!(cushion >= 0 && cushion < 1))
-            luaL_argerror(L, 2, lua_pushfstring(L, "option 'cushion' must be in [0, 1), got %f", cushion));
+            mlua_opterror(L, 2, "cushion", "a number in [0, 1)");
         rc = ml_schedule_polar_express(s, l, degree, steps, safety, cushion);
     } else if (!strcmp(name, "cans")) {
-        mlua_checkopts(L, 2, cans_keys);
+        mlua_checkopts_n(L, 2, coeffs_opts, 3);
         double l = opt_l(L, 2);
         int degree = opt_degree(L, 2, ML_CANS_DEGREE);
         int steps = check_range_steps(L, 2, mlua_optinteger(L, 2, "steps", ML_CANS_STEPS));
         rc = ml_schedule_cans(s, l, degree, steps);
     } else {
-        mlua_checkopts(L, 2, !strcmp(name, "polar_express") ? pe_keys : steps_only);
+        mlua_checkopts_n(L, 2, coeffs_opts, !strcmp(name, "polar_express") ? 5 : 1);
         int steps = 0;
-        if (has_any(L, 2, steps_only)) steps = check_range_steps(L, 2, mlua_optinteger(L, 2, "steps", 0));
+        if (has_any(L, 2, coeffs_opts, 1)) steps = check_range_steps(L, 2, mlua_optinteger(L, 2, "steps", 0));
         rc = ml_schedule_named(s, name, steps);
     }
     if (rc) mlua_core_error(L, "coeffs");
@@ -242,14 +229,13 @@ static int l_coeffs(lua_State *L)
     return 1;
 }
 
-/* The schedule at argument 1 with opts (steps) at oi, into a box left on the stack. */
+/* The schedule at argument 1 with opts (steps) at oi, held by a workspace left on the stack. */
 static ml_schedule *argschedule(lua_State *L, int oi)
 {
-    static const char *const steps_only[] = {"steps", NULL};
-    mlua_checkopts(L, oi, steps_only);
+    mlua_checkopts_n(L, oi, coeffs_opts, 1);
     int steps = 0;
-    if (has_any(L, oi, steps_only)) steps = check_range_steps(L, oi, mlua_optinteger(L, oi, "steps", 0));
-    ml_schedule *s = newbox(L);
+    if (has_any(L, oi, coeffs_opts, 1)) steps = check_range_steps(L, oi, mlua_optinteger(L, oi, "steps", 0));
+    ml_schedule *s = mlua_newschedule(L);
     mlua_toschedule(L, 1, steps, s);
     return s;
 }
@@ -275,6 +261,7 @@ static int l_poly_map(lua_State *L)
             if (lua_type(L, -1) != LUA_TNUMBER)
                 luaL_argerror(L, 2, lua_pushfstring(L, "entry %d: number expected, got %s", i, luaL_typename(L, -1)));
             double x = lua_tonumber(L, -1);
+            if (!isfinite(x)) luaL_argerror(L, 2, lua_pushfstring(L, "entry %d is NaN or Inf", i));
             lua_pop(L, 1);
             lua_pushnumber(L, ml_schedule_apply(s, x));
             lua_rawseti(L, -2, i);
@@ -307,4 +294,10 @@ static const luaL_Reg functions[] = {
     {"coeffs", l_coeffs}, {"poly_map", l_poly_map}, {"poly_error", l_poly_error}, {NULL, NULL},
 };
 
-void mlua_open_coeffs(lua_State *L) { luaL_setfuncs(L, functions, 0); }
+void mlua_open_coeffs(lua_State *L)
+{
+    luaL_setfuncs(L, functions, 0);
+    mlua_register_opts(L, "coeffs", coeffs_opts);
+    mlua_register_opts_n(L, "poly_map", coeffs_opts, 1);
+    mlua_register_opts_n(L, "poly_error", coeffs_opts, 1);
+}

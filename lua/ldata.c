@@ -34,17 +34,25 @@ static void push_info(lua_State *L, const ml_idx_info *info)
     lua_setfield(L, -2, "dims");
 }
 
+static const mlua_opt load_idx_opts[] = {
+    {"dtype", "a string", "\"float64\"", "element type: \"float64\" or \"float32\""},
+    {"scale", "a number", "1", "value = raw * scale + shift (1/255 maps bytes to [0, 1])"},
+    {"shift", "a number", "0", "added after scaling"},
+    {"limit", "an integer", "0", "first n items only (0: the whole file)"},
+    {NULL},
+};
+
 /* load_idx(path[, {dtype=, scale=1, shift=0, limit=}]) -> matrix (items x elements per item), info {type=, dims=} */
 static int l_load_idx(lua_State *L)
 {
-    static const char *const allowed[] = {"dtype", "scale", "shift", "limit", NULL};
-    const char *path = luaL_checkstring(L, 1);
-    mlua_checkopts(L, 2, allowed);
+    const char *path = mlua_checkpath(L, 1);
+    mlua_checkopts(L, 2, load_idx_opts);
     ml_dtype t = mlua_optdtype(L, 2, ML_F64);
     double scale = mlua_optnumber(L, 2, "scale", 1.0), shift = mlua_optnumber(L, 2, "shift", 0.0);
     lua_Integer limit = mlua_optinteger(L, 2, "limit", 0);
-    luaL_argcheck(L, limit >= 0, 2, "option 'limit' must be >= 0 (0: the whole file)");
-    luaL_argcheck(L, isfinite(scale) && isfinite(shift), 2, "options 'scale' and 'shift' must be finite");
+    if (limit < 0) mlua_opterror(L, 2, "limit", "an integer >= 0");
+    if (!isfinite(scale)) mlua_opterror(L, 2, "scale", "a finite number");
+    if (!isfinite(shift)) mlua_opterror(L, 2, "shift", "a finite number");
     ml_idx_info info;
     ml_mat *m = mlua_newmat(L);
     if (ml_idx_load(m, path, t, scale, shift, (size_t)limit, &info)) return idx_error(L, "load_idx");
@@ -55,7 +63,7 @@ static int l_load_idx(lua_State *L)
 /* idx_header(path) -> {type=, dims=} without reading the data */
 static int l_idx_header(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = mlua_checkpath(L, 1);
     ml_idx_info info;
     if (ml_idx_header(path, &info)) return idx_error(L, "idx_header");
     push_info(L, &info);
@@ -80,12 +88,17 @@ static lcorpus *newcorpus(lua_State *L, lua_Integer seed)
     return c;
 }
 
+static const mlua_opt corpus_opts[] = {
+    {"fortune", "a boolean", "false", "fortune files: drop the '%' separator lines"},
+    {"seed", "an integer", "1", "seed of corpus:batch's random windows"},
+    {NULL},
+};
+
 /* corpus(path[, {fortune = false, seed = 1}]): a file or a directory's files as byte ids */
 static int l_corpus(lua_State *L)
 {
-    static const char *const allowed[] = {"fortune", "seed", NULL};
-    const char *path = luaL_checkstring(L, 1);
-    mlua_checkopts(L, 2, allowed);
+    const char *path = mlua_checkpath(L, 1);
+    mlua_checkopts(L, 2, corpus_opts);
     int fortune = mlua_optboolean(L, 2, "fortune", 0);
     lcorpus *c = newcorpus(L, mlua_optinteger(L, 2, "seed", 1));
     if (ml_corpus_load(&c->c, path, fortune ? ML_CORPUS_FORTUNE : 0)) return luaL_error(L, "%s", ml_errmsg());
@@ -94,19 +107,24 @@ static int l_corpus(lua_State *L)
 
 /* corpus_string(text[, {seed = 1, vocab = string}]): vocab lists the bytes in id order
  * (another corpus's vocab(), so both share ids); default: the bytes present */
+static const mlua_opt corpus_string_opts[] = {
+    {"seed", "an integer", "1", "seed of corpus:batch's random windows"},
+    {"vocab", "a string", "the bytes present", "the bytes in id order (another corpus's vocab(), so both share ids)"},
+    {NULL},
+};
+
 static int l_corpus_string(lua_State *L)
 {
-    static const char *const allowed[] = {"seed", "vocab", NULL};
     size_t n, nv = 0;
     const char *s = luaL_checklstring(L, 1, &n);
-    mlua_checkopts(L, 2, allowed);
+    mlua_checkopts(L, 2, corpus_string_opts);
     luaL_argcheck(L, n > 0, 1, "empty text");
     const char *vocab = mlua_optstring(L, 2, "vocab", NULL);
     if (vocab) {
         lua_getfield(L, 2, "vocab");
         nv = lua_rawlen(L, -1);
         lua_pop(L, 1);
-        luaL_argcheck(L, nv >= 1 && nv <= 256, 2, "option 'vocab' must hold 1..256 distinct bytes");
+        if (nv < 1 || nv > 256) mlua_opterror(L, 2, "vocab", "a string of 1..256 distinct bytes");
     }
     lcorpus *c = newcorpus(L, mlua_optinteger(L, 2, "seed", 1));
     if (ml_corpus_from_bytes(&c->c, (const unsigned char *)s, n, (const unsigned char *)vocab, (int)nv))
@@ -142,12 +160,13 @@ static int c_vocab(lua_State *L)
 }
 
 /* slice(i, j[, {seed=}]) -> a new corpus of tokens i..j (1-based, inclusive) with the same vocabulary */
+static const mlua_opt seed_only[] = {{"seed", "an integer", "1", "seed of the new corpus's random windows"}, {NULL}};
+
 static int c_slice(lua_State *L)
 {
-    static const char *const allowed[] = {"seed", NULL};
     lcorpus *c = checkcorpus(L, 1);
     lua_Integer i = luaL_checkinteger(L, 2), j = luaL_checkinteger(L, 3);
-    mlua_checkopts(L, 4, allowed);
+    mlua_checkopts(L, 4, seed_only);
     luaL_argcheck(L, i >= 1 && (size_t)i <= c->c.n, 2, "start outside the corpus");
     luaL_argcheck(L, j >= i && (size_t)j <= c->c.n, 3, "end outside start..size");
     lcorpus *s = newcorpus(L, mlua_optinteger(L, 4, "seed", 1));
@@ -164,7 +183,7 @@ static int c_batch(lua_State *L)
     if (lua_isnoneornil(L, 4)) {
         rc = ml_corpus_batch(&c->c, X, y, &c->rng, 0, 0);
     } else {
-        lua_Integer first = luaL_checkinteger(L, 4), stride = luaL_optinteger(L, 5, 1);
+        lua_Integer first = mlua_checkinteger(L, 4), stride = mlua_optinteger_arg(L, 5, 1);
         luaL_argcheck(L, first >= 1, 4, "position must be >= 1");
         luaL_argcheck(L, stride >= 0, 5, "stride must be >= 0");
         rc = ml_corpus_batch(&c->c, X, y, NULL, (size_t)(first - 1), (size_t)stride);
@@ -181,12 +200,17 @@ typedef struct {
 
 /* windows(B, T[, {seed = 1, dtype = "float64"}]) -> a sampler whose next() fills X, Y (B x T)
  * with B random contiguous windows, Y = X shifted by one token */
+static const mlua_opt windows_opts[] = {
+    {"seed", "an integer", "1", "seed of the sampler's own generator"},
+    {"dtype", "a string", "\"float64\"", "element type of X and Y"},
+    {NULL},
+};
+
 static int c_windows(lua_State *L)
 {
-    static const char *const allowed[] = {"seed", "dtype", NULL};
     lcorpus *c = checkcorpus(L, 1);
     size_t B = mlua_checkdim(L, 2), T = mlua_checkdim(L, 3);
-    mlua_checkopts(L, 4, allowed);
+    mlua_checkopts(L, 4, windows_opts);
     lua_Integer seed = mlua_optinteger(L, 4, "seed", 1);
     ml_dtype t = mlua_optdtype(L, 4, ML_F64);
     if (c->c.n <= T)
@@ -223,7 +247,7 @@ static int w_next(lua_State *L)
 static int w_seed(lua_State *L)
 {
     lwindows *w = luaL_checkudata(L, 1, MLUA_WINDOWS);
-    ml_rng_seed(&w->rng, (uint64_t)luaL_checkinteger(L, 2));
+    ml_rng_seed(&w->rng, (uint64_t)mlua_checkinteger(L, 2));
     return 0;
 }
 
@@ -252,7 +276,7 @@ static const luaL_Reg windows_methods[] = {
 static int c_seed(lua_State *L)
 {
     lcorpus *c = checkcorpus(L, 1);
-    ml_rng_seed(&c->rng, (uint64_t)luaL_checkinteger(L, 2));
+    ml_rng_seed(&c->rng, (uint64_t)mlua_checkinteger(L, 2));
     return 0;
 }
 
@@ -260,7 +284,7 @@ static int c_seed(lua_State *L)
 static int c_text(lua_State *L)
 {
     lcorpus *c = checkcorpus(L, 1);
-    lua_Integer i = luaL_optinteger(L, 2, 1), j = luaL_optinteger(L, 3, (lua_Integer)c->c.n);
+    lua_Integer i = mlua_optinteger_arg(L, 2, 1), j = mlua_optinteger_arg(L, 3, (lua_Integer)c->c.n);
     luaL_argcheck(L, i >= 1 && (size_t)i <= c->c.n, 2, "start outside the corpus");
     luaL_argcheck(L, j >= i - 1 && (size_t)j <= c->c.n, 3, "end outside start..size");
     luaL_Buffer b;
@@ -364,4 +388,9 @@ void mlua_open_data(lua_State *L)
     }
     lua_pop(L, 1);
     luaL_setfuncs(L, functions, 0);
+    mlua_register_opts(L, "load_idx", load_idx_opts);
+    mlua_register_opts(L, "corpus", corpus_opts);
+    mlua_register_opts(L, "corpus_string", corpus_string_opts);
+    mlua_register_opts(L, "corpus:slice", seed_only);
+    mlua_register_opts(L, "corpus:windows", windows_opts);
 }

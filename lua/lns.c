@@ -20,6 +20,7 @@
 typedef struct ns_workspace {
     ml_ns_work w;
     int planned;       /* sch and o are set: ws:run() works */
+    int freed;         /* ws:free(), <close> or the finalizer ran: see usews */
     ml_schedule sch;
     ml_ns_opts o;
     ml_ns_work *many;  /* plan:run_many: one workspace per thread (many[0] is separate from w) */
@@ -29,6 +30,15 @@ typedef struct ns_workspace {
 } ns_workspace;
 
 static ns_workspace *checkws(lua_State *L, int idx) { return luaL_checkudata(L, idx, NS_WORKSPACE); }
+
+/* A freed workspace (ws:free(), <close>, or its finalizer: a finalized object can still be
+ * reached from another finalizer) stays freed: using it again is an error naming argument
+ * arg, never a silent allocation no finalizer would release (issue 12 item 12). */
+static ns_workspace *usews(lua_State *L, ns_workspace *ws, int arg)
+{
+    if (ws && ws->freed) luaL_argerror(L, arg, "the workspace has been freed");
+    return ws;
+}
 
 static ns_workspace *newws(lua_State *L)
 {
@@ -51,6 +61,13 @@ static void free_many(ns_workspace *ws)
     ws->cap = 0;
 }
 
+/* A schedule held by a new, unplanned workspace left on the stack: the one userdata that owns
+ * a schedule, so a Lua error anywhere after allocation frees it (ml.coeffs, ml.poly_map). */
+ml_schedule *mlua_newschedule(lua_State *L)
+{
+    return &newws(L)->sch;
+}
+
 static int ws_gc(lua_State *L)
 {
     ns_workspace *ws = checkws(L, 1);
@@ -58,15 +75,17 @@ static int ws_gc(lua_State *L)
     free_many(ws);
     ml_schedule_free(&ws->sch);
     ws->planned = 0;
+    ws->freed = 1;
     return 0;
 }
 
-/* ws:free(): the buffers (a plan keeps its options and schedule) */
+/* ws:free(): the buffers; the workspace cannot be used after that */
 static int ws_free(lua_State *L)
 {
     ns_workspace *ws = checkws(L, 1);
     ml_ns_work_free(&ws->w);
     free_many(ws);
+    ws->freed = 1;
     return 0;
 }
 
@@ -95,8 +114,22 @@ static int ws_tostring(lua_State *L)
 
 /* ---- the options of ml.ns, parsed once for ml.ns and ml.ns_plan ---- */
 
-static const char *const ns_keys[] = {"coeffs", "steps", "eps", "precond", "power_steps", "precision",
-                                      "form", "restart", NULL};
+/* ml.ns's options; ml.ns_plan takes the first NS_PLAN_OPTS (not trace, workspace). */
+#define NS_PLAN_OPTS 9
+static const mlua_opt ns_opts[] = {
+    {"coeffs", "a string or a table", "\"jordan\"", "schedule: a name (cubic, quintic, septic, jordan, you, polar_express, gram_ns, cans), a list of per-step lists {{a,b,c},...} (the last repeats) or one list reused every step"},
+    {"steps", "an integer", "the schedule's length (5 for jordan)", "NS steps, 1..1000"},
+    {"eps", "a number", "1e-7", "X0 = A / (||A||_F + eps)"},
+    {"precond", "a string", "\"frobenius\"", "\"frobenius\", \"spectral\" (Lanczos estimate x 1.02), \"aol\" (Turbo-Muon row scaling), \"schatten\" (||AA^T||_F^1/2) or \"none\""},
+    {"power_steps", "an integer", "12", "Lanczos products of precond \"spectral\", 1..64"},
+    {"precision", "a string", "the input's dtype", "\"fp64\", \"fp32\", \"bf16\" or \"fp16\" (bf16/fp16 emulated; result in the input's dtype)"},
+    {"form", "a string", "\"direct\"", "\"direct\", \"gram\" (iterate on the short-side Gram matrix, one final product), \"eig\" (the composed polynomial through the eigendecomposition of the Gram matrix; fp64/fp32) or \"auto\" (the fastest accurate one: core/ns.c ml_ns_form_auto)"},
+    {"restart", "an integer", "0", "gram form: rebuild the Gram matrix every k steps (0: never)"},
+    {"restarts", "a table", "none", "gram form: also rebuild it before these steps (2..63; Dao-AILab's Gram NS: {3} with coeffs \"gram_ns\")"},
+    {"trace", "a boolean", "false", "also return per-step records {step, orth_fro, orth_spec, polar_dist, smin, smax, time}"},
+    {"workspace", "a muonlab.ns_workspace", "none", "buffers from ml.ns_workspace(): no allocation after the first call with a shape"},
+    {NULL},
+};
 
 static int parse_precond(const char *s, void *out) { return ml_precond_parse(s, out); }
 static int parse_form(const char *s, void *out) { return ml_ns_form_parse(s, out); }
@@ -110,9 +143,9 @@ static void parse_ns_opts(lua_State *L, int oi, ns_workspace *ws)
     ml_ns_opts *o = &ws->o;
     ml_ns_opts_default(o);
     lua_Integer steps = mlua_optinteger(L, oi, "steps", 0);
-    luaL_argcheck(L, steps >= 0 && steps <= 1000, oi, "option 'steps' must be in 1..1000");
+    if (steps < 0 || steps > 1000) mlua_opterror(L, oi, "steps", "an integer in 1..1000");
     o->eps = mlua_optnumber(L, oi, "eps", o->eps);
-    luaL_argcheck(L, o->eps >= 0 && isfinite(o->eps), oi, "option 'eps' must be a finite number >= 0");
+    if (!(o->eps >= 0 && isfinite(o->eps))) mlua_opterror(L, oi, "eps", "a finite number >= 0");
     mlua_optenum(L, oi, "precond", "frobenius", parse_precond, &o->precond);
     mlua_optenum(L, oi, "form", "direct", parse_form, &o->form);
     if (mlua_optstring(L, oi, "precision", NULL)) {   /* default: the input's (fp64 or fp32) */
@@ -121,11 +154,24 @@ static void parse_ns_opts(lua_State *L, int oi, ns_workspace *ws)
         o->precision = (int)prec;
     }
     lua_Integer ps = mlua_optinteger(L, oi, "power_steps", ML_NS_POWER_STEPS);
-    luaL_argcheck(L, ps >= 1 && ps <= ML_NS_MAX_POWER_STEPS, oi, "option 'power_steps' must be in 1..64");
+    if (ps < 1 || ps > ML_NS_MAX_POWER_STEPS) mlua_opterror(L, oi, "power_steps", "an integer in 1..64");
     o->power_steps = (int)ps;
     lua_Integer restart = mlua_optinteger(L, oi, "restart", 0);
-    luaL_argcheck(L, restart >= 0 && restart <= 1000, oi, "option 'restart' must be in 0..1000 (0: never)");
+    if (restart < 0 || restart > 1000) mlua_opterror(L, oi, "restart", "an integer in 0..1000");
     o->restart = (int)restart;
+    if (lua_istable(L, oi) && lua_getfield(L, oi, "restarts") != LUA_TNIL) {   /* {3}: before step 3 */
+        if (!lua_istable(L, -1)) mlua_opterror(L, oi, "restarts", "a table of step numbers in 2..63");
+        lua_Integer len = (lua_Integer)luaL_len(L, -1);
+        for (lua_Integer i = 1; i <= len; i++) {
+            lua_geti(L, -1, i);
+            int isint;
+            lua_Integer t = lua_tointegerx(L, -1, &isint);
+            if (!isint || t < 2 || t > 63) mlua_opterror(L, oi, "restarts", "a table of step numbers in 2..63");
+            o->restart_at |= (uint64_t)1 << t;
+            lua_pop(L, 1);
+        }
+    }
+    if (lua_istable(L, oi)) lua_pop(L, 1);
     /* the schedule goes to slot oi while it is converted, so that its errors read
      * "bad argument #oi (...)": it is part of the options argument */
     lua_pushvalue(L, oi);
@@ -151,24 +197,19 @@ static void push_trace(lua_State *L, const ml_tracer *t)
     mlua_pushtrace(L, t, "polar_dist");
 }
 
-/* ns(A [, {coeffs=, steps=, eps=, precond=, power_steps=, precision=, form=, restart=, trace=,
+/* ns(A [, {coeffs=, steps=, eps=, precond=, power_steps=, precision=, form=, restart=, restarts=, trace=,
  *          workspace=}]) -> X [, trace] */
 static int l_ns(lua_State *L)
 {
-    static const char *const allowed[] = {"coeffs", "steps", "eps", "precond", "power_steps", "precision",
-                                          "form", "restart", "trace", "workspace", NULL};
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     lua_settop(L, 2);   /* slot 2 is the options (or nil) from here on */
-    mlua_checkopts(L, 2, allowed);
+    mlua_checkopts(L, 2, ns_opts);
     int trace = mlua_optboolean(L, 2, "trace", 0);
     ml_ns_work *w = NULL;
     if (lua_istable(L, 2) && lua_getfield(L, 2, "workspace") != LUA_TNIL) {
         ns_workspace *ws = luaL_testudata(L, -1, NS_WORKSPACE);
-        if (!ws)
-            luaL_argerror(L, 2, lua_pushfstring(L, "option 'workspace': %s expected (from ml.ns_workspace()), got %s",
-                                                NS_WORKSPACE, luaL_typename(L, -1)));
-        w = &ws->w;
+        if (!ws) mlua_opterror(L, 2, "workspace", "a " NS_WORKSPACE);
+        w = &usews(L, ws, 2)->w;
     }   /* the workspace (or nil) stays on the stack, so it lives through the call */
     ns_workspace *call = newws(L);   /* this call's options and schedule; its buffers stay unused */
     parse_ns_opts(L, 2, call);
@@ -200,14 +241,14 @@ static int l_ns_workspace(lua_State *L)
 static int l_ns_plan(lua_State *L)
 {
     lua_settop(L, 1);
-    mlua_checkopts(L, 1, ns_keys);
+    mlua_checkopts_n(L, 1, ns_opts, NS_PLAN_OPTS);
     parse_ns_opts(L, 1, newws(L));
     return 1;
 }
 
 static ns_workspace *checkplan(lua_State *L, int idx)
 {
-    ns_workspace *ws = checkws(L, idx);
+    ns_workspace *ws = usews(L, checkws(L, idx), idx);
     if (!ws->planned) luaL_argerror(L, idx, "workspace without options (build it with ml.ns_plan{...})");
     return ws;
 }
@@ -300,7 +341,6 @@ static int plan_steps(lua_State *L)
 static int l_orth_error(lua_State *L)
 {
     ml_mat *x = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, x);
     double f, s;
     if (ml_orth_error(x, &f, &s)) mlua_core_error(L, "orth_error");
     lua_pushnumber(L, f);
@@ -312,8 +352,6 @@ static int l_orth_error(lua_State *L)
 static int l_polar_distance(lua_State *L)
 {
     ml_mat *x = mlua_checkmat(L, 1), *a = mlua_checkmat(L, 2);
-    mlua_checkfinite(L, 1, x);
-    mlua_checkfinite(L, 2, a);
     double d;
     if (ml_polar_distance(x, a, &d)) mlua_core_error(L, "polar_distance");
     lua_pushnumber(L, d);
@@ -344,4 +382,6 @@ void mlua_open_ns(lua_State *L)
     }
     lua_pop(L, 1);
     luaL_setfuncs(L, functions, 0);
+    mlua_register_opts(L, "ns", ns_opts);
+    mlua_register_opts_n(L, "ns_plan", ns_opts, NS_PLAN_OPTS);
 }

@@ -13,6 +13,7 @@
 -- it says so (the returned `synthetic` flag and a message on stdout unless quiet).
 local core = require "muonlab.core"
 local common = require "muonlab.models.common"
+local options = require "muonlab.options"
 
 local M = {}
 
@@ -35,15 +36,20 @@ end
 -- uniform in 0.5 +- spread; an example is its class's prototype plus N(0, noise^2) per entry
 -- (not clipped). The defaults (784 features, spread 0.08, noise 0.4) put the class means
 -- about 4.6 noise widths apart, so a linear classifier gets roughly 90%, like Fashion-MNIST.
+local SYNTHETIC = options.register("synthetic_classes", {
+  n_train = { 60000, options.int(1), "training examples" },
+  n_test = { 10000, options.int(1), "test examples" },
+  features = { 784, options.int(1), "features per example" },
+  classes = { 10, options.int(2), "number of classes K" },
+  spread = { 0.08, options.num(0), "prototype entries uniform in 0.5 +- spread" },
+  noise = { 0.4, options.num(0), "standard deviation of the per-entry noise" },
+  seed = { 1, options.int(), "seed" },
+  dtype = common.DTYPE,
+})
+
 function M.synthetic_classes(opts)
-  opts = common.check_opts("synthetic_classes", opts, { n_train = true, n_test = true, features = true,
-    classes = true, spread = true, noise = true, seed = true, dtype = true })
-  local f = common.int("synthetic_classes", opts, "features", 784, 1)
-  local K = common.int("synthetic_classes", opts, "classes", 10, 2)
-  local spread = common.num("synthetic_classes", opts, "spread", 0.08, 0)
-  local noise = common.num("synthetic_classes", opts, "noise", 0.4, 0)
-  local seed = common.int("synthetic_classes", opts, "seed", 1)
-  local dtype = common.dtype("synthetic_classes", opts)
+  local o = options.check("synthetic_classes", opts, SYNTHETIC)
+  local f, K, spread, noise, seed, dtype = o.features, o.classes, o.spread, o.noise, o.seed, o.dtype
   local P = core.rand(K, f, { seed = seed, lo = 0.5 - spread, hi = 0.5 + spread })
   local function split(n, s)
     local y = core.rand(n, 1, { seed = s, lo = 0, hi = K })
@@ -54,26 +60,29 @@ function M.synthetic_classes(opts)
     return { X = X, y = y:astype(dtype) }
   end
   return {
-    train = split(common.int("synthetic_classes", opts, "n_train", 60000, 1), seed + 10),
-    test = split(common.int("synthetic_classes", opts, "n_test", 10000, 1), seed + 20),
+    train = split(o.n_train, seed + 10),
+    test = split(o.n_test, seed + 20),
     classes = K, features = f,
   }
 end
 
--- fashion_mnist{dir=, dtype = "float32", standardize = false, limit_train =, limit_test =,
---               synthetic = false (force the fallback), quiet = false, seed = 1 (synthetic data)}
--- -> {train = {X, y}, test = {X, y}, classes = 10, features = 784, source = text, synthetic = bool,
---     mean =, std = (the standardisation applied, if any)}
+-- fashion_mnist{...} -> {train = {X = n x 784, y = n x 1 labels 0..9}, test = {X, y}, classes = 10,
+--     features = 784, class_names, source = text, synthetic = bool, mean =, std = (if standardized)}
+local FASHION = options.register("fashion_mnist", {
+  dir = { M.FASHION_MNIST_DIR, "string", "directory of the gzipped IDX files" },
+  dtype = common.DTYPE,
+  standardize = { false, "boolean", "shift and scale by the training pixels' mean and standard deviation" },
+  limit_train = { 0, options.int(0), "first n training images only (0: all 60000)" },
+  limit_test = { 0, options.int(0), "first n test images only (0: all 10000)" },
+  synthetic = { false, "boolean", "use the synthetic stand-in even when the files exist" },
+  quiet = { false, "boolean", "no 'data: ...' line on stdout" },
+  seed = { 1, options.int(), "seed of the synthetic stand-in" },
+})
+
 function M.fashion_mnist(opts)
   local fname = "fashion_mnist"
-  opts = common.check_opts(fname, opts, { dir = true, dtype = true, standardize = true, limit_train = true,
-    limit_test = true, synthetic = true, quiet = true, seed = true })
-  local dir = opts.dir or M.FASHION_MNIST_DIR
-  if type(dir) ~= "string" then error("bad argument #1 to 'fashion_mnist' (option 'dir': string expected)", 2) end
-  local dtype = common.choice(fname, opts, "dtype", "float32", { "float64", "float32" })
-  local lim_tr = common.int(fname, opts, "limit_train", 0, 0)
-  local lim_te = common.int(fname, opts, "limit_test", 0, 0)
-  local quiet = opts.quiet
+  local o = options.check(fname, opts, FASHION)
+  local dir, dtype, lim_tr, lim_te, quiet = o.dir, o.dtype, o.limit_train, o.limit_test, o.quiet
   local files = {
     train_X = dir .. "/train-images-idx3-ubyte.gz", train_y = dir .. "/train-labels-idx1-ubyte.gz",
     test_X = dir .. "/t10k-images-idx3-ubyte.gz", test_y = dir .. "/t10k-labels-idx1-ubyte.gz",
@@ -83,11 +92,11 @@ function M.fashion_mnist(opts)
     if not exists(files[k]) then missing = files[k]; break end
   end
   local d
-  if opts.synthetic or missing then
-    local why = opts.synthetic and "requested with synthetic = true"
+  if o.synthetic or missing then
+    local why = o.synthetic and "requested with synthetic = true"
       or ("%s is missing; install the Debian package dataset-fashion-mnist for the real data"):format(missing)
     d = M.synthetic_classes { n_train = lim_tr > 0 and lim_tr or 60000, n_test = lim_te > 0 and lim_te or 10000,
-      seed = common.int(fname, opts, "seed", 1), dtype = dtype }
+      seed = o.seed, dtype = dtype }
     d.synthetic = true
     d.source = "SYNTHETIC 10-class data (not Fashion-MNIST): " .. why
     say(quiet, "data: " .. d.source)
@@ -106,7 +115,7 @@ function M.fashion_mnist(opts)
     d.source = ("Fashion-MNIST from %s (%d training, %d test images)"):format(dir, d.train.X:rows(), d.test.X:rows())
     say(quiet, "data: " .. d.source)
   end
-  if opts.standardize then
+  if o.standardize then
     -- one mean and standard deviation over all training pixels (a per-pixel one would divide by ~0 at the borders)
     local X = d.train.X
     local n = X:rows() * X:cols()
@@ -136,17 +145,19 @@ local function split_fortunes(text)
 end
 M._split_fortunes = split_fortunes
 
--- fortunes{dir=, valid = 0.1, seed = 1, quiet = false} -> train, valid corpora (shared vocabulary), info
+-- fortunes{...} -> train, valid corpora (shared vocabulary; valid nil when empty), info
 -- Every fortune goes whole to the validation split with probability `valid` (seeded), so
 -- both splits draw from every file. The '%' separator lines are removed.
+local FORTUNES = options.register("fortunes", {
+  dir = { M.FORTUNES_DIR, "string", "directory of the fortune files" },
+  valid = { 0.1, "unit", "fraction of fortunes in the validation split" },
+  seed = { 1, options.int(), "seed of the split and of the corpora's batches" },
+  quiet = { false, "boolean", "no 'data: ...' line on stdout" },
+})
+
 function M.fortunes(opts)
-  local fname = "fortunes"
-  opts = common.check_opts(fname, opts, { dir = true, valid = true, seed = true, quiet = true })
-  local dir = opts.dir or M.FORTUNES_DIR
-  if type(dir) ~= "string" then error("bad argument #1 to 'fortunes' (option 'dir': string expected)", 2) end
-  local frac = common.num(fname, opts, "valid", 0.1, 0)
-  if frac >= 1 then error("bad argument #1 to 'fortunes' (option 'valid' must be in [0, 1))", 2) end
-  local seed = common.int(fname, opts, "seed", 1)
+  local o = options.check("fortunes", opts, FORTUNES)
+  local dir, frac, seed = o.dir, o.valid, o.seed
   local ok, all = pcall(core.corpus, dir)
   if not ok then
     error(("fortunes: %s (install the Debian package fortunes)"):format(all), 2)
@@ -163,7 +174,7 @@ function M.fortunes(opts)
   local valid = #valid_text > 0 and core.corpus_string(valid_text, { vocab = vocab, seed = seed + 1 }) or nil
   local info = { source = dir, fortunes = #pieces, train_fortunes = #tr, valid_fortunes = #va,
     train_chars = #train_text, valid_chars = #valid_text, vocab_size = #vocab }
-  say(opts.quiet, ("data: fortunes from %s: %d fortunes, %d + %d characters (train + validation), vocabulary %d")
+  say(o.quiet, ("data: fortunes from %s: %d fortunes, %d + %d characters (train + validation), vocabulary %d")
     :format(dir, #pieces, #train_text, #valid_text, #vocab))
   return train, valid, info
 end
@@ -178,9 +189,11 @@ function M.windows(corpus, B, T, opts)
     error(("bad argument #1 to 'windows' (corpus expected (ml.corpus, ml.data.fortunes, ml.data.text_file), got %s)")
       :format(type(corpus)), 2)
   end
+  -- under pcall the C method is not called as a method, so it numbers the arguments as this
+  -- function does (B is #2) and names itself 'windows' (lauxml.c: mlua_argerror); the error is
+  -- raised again at the caller's line
   local ok, w = pcall(corpus.windows, corpus, B, T, opts)
-  -- the C function numbers the arguments as this one does; under pcall it cannot know its name
-  if not ok then error((tostring(w):gsub("to '%?'", "to 'windows'", 1)), 2) end
+  if not ok then error(w, 2) end
   return w
 end
 
@@ -188,14 +201,18 @@ end
 -- Any text file (or every file of a directory, as ml.corpus reads them) as bytes; the last `valid`
 -- fraction of it, starting at a line start, is the validation split, so no validation window
 -- overlaps the training text. valid = 0 gives no validation corpus (nil).
+local TEXT_FILE = options.register("text_file", {
+  valid = { 0.1, "unit", "fraction at the end of the text kept for validation" },
+  quiet = { false, "boolean", "no 'data: ...' line on stdout" },
+})
+
 function M.text_file(path, opts)
   local fname = "text_file"
   if type(path) ~= "string" then
     error(("bad argument #1 to 'text_file' (path: string expected, got %s)"):format(type(path)), 2)
   end
-  opts = common.check_opts(fname, opts, { valid = true, quiet = true })
-  local frac = common.num(fname, opts, "valid", 0.1, 0)
-  if frac >= 1 then error("bad argument #2 to 'text_file' (option 'valid' must be in [0, 1))", 2) end
+  local o = options.check(fname, opts, TEXT_FILE, 2)
+  local frac = o.valid
   local ok, all = pcall(core.corpus, path)
   if not ok then error(("text_file: %s"):format(tostring(all):gsub("^corpus: ", "")), 2) end
   local n = all:size()
@@ -211,14 +228,20 @@ function M.text_file(path, opts)
   local valid = cut <= n and all:slice(cut, n, { seed = 2 }) or nil
   local info = { source = path, train_chars = train:size(), valid_chars = valid and valid:size() or 0,
     vocab_size = all:vocab_size() }
-  say(opts.quiet, ("data: %s: %d + %d characters (train + validation), vocabulary %d")
+  say(o.quiet, ("data: %s: %d + %d characters (train + validation), vocabulary %d")
     :format(path, info.train_chars, info.valid_chars, info.vocab_size))
   return train, valid, info
 end
 
--- minibatches(X, y, batch[, {seed = 1, drop_last = true}]): an iterator over one epoch in a
--- random order, yielding Xb, yb, step. Xb and yb are the same two matrices at every step
--- (filled in place), so a loop allocates nothing per step. The order depends on the seed.
+-- minibatches(X, y, batch[, opts]): an iterator over one epoch in a random order, yielding
+-- Xb, yb, step. Xb and yb are the same two matrices at every step (filled in place), so a loop
+-- allocates nothing per step. The order depends on the seed. The last partial batch is
+-- dropped unless drop_last = false (then it comes last, in its own smaller pair of matrices).
+local MINIBATCHES = options.register("minibatches", {
+  seed = { 1, options.int(), "seed of the epoch's order" },
+  drop_last = { true, "boolean", "drop the last partial batch" },
+})
+
 function M.minibatches(X, y, batch, opts)
   local fname = "minibatches"
   common.check_matrix(fname, 1, X, nil, nil, "inputs")
@@ -226,11 +249,11 @@ function M.minibatches(X, y, batch, opts)
   if math.type(batch) ~= "integer" or batch < 1 then
     error(("bad argument #3 to 'minibatches' (batch size: positive integer expected, got %s)"):format(tostring(batch)), 2)
   end
-  opts = common.check_opts(fname, opts, { seed = true, drop_last = true })
+  local o = options.check(fname, opts, MINIBATCHES, 4)
   local n = X:rows()
   local B = math.min(batch, n)
-  local perm = core.nn.randperm(n, common.int(fname, opts, "seed", 1))
-  local steps = opts.drop_last == false and (n + B - 1) // B or n // B
+  local perm = core.nn.randperm(n, o.seed)
+  local steps = o.drop_last and n // B or (n + B - 1) // B
   local Xb = core.zeros(B, X:cols(), { dtype = X:dtype() })
   local yb = core.zeros(B, 1, { dtype = y:dtype() })
   local Xl, yl

@@ -9,39 +9,37 @@
 -- which is what ml.polar and ml.ns converge to. `method = "ns"` uses a Newton-Schulz
 -- schedule instead of the exact SVD polar factor (5 quintic steps by default, like the seed's prose).
 local core = require "muonlab.core"
+local options = require "muonlab.options"
 
-local allowed = { scale = true, method = true, coeffs = true, steps = true }
+local SCHEMA = options.register("muon_update", {
+  scale = { 1 / math.sqrt(2), "finite", "O = scale U_r V_r^T (1/sqrt(2) reproduces the seed's examples; 1: the polar factor)", show = "1/math.sqrt(2)" },
+  method = { "polar", { "polar", "ns" }, "\"polar\" (exact, SVD) or \"ns\" (Newton-Schulz)" },
+  coeffs = { "quintic", "coeffs", "NS schedule (method \"ns\")" },
+  steps = { 5, "posint", "NS steps (method \"ns\")" },
+})
+
+local function bad(argn, msg) options.fail("muon_update", argn, msg, 3) end
 
 return function(theta, grad, B_prev, mu, lr, opts)
-  opts = opts or {}
-  if type(opts) ~= "table" then error("muon_update: bad argument #6 (options table expected)", 2) end
-  for k in pairs(opts) do
-    if not allowed[k] then error(("muon_update: unknown option '%s'"):format(tostring(k)), 2) end
-  end
   for i, m in ipairs { theta, grad, B_prev } do
-    if not core.ismatrix(m) then
-      error(("muon_update: bad argument #%d (matrix expected, got %s)"):format(i, type(m)), 2)
-    end
+    if not core.ismatrix(m) then bad(i, ("matrix expected, got %s"):format(type(m))) end
+    if not m:isfinite() then bad(i, "matrix contains NaN or Inf") end  -- the NaN/Inf rule (lua/lfinite.c)
   end
-  if type(mu) ~= "number" then error("muon_update: bad argument #4 (mu: number expected)", 2) end
-  if type(lr) ~= "number" then error("muon_update: bad argument #5 (lr: number expected)", 2) end
+  if type(mu) ~= "number" then bad(4, ("number expected, got %s"):format(type(mu))) end
+  if type(lr) ~= "number" then bad(5, ("number expected, got %s"):format(type(lr))) end
+  local o = options.check("muon_update", opts, SCHEMA, 6)
   local r, c = theta:shape()
   for i, m in ipairs { grad, B_prev } do
     local r2, c2 = m:shape()
-    if r2 ~= r or c2 ~= c then
-      error(("muon_update: bad argument #%d (shape %dx%d does not match theta's %dx%d)"):format(i + 1, r2, c2, r, c), 2)
-    end
+    if r2 ~= r or c2 ~= c then bad(i + 1, ("shape %dx%d does not match theta's %dx%d"):format(r2, c2, r, c)) end
   end
-  local scale = opts.scale or 1 / math.sqrt(2)
+  local scale = o.scale
   local B_new = B_prev * mu + grad
   local O
-  local method = opts.method or "polar"
-  if method == "polar" then
+  if o.method == "polar" then
     O = core.polar(B_new)
-  elseif method == "ns" then
-    O = core.ns(B_new, { coeffs = opts.coeffs or "quintic", steps = opts.steps or 5 })
   else
-    error(("muon_update: unknown method '%s' (expected polar or ns)"):format(tostring(method)), 2)
+    O = core.ns(B_new, { coeffs = o.coeffs, steps = o.steps })
   end
   O:scale_(scale)
   local theta_new = theta - O * lr

@@ -109,5 +109,11 @@ TEST(choice_parsers_round_trip_and_name_the_choices)
     ml_polar_method m;
     CHECK_OK(ml_polar_method_parse("eig", &m));
     CHECK(m == ML_POLAR_EIG && !strcmp(ml_polar_method_name(m), "eig"));
-    CHECK(ml_polar_method_parse("qr", &m) == ML_EINVAL && strstr(ml_errmsg(), "svd, eig or auto"));
+    CHECK(ml_polar_method_parse("qr", &m) == ML_EINVAL && strstr(ml_errmsg(), "svd, eig, qdwh, zolo, newton or auto"));
+    ml_spectral_method sm = ML_SPECTRAL_SVD;
+    CHECK_OK(ml_spectral_method_parse("newton", &sm));
+    CHECK(sm == ML_SPECTRAL_NEWTON);
+    CHECK_OK(ml_spectral_method_parse("eig", &sm));
+    CHECK(sm == ML_SPECTRAL_EIG);
+    CHECK(ml_spectral_method_parse("qr", &sm) == ML_EINVAL && strstr(ml_errmsg(), "svd, newton or eig"));
 }

@@ -97,25 +97,25 @@ describe("coeffs", function()
 
   it("rejects bad names and options, naming the function and argument", function()
     has(err(function() return ml.coeffs("nope") end),
-      "bad argument #1 to 'coeffs' (unknown schedule 'nope' (known: cubic, quintic, septic, jordan, you, polar_express, cans))")
+      "bad argument #1 to 'coeffs' (unknown schedule 'nope' (known: cubic, quintic, septic, jordan, you, polar_express, gram_ns, cans))")
     has(err(function() return ml.coeffs({}) end), "bad argument #1 to 'coeffs'", "string expected, got table")
     has(err(function() return ml.coeffs() end), "bad argument #1 to 'coeffs'")
     has(err(function() return ml.coeffs("polar_express", { l = 0 }) end),
-      "bad argument #2 to 'coeffs' (option 'l' must be in (0, 1)")
-    has(err(function() return ml.coeffs("cans", { l = 1 }) end), "bad argument #2 to 'coeffs'", "option 'l' must be in (0, 1)")
+      "bad argument #2 to 'coeffs' (option 'l': a number in (0, 1) expected, got 0)")
+    has(err(function() return ml.coeffs("cans", { l = 1 }) end), "bad argument #2 to 'coeffs'", "option 'l': a number in (0, 1) expected, got 1")
     has(err(function() return ml.coeffs("polar_express", { degree = 4 }) end),
-      "bad argument #2 to 'coeffs' (option 'degree' must be 3, 5 or 7, got 4)")
-    has(err(function() return ml.coeffs("cans", { degree = 9 }) end), "option 'degree' must be 3, 5 or 7")
+      "bad argument #2 to 'coeffs' (option 'degree': 3, 5 or 7 expected, got 4)")
+    has(err(function() return ml.coeffs("cans", { degree = 9 }) end), "option 'degree': 3, 5 or 7 expected, got 9")
     has(err(function() return ml.coeffs("polar_express", { steps = 0 }) end),
-      "bad argument #2 to 'coeffs' (option 'steps' must be in 1..100, got 0)")
-    has(err(function() return ml.coeffs("cubic", { steps = 101 }) end), "option 'steps' must be in 1..100, got 101")
-    has(err(function() return ml.coeffs("cubic", { steps = 2.5 }) end), "option 'steps': integer expected")
+      "bad argument #2 to 'coeffs' (option 'steps': an integer in 1..100 expected, got 0)")
+    has(err(function() return ml.coeffs("cubic", { steps = 101 }) end), "option 'steps': an integer in 1..100 expected, got 101")
+    has(err(function() return ml.coeffs("cubic", { steps = 2.5 }) end), "option 'steps': an integer expected, got number")
     has(err(function() return ml.coeffs("polar_express", { safety = 0.5 }) end),
-      "bad argument #2 to 'coeffs' (option 'safety' must be >= 1")
-    has(err(function() return ml.coeffs("polar_express", { cushion = 1 }) end), "option 'cushion' must be in [0, 1)")
-    -- (the ", got <type>" part comes from the shared option helper in lmatrix.c)
+      "bad argument #2 to 'coeffs' (option 'safety': a finite number >= 1 expected, got 0.5)")
+    has(err(function() return ml.coeffs("polar_express", { cushion = 1 }) end), "option 'cushion': a number in [0, 1) expected, got 1")
+    -- (the format every option error shares: lua/lauxml.c and lua/muonlab/options.lua)
     has(err(function() return ml.coeffs("polar_express", { l = "small" }) end),
-      "bad argument #2 to 'coeffs' (option 'l': number expected")
+      "bad argument #2 to 'coeffs' (option 'l': a number expected, got string)")
     has(err(function() return ml.coeffs("polar_express", { lower = 1e-3 }) end),
       "bad argument #2 to 'coeffs' (unknown option 'lower'")
     has(err(function() return ml.coeffs("cubic", { l = 0.1 }) end), "unknown option 'l'")

@@ -82,7 +82,7 @@ describe("Fashion-MNIST", function()
     assert.is_false(d.synthetic)
     assert.are.same({ 200, 784 }, { d.train.X:shape() })
     assert.are.same({ 100, 1 }, { d.test.y:shape() })
-    assert.are.equal("float32", d.train.X:dtype())
+    assert.are.equal("float64", d.train.X:dtype())   -- the default of every model and data set
     assert.is_true(ml.norm(d.train.X, "max") <= 1 and ml.norm(d.train.X, "max") > 0.99)
     local s = ml.data.fashion_mnist { limit_train = 200, limit_test = 100, quiet = true, standardize = true }
     local n = 200 * 784
@@ -239,6 +239,9 @@ describe("windows (GPT batches)", function()
     assert.truthy(msg:find("bad argument #3 to 'windows' (a window of 6 tokens and its targets need 7 tokens", 1, true), msg)
     ok, msg = pcall(ml.data.windows, c, 0, 3)
     assert.truthy(not ok and msg:find("bad argument #2 to 'windows'", 1, true), msg)
+    ok, msg = pcall(function() ml.data.windows(c, 2, 3, { seed = "x" }) end)   -- the core's name, at this line
+    assert.is_false(ok)
+    assert.matches("^[^:]*data_spec%.lua:%d+: bad argument #4 to 'windows' %(option 'seed': an integer expected, got string%)$", msg)
     ok, msg = pcall(ml.data.windows, c, 2, 3, { sed = 1 })
     assert.truthy(not ok and msg:find("sed", 1, true), msg)
     local w

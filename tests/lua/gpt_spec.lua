@@ -277,10 +277,10 @@ end)
 describe("gpt argument errors name the function and the option", function()
   it("rejects bad options, token ids, lengths and shapes", function()
     assert.has_error(function() ml.models.gpt(config { heads = 5 }) end,
-      "bad argument #1 to 'gpt' (option 'heads': 5 heads do not divide embed = 16)")
+      "bad argument #1 to 'gpt' (option 'heads': a divisor of embed = 16 expected, got 5)")
     assert.has_error(function() ml.models.gpt(config { norm = "batchnorm" }) end)
     assert.has_error(function() ml.models.gpt(config { bias = 1 }) end,
-      "bad argument #1 to 'gpt' (option 'bias': boolean expected, got 1)")
+      "bad argument #1 to 'gpt' (option 'bias': a boolean expected, got number)")
     local m = ml.models.gpt(config())
     local X, Y = ids(2, 5, 13, 1), ids(2, 5, 13, 2)
     X:set(2, 3, 13)

@@ -51,6 +51,23 @@ describe("model gradients match central differences (float64, h = 1e-6, relative
     assert.is_true(e < 1e-6, "relative error " .. e)
   end)
 
+  it("every weight is out x in, as the optimizers assume (W x maps inputs to outputs)", function()
+    -- least squares: predictions A W^T (n x m) from inputs A (n x d), so W is m x d
+    local p = ml.models.least_squares { n = 8, d = 4, m = 3, seed = 2, init = 1 }
+    assert.are.same({ 3, 4 }, { p:params()[1]:shape() })
+    assert.are.same({ 3, 4 }, p:param_info()[1].shape)
+    local R = ml.matmul(p.A, p:params()[1], { tb = true }) - p.B   -- the residual by definition
+    assert.is_true(math.abs(ml.dot(R, R) / 16 - p:loss()) < 1e-12 * p:loss())
+    -- at a wide W (m < d) Muon's sqrt(max(1, rows/cols)) is 1, as for every out x in layer with out < in
+    assert.is_true(p:params()[1]:rows() < p:params()[1]:cols())
+    local mlp = ml.models.mlp { sizes = { 5, 4, 3 } }
+    assert.are.same({ 4, 5 }, { mlp:params()[1]:shape() })
+    assert.are.same({ 3, 4 }, { mlp:params()[3]:shape() })
+    local lm = ml.models.char_mlp { vocab = 7, context = 3, embed = 2, hidden = 5 }
+    assert.are.same({ 5, 6 }, { lm:params()[2]:shape() })   -- W1: hidden x context*embed
+    assert.are.same({ 7, 5 }, { lm:params()[4]:shape() })   -- W2: vocab x hidden
+  end)
+
   it("low-rank factorisation and matrix sensing", function()
     for _, make in ipairs { ml.models.lowrank, ml.models.sensing } do
       local p = make { m = 5, n = 4, rank = 2, k = 3, seed = 7, init = 0.5 }
@@ -182,7 +199,7 @@ describe("mlp", function()
   it("rejects bad options and inputs with messages naming the call", function()
     assert.has_error(function() ml.models.mlp { sizes = { 4 } } end)
     assert.has_error(function() ml.models.mlp { sizes = { 4, 2 }, act = "tanh" } end,
-      "bad argument #1 to 'mlp' (option 'act': one of relu, gelu expected, got tanh)")
+      "bad argument #1 to 'mlp' (option 'act': one of \"relu\", \"gelu\" expected, got \"tanh\")")
     assert.has_error(function() ml.models.mlp { sizes = { 4, 2 }, bogus = 1 } end)
     local model = ml.models.mlp { sizes = { 4, 3, 2 } }
     assert.has_error(function() model:loss_grad(ml.zeros(5, 3), ml.zeros(5, 1)) end,

@@ -13,57 +13,10 @@ local ml = require "muonlab"
 local TOL = 1e-12
 
 -- ---- plain-Lua reference helpers (tables of rows) ----
-local R = {}
-function R.new(r, c, v)
-  local t = {}
-  for i = 1, r do
-    t[i] = {}
-    for j = 1, c do t[i][j] = v or 0 end
-  end
-  return t
-end
-function R.map(A, f)
-  local t = {}
-  for i = 1, #A do
-    t[i] = {}
-    for j = 1, #A[1] do t[i][j] = f(A[i][j], i, j) end
-  end
-  return t
-end
-function R.zip(A, B, f) return R.map(A, function(x, i, j) return f(x, B[i][j]) end) end
-function R.lin(a, A, b, B) return R.zip(A, B, function(x, y) return a * x + b * y end) end
-function R.sum(A, f)
-  local s = 0
-  for i = 1, #A do for j = 1, #A[1] do s = s + (f and f(A[i][j]) or A[i][j]) end end
-  return s
-end
-function R.fro(A) return math.sqrt(R.sum(A, function(x) return x * x end)) end
-function R.dot(A, B)
-  local s = 0
-  for i = 1, #A do for j = 1, #A[1] do s = s + A[i][j] * B[i][j] end end
-  return s
-end
-function R.polar(A) return ml.polar(ml.from_table(A)):totable() end
-function R.copy(A) return R.map(A, function(x) return x end) end
+local R = dofile("tests/lua/plain_matrix.lua")
+local maxdiff = R.maxdiff
 
-local function maxdiff(M, T)
-  local A = ml.ismatrix(M) and M:totable() or M
-  local d = 0
-  for i = 1, #A do for j = 1, #A[1] do d = math.max(d, math.abs(A[i][j] - T[i][j])) end end
-  return d
-end
-
--- Gradients for step s of parameter k: fixed random matrices.
-local function grads_at(shapes, s)
-  local g = {}
-  for k, sh in ipairs(shapes) do g[k] = ml.randn(sh[1], sh[2], { seed = 100 * s + k }) end
-  return g
-end
-local function params_for(shapes)
-  local p = {}
-  for k, sh in ipairs(shapes) do p[k] = ml.randn(sh[1], sh[2], { seed = 7 + k }) end
-  return p
-end
+local grads_at, params_for = R.grads_at, R.params_for
 
 -- Run `steps` steps of opt and of ref (a function(refparams, refgrads, t) updating tables) and
 -- return the largest difference.
@@ -368,7 +321,48 @@ describe("optim: muon", function()
 end)
 
 describe("optim: groups", function()
-  it("muon_adam sends hidden matrices to Muon and the rest to AdamW (rule, exclude, choose)", function()
+  it("selects parameters by kind (a name or a list) through info, and names a group that selects nothing", function()
+    local model = ml.models.mlp { sizes = { 6, 5, 4, 3 } }   -- W1 b1 W2 b2 W3 b3: matrix bias matrix bias head bias
+    local info = model:param_info()
+    local P, G = model:params(), {}
+    for i, p in ipairs(P) do G[i] = ml.rand(p:rows(), p:cols(), { seed = i }) end
+    local m, a = ml.optim.sgd { lr = 0.1 }, ml.optim.sgd { lr = 0.01 }
+    local opt = ml.optim.group { info = info, { params = "matrix", opt = m }, { params = { "head", "bias" }, opt = a } }
+    local before = {}
+    for i, p in ipairs(P) do before[i] = p:clone() end
+    opt:step(P, G)
+    assert.are.same({ 1, 3 }, opt.groups[1].members)
+    assert.are.same({ 2, 4, 5, 6 }, opt.groups[2].members)
+    for i, p in ipairs(P) do
+      local lr = (i == 1 or i == 3) and 0.1 or 0.01
+      assert.is_true((before[i] - p - G[i] * lr):norm("max") < 1e-15, "parameter " .. i)
+    end
+    local function err(f) local ok, e = pcall(f) assert.is_false(ok) return tostring(e) end
+    assert.matches("group: group 2 (adamw side) (params = \"embedding\") selects no parameter", err(function()
+      ml.optim.group { info = info, { params = { "matrix", "head", "bias" }, opt = ml.optim.sgd {} },
+        { name = "adamw side", params = "embedding", opt = ml.optim.sgd {} } }:step(P, G)
+    end), 1, true)
+    assert.matches("group: group 1 (params = \"matrix\") selects no parameter", err(function()
+      ml.optim.group { info = { { name = "b", kind = "bias", shape = { 1, 3 } } }, { params = "matrix", opt = ml.optim.sgd {} },
+        { params = function() return true end, opt = ml.optim.sgd {} } }:step({ ml.zeros(1, 3) }, { ml.zeros(1, 3) })
+    end), 1, true)
+    assert.matches("bad argument #1 to 'group' (option '[1].params': unknown parameter kind matrices", err(function()
+      ml.optim.group { info = info, { params = "matrices", opt = ml.optim.sgd {} } }
+    end), 1, true)
+    assert.matches("group 1 selects kinds, which needs info = model:param_info()", err(function()
+      ml.optim.group { { params = "matrix", opt = ml.optim.sgd {} } }:step(P, G)
+    end), 1, true)
+    -- muon_adamw: a rule that sends nothing to Muon is an error naming the Muon side
+    assert.matches("group 1 (muon)", err(function()
+      ml.optim.muon_adamw { info = info, choose = "embedding" }:step(P, G)
+    end), 1, true)
+    -- every optimizer that reads param_info takes info =
+    for _, name in ipairs { "muon", "muon_adamw", "steepest", "scion", "normuon", "trasmuon", "adago" } do
+      assert.has_no_error(function() ml.optim[name] { info = info } end, name)
+    end
+  end)
+
+  it("muon_adamw sends hidden matrices to Muon and the rest to AdamW (rule, exclude, choose)", function()
     local shapes = { { 4, 3 }, { 1, 3 }, { 5, 3 }, { 3, 1 } }
     local function run(opt, ms, as)
       local P = params_for(shapes)
@@ -388,15 +382,19 @@ describe("optim: groups", function()
     local function make(extra)
       local o = { muon = mo, adamw = ao }
       for k, v in pairs(extra or {}) do o[k] = v end
-      local opt = ml.optim.muon_adam(o)
+      local opt = ml.optim.muon_adamw(o)
       opt.muon_ref = ml.optim.muon(mo)
-      opt.adamw_ref = ml.optim.adamw { lr = 0.01, beta1 = 0.9, beta2 = 0.95, weight_decay = 0.01 }
+      -- MuonWithAuxAdam's class defaults for the Adam groups (KellerJordan/Muon)
+      opt.adamw_ref = ml.optim.adamw { lr = 0.01, beta1 = 0.9, beta2 = 0.95, eps = 1e-10, weight_decay = 0 }
       return opt
     end
     run(make(), { 1, 3 }, { 2, 4 })
     run(make { exclude = { 3 } }, { 1 }, { 2, 3, 4 })
     run(make { choose = function(i) return i == 2 and "muon" or "adamw" end }, { 2 }, { 1, 3, 4 })
     run(make { info = { { kind = "matrix" }, { kind = "bias" }, { kind = "head" }, { kind = "matrix" } } }, { 1 }, { 2, 3, 4 })
+    local info = { { kind = "matrix" }, { kind = "bias" }, { kind = "head" }, { kind = "embedding" } }
+    run(make { info = info, choose = "head" }, { 3 }, { 1, 2, 4 })
+    run(make { info = info, choose = { "matrix", "head", "embedding" } }, { 1, 3, 4 }, { 2 })
   end)
 
   it("blocks hand row blocks of a parameter to the optimizer as separate matrices", function()
@@ -428,7 +426,7 @@ local ALL = {
   { "sgd", { lr = 0.05, momentum = 0.9, nesterov = true } },
   { "adamw", { lr = 0.01 } },
   { "muon", { lr = 0.05, adaptive = true } },
-  { "muon_adam", { muon = { lr = 0.05 }, adamw = { lr = 0.01 } } },
+  { "muon_adamw", { muon = { lr = 0.05 }, adamw = { lr = 0.01 } } },
   { "trasmuon", { lr = 0.01 } },
   { "normuon", { lr = 0.01 } },
   { "adago", { lr = 0.05 } },
@@ -487,14 +485,20 @@ describe("optim: 200 steps of ill-conditioned least squares", function()
   local rates = {
     sgd = { lr = 0.01, momentum = 0.9 }, adamw = { lr = 0.05, weight_decay = 0 }, muon = { lr = 0.05 },
     trasmuon = { lr = 0.05 }, normuon = { lr = 0.05 }, adago = { lr = 0.1, gamma = 10 }, spectral = { lr = 0.05 },
-    muon_adam = { muon = { lr = 0.05 }, adamw = { lr = 0.05 } }, steepest = {},
+    muon_adamw = { muon = { lr = 0.05 }, adamw = { lr = 0.05 } }, steepest = {},
     -- no attention here: a model whose qk_clip never clips (optim_attention_spec tests the clip)
     muonclip = { lr = 0.05, weight_decay = 0, model = { qk_clip = function() return 0 end } },
     scion = {}, muonadam = {}, polargrad = {}, muonmax = { lr = 0.01 },
     scion_momo = {}, muon_momo = {}, polargrad_momo = {}, muonmax_momo = {},
+    torch_muon = { lr = 0.05, weight_decay = 0 }, adamuon = { lr = 0.05, weight_decay = 0 },
+    root = { lr = 0.05, weight_decay = 0 }, auon = { lr = 0.05 }, kaon = { lr = 0.05 }, freon = { lr = 0.01 },
+    spectral_clip = { lr = 0.05, tau = 10 }, conda = { lr = 0.05 }, dion = { lr = 0.05, weight_decay = 0 },
+    dion2 = { lr = 0.05, weight_decay = 0 },
   }
+  -- muon_mvr and ef21_muon take other step arguments: optim_family_spec.lua runs them
+  local own_step = { group = true, muon_mvr = true, ef21_muon = true }
   for _, name in ipairs(ml.optim.names()) do
-    if name ~= "group" then
+    if not own_step[name] then
       it(name, function()
         assert.is_not_nil(rates[name], "no rate for " .. name)
         local W, b = ml.zeros(8, 6), ml.zeros(1, 6)
@@ -520,45 +524,58 @@ describe("optim: hyperparameter checks", function()
   for name, beta in pairs(betas) do
     it(name .. ": negative lr, beta outside [0, 1), unknown option", function()
       local function err(o) return select(2, pcall(ml.optim[name], o)) end
-      assert.matches(name .. ": option 'lr' must be", err { lr = -1 }, 1, true)
-      assert.matches(name .. ": option '" .. beta .. "' must be a number in [0, 1), got 1", err { [beta] = 1 }, 1, true)
-      assert.matches(name .. ": option '" .. beta .. "' must be", err { [beta] = -0.1 }, 1, true)
-      assert.matches(name .. ": unknown option \"bogus\"", err { bogus = 1 }, 1, true)
-      assert.matches(name .. ": option 'lr' must be", err { lr = "fast" }, 1, true)
+      local to = "bad argument #1 to '" .. name .. "' ("
+      assert.matches(to .. "option 'lr': a finite number", err { lr = -1 }, 1, true)
+      assert.matches(to .. "option '" .. beta .. "': a number in [0, 1) expected, got 1)", err { [beta] = 1 }, 1, true)
+      assert.matches(to .. "option '" .. beta .. "': a number in [0, 1) expected, got -0.1)", err { [beta] = -0.1 }, 1, true)
+      assert.matches(to .. "unknown option 'bogus' (expected one of: ", err { bogus = 1 }, 1, true)
+      assert.matches("expected, got string)", err { lr = "fast" }, 1, true)
+      assert.matches("expected, got -1)", err { lr = -1 }, 1, true)
     end)
   end
 
   it("names the bad value of enumerations and cross-option rules", function()
     local function err(f, o) return select(2, pcall(f, o)) end
-    assert.matches("muon: option 'orthogonalize' must be one of \"ns\", \"polar\", got \"svd\"",
+    assert.matches("bad argument #1 to 'muon' (option 'orthogonalize': one of \"ns\", \"polar\" expected, got \"svd\")",
       err(ml.optim.muon, { orthogonalize = "svd" }), 1, true)
-    assert.matches("muon: option 'scale'", err(ml.optim.muon, { scale = "huge" }), 1, true)
-    assert.matches("sgd: option 'nesterov' needs momentum > 0", err(ml.optim.sgd, { nesterov = true }), 1, true)
-    assert.matches("steepest: option 'outer' must be one of", err(ml.optim.steepest, { outer = "l1" }), 1, true)
-    assert.matches("muon_momo: Momo needs beta1 == beta", err(ml.optim.muon_momo, { beta1 = 0.9 }), 1, true)
-    assert.matches("scion: option 'mode' is fixed by the preset", err(ml.optim.scion, { mode = "regularized" }), 1, true)
-    assert.matches("spectral:", err(ml.optim.spectral, { p = 0.3, method = "newton" }), 1, true)
-    assert.matches("muon_adam: muon: option 'lr'", err(ml.optim.muon_adam, { muon = { lr = -1 } }), 1, true)
-    assert.matches("muon: unknown option", err(ml.optim.muon, { ns_coeffs = "jordan", nsteps = 3 }), 1, true)
+    assert.matches("bad argument #1 to 'muon' (option 'scale'", err(ml.optim.muon, { scale = "huge" }), 1, true)
+    assert.matches("bad argument #1 to 'sgd' (option 'nesterov': needs momentum > 0", err(ml.optim.sgd, { nesterov = true }), 1, true)
+    assert.matches("bad argument #1 to 'steepest' (option 'outer': one of", err(ml.optim.steepest, { outer = "l1" }), 1, true)
+    assert.matches("bad argument #1 to 'muon_momo' (option 'momo': needs beta1 == beta", err(ml.optim.muon_momo, { beta1 = 0.9 }), 1, true)
+    assert.matches("bad argument #1 to 'scion' (option 'mode': fixed by the preset", err(ml.optim.scion, { mode = "regularized" }), 1, true)
+    assert.matches("bad argument #1 to 'spectral' (option 'newton':", err(ml.optim.spectral, { p = 0.3, method = "newton" }), 1, true)
+    assert.matches("bad argument #1 to 'muon_adamw' (option 'muon': option 'lr': a finite number >= 0 expected, got -1)",
+      err(ml.optim.muon_adamw, { muon = { lr = -1 } }), 1, true)
+    assert.matches("bad argument #1 to 'muon' (unknown option 'nsteps' (did you mean 'ns_steps'?", err(ml.optim.muon, { ns_coeffs = "jordan", nsteps = 3 }), 1, true)
+    assert.matches("ml.optim.muon_adam was renamed muon_adamw", err(ml.optim.muon_adam, {}), 1, true)
     local opt = ml.optim.adamw {}
-    assert.has_error(function() opt:set("lr", -1) end, "adamw: option 'lr' must be a finite number >= 0, got -1")
+    assert.has_error(function() opt:set("lr", -1) end, "bad argument #2 to 'set' (option 'lr': a finite number >= 0 expected, got -1)")
     opt:set("lr", 0.5)
     assert.are.equal(0.5, opt.hp.lr)
     assert.has_error(function() ml.optim.muon {}:set("ns_steps", 3) end,
-      "muon:set: option 'ns_steps' is fixed when the optimizer is built")
+      "bad argument #1 to 'set' (option 'ns_steps': fixed when the optimizer is built)")
     assert.has_error(function() ml.optim.muon_momo {}:set("momo", false) end)
   end)
 
   it("checks step's arguments", function()
     local opt = ml.optim.muon {}
     local P, G = params_for(SHAPES), grads_at(SHAPES, 1)
-    assert.has_error(function() opt:step(P, { G[1] }) end, "muon:step: 2 params but 1 grads")
-    assert.has_error(function() opt:step(P, { G[2], G[1] }) end, "muon:step: grads[1] is 2x4 but params[1] is 3x2")
-    assert.has_error(function() opt:step({ P[1], 3 }, G) end, "muon:step: params[2] is not a matrix")
+    assert.has_error(function() opt:step(P, { G[1] }) end, "bad argument #2 to 'step' (grads: 2 matrices expected (one per param), got 1)")
+    assert.has_error(function() opt:step(P, { G[2], G[1] }) end, "bad argument #2 to 'step' (grads[1]: a 3x2 matrix expected (params[1]'s shape), got 2x4)")
+    local ok, e = pcall(function() opt:step(P, { G[1] }) end)   -- at the caller's line
+    assert.is_false(ok)
+    assert.matches("^[^:]*optim_spec%.lua:%d+: bad argument #2 to 'step' %(grads: ", e)
+    for _, name in ipairs { "group", "muon_mvr" } do   -- their own step wrappers, the same format
+      local o = name == "group" and ml.optim.group { { params = "matrix", opt = ml.optim.sgd {} } } or ml.optim[name] {}
+      local ok2, e2 = pcall(function() o:step(3, G) end)
+      assert.is_false(ok2)
+      assert.matches("^[^:]*optim_spec%.lua:%d+: bad argument #1 to 'step' %(params", e2)
+    end
+    assert.has_error(function() opt:step({ P[1], 3 }, G) end, "bad argument #1 to 'step' (params[2]: a matrix expected, got number)")
     opt:step(P, G)
-    assert.has_error(function() opt:step({ P[1] }, { G[1] }) end, "muon:step: 1 params, but the state was created for 2")
+    assert.has_error(function() opt:step({ P[1] }, { G[1] }) end, "bad argument #1 to 'step' (params: 2 matrices expected (the state was created for 2), got 1)")
     local momo = ml.optim.muon_momo {}
-    assert.has_error(function() momo:step(P, G) end, "muon_momo:step: argument #3 (loss) is required (Momo step sizes use the loss)")
+    assert.has_error(function() momo:step(P, G) end, "bad argument #3 to 'step' (loss: a number expected, got nil (muon_momo's Momo step sizes use the loss))")
     assert.has_error(function() ml.optim.new("nope") end)
   end)
 end)

@@ -18,24 +18,25 @@
 -- Initialisation: C ~ N(0, 1); W1 ~ N(0, 2/(T d)); W2 ~ N(0, 1/h); biases 0.
 local core = require "muonlab.core"
 local common = require "muonlab.models.common"
+local options = require "muonlab.options"
 local nn = core.nn
 
 local CharMLP = common.class("char_mlp")
 
-local allowed = { vocab = true, context = true, embed = true, hidden = true, act = true, seed = true, dtype = true }
+local SCHEMA = options.register("char_mlp", {
+  vocab = { nil, options.int(2), "vocabulary size V (corpus:vocab_size())", required = true },
+  context = { 8, options.int(1), "context window T (characters)" },
+  embed = { 16, options.int(1), "embedding width d" },
+  hidden = { 128, options.int(1), "hidden width h" },
+  act = { "gelu", { "relu", "gelu" }, "hidden activation" },
+  seed = { 1, options.int(), "initialisation seed" },
+  dtype = common.DTYPE,
+})
 
 local function new(opts)
-  local fname = "char_mlp"
-  opts = common.check_opts(fname, opts, allowed)
-  if opts.vocab == nil then error("bad argument #1 to 'char_mlp' (option 'vocab' (the vocabulary size) is required)", 2) end
-  local self = common.new_model(CharMLP, fname)
-  self.V = common.int(fname, opts, "vocab", nil, 2)
-  self.T = common.int(fname, opts, "context", 8, 1)
-  self.d = common.int(fname, opts, "embed", 16, 1)
-  self.h = common.int(fname, opts, "hidden", 128, 1)
-  self.act = common.choice(fname, opts, "act", "gelu", { "relu", "gelu" })
-  self.seed = common.int(fname, opts, "seed", 1)
-  self.dtype = common.dtype(fname, opts)
+  local o = options.check("char_mlp", opts, SCHEMA)
+  local self = common.new_model(CharMLP, "char_mlp")
+  self.V, self.T, self.d, self.h, self.act, self.seed, self.dtype = o.vocab, o.context, o.embed, o.hidden, o.act, o.seed, o.dtype
   local dt, Td = self.dtype, self.T * self.d
   self.C = core.randn(self.V, self.d, { seed = self.seed * 1000 + 1, dtype = dt })
   self.W1 = core.randn(self.h, Td, { seed = self.seed * 1000 + 2, std = math.sqrt(2 / Td), dtype = dt })
@@ -64,8 +65,8 @@ function CharMLP:_buffers(B)
 end
 
 function CharMLP:_check(fname, X, y)
-  common.check_matrix(fname, 1, X, self.T, nil, "context ids")
-  if y ~= nil or fname ~= "forward" then common.check_labels(fname, 2, y, X:rows()) end
+  common.check_matrix(fname, 1, X, self.T, nil, "context ids", 3)
+  if y ~= nil or fname ~= "forward" then common.check_labels(fname, 2, y, X:rows(), 3) end
 end
 
 function CharMLP:_forward(X, b)
@@ -101,15 +102,19 @@ end
 
 -- Mean loss (nats/char) and next-character accuracy over a corpus: windows starting at
 -- 1, 1 + stride, ... (every position by default), in batches of `batch`; `max_windows` caps the count.
+local EVALUATE = options.register("char_mlp:evaluate", {
+  batch = { 512, options.int(1), "windows per forward pass (memory, not the result)" },
+  stride = { 1, options.int(1), "distance between window starts" },
+  max_windows = { nil, options.int(1), "cap on the number of windows", show = "all" },
+})
 function CharMLP:evaluate(corpus, opts)
-  opts = common.check_opts("evaluate", opts, { batch = true, stride = true, max_windows = true })
-  local bs = common.int("evaluate", opts, "batch", 512, 1)
-  local stride = common.int("evaluate", opts, "stride", 1, 1)
+  local o = options.check("evaluate", opts, EVALUATE, 2)
+  local bs, stride = o.batch, o.stride
   if #corpus <= self.T then
     error(("bad argument #1 to 'evaluate' (a corpus of %d tokens is shorter than the context + 1)"):format(#corpus), 2)
   end
   local avail = (#corpus - self.T - 1) // stride + 1
-  local nwin = math.min(avail, common.int("evaluate", opts, "max_windows", avail, 1))
+  local nwin = math.min(avail, o.max_windows or avail)
   self._eval = self._eval or {}
   local total, correct, done = 0, 0, 0
   while done < nwin do
@@ -127,11 +132,15 @@ function CharMLP:evaluate(corpus, opts)
 end
 
 -- Sample n characters after `prompt` (default: a newline), softmax with `temperature`.
+local SAMPLE = options.register("char_mlp:sample", {
+  seed = { 1, options.int(), "sampling seed" },
+  prompt = { "\n", "string", "text the sample continues", show = [["\n"]] },
+  temperature = { 1, options.num(0, nil, true), "softmax temperature" },
+})
 function CharMLP:sample(corpus, n, opts)
-  opts = common.check_opts("sample", opts, { seed = true, prompt = true, temperature = true })
-  local temp = common.num("sample", opts, "temperature", 1, 0, true)
-  local seed = common.int("sample", opts, "seed", 1)
-  local ctx = corpus:encode(opts.prompt or "\n")
+  local o = options.check("sample", opts, SAMPLE, 3)
+  local temp, seed = o.temperature, o.seed
+  local ctx = corpus:encode(o.prompt)
   while #ctx < self.T do table.insert(ctx, 1, ctx[1]) end
   local X, P = core.zeros(1, self.T), core.zeros(1, self.V, { dtype = self.dtype })
   local u = core.rand(n, 1, { seed = seed })

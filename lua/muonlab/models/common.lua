@@ -12,81 +12,35 @@ local core = require "muonlab.core"
 
 local M = {}
 
--- check(fname, opts, allowed): opts a table (or nil) whose keys are all in allowed (a set).
-function M.check_opts(fname, opts, allowed)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then
-    error(("bad argument #1 to '%s' (options table expected, got %s)"):format(fname, type(opts)), 3)
-  end
-  for k in pairs(opts) do
-    if not allowed[k] then
-      local names = {}
-      for n in pairs(allowed) do names[#names + 1] = n end
-      table.sort(names)
-      error(("bad argument #1 to '%s' (unknown option '%s'; expected one of: %s)")
-        :format(fname, tostring(k), table.concat(names, ", ")), 3)
-    end
-  end
-  return opts
-end
+-- Options go through muonlab.options (one checker for the library); the dtype every model
+-- and data set takes:
+M.DTYPE = { "float64", "dtype", "element type, \"float64\" (like ml.matrix) or \"float32\" (half the memory and time)" }
 
-local function bad_opt(fname, key, what, v)
-  error(("bad argument #1 to '%s' (option '%s': %s, got %s)"):format(fname, key, what, tostring(v)), 4)
-end
-
--- Typed option getters (errors at the caller of the model constructor).
-function M.int(fname, opts, key, def, lo)
-  local v = opts[key]
-  if v == nil then return def end
-  if math.type(v) ~= "integer" and not (type(v) == "number" and v == math.floor(v) and v == v and math.abs(v) < 2^53) then
-    bad_opt(fname, key, "integer expected", v)
-  end
-  v = math.tointeger(v)
-  if lo and v < lo then bad_opt(fname, key, ("must be >= %d"):format(lo), v) end
-  return v
-end
-
-function M.num(fname, opts, key, def, lo, strict)
-  local v = opts[key]
-  if v == nil then return def end
-  if type(v) ~= "number" or v ~= v or v == math.huge or v == -math.huge then bad_opt(fname, key, "finite number expected", v) end
-  if lo and (v < lo or (strict and v == lo)) then bad_opt(fname, key, ("must be %s %g"):format(strict and ">" or ">=", lo), v) end
-  return v
-end
-
-function M.choice(fname, opts, key, def, choices)
-  local v = opts[key]
-  if v == nil then return def end
-  for _, c in ipairs(choices) do if v == c then return v end end
-  bad_opt(fname, key, "one of " .. table.concat(choices, ", ") .. " expected", v)
-end
-
-function M.dtype(fname, opts)
-  return M.choice(fname, opts, "dtype", "float64", { "float64", "float32" })
-end
-
--- Argument checks of loss_grad & co. (level 3: the caller of the model method).
-function M.check_matrix(fname, argn, X, cols, dtype, what)
+-- Argument checks of loss_grad & co.; level as error()'s counted from the caller of the
+-- check_* (default 2: the caller of the function calling check_*, the user's line).
+function M.check_matrix(fname, argn, X, cols, dtype, what, level)
+  level = (level or 2) + 1
   if not core.ismatrix(X) then
-    error(("bad argument #%d to '%s' (%s: matrix expected, got %s)"):format(argn, fname, what, type(X)), 3)
+    error(("bad argument #%d to '%s' (%s: matrix expected, got %s)"):format(argn, fname, what, type(X)), level)
   end
   if cols and X:cols() ~= cols then
     error(("bad argument #%d to '%s' (%s must have %d columns, got %d x %d)")
-      :format(argn, fname, what, cols, X:rows(), X:cols()), 3)
+      :format(argn, fname, what, cols, X:rows(), X:cols()), level)
   end
   if dtype and X:dtype() ~= dtype then
-    error(("bad argument #%d to '%s' (%s must be %s like the model, got %s)")
-      :format(argn, fname, what, dtype, X:dtype()), 3)
+    error(("bad argument #%d to '%s' (%s are %s but the model is %s: build the model with dtype = %q or convert with X:astype(%q))")
+      :format(argn, fname, what, X:dtype(), dtype, X:dtype(), dtype), level)
   end
 end
 
-function M.check_labels(fname, argn, y, B)
+function M.check_labels(fname, argn, y, B, level)
+  level = (level or 2) + 1
   if not core.ismatrix(y) then
-    error(("bad argument #%d to '%s' (labels: matrix expected, got %s)"):format(argn, fname, type(y)), 3)
+    error(("bad argument #%d to '%s' (labels: matrix expected, got %s)"):format(argn, fname, type(y)), level)
   end
   if (y:rows() ~= 1 and y:cols() ~= 1) or y:rows() * y:cols() ~= B then
     error(("bad argument #%d to '%s' (labels must be a vector of %d entries, got %d x %d)")
-      :format(argn, fname, B, y:rows(), y:cols()), 3)
+      :format(argn, fname, B, y:rows(), y:cols()), level)
   end
 end
 

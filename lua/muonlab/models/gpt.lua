@@ -25,40 +25,34 @@
 -- lnf.b and head.w (untied only); RMSNorm has no .b of the norms, bias = false none of the linears.
 local core = require "muonlab.core"
 local common = require "muonlab.models.common"
+local options = require "muonlab.options"
 local nn = core.nn
 
 local GPT = common.class("gpt")
 
-local allowed = { vocab = true, context = true, layers = true, heads = true, embed = true, seed = true,
-  dtype = true, norm = true, bias = true, tie = true, act = true }
-
-local function bool(fname, opts, key, def)
-  local v = opts[key]
-  if v == nil then return def end
-  if type(v) ~= "boolean" then
-    error(("bad argument #1 to '%s' (option '%s': boolean expected, got %s)"):format(fname, key, tostring(v)), 3)
-  end
-  return v
-end
+local SCHEMA = options.register("gpt", {
+  vocab = { 50257, options.int(1), "vocabulary size V" },
+  context = { 1024, options.int(1), "longest sequence T (positions of wpe)" },
+  layers = { 12, options.int(1), "transformer blocks L" },
+  heads = { 12, options.int(1), "attention heads H (must divide embed)" },
+  embed = { 768, options.int(1), "embedding width C" },
+  seed = { 1, options.int(), "initialisation seed" },
+  dtype = common.DTYPE,
+  norm = { "layernorm", { "layernorm", "rmsnorm" }, "normalisation layer" },
+  act = { "gelu", { "gelu", "relu2" }, "MLP activation (GELU tanh form or ReLU^2)" },
+  bias = { true, "boolean", "biases in every linear layer" },
+  tie = { true, "boolean", "the output head is wte (tied embeddings)" },
+})
 
 local function new(opts)
   local fname = "gpt"
-  opts = common.check_opts(fname, opts, allowed)
+  local o = options.check(fname, opts, SCHEMA)
   local self = common.new_model(GPT, fname)
-  self.V = common.int(fname, opts, "vocab", 50257, 1)
-  self.context = common.int(fname, opts, "context", 1024, 1)
-  self.L = common.int(fname, opts, "layers", 12, 1)
-  self.H = common.int(fname, opts, "heads", 12, 1)
-  self.C = common.int(fname, opts, "embed", 768, 1)
+  self.V, self.context, self.L, self.H, self.C = o.vocab, o.context, o.layers, o.heads, o.embed
   if self.C % self.H ~= 0 then
-    error(("bad argument #1 to 'gpt' (option 'heads': %d heads do not divide embed = %d)"):format(self.H, self.C), 2)
+    options.fail("gpt", 1, ("option 'heads': a divisor of embed = %d expected, got %d"):format(self.C, self.H), 2)
   end
-  self.seed = common.int(fname, opts, "seed", 1)
-  self.dtype = common.dtype(fname, opts)
-  self.norm = common.choice(fname, opts, "norm", "layernorm", { "layernorm", "rmsnorm" })
-  self.act = common.choice(fname, opts, "act", "gelu", { "gelu", "relu2" })
-  self.bias = bool(fname, opts, "bias", true)
-  self.tie = bool(fname, opts, "tie", true)
+  self.seed, self.dtype, self.norm, self.act, self.bias, self.tie = o.seed, o.dtype, o.norm, o.act, o.bias, o.tie
   self.hs = self.C // self.H
 
   local dt, C, L = self.dtype, self.C, self.L
@@ -77,11 +71,15 @@ local function new(opts)
     for key, v in pairs(extra or {}) do self._info[k][key] = v end
     return p, self._grads[k]
   end
-  local function norm_params(prefix, g)
-    local w, b
-    w, g[prefix .. "w"] = add(prefix:gsub("_", ".") .. "w", "norm", ones(1, C))
-    if layernorm then b, g[prefix .. "b"] = add(prefix:gsub("_", ".") .. "b", "norm", zeros(1, C)) end
-    return w, b
+  -- A norm's weight (and LayerNorm's bias) as fields <key>w, <key>b of p, gradients of g.
+  local function norm(p, g, key, name)
+    p[key .. "w"], g[key .. "w"] = add(name .. ".w", "norm", ones(1, C))
+    if layernorm then p[key .. "b"], g[key .. "b"] = add(name .. ".b", "norm", zeros(1, C)) end
+  end
+  -- A linear layer's weight (out x in) and bias, the same way.
+  local function linear(p, g, key, name, rows, cols, std, extra)
+    p[key .. "w"], g[key .. "w"] = add(name .. ".w", "matrix", normal(rows, cols, std), extra)
+    if self.bias then p[key .. "b"], g[key .. "b"] = add(name .. ".b", "bias", zeros(1, rows), extra) end
   end
 
   self.g = {}
@@ -89,34 +87,17 @@ local function new(opts)
   self.wpe, self.g.wpe = add("wpe", "embedding", normal(self.context, C, 0.02))
   self.blocks = {}
   for l = 1, L do
-    local p, g, h = {}, {}, ("h.%d."):format(l)
-    local function linear(name, rows, cols, std, extra)
-      local w, b
-      w, g[name .. "w"] = add(h .. name:gsub("_", ".") .. "w", "matrix", normal(rows, cols, std), extra)
-      if self.bias then b, g[name .. "b"] = add(h .. name:gsub("_", ".") .. "b", "bias", zeros(1, rows), extra) end
-      return w, b
-    end
-    local function block_norm(name)
-      local w, b
-      w, g[name .. "w"] = add(h .. name .. ".w", "norm", ones(1, C))
-      if layernorm then b, g[name .. "b"] = add(h .. name .. ".b", "norm", zeros(1, C)) end
-      return w, b
-    end
+    local p, h = { g = {} }, ("h.%d."):format(l)
     local attn = { heads = self.H, layer = l }
-    p.ln1w, p.ln1b = block_norm("ln1")
-    p.qkvw, p.qkvb = linear("attn_qkv_", 3 * C, C, 0.02, attn)
-    p.projw, p.projb = linear("attn_proj_", C, C, resid, attn)
-    p.ln2w, p.ln2b = block_norm("ln2")
-    p.fcw, p.fcb = linear("mlp_fc_", 4 * C, C, 0.02)
-    p.mprojw, p.mprojb = linear("mlp_proj_", C, 4 * C, resid)
-    -- gradient names follow the parameter fields
-    p.g = { ln1w = g.ln1w, ln1b = g.ln1b, qkvw = g.attn_qkv_w, qkvb = g.attn_qkv_b, projw = g.attn_proj_w,
-      projb = g.attn_proj_b, ln2w = g.ln2w, ln2b = g.ln2b, fcw = g.mlp_fc_w, fcb = g.mlp_fc_b,
-      mprojw = g.mlp_proj_w, mprojb = g.mlp_proj_b }
+    norm(p, p.g, "ln1", h .. "ln1")
+    linear(p, p.g, "qkv", h .. "attn.qkv", 3 * C, C, 0.02, attn)
+    linear(p, p.g, "proj", h .. "attn.proj", C, C, resid, attn)
+    norm(p, p.g, "ln2", h .. "ln2")
+    linear(p, p.g, "fc", h .. "mlp.fc", 4 * C, C, 0.02)
+    linear(p, p.g, "mproj", h .. "mlp.proj", C, 4 * C, resid)
     self.blocks[l] = p
   end
-  self.lnfw, self.lnfb = norm_params("lnf_", self.g)
-  self.g.lnfw, self.g.lnfb = self.g["lnf_w"], self.g["lnf_b"]
+  norm(self, self.g, "lnf", "lnf")
   if self.tie then
     self.head, self.g.head = self.wte, self.g.wte
   else
@@ -176,13 +157,13 @@ end
 
 -- Shapes of X (and Y); T <= context. Errors name the caller (level 3: the user's call).
 function GPT:_check(fname, X, Y)
-  common.check_matrix(fname, 1, X, nil, nil, "token ids")
+  common.check_matrix(fname, 1, X, nil, nil, "token ids", 3)
   if X:cols() > self.context then
     error(("bad argument #1 to '%s' (%d positions exceed the model's context = %d)")
       :format(fname, X:cols(), self.context), 3)
   end
   if Y ~= nil then
-    common.check_matrix(fname, 2, Y, nil, nil, "next-token ids")
+    common.check_matrix(fname, 2, Y, nil, nil, "next-token ids", 3)
     if Y:rows() ~= X:rows() or Y:cols() ~= X:cols() then
       error(("bad argument #2 to '%s' (next-token ids must be %d x %d like the inputs, got %d x %d)")
         :format(fname, X:rows(), X:cols(), Y:rows(), Y:cols()), 3)
@@ -309,6 +290,10 @@ end
 -- `context` tokens (padded to a power of two: causal, so the padding does not change the
 -- logits read) and samples from softmax(logits / temperature); temperature 0 is greedy.
 -- max_logits() keeps the values of the last training/evaluation forward.
+local GENERATE = options.register("gpt:generate", {
+  temperature = { 1, options.num(0), "softmax temperature (0: greedy)" },
+  seed = { 1, options.int(), "sampling seed" },
+})
 function GPT:generate(prompt, n, opts)
   local fname = "generate"
   local ctx = {}
@@ -326,9 +311,9 @@ function GPT:generate(prompt, n, opts)
   if math.type(n) ~= "integer" or n < 0 then
     error(("bad argument #2 to 'generate' (number of tokens: integer >= 0 expected, got %s)"):format(tostring(n)), 2)
   end
-  opts = common.check_opts(fname, opts, { temperature = true, seed = true })
-  local temp = common.num(fname, opts, "temperature", 1, 0)
-  local u = n > 0 and core.rand(n, 1, { seed = common.int(fname, opts, "seed", 1) }) or nil
+  local o = options.check(fname, opts, GENERATE, 3)
+  local temp = o.temperature
+  local u = n > 0 and core.rand(n, 1, { seed = o.seed }) or nil
   local saved = self.maxlog:clone()
   local P, Z, idx = core.zeros(1, self.V, { dtype = self.dtype }), core.zeros(1, self.V, { dtype = self.dtype }), core.zeros(1, 1)
   local windows, out = {}, {}

@@ -19,26 +19,41 @@
 -- is a saddle point where every gradient vanishes). p:recovery_error() = ||U V^T - M*||_F / ||M*||_F.
 local core = require "muonlab.core"
 local common = require "muonlab.models.common"
+local options = require "muonlab.options"
 local nn = core.nn
 
 local LowRank = common.class("lowrank")
 
-local function setup(fname, opts, extra)
-  local allowed = { m = true, n = true, rank = true, k = true, cond = true, init = true, seed = true, dtype = true }
-  for k in pairs(extra) do allowed[k] = true end
-  opts = common.check_opts(fname, opts, allowed)
+local function schema(m, n, rank, extra)
+  local t = {
+    m = { m, options.int(1), "rows of M* and of U" },
+    n = { n, options.int(1), "columns of M*, rows of V" },
+    rank = { rank, options.int(1), "rank r of M* (<= min(m, n))" },
+    k = { nil, options.int(1), "columns of the factors U, V", show = "rank" },
+    cond = { 10, options.num(1), "ratio of M*'s largest to smallest nonzero singular value" },
+    init = { 0.1, options.num(0, nil, true), "U, V start at N(0, init^2) entries" },
+    seed = { 1, options.int(), "seed of M*, U, V (and the A_i)" },
+    dtype = common.DTYPE,
+  }
+  for k, v in pairs(extra or {}) do t[k] = v end
+  return t
+end
+local SCHEMAS = {
+  lowrank = options.register("lowrank", schema(30, 20, 3)),
+  sensing = options.register("sensing", schema(20, 15, 2, {
+    measurements = { nil, options.int(1), "number p of measurements y_i = <A_i, M*>", show = "4 rank (m + n)" },
+  })),
+}
+
+local function setup(fname, opts)
+  local o = options.check(fname, opts, SCHEMAS[fname], 1, 3)
   local self = common.new_model(LowRank, fname)
-  self.m = common.int(fname, opts, "m", extra.default_m, 1)
-  self.n = common.int(fname, opts, "n", extra.default_n, 1)
-  self.rank = common.int(fname, opts, "rank", extra.default_r, 1)
+  self.m, self.n, self.rank = o.m, o.n, o.rank
   if self.rank > math.min(self.m, self.n) then
-    error(("bad argument #1 to '%s' (option 'rank': %d exceeds min(m, n) = %d)"):format(fname, self.rank, math.min(self.m, self.n)), 3)
+    options.fail(fname, 1, ("option 'rank': at most min(m, n) = %d expected, got %d"):format(math.min(self.m, self.n), self.rank), 3)
   end
-  self.k = common.int(fname, opts, "k", self.rank, 1)
-  self.cond = common.num(fname, opts, "cond", 10, 1)
-  self.init = common.num(fname, opts, "init", 0.1, 0, true)
-  self.seed = common.int(fname, opts, "seed", 1)
-  self.dtype = common.dtype(fname, opts)
+  self.k = o.k or self.rank
+  self.cond, self.init, self.seed, self.dtype = o.cond, o.init, o.seed, o.dtype
   local q, s = math.min(self.m, self.n), {}
   for i = 1, q do
     s[i] = i > self.rank and 0 or (self.rank == 1 and 1 or self.cond ^ (-(i - 1) / (self.rank - 1)))
@@ -50,20 +65,21 @@ local function setup(fname, opts, extra)
   self:_add("V", "matrix", self.V)
   self.f_star = 0
   self.X = core.zeros(self.m, self.n, { dtype = self.dtype })   -- U V^T, then the residual
-  return self, opts
+  return self, o
 end
 
 local function lowrank(opts)
-  local self = setup("lowrank", opts, { default_m = 30, default_n = 20, default_r = 3 })
+  local self = setup("lowrank", opts)
   self.sensing = false
   return self
 end
 
 local function sensing(opts)
   local self
-  self, opts = setup("sensing", opts, { measurements = true, default_m = 20, default_n = 15, default_r = 2 })
+  local o
+  self, o = setup("sensing", opts)
   local mn = self.m * self.n
-  self.p = common.int("sensing", opts, "measurements", 4 * self.rank * (self.m + self.n), 1)
+  self.p = o.measurements or 4 * self.rank * (self.m + self.n)
   self.sensing = true
   self.Acal = core.randn(self.p, mn, { seed = self.seed + 3, dtype = self.dtype })
   self.y = core.zeros(self.p, 1, { dtype = self.dtype })

@@ -16,11 +16,26 @@
 -- and 1 for the head; biases 0.
 local core = require "muonlab.core"
 local common = require "muonlab.models.common"
+local options = require "muonlab.options"
 local nn = core.nn
 
 local MLP = common.class("mlp")
 
-local allowed = { sizes = true, act = true, seed = true, dtype = true }
+local SIZES = options.kind("table", "a list of at least 2 positive integer layer widths, e.g. {784, 256, 10}", function(v)
+  if #v < 2 then return false end
+  for _, n in ipairs(v) do
+    if math.type(n) ~= "integer" and not (type(n) == "number" and n == math.floor(n)) or n < 1 then return false end
+  end
+  return true
+end)
+
+local SCHEMA = {
+  sizes = { nil, SIZES, "layer widths {inputs, hidden..., classes}", required = true },
+  act = { "relu", { "relu", "gelu" }, "hidden activation" },
+  seed = { 1, options.int(), "initialisation seed" },
+  dtype = common.DTYPE,
+}
+options.register("mlp", SCHEMA)
 
 local act_fns = {
   relu = { nn.relu_forward, nn.relu_backward },
@@ -28,23 +43,11 @@ local act_fns = {
 }
 
 local function new(opts)
-  local fname = "mlp"
-  opts = common.check_opts(fname, opts, allowed)
-  local sizes = opts.sizes
-  if type(sizes) ~= "table" or #sizes < 2 then
-    error("bad argument #1 to 'mlp' (option 'sizes': a list of at least 2 layer widths expected, e.g. {784, 256, 10})", 2)
-  end
-  for i, s in ipairs(sizes) do
-    if math.type(s) ~= "integer" and not (type(s) == "number" and s == math.floor(s)) or s < 1 then
-      error(("bad argument #1 to 'mlp' (option 'sizes': entry %d must be a positive integer, got %s)"):format(i, tostring(s)), 2)
-    end
-  end
+  local o = options.check("mlp", opts, SCHEMA)
   local self = common.new_model(MLP, "mlp")
   self.sizes = {}
-  for i, s in ipairs(sizes) do self.sizes[i] = math.tointeger(s) end
-  self.act = common.choice(fname, opts, "act", "relu", { "relu", "gelu" })
-  self.seed = common.int(fname, opts, "seed", 1)
-  self.dtype = common.dtype(fname, opts)
+  for i, s in ipairs(o.sizes) do self.sizes[i] = math.tointeger(s) end
+  self.act, self.seed, self.dtype = o.act, o.seed, o.dtype
   self.L = #self.sizes - 1
   self.W, self.b = {}, {}
   for l = 1, self.L do
@@ -82,9 +85,10 @@ function MLP:_buffers(B)
   end)
 end
 
+-- (errors at the line that called the model method: check_* -> _check -> method -> user)
 function MLP:_check(fname, X, y)
-  common.check_matrix(fname, 1, X, self.sizes[1], self.dtype, "inputs")
-  if y ~= nil or fname ~= "forward" then common.check_labels(fname, 2, y, X:rows()) end
+  common.check_matrix(fname, 1, X, self.sizes[1], self.dtype, "inputs", 3)
+  if y ~= nil or fname ~= "forward" then common.check_labels(fname, 2, y, X:rows(), 3) end
 end
 
 -- Logits (B x classes) of X, in a buffer the next call with the same batch size overwrites.
@@ -128,10 +132,10 @@ function MLP:loss(X, y)
 end
 
 -- Mean loss and accuracy over a whole data set, in chunks of `batch` rows (default 1000).
+local EVALUATE = options.register("mlp:evaluate", { batch = { 1000, options.int(1), "rows per forward pass (memory, not the result)" } })
 function MLP:evaluate(X, y, opts)
   self:_check("evaluate", X, y)
-  opts = common.check_opts("evaluate", opts, { batch = true })
-  local bs = common.int("evaluate", opts, "batch", 1000, 1)
+  local bs = options.check("evaluate", opts, EVALUATE, 3).batch
   local n = X:rows()
   local total, correct = 0, 0
   for i = 1, n, bs do

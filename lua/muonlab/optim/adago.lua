@@ -14,12 +14,12 @@ local AdaGO = {
   name = "adago",
   fixed = { ns_eps = true, v0 = true },
   spec = base.merge(base.ns_spec, {
-    lr = { 0.02, "nonneg" },
-    beta = { 0.95, "unit" },
-    gamma = { 1, "pos" },
-    eps = { 1e-6, "nonneg" },
-    v0 = { 0, "nonneg" },
-    ns_eps = { 1e-7, "nonneg" },
+    lr = { 0.02, "nonneg", "learning rate η" },
+    beta = { 0.95, "unit", "momentum EMA μ" },
+    gamma = { 1, "pos", "gradient-norm clip γ" },
+    eps = { 1e-6, "nonneg", "lower bound ε of the step size α" },
+    v0 = { 0, "nonneg", "initial accumulator v₀" },
+    ns_eps = { 1e-7, "nonneg", "NS normaliser ε" },
   }),
 }
 

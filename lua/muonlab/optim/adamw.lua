@@ -11,11 +11,11 @@ local base = require "muonlab.optim.base"
 local AdamW = {
   name = "adamw",
   spec = {
-    lr = { 1e-3, "nonneg" },
-    beta1 = { 0.9, "unit" },
-    beta2 = { 0.999, "unit" },
-    eps = { 1e-8, "nonneg" },
-    weight_decay = { 1e-2, "nonneg" },
+    lr = { 1e-3, "nonneg", "learning rate η" },
+    beta1 = { 0.9, "unit", "first-moment EMA β₁" },
+    beta2 = { 0.999, "unit", "second-moment EMA β₂" },
+    eps = { 1e-8, "nonneg", "ε in m̂/(√v̂ + ε)" },
+    weight_decay = { 1e-2, "nonneg", "decoupled weight decay λ (θ −= ηλθ)" },
   },
 }
 

@@ -14,76 +14,20 @@ local blocks = require "muonlab.optim.blocks"
 
 local M = {}
 
--- ---- option checking --------------------------------------------------------------------
+-- ---- option checking (muonlab.options) ---------------------------------------------------
 
-local function fmt(v)
-  if type(v) == "string" then return ("%q"):format(v) end
-  return tostring(v)
-end
+local options = require "muonlab.options"
+local fmt = options.fmt
 
-local checks = {
-  number = function(v) return type(v) == "number" and v == v, "a number" end,
-  finite = function(v) return type(v) == "number" and v == v and v > -math.huge and v < math.huge, "a finite number" end,
-  nonneg = function(v) return type(v) == "number" and v >= 0 and v < math.huge, "a finite number >= 0" end,
-  pos = function(v) return type(v) == "number" and v > 0 and v < math.huge, "a finite number > 0" end,
-  unit = function(v) return type(v) == "number" and v >= 0 and v < 1, "a number in [0, 1)" end,
-  closed_unit = function(v) return type(v) == "number" and v >= 0 and v <= 1, "a number in [0, 1]" end,
-  boolean = function(v) return type(v) == "boolean", "a boolean" end,
-  posint = function(v) return math.type(v) == "integer" and v >= 1 and v <= 1000, "an integer in 1..1000" end,
-  ["function"] = function(v) return type(v) == "function", "a function" end,
-  table = function(v) return type(v) == "table", "a table" end,
-  coeffs = function(v) return type(v) == "string" or type(v) == "table", "a schedule name or a list of coefficients" end,
-  string = function(v) return type(v) == "string", "a string" end,
-  split = function(v) return v == "heads" or type(v) == "function", "\"heads\" or a function(i, p) returning {rows = r} | {cols = c} | nil" end,
-  model = function(v)
-    return (type(v) == "table" or type(v) == "userdata") and type(v.qk_clip) == "function",
-      "a model with a qk_clip(tau) method (ml.models.gpt)"
-  end,
-  any_scale = function(v) return type(v) == "string" or type(v) == "number", "a name or a number" end,
-  -- a loss lower bound: any number but NaN and +inf (-math.huge switches Momo off)
-  fstar = function(v) return type(v) == "number" and v == v and v < math.huge, "a number < math.huge (or -math.huge)" end,
-}
-
--- opts: the user's table (or nil); spec: name -> {default, check}. check is a name from
--- `checks` or a list of allowed strings {"a", "b"}. A nil default makes the option optional.
--- Errors name the optimizer and the option, and point at the caller's line (level).
+-- opts: the user's table (or nil); spec: name -> {default, check, doc}. Errors name the
+-- optimizer and the option, and point at the caller's line (level as error()'s).
 function M.options(name, opts, spec, level)
-  level = (level or 2) + 1
-  if opts ~= nil and type(opts) ~= "table" then
-    error(("%s: options must be a table, got %s"):format(name, type(opts)), level)
-  end
-  opts = opts or {}
-  for k in pairs(opts) do
-    if type(k) ~= "string" or not spec[k] then
-      local known = {}
-      for s in pairs(spec) do known[#known + 1] = s end
-      table.sort(known)
-      error(("%s: unknown option %s (known: %s)"):format(name, fmt(k), table.concat(known, ", ")), level)
-    end
-  end
-  local hp = {}
-  for k, s in pairs(spec) do
-    local v = opts[k]
-    if v == nil then v = s[1] end
-    if v ~= nil then
-      local check = s[2]
-      if type(check) == "table" then
-        local ok = false
-        for _, a in ipairs(check) do ok = ok or v == a end
-        if not ok then
-          local allowed = {}
-          for _, a in ipairs(check) do allowed[#allowed + 1] = fmt(a) end
-          error(("%s: option '%s' must be one of %s, got %s"):format(name, k, table.concat(allowed, ", "), fmt(v)), level)
-        end
-      else
-        local ok, what = checks[check](v)
-        if not ok then error(("%s: option '%s' must be %s, got %s"):format(name, k, what, fmt(v)), level) end
-      end
-    end
-    hp[k] = v
-  end
+  local hp = options.check(name, opts, spec, 1, (level or 2) + 1)   -- (not a tail call: it would drop a level)
   return hp
 end
+
+-- A cross-option error of a validate() method, in the same format.
+function M.fail(name, msg) options.fail(name, 1, msg, 0) end
 
 -- ---- deep copies of state (matrices cloned) ---------------------------------------------
 
@@ -100,36 +44,41 @@ M.copy = copy
 
 local Optimizer = {}
 Optimizer.__index = Optimizer
+M.Optimizer = Optimizer   -- for classes that wrap the step (muon_mvr)
 
-local function argerr(self, msg) error(("%s:step: %s"):format(self.label or self.name, msg), 3) end
+-- opt:step's argument errors, in the one format: bad argument #argn to 'step' (msg); level as
+-- error()'s, counted from the function calling step_error (default 2: the caller of the step).
+function M.step_error(argn, msg, level) options.fail("step", argn, msg, (level or 2) + 1) end
+local function argerr(argn, fmt_, ...) M.step_error(argn, fmt_:format(...), 3) end
+local function typename(v) return ml.ismatrix(v) and "matrix" or type(v) end
 
 -- params, grads: arrays of matrices; params updated in place. loss: a number (Momo needs it).
 function Optimizer:step(params, grads, loss)
-  if type(params) ~= "table" then argerr(self, "argument #1 (params) must be an array of matrices") end
-  if type(grads) ~= "table" then argerr(self, "argument #2 (grads) must be an array of matrices") end
+  if type(params) ~= "table" then argerr(1, "params: an array of matrices expected, got %s", typename(params)) end
+  if type(grads) ~= "table" then argerr(2, "grads: an array of matrices expected, got %s", typename(grads)) end
   local n = #params
-  if n == 0 then argerr(self, "argument #1 (params) is empty") end
-  if #grads ~= n then argerr(self, ("%d params but %d grads"):format(n, #grads)) end
+  if n == 0 then argerr(1, "params: a non-empty array of matrices expected, got {}") end
+  if #grads ~= n then argerr(2, "grads: %d matrices expected (one per param), got %d", n, #grads) end
   if loss ~= nil and (type(loss) ~= "number" or loss ~= loss) then
-    argerr(self, "argument #3 (loss) must be a number")
+    argerr(3, "loss: a number expected, got %s", loss ~= loss and "nan" or type(loss))
   end
   if self.needs_loss and loss == nil then
-    argerr(self, "argument #3 (loss) is required (Momo step sizes use the loss)")
+    argerr(3, "loss: a number expected, got nil (%s's Momo step sizes use the loss)", self.label or self.name)
   end
   local shapes = self.shapes
   if shapes and #shapes ~= n then
-    argerr(self, ("%d params, but the state was created for %d"):format(n, #shapes))
+    argerr(1, "params: %d matrices expected (the state was created for %d), got %d", #shapes, #shapes, n)
   end
   for i = 1, n do
     local p, g = params[i], grads[i]
-    if not ml.ismatrix(p) then argerr(self, ("params[%d] is not a matrix"):format(i)) end
-    if not ml.ismatrix(g) then argerr(self, ("grads[%d] is not a matrix"):format(i)) end
+    if not ml.ismatrix(p) then argerr(1, "params[%d]: a matrix expected, got %s", i, typename(p)) end
+    if not ml.ismatrix(g) then argerr(2, "grads[%d]: a matrix expected, got %s", i, typename(g)) end
     local r, c = p:rows(), p:cols()
     if g:rows() ~= r or g:cols() ~= c then
-      argerr(self, ("grads[%d] is %dx%d but params[%d] is %dx%d"):format(i, g:rows(), g:cols(), i, r, c))
+      argerr(2, "grads[%d]: a %dx%d matrix expected (params[%d]'s shape), got %dx%d", i, r, c, i, g:rows(), g:cols())
     end
     if shapes and (shapes[i][1] ~= r or shapes[i][2] ~= c) then
-      argerr(self, ("params[%d] is %dx%d, but its state is %dx%d"):format(i, r, c, shapes[i][1], shapes[i][2]))
+      argerr(1, "params[%d]: a %dx%d matrix expected (its state's shape), got %dx%d", i, shapes[i][1], shapes[i][2], r, c)
     end
   end
   if not shapes then
@@ -146,7 +95,7 @@ function Optimizer:step(params, grads, loss)
     for i = 1, n do state[i] = self:init_state(origin and origin[i] or i, params[i]) end
     self.state = state
   elseif #self.state ~= n then
-    argerr(self, ("the state holds %d matrices, this step %d (another split?)"):format(#self.state, n))
+    argerr(1, "params: %d matrices expected after the split (the state holds %d), got %d (another split?)", #self.state, #self.state, n)
   end
   self.shapes = shapes
   self.t = self.t + 1
@@ -205,11 +154,15 @@ end
 -- the loss) cannot be changed: build a new optimizer for those.
 function Optimizer:set(key, value)
   local spec = self.spec[key]
-  if not spec then error(("%s:set: unknown option %s"):format(self.label, fmt(key)), 2) end
-  if M.ns_spec[key] or (self.fixed and self.fixed[key]) then
-    error(("%s:set: option '%s' is fixed when the optimizer is built"):format(self.label, key), 2)
+  if not spec then
+    options.fail("set", 1, ("unknown option %s (expected one of: %s)"):format(fmt(key), table.concat(options.names(self.spec), ", ")), 2)
   end
-  local one = M.options(self.label, { [key] = value }, { [key] = spec }, 2)
+  if M.ns_spec[key] or (self.fixed and self.fixed[key]) then
+    options.fail("set", 1, ("option '%s': fixed when the optimizer is built"):format(key), 2)
+  end
+  local msg = value ~= nil and options.problem(key, spec, value)
+  if msg then options.fail("set", 2, msg, 2) end
+  local one = { [key] = value == nil and spec[1] or value }
   self.hp[key] = one[key]
   if self.validate then self:validate() end
   return self
@@ -229,13 +182,36 @@ function M.work(self, i)
   return w
 end
 
+-- The EMA momentum most of the family shares: M <- beta M + (1 - beta) G, and the matrix the
+-- update reads: U = beta M + (1 - beta) G (nesterov, KellerJordan's form, in work(self, i).U) or M.
+function M.momentum(self, i, Mbuf, G, beta, nesterov)
+  Mbuf:axpby_(beta, Mbuf, 1 - beta, G)
+  if not nesterov then return Mbuf end
+  local w = M.work(self, i)
+  w.U = w.U or M.zeros_like(G)
+  return w.U:axpby_(beta, Mbuf, 1 - beta, G)
+end
+
 -- A zero matrix like p (same shape and dtype).
+-- sqrt(x_1^2 + ... + x_n^2) of xs[1..n], scaled by the largest |x_i| so that neither the squares
+-- nor their sum overflow or underflow (nuclear norms of gradients of 1e200 are 1e201; issue 12).
+-- No allocation: callers keep xs.
+function M.hypot(xs, n)
+  local m = 0
+  for i = 1, n do m = math.max(m, math.abs(xs[i])) end
+  if m == 0 or m == math.huge then return m end
+  local s = 0
+  for i = 1, n do s = s + (xs[i] / m) ^ 2 end
+  return m * math.sqrt(s)
+end
+
 function M.zeros_like(p) return ml.zeros(p:rows(), p:cols(), { dtype = p:dtype() }) end
 
 -- cls: a class table as described at the top. Returns the constructor.
 function M.class(cls)
   cls.__index = cls
   cls.__tostring = Optimizer.__tostring
+  options.register(cls.name, cls.spec)
   setmetatable(cls, { __index = Optimizer })
   -- label: the name errors and tostring use (presets of one class pass theirs)
   return function(opts, label)
@@ -260,12 +236,12 @@ end
 
 -- The options every Newton-Schulz user shares (optax names), merged into a class's spec.
 M.ns_spec = {
-  ns_coeffs = { "jordan", "coeffs" },       -- schedule name, per-step list {{a,b,c},...}, or one {a,b,c}
-  ns_steps = { nil, "posint" },             -- nil: the schedule's own length (5 for jordan)
-  preconditioning = { "frobenius", { "frobenius", "spectral", "aol", "schatten", "none" } },
-  ns_precision = { nil, { "fp64", "fp32", "bf16", "fp16" } },   -- nil: the matrix's own
-  ns_form = { "auto", { "direct", "gram", "eig", "auto" } },   -- auto: core/ns.c ml_ns_form_auto
-  orthogonalize = { "ns", { "ns", "polar" } },   -- polar: the exact SVD polar factor (tests)
+  ns_coeffs = { "jordan", "coeffs", "NS schedule: a name of ml.ns, a per-step list {{a,b,c},…} or one {a,b,c}" },
+  ns_steps = { nil, "posint", "NS steps", show = "the schedule's own length (5 for jordan)" },
+  preconditioning = { "frobenius", { "frobenius", "spectral", "aol", "schatten", "none" }, "NS preconditioner (optax's names; ml.ns precond)" },
+  ns_precision = { nil, { "fp64", "fp32", "bf16", "fp16" }, "NS arithmetic", show = "the matrix's own" },
+  ns_form = { "auto", { "direct", "gram", "eig", "auto" }, "NS iteration form (ml.ns form; auto: core/ns.c ml_ns_form_auto)" },
+  orthogonalize = { "ns", { "ns", "polar" }, "\"ns\" (Newton-Schulz) or \"polar\" (the exact SVD polar factor, for tests)" },
 }
 
 -- Attention options of every Newton-Schulz optimizer, merged into ns_spec below:
@@ -276,10 +252,10 @@ M.ns_spec = {
 --     each head's q, k and v separately; an output projection (a name with "proj") stays whole.
 --   qk_clip = tau, model = m: after each update, m:qk_clip(tau) (QK-Clip, per head).
 M.attention_spec = {
-  split = { nil, "split" },
-  info = { nil, "table" },
-  qk_clip = { nil, "pos" },
-  model = { nil, "model" },
+  split = { nil, "split", "\"heads\" (with info) or function(i, p) -> {rows = r} | {cols = c} | nil: orthogonalize blocks separately" },
+  info = { nil, "table", "model:param_info() (entries {name =, kind =, shape =, heads =}): needed by split = \"heads\"" },
+  qk_clip = { nil, "pos", "tau of QK-Clip: after each update, model:qk_clip(tau) rescales the heads whose max logit exceeded tau" },
+  model = { nil, "model", "the model QK-Clip acts on (ml.models.gpt)" },
 }
 for k, v in pairs(M.attention_spec) do M.ns_spec[k] = v end
 
@@ -310,7 +286,7 @@ function M.attention_setup(self)
   -- to the index in the group's (the model's) list, the one param_info and user functions know
   local rule = hp.split
   if rule == "heads" then
-    if not hp.info then error(("%s: option 'split' = \"heads\" needs option 'info' (model:param_info())"):format(label), 0) end
+    if not hp.info then M.fail(label, "option 'split': \"heads\" needs option 'info' (model:param_info())") end
     rule = heads_split(hp.info, label)
   end
   if rule then
@@ -318,10 +294,10 @@ function M.attention_setup(self)
   end
   if self.split_for then self.split = {} end
   if hp.qk_clip and not hp.model then
-    error(("%s: option 'qk_clip' needs option 'model' (the model whose qk_clip(tau) rescales the heads)"):format(label), 0)
+    M.fail(label, "option 'qk_clip': needs option 'model' (the model whose qk_clip(tau) rescales the heads)")
   end
   if hp.model and not hp.qk_clip then
-    error(("%s: option 'model' is only used by qk_clip (set qk_clip = tau)"):format(label), 0)
+    M.fail(label, "option 'model': only used by qk_clip (set qk_clip = tau)")
   end
 end
 

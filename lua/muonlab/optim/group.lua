@@ -1,13 +1,19 @@
 -- Parameter groups: different optimizers for different parameters, one object with the
 -- common interface.
 --   ml.optim.group{
---     {params = {1, 2}, opt = ml.optim.muon{lr = 0.02}},
---     {params = function(i, p) return p:rows() == 1 or p:cols() == 1 end, opt = ml.optim.adamw{}},
+--     info = model:param_info(),                               -- needed by kind selectors
+--     {params = "matrix", opt = ml.optim.muon{lr = 0.02}},     -- a kind, or a list of kinds
+--     {params = {"head", "bias", "embedding"}, opt = ml.optim.adamw{}},
 --     {params = {3}, opt = ml.optim.muon{}, blocks = {rows = 64}},
 --   }
--- `params` is a list of indices into the params array given to step, or a predicate
--- f(i, param) -> boolean resolved on the first step. Every parameter must land in exactly one
--- group. `blocks = {rows = r}` (or {cols = c}, or lists of sizes {rows = {r1, r2, ...}}; see
+-- `params` selects parameters by (optim/select.lua)
+--   * a list of indices into the params array given to step ({1, 2}),
+--   * a kind name or a list of kind names of `info` (model:param_info(): entries {name =,
+--     kind =, shape = {rows, cols}}; kinds "matrix", "head", "embedding", "bias"),
+--   * a predicate f(i, param) -> boolean,
+-- resolved on the first step. Every parameter must land in exactly one group, and a group
+-- that selects no parameter is an error naming it (`name =` labels a group in messages;
+-- `optional = true` allows an empty group). `blocks = {rows = r}` (or {cols = c}, or lists of sizes {rows = {r1, r2, ...}}; see
 -- optim/blocks.lua) hands each listed parameter to its optimizer as row (column) blocks: views
 -- sharing the parameter's storage (attention heads, fused QKV matrices), orthogonalized
 -- separately; `blocks = function(i, p)` returns such a spec (or nil: whole) per parameter.
@@ -15,59 +21,66 @@
 local ml = require "muonlab"
 local base = require "muonlab.optim.base"
 local blocks = require "muonlab.optim.blocks"
+local selector = require "muonlab.optim.select"
+local options = require "muonlab.options"
 
 local Group = { name = "group" }
 Group.__index = Group
 
 local function err(msg, level) error("group: " .. msg, (level or 1) + 1) end
 
+-- The constructor's options, checked by muonlab.options (ml.help("optim.group")): info, and the
+-- groups as a list, each checked as group:member (messages name it: option '[2].opt').
+local SPEC = options.register("group", {
+  info = { nil, "table", "model:param_info(), for selectors by kind or name" },
+})
+local MEMBER = options.register("group:member", {
+  params = { nil, options.kinds.any_selector, "the group's parameters: a kind, a list of kinds or indices, or a function(i, p)" },
+  opt = { nil, options.kind("table", "an optimizer (ml.optim.*{...})", function(v) return type(v.step) == "function" end),
+    "the group's optimizer", required = true },
+  blocks = { nil, options.kind("table function", "{rows = r} | {cols = c} or a function(i, p)"), "split each parameter into blocks the optimizer sees as its parameters" },
+  name = { nil, options.kind("string number", "a string"), "the group's name in messages" },
+  optional = { false, "boolean", "may select no parameter" },
+})
+
+-- an option error of the constructor, at the caller of new
+local function bad(msg) options.fail("group", 1, msg, 3) end
+
 local function new(spec)
-  if type(spec) ~= "table" or #spec == 0 then err("a non-empty list of {params =, opt =} expected", 2) end
-  local self = setmetatable({ groups = {}, t = 0 }, Group)
+  if type(spec) ~= "table" or #spec == 0 then
+    bad(("a non-empty list of groups {params =, opt =} expected, got %s"):format(type(spec) == "table" and "{}" or type(spec)))
+  end
+  local named = {}
+  for key, v in pairs(spec) do
+    if math.type(key) ~= "integer" then named[key] = v end
+  end
+  options.check("group", named, SPEC, 1, 2)
+  local self = setmetatable({ groups = {}, t = 0, info = spec.info }, Group)
   for k, g in ipairs(spec) do
-    if type(g) ~= "table" then err(("group %d: a table expected"):format(k), 2) end
-    for key in pairs(g) do
-      if key ~= "params" and key ~= "opt" and key ~= "blocks" then
-        err(("group %d: unknown field '%s' (known: params, opt, blocks)"):format(k, tostring(key)), 2)
-      end
-    end
+    options.check("group", g, MEMBER, 1, 2, ("[%d]."):format(k))
+    local where = g.name and ("group %d (%s)"):format(k, tostring(g.name)) or ("group %d"):format(k)
     local sel = g.params
-    if type(sel) ~= "table" and type(sel) ~= "function" then
-      err(("group %d: 'params' must be a list of indices or a function(i, p)"):format(k), 2)
-    end
-    if type(sel) == "table" then
-      for _, i in ipairs(sel) do
-        if math.type(i) ~= "integer" or i < 1 then err(("group %d: parameter indices must be integers >= 1"):format(k), 2) end
-      end
-    end
-    if type(g.opt) ~= "table" or type(g.opt.step) ~= "function" then
-      err(("group %d: 'opt' must be an optimizer (ml.optim.*{...})"):format(k), 2)
-    end
+    local bad_sel = selector.check(sel, ("option '[%d].params'"):format(k))
+    if bad_sel then bad(bad_sel) end
     local blk = g.blocks
     if blk ~= nil and type(blk) ~= "function" then
-      local bad = blocks.invalid(blk)
-      if bad then err(("group %d: 'blocks' must be {rows = r} or {cols = c} (or a function(i, p)): %s"):format(k, bad), 2) end
+      local why = blocks.invalid(blk)
+      if why then bad(("option '[%d].blocks': {rows = r} or {cols = c} (or a function(i, p)) expected: %s"):format(k, why)) end
     end
     if g.opt.hp and g.opt.hp.qk_clip then g.opt.deferred = true end   -- Group:step clips after all groups
-    self.groups[k] = { select = sel, opt = g.opt, blocks = blk, members = nil, P = {}, G = {}, x = {}, MP = {}, MG = {} }
+    self.groups[k] = { select = sel, where = where, optional = g.optional, opt = g.opt, blocks = blk, members = nil, P = {}, G = {}, x = {}, MP = {}, MG = {} }
   end
   return self
 end
 
--- Assign parameters to groups on the first step.
+-- Assign parameters to groups on the first step; a group that selects nothing is an error.
 function Group:resolve(params)
   local owner = {}
   for k, g in ipairs(self.groups) do
-    local members = {}
-    if type(g.select) == "table" then
-      for _, i in ipairs(g.select) do
-        if i > #params then err(("group %d names parameter %d, but there are %d"):format(k, i, #params), 3) end
-        members[#members + 1] = i
-      end
-    else
-      for i = 1, #params do
-        if g.select(i, params[i]) then members[#members + 1] = i end
-      end
+    local ok, members = pcall(selector.pick, g.select, params, self.info, g.where)
+    if not ok then err(members, 3) end
+    if #members == 0 and not g.optional then
+      err(("%s (%s) selects no parameter"):format(g.where, selector.describe(g.select)), 3)
     end
     for _, i in ipairs(members) do
       if owner[i] then err(("parameter %d is in groups %d and %d"):format(i, owner[i], k), 3) end
@@ -102,9 +115,9 @@ end
 
 function Group:step(params, grads, loss)
   if type(params) ~= "table" or type(grads) ~= "table" then
-    err("step: params and grads must be arrays of matrices", 2)
+    base.step_error(type(params) ~= "table" and 1 or 2, "params and grads: arrays of matrices expected")
   end
-  if #params ~= #grads then err(("step: %d params but %d grads"):format(#params, #grads), 2) end
+  if #params ~= #grads then base.step_error(2, ("grads: %d matrices expected (one per param), got %d"):format(#params, #grads)) end
   if not self.resolved then
     self:resolve(params)
     self.resolved = true

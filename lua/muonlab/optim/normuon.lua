@@ -16,13 +16,13 @@ local NorMuon = {
   name = "normuon",
   fixed = { ns_eps = true },
   spec = base.merge(base.ns_spec, {
-    lr = { 1e-3, "nonneg" },
-    beta1 = { 0.95, "unit" },
-    beta2 = { 0.95, "unit" },
-    eps = { 1e-8, "nonneg" },
-    nesterov = { false, "boolean" },
-    weight_decay = { 0, "nonneg" },
-    ns_eps = { 1e-7, "nonneg" },
+    lr = { 1e-3, "nonneg", "learning rate η (AdamW-sized: the update's RMS is matched to 0.2)" },
+    beta1 = { 0.95, "unit", "momentum EMA β₁" },
+    beta2 = { 0.95, "unit", "row second-moment EMA β₂" },
+    eps = { 1e-8, "nonneg", "ε in O/(√V + ε)" },
+    nesterov = { false, "boolean", "Nesterov momentum" },
+    weight_decay = { 0, "nonneg", "decoupled weight decay λ" },
+    ns_eps = { 1e-7, "nonneg", "NS normaliser ε" },
   }),
 }
 

@@ -9,18 +9,18 @@ local base = require "muonlab.optim.base"
 local SGD = {
   name = "sgd",
   spec = {
-    lr = { 1e-3, "nonneg" },
-    momentum = { 0, "unit" },
-    dampening = { 0, "closed_unit" },
-    nesterov = { false, "boolean" },
-    weight_decay = { 0, "nonneg" },
+    lr = { 1e-3, "nonneg", "learning rate η" },
+    momentum = { 0, "unit", "momentum μ" },
+    dampening = { 0, "closed_unit", "dampening τ of the momentum" },
+    nesterov = { false, "boolean", "Nesterov momentum (needs momentum > 0, dampening 0)" },
+    weight_decay = { 0, "nonneg", "L2 weight decay λ (added to the gradient)" },
   },
 }
 
 function SGD:validate()
   local hp = self.hp
   if hp.nesterov and (hp.momentum <= 0 or hp.dampening ~= 0) then
-    error("sgd: option 'nesterov' needs momentum > 0 and dampening = 0", 0)
+    base.fail("sgd", "option 'nesterov': needs momentum > 0 and dampening = 0")
   end
 end
 

@@ -20,33 +20,34 @@
 -- weight decay 1e-2).
 local ml = require "muonlab"
 local base = require "muonlab.optim.base"
+local options = require "muonlab.options"
 
 local Spectral = {
   name = "spectral",
   fixed = { method = true, newton = true, base = true },
   spec = {
-    lr = { 1e-3, "nonneg" },
-    p = { 0.5, "nonneg" },
-    base = { "momentum", { "momentum", "adam" } },
-    method = { "svd", { "svd", "newton" } },
-    newton = { nil, "table" },
-    p0_scale = { true, "boolean" },
-    momentum = { 0.9, "unit" },
-    dampening = { 0, "closed_unit" },
-    nesterov = { false, "boolean" },
-    beta1 = { 0.9, "unit" },
-    beta2 = { 0.999, "unit" },
-    eps = { 1e-8, "nonneg" },
-    weight_decay = { 0, "nonneg" },
+    lr = { 1e-3, "nonneg", "learning rate η" },
+    p = { 0.5, "nonneg", "exponent of U Σ^p Vᵀ (0: polar factor, 1: the matrix itself)" },
+    base = { "momentum", { "momentum", "adam" }, "direction: \"momentum\" (heavy ball) or \"adam\" (m̂/(√v̂ + ε))" },
+    method = { "svd", { "svd", "newton" }, "U Σ^p Vᵀ by \"svd\" (LAPACK) or \"newton\" (coupled Newton, ml.spectral)" },
+    newton = { nil, "table", "options passed to ml.spectral's Newton method {steps =, shift =, route = …}" },
+    p0_scale = { true, "boolean", "at p = 0 multiply by √max(1, rows/cols) (Muon's shape factor)" },
+    momentum = { 0.9, "unit", "momentum μ (base momentum)" },
+    dampening = { 0, "closed_unit", "dampening τ (base momentum)" },
+    nesterov = { false, "boolean", "Nesterov momentum (base momentum)" },
+    beta1 = { 0.9, "unit", "first-moment EMA (base adam)" },
+    beta2 = { 0.999, "unit", "second-moment EMA (base adam)" },
+    eps = { 1e-8, "nonneg", "ε (base adam)" },
+    weight_decay = { 0, "nonneg", "decoupled weight decay λ" },
   },
 }
 
 function Spectral:validate()
   local hp = self.hp
   if hp.nesterov and (hp.base ~= "momentum" or hp.momentum <= 0 or hp.dampening ~= 0) then
-    error("spectral: option 'nesterov' needs base = \"momentum\", momentum > 0 and dampening = 0", 0)
+    base.fail("spectral", "option 'nesterov': needs base = \"momentum\", momentum > 0 and dampening = 0")
   end
-  if hp.newton and hp.method ~= "newton" then error("spectral: option 'newton' needs method = \"newton\"", 0) end
+  if hp.newton and hp.method ~= "newton" then base.fail("spectral", "option 'newton': needs method = \"newton\"") end
 end
 
 function Spectral:setup()
@@ -56,7 +57,7 @@ function Spectral:setup()
   self.sopts = o
   -- check the options (and that the Newton route supports p) once, on a small matrix
   local ok, err = pcall(ml.spectral, ml.eye(3, 2), hp.p, o)
-  if not ok then error("spectral: " .. tostring(err):gsub("^[^:]*:%d+: ", ""), 0) end
+  if not ok then options.fail("spectral", 1, "option 'newton': " .. options.inner(err), 3) end
 end
 
 function Spectral:init_state(i, p)

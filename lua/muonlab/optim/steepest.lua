@@ -34,36 +34,37 @@
 -- Decoupled weight decay with the nominal rates: W *= 1 - eta lambda, theta *= 1 - eta_b lambda.
 local ml = require "muonlab"
 local base = require "muonlab.optim.base"
+local options = require "muonlab.options"
 
 local Steepest = {
   name = "steepest",
   fixed = { ns_eps = true, momo = true, choose = true, info = true },
   spec = base.merge(base.ns_spec, {
-    lr = { 1e-2, "pos" },             -- eta_m (slides: Muon LR 1e-2 for the constrained max rows)
-    lr_backup = { 1e-3, "pos" },      -- eta_b ("Other LR" 1e-3)
-    mode = { "constrained", { "constrained", "regularized" } },
-    outer = { "max", { "max", "l2", "hybrid" } },
-    backup = { "adainf", { "inf", "adainf", "ada2" } },
-    beta = { 0.95, "unit" },          -- GPT-opt defaults: momentum 0.95, betas (0.95, 0.95), eps 1e-8
-    beta1 = { 0.95, "unit" },
-    beta2 = { 0.95, "unit" },
-    eps = { 1e-8, "nonneg" },
-    ns_eps = { 1e-7, "nonneg" },
-    momo = { false, "boolean" },
-    f_star = { 0, "fstar" },          -- Momo's lower bound (GPT-opt truncate_loss, Momo lb: 0)
-    stale = { false, "boolean" },
-    weight_decay = { 0, "nonneg" },
-    choose = { nil, "function" },     -- choose(i, p) -> "matrix" | "backup"
-    info = { nil, "table" },          -- model:param_info(): kind "matrix" -> matrix, others backup
+    lr = { 1e-2, "pos", "η_m, the matrix blocks' rate" },             -- eta_m (slides: Muon LR 1e-2 for the constrained max rows)
+    lr_backup = { 1e-3, "pos", "η_b, the backup block's rate (ρ = η_m/η_b)" },      -- eta_b ("Other LR" 1e-3)
+    mode = { "constrained", { "constrained", "regularized" }, "\"constrained\" (LMO step) or \"regularized\" (step × dual norm)" },
+    outer = { "max", { "max", "l2", "hybrid" }, "outer norm over blocks: \"max\", \"l2\" or \"hybrid\"" },
+    backup = { "adainf", { "inf", "adainf", "ada2" }, "backup norm of the non-matrix vector: \"inf\", \"adainf\" or \"ada2\"" },
+    beta = { 0.95, "unit", "matrix momentum β" },          -- GPT-opt defaults: momentum 0.95, betas (0.95, 0.95), eps 1e-8
+    beta1 = { 0.95, "unit", "backup first-moment EMA β₁" },
+    beta2 = { 0.95, "unit", "backup second-moment EMA β₂" },
+    eps = { 1e-8, "nonneg", "ε of the ada backups" },
+    ns_eps = { 1e-7, "nonneg", "NS normaliser ε" },
+    momo = { false, "boolean", "Momo step sizes (needs the loss in step, beta1 == beta)" },
+    f_star = { 0, "fstar", "Momo's loss lower bound f* (-math.huge: Momo off)" },          -- Momo's lower bound (GPT-opt truncate_loss, Momo lb: 0)
+    stale = { false, "boolean", "use the previous step's nuclear norms" },
+    weight_decay = { 0, "nonneg", "decoupled weight decay λ" },
+    choose = { nil, "function", "choose(i, p) -> \"matrix\" or \"backup\" (overrides info)" },     -- choose(i, p) -> "matrix" | "backup"
+    info = { nil, "table", "model:param_info(): kind \"matrix\" → matrix block, others backup (a selector: see ml.help(\"param_info\"))" },          -- model:param_info(): kind "matrix" -> matrix, others backup
   }),
 }
-Steepest.spec.ns_coeffs = { "polar_express", "coeffs" }   -- GPT-opt's default polar method
+Steepest.spec.ns_coeffs = { "polar_express", "coeffs", base.ns_spec.ns_coeffs[3] }   -- GPT-opt's default polar method
 
 function Steepest:validate()
   local hp = self.hp
   if hp.momo and hp.beta1 ~= hp.beta then
-    error(("%s: Momo needs beta1 == beta (the loss model averages with the momentum's weights), got %g and %g")
-      :format(self.label, hp.beta1, hp.beta), 0)
+    base.fail(self.label, ("option 'momo': needs beta1 == beta (the loss model averages with the momentum's weights), got %g and %g")
+      :format(hp.beta1, hp.beta))
   end
 end
 
@@ -125,7 +126,8 @@ function Steepest:update(params, grads, loss)
 
   -- pass 2: LMOs and dual norms: e_l = <M^l, polar(M^l)>, backup <m, u>
   g.nuc = g.nuc or {}
-  local S, S2, acc, has_backup = 0, 0, 0, false
+  g.es = g.es or {}   -- the blocks' e_l (kept: no allocation per step)
+  local S, es, ne, acc, has_backup = 0, g.es, 0, 0, false
   for i = 1, n do
     local st, w = self.state[i], base.work(self, i)
     if st.kind == "matrix" then
@@ -136,7 +138,8 @@ function Steepest:update(params, grads, loss)
       local e = (hp.stale and g.nuc[i]) or d
       g.nuc[i] = d
       w.e = e
-      S, S2 = S + e, S2 + e * e
+      S, ne = S + e, ne + 1
+      es[ne] = e
     else
       has_backup = true
       w.u = w.u or base.zeros_like(params[i])
@@ -161,10 +164,12 @@ function Steepest:update(params, grads, loss)
   if hp.outer == "max" then
     D, fmat, fth = S + eth, 1, 1
   elseif hp.outer == "l2" then
-    D = math.sqrt(S2 + eth * eth)
+    es[ne + 1] = eth
+    D = base.hypot(es, ne + 1)
     fmat, fth = nil, D > 0 and eth / D or 0   -- f_l = e_l / D, per matrix below
   else
-    D = math.sqrt(S * S + eth * eth)
+    es[1], es[2] = S, eth
+    D = base.hypot(es, 2)
     fmat, fth = D > 0 and S / D or 0, D > 0 and eth / D or 0
   end
 
@@ -223,11 +228,20 @@ local presets = {
 local M = { steepest = ctor, presets = presets }
 for name, pr in pairs(presets) do
   local fixed, lrs = pr[1], pr[2]
+  -- the preset's options for ml.help: steepest's, without the fixed ones, with its rates
+  local spec = {}
+  for k, e in pairs(Steepest.spec) do
+    if fixed[k] == nil then
+      spec[k] = e
+      if lrs[k] ~= nil then spec[k] = { lrs[k], e[2], e[3] } end
+    end
+  end
+  options.register(name, spec)
   M[name] = function(opts)
-    if opts ~= nil and type(opts) ~= "table" then error(name .. ": options must be a table", 2) end
+    if opts ~= nil and type(opts) ~= "table" then options.fail(name, 1, "table expected, got " .. type(opts), 2) end
     opts = opts or {}
     for k in pairs(fixed) do
-      if opts[k] ~= nil then error(("%s: option '%s' is fixed by the preset (use ml.optim.steepest)"):format(name, k), 2) end
+      if opts[k] ~= nil then options.fail(name, 1, ("option '%s': fixed by the preset (use ml.optim.steepest)"):format(k), 2) end
     end
     return ctor(base.merge(base.merge(lrs, opts), fixed), name)
   end
