@@ -3,7 +3,7 @@
 -- AdamW and for Muon with scale "sqrt_ratio" (KellerJordan: √max(1, rows/cols)) and "moonlight"
 -- (0.2·√max(rows, cols), AdamW-sized rates). Does the best rate move with width?
 -- Muon runs on the weight matrices; AdamW (lr 3e-3, the same at every width) on the rest.
---   muonlab experiments/gpt_lr_transfer.lua [--quick] [--steps 500] [--widths 64,128,256] [--seeds 1]
+--   muonlab experiments/gpt_lr_transfer.lua [--quick] [--steps 500] [--batch 32] [--widths 64,128,256] [--seeds 1]
 --       [--seed 1] [--out plots/gpt_lr_transfer] [--fresh]
 -- Runs through ml.sweep (one row per run; a rerun resumes; --shard K/N splits the grid).
 -- --quick: 8 steps at widths 16 and 32 with 2 rates, into $TMPDIR.
@@ -15,10 +15,10 @@ package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
 local study = require "study"
 
 local o = study.options("gpt_lr_transfer", arg, {
-  quick = false, seed = 1, seeds = 1, steps = 500, widths = "64,128,256", out = "plots/gpt_lr_transfer", runs = "",
+  quick = false, seed = 1, seeds = 1, steps = 500, batch = 32, widths = "64,128,256", out = "plots/gpt_lr_transfer", runs = "",
   fresh = false, resume = false, threads = 1,
-}, "usage: muonlab experiments/gpt_lr_transfer.lua [--quick] [--steps N] [--widths a,b,c] [--seeds N] [--seed S]\n"
-  .. "       [--out STEM] [--runs STEM] [--threads N] [--fresh] [--resume]")
+}, "usage: muonlab experiments/gpt_lr_transfer.lua [--quick] [--steps N] [--batch B] [--widths a,b,c] [--seeds N]\n"
+  .. "       [--seed S] [--out STEM] [--runs STEM] [--threads N] [--fresh] [--resume]")
 
 local Q = o.quick
 local STEPS = Q and 8 or math.tointeger(o.steps)
@@ -26,6 +26,7 @@ local WIDTHS = {}
 for _, w in ipairs(Q and { "16", "32" } or study.list(o.widths)) do WIDTHS[#WIDTHS + 1] = math.tointeger(tonumber(w)) end
 local HS = Q and 8 or 32   -- head size; H = C / HS
 local LAYERS = Q and 1 or 2
+local BATCH = Q and 8 or math.tointeger(o.batch)
 
 local OPTS = {
   { "adamw", "AdamW", { 3e-4, 1e-3, 3e-3, 1e-2, 3e-2 }, function(lr) return ml.optim.adamw { lr = lr, weight_decay = 0 } end },
@@ -41,7 +42,7 @@ local function grid(name) local g = BY[name][3] return Q and { g[2], g[4] } or g
 local prog
 local function train(name, width, lr, seed)
   local P = study.gpt_problem(Q and { embed = width, heads = width // HS, layers = LAYERS, context = 16, batch = 8, eval_batches = 2 }
-    or { embed = width, heads = width // HS })(seed)
+    or { embed = width, heads = width // HS, batch = BATCH })(seed)
   local m = P.model
   local params = m:params()
   local opt = BY[name][4](lr, m:param_info())
@@ -64,9 +65,9 @@ local t0 = ml.now()
 local total = 0
 for _, x in ipairs(OPTS) do total = total + #grid(x[1]) * #WIDTHS * #seeds * STEPS end
 prog = progress.new { label = "gpt_lr_transfer", total = total }
-local sweep = study.sweeper(path, { "optimizer", "width", "lr", "seed", "steps" }, o.fresh)
+local sweep = study.sweeper(path, { "optimizer", "width", "lr", "seed", "steps", "batch" }, o.fresh)
 for _, x in ipairs(OPTS) do
-  sweep({ optimizer = { x[1] }, width = WIDTHS, lr = grid(x[1]), seed = seeds, steps = { STEPS } },
+  sweep({ optimizer = { x[1] }, width = WIDTHS, lr = grid(x[1]), seed = seeds, steps = { STEPS }, batch = { BATCH } },
     function(c) return train(c.optimizer, c.width, c.lr, c.seed) end)
 end
 prog:done()
@@ -74,7 +75,7 @@ prog:done()
 -- mean final loss over seeds per (optimizer, width, lr)
 local acc = {}
 for _, r in ipairs(study.rows_of(path)) do
-  if r.steps == STEPS then
+  if r.steps == STEPS and r.batch == BATCH then
     local k = r.optimizer .. "/" .. r.width .. "/" .. ("%.17g"):format(r.lr)
     acc[k] = acc[k] or { n = 0, sum = 0, diverged = 0 }
     if r.status == "ok" and study.finite(r.final) then acc[k].n = acc[k].n + 1; acc[k].sum = acc[k].sum + r.final
@@ -82,8 +83,8 @@ for _, r in ipairs(study.rows_of(path)) do
   end
 end
 local out_rows, panels = {}, {}
-print(("Final validation loss (nats/char) after %d steps vs learning rate, GPT L=2 head size %d, %d seed(s); "
-  .. "x = diverged; * = best rate of the width"):format(STEPS, HS, #seeds))
+print(("Final validation loss (nats/char) after %d steps vs learning rate, GPT L=%d head size %d, batch %d, %d seed(s); "
+  .. "x = diverged; * = best rate of the width"):format(STEPS, LAYERS, HS, BATCH, #seeds))
 for k, x in ipairs(OPTS) do
   print(("\n%s"):format(x[2]))
   local hdr = ("%8s"):format("lr")
@@ -125,6 +126,6 @@ csv.write(o.out .. ".csv", { "optimizer", "width", "lr", "loss", "runs", "diverg
 print(("\n(%.1f s; runs in %s)"):format(ml.now() - t0, path))
 study.figure {
   output = o.out .. ".png", formats = { "png", "svg" }, layout = { 1, #OPTS }, size = { 1600, 480 },
-  title = ("Learning-rate transfer across width: GPT L=%d, head size %d, %d steps"):format(LAYERS, HS, STEPS),
+  title = ("Learning-rate transfer across width: GPT L=%d, head size %d, batch %d, %d steps"):format(LAYERS, HS, BATCH, STEPS),
   panels = panels,
 }

@@ -12,27 +12,6 @@
 #define MAX_OPT_STEPS 100    /* steps accepted from an option table */
 #define FLAT_STEPS 5         /* a flat row {a, b, c} is reused this often by default (optax) */
 
-/* A schedule owned by a userdata, so that a Lua error anywhere after allocation frees it. */
-#define SCHEDULE_BOX "muonlab.schedule_box"
-
-static int box_gc(lua_State *L)
-{
-    ml_schedule_free(luaL_checkudata(L, 1, SCHEDULE_BOX));
-    return 0;
-}
-
-static ml_schedule *newbox(lua_State *L)
-{
-    ml_schedule *s = lua_newuserdatauv(L, sizeof *s, 0);
-    memset(s, 0, sizeof *s);
-    if (luaL_newmetatable(L, SCHEDULE_BOX)) {
-        lua_pushcfunction(L, box_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_setmetatable(L, -2);
-    return s;
-}
-
 static int is_known_name(const char *name)
 {
     if (!strcmp(name, "cans")) return 1;
@@ -216,10 +195,10 @@ static void push_schedule(lua_State *L, const ml_schedule *s)
  *   the others:    steps (default: the schedule's own). */
 static int l_coeffs(lua_State *L)
 {
-    lua_settop(L, 2);   /* fixed slots: the schedule box goes above the arguments */
+    lua_settop(L, 2);   /* fixed slots: the schedule's holder goes above the arguments */
     const char *name = luaL_checkstring(L, 1);
     if (!is_known_name(name)) unknown_name(L, 1, name);
-    ml_schedule *s = newbox(L);
+    ml_schedule *s = mlua_newschedule(L);
     int rc;
     if (!strcmp(name, "polar_express") && has_any(L, 2, coeffs_opts, 5)) {
         mlua_checkopts(L, 2, coeffs_opts);
@@ -250,13 +229,13 @@ static int l_coeffs(lua_State *L)
     return 1;
 }
 
-/* The schedule at argument 1 with opts (steps) at oi, into a box left on the stack. */
+/* The schedule at argument 1 with opts (steps) at oi, held by a workspace left on the stack. */
 static ml_schedule *argschedule(lua_State *L, int oi)
 {
     mlua_checkopts_n(L, oi, coeffs_opts, 1);
     int steps = 0;
     if (has_any(L, oi, coeffs_opts, 1)) steps = check_range_steps(L, oi, mlua_optinteger(L, oi, "steps", 0));
-    ml_schedule *s = newbox(L);
+    ml_schedule *s = mlua_newschedule(L);
     mlua_toschedule(L, 1, steps, s);
     return s;
 }
@@ -282,6 +261,7 @@ static int l_poly_map(lua_State *L)
             if (lua_type(L, -1) != LUA_TNUMBER)
                 luaL_argerror(L, 2, lua_pushfstring(L, "entry %d: number expected, got %s", i, luaL_typename(L, -1)));
             double x = lua_tonumber(L, -1);
+            if (!isfinite(x)) luaL_argerror(L, 2, lua_pushfstring(L, "entry %d is NaN or Inf", i));
             lua_pop(L, 1);
             lua_pushnumber(L, ml_schedule_apply(s, x));
             lua_rawseti(L, -2, i);

@@ -17,11 +17,21 @@
 typedef struct ns_workspace {
     ml_ns_work w;
     int planned;       /* sch and o are set: ws:run() works */
+    int freed;         /* ws:free(), <close> or the finalizer ran: see usews */
     ml_schedule sch;
     ml_ns_opts o;
 } ns_workspace;
 
 static ns_workspace *checkws(lua_State *L, int idx) { return luaL_checkudata(L, idx, NS_WORKSPACE); }
+
+/* A freed workspace (ws:free(), <close>, or its finalizer: a finalized object can still be
+ * reached from another finalizer) stays freed: using it again is an error naming argument
+ * arg, never a silent allocation no finalizer would release (issue 12 item 12). */
+static ns_workspace *usews(lua_State *L, ns_workspace *ws, int arg)
+{
+    if (ws && ws->freed) luaL_argerror(L, arg, "the workspace has been freed");
+    return ws;
+}
 
 static ns_workspace *newws(lua_State *L)
 {
@@ -33,19 +43,29 @@ static ns_workspace *newws(lua_State *L)
     return ws;
 }
 
+/* A schedule held by a new, unplanned workspace left on the stack: the one userdata that owns
+ * a schedule, so a Lua error anywhere after allocation frees it (ml.coeffs, ml.poly_map). */
+ml_schedule *mlua_newschedule(lua_State *L)
+{
+    return &newws(L)->sch;
+}
+
 static int ws_gc(lua_State *L)
 {
     ns_workspace *ws = checkws(L, 1);
     ml_ns_work_free(&ws->w);
     ml_schedule_free(&ws->sch);
     ws->planned = 0;
+    ws->freed = 1;
     return 0;
 }
 
-/* ws:free(): the buffers (a plan keeps its options and schedule) */
+/* ws:free(): the buffers; the workspace cannot be used after that */
 static int ws_free(lua_State *L)
 {
-    ml_ns_work_free(&checkws(L, 1)->w);
+    ns_workspace *ws = checkws(L, 1);
+    ml_ns_work_free(&ws->w);
+    ws->freed = 1;
     return 0;
 }
 
@@ -159,7 +179,6 @@ static void push_trace(lua_State *L, const ml_tracer *t)
 static int l_ns(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     lua_settop(L, 2);   /* slot 2 is the options (or nil) from here on */
     mlua_checkopts(L, 2, ns_opts);
     int trace = mlua_optboolean(L, 2, "trace", 0);
@@ -167,7 +186,7 @@ static int l_ns(lua_State *L)
     if (lua_istable(L, 2) && lua_getfield(L, 2, "workspace") != LUA_TNIL) {
         ns_workspace *ws = luaL_testudata(L, -1, NS_WORKSPACE);
         if (!ws) mlua_opterror(L, 2, "workspace", "a " NS_WORKSPACE);
-        w = &ws->w;
+        w = &usews(L, ws, 2)->w;
     }   /* the workspace (or nil) stays on the stack, so it lives through the call */
     ns_workspace *call = newws(L);   /* this call's options and schedule; its buffers stay unused */
     parse_ns_opts(L, 2, call);
@@ -206,7 +225,7 @@ static int l_ns_plan(lua_State *L)
 
 static ns_workspace *checkplan(lua_State *L, int idx)
 {
-    ns_workspace *ws = checkws(L, idx);
+    ns_workspace *ws = usews(L, checkws(L, idx), idx);
     if (!ws->planned) luaL_argerror(L, idx, "workspace without options (build it with ml.ns_plan{...})");
     return ws;
 }
@@ -235,7 +254,6 @@ static int plan_steps(lua_State *L)
 static int l_orth_error(lua_State *L)
 {
     ml_mat *x = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, x);
     double f, s;
     if (ml_orth_error(x, &f, &s)) mlua_core_error(L, "orth_error");
     lua_pushnumber(L, f);
@@ -247,8 +265,6 @@ static int l_orth_error(lua_State *L)
 static int l_polar_distance(lua_State *L)
 {
     ml_mat *x = mlua_checkmat(L, 1), *a = mlua_checkmat(L, 2);
-    mlua_checkfinite(L, 1, x);
-    mlua_checkfinite(L, 2, a);
     double d;
     if (ml_polar_distance(x, a, &d)) mlua_core_error(L, "polar_distance");
     lua_pushnumber(L, d);

@@ -214,7 +214,7 @@ end
 function M.runs_path(o)
   local runs = o.runs ~= "" and o.runs or
     (o.out:match("^plots/") and ("results/" .. o.out:match("([^/]+)$")) or o.out) .. (o.quick and ".quick" or "")
-  os.execute("mkdir -p '" .. (runs:match("^(.*)/[^/]*$") or ".") .. "'")
+  ml.mkdir(runs:match("^(.*)/[^/]*$") or ".", { parents = true })   -- no shell: the name may hold anything
   local path = runs .. ".csv"
   if o.quick and not o.resume then os.remove(path); os.remove(path .. ".grid") end
   return path

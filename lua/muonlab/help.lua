@@ -80,7 +80,12 @@ local DOCS = {
   round = { sig = "ml.round(A, format)", about = "Entries rounded to \"bf16\", \"fp16\", \"fp32\" or \"fp64\" (round to nearest even), kept in A's dtype.", returns = "matrix", example = "local B = ml.round(A, \"bf16\")" },
   round_scalar = { sig = "ml.round_scalar(x, format)", about = "A number rounded to the format.", returns = "number", example = "print(ml.round_scalar(1/3, \"fp16\"))" },
   load = { sig = "ml.load(path)", about = "A matrix from .npy (float32/float64, C or Fortran order) or numpy.savetxt text, by extension.", returns = "matrix", example = "local A = ml.load(\"A.npy\")" },
-  save = { sig = "ml.save(path, A)", about = "Write .npy (A's dtype) or text, atomically (temp file, then rename).", returns = "nothing", example = "ml.save(\"A.npy\", A)" },
+  save = { sig = "ml.save(path, A)", about = "Write .npy (A's dtype) or text, atomically and durably (unique temp file beside the target, fsync, rename, directory fsync); a symbolic link is written through, a FIFO or device refused, the file's mode kept.", returns = "nothing", example = "ml.save(\"A.npy\", A)" },
+  write_file = { sig = "ml.write_file(path, data)", about = "Replace path with the string data through the same atomic, durable path as ml.save (muonlab.atomic and muonlab.csv use it).", returns = "nothing", example = "ml.write_file(\"notes.txt\", \"done\\n\")" },
+  stage_file = { sig = "ml.stage_file(path[, data])", about = "A unique temporary file beside path holding data (for another program to fill in); commit it with ml.commit_file.", returns = "the temporary's name", example = "local tmp = ml.stage_file(\"fig.png\")" },
+  commit_file = { sig = "ml.commit_file(tmp, path)", about = "fsync a staged file, rename it over path (through a symbolic link), fsync the directory.", returns = "nothing", example = "ml.commit_file(tmp, \"fig.png\")" },
+  mkdir = { sig = "ml.mkdir(path[, opts])", about = "Create a directory with mkdir(2), no shell (any name is taken literally).", returns = "nothing", example = "ml.mkdir(\"results/run1\", {parents = true})" },
+  resolve_path = { sig = "ml.resolve_path(path)", about = "path with the symbolic links of its last component followed and its directory canonical: one string per file (the sweep lock is keyed on it).", returns = "string", example = "ml.resolve_path(\"alias.csv\")" },
   load_idx = { sig = "ml.load_idx(path[, opts])", about = "An IDX file (gzipped or not; MNIST format) as items x elements.", returns = "matrix, info {type =, dims =}",
     example = "local X = ml.load_idx(\"/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz\", {scale = 1/255})" },
   idx_header = { sig = "ml.idx_header(path)", about = "An IDX file's header without reading the data.", returns = "{type =, dims =}", example = "print(ml.idx_header(path).dims[1])" },
@@ -98,9 +103,9 @@ local DOCS = {
     example = "ml.plot {output = \"plots/loss.png\", logy = true, xlabel = \"step\",\n  series = {{y = losses, title = \"muon\"}, {y = losses2, title = \"adamw\", with = \"points\"}}}" },
   sweep = { sig = "ml.sweep(opts)", load = "muonlab.sweep", about = "A resumable, shardable sweep: one durable CSV row per configuration of the grid (README \"Sweeps\").",
     returns = "the rows' path", example = "ml.sweep {out = \"results/lr.csv\", grid = {lr = {1e-3, 1e-2}, seed = {1, 2}},\n  run = function(cfg) return {loss = train(cfg)} end}" },
-  csv = { sig = "require(\"muonlab.csv\").write(path, columns, rows) / .read(path)", load = "muonlab.csv", about = "CSV results files written atomically; numbers as %.17g (exact round trip); read converts numbers back.",
+  csv = { sig = "require(\"muonlab.csv\").write(path, columns, rows) / .read(path)", load = "muonlab.csv", about = "The one CSV dialect: RFC 4180 quoting (commas, quotes, CR/LF, edge spaces quoted; quoted fields may span lines; CRLF read as LF); integers as integers, floats as the shortest %.15g/%.16g/%.17g that reads back exactly; written atomically; read converts numbers back.",
     returns = "read: columns, rows (tables keyed by column)", example = "local csv = require \"muonlab.csv\"\ncsv.write(\"r.csv\", {\"lr\", \"loss\"}, {{lr = 0.1, loss = 2.3}})" },
-  show = { sig = "ml.show(A[, {digits = 4, rows = 12, cols = 10, edge = 5, edge_cols = 4}])", about = "Print a matrix as an aligned table (print(A) and the REPL use the defaults); larger matrices show their first and last edge rows/columns around ...",
+  show = { sig = "ml.show(A[, opts])", about = "Print a matrix as an aligned table (print(A) and the REPL use the defaults); larger matrices show their first and last edge rows/columns around ...",
     returns = "nothing", example = "ml.show(ml.randn(100, 100, {seed = 1}), {digits = 2})" },
   checkpoint = { sig = "ml.checkpoint.save(dir, t) / ml.checkpoint.load(dir)", about = "A folder of .npy files (every matrix of t, dtype kept) and state.lua (numbers incl. NaN/inf, strings, booleans, nested tables), written atomically.",
     returns = "load: the table t", example = "ml.checkpoint.save(\"ckpt\", {step = 10, params = model:params(), opt = opt:state_dict()})" },
@@ -266,7 +271,7 @@ function M.text(topic)
     local tbl = ml[group]
     if group == "optim" then
       local d = optim_doc(name)
-      return d and render(d.sig, d, option_rows(name, true))
+      return d and render(d.sig, d, option_rows(name, true)) .. method_sections(name)
     end
     local src = group == "models" and MODELS or DATA
     local e = src[name]

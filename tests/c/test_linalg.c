@@ -7,6 +7,9 @@
 #include "polar.h"
 #include "rng.h"
 #include "svd.h"
+#include "threads.h"
+#include <string.h>
+#include <time.h>
 
 TEST(rng_reference_stream)
 {
@@ -198,4 +201,49 @@ TEST(metrics_closed_forms)
     CHECK_OK(ml_polar_distance(&Q, &Q, &d));   /* polar(2Q) = Q, distance ||Q||_F = 3 */
     CHECK_NEAR(d, 3.0, 1e-12);
     ml_mat_free(&Q);
+}
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* issue 12 item 12: an SVD whose LAPACK workspace cannot fit is refused up front (it used to
+ * fail after 26 s with info = -1010). The estimate comes from LAPACK's workspace query. */
+TEST(svd_memory_checked_up_front)
+{
+    size_t small = 0, big = 0;
+    CHECK_OK(ml_svd_memory(100, 50, ML_F64, 1, &small));
+    CHECK(small >= 100 * 50 * 8 && small < ((size_t)64 << 20));
+    int rc = ml_svd_memory(20000, 20000, ML_F64, 1, &big);
+    size_t avail = ml_mem_available();
+    if (rc == ML_OK) {   /* a machine with that much memory */
+        CHECK(big <= avail);
+        printf("svd_memory: 20000 x 20000 fits (%.1f GB of %.1f GB): refusal not exercised\n", big / 1e9,
+               avail / 1e9);
+        return;
+    }
+    CHECK(rc == ML_ENOMEM && strstr(ml_errmsg(), "20000 x 20000"));
+    ml_mat A;
+    CHECK_OK(ml_mat_alloc(&A, 20000, 20000, ML_F64));   /* calloc: untouched pages cost nothing */
+    ml_mat U = {0}, sv = {0}, V = {0};
+    double t0 = wall_now();
+    CHECK(ml_svd(&A, &U, &sv, &V) == ML_ENOMEM && strstr(ml_errmsg(), "GB"));
+    CHECK(wall_now() - t0 < 5);
+    CHECK(U.buf == NULL && sv.buf == NULL && V.buf == NULL);
+    ml_mat_free(&A);
+}
+
+/* issue 12 item 12: more threads than OpenBLAS supports is an error naming its limit, and the
+ * count stays what it was (it used to cap at 64 without a word). */
+TEST(threads_above_openblas_limit)
+{
+    int before = ml_threads_get();
+    CHECK(ml_threads_set(1000) == ML_EINVAL && strstr(ml_errmsg(), "limit"));
+    CHECK(ml_threads_get() == before);
+    CHECK_OK(ml_threads_set(1));
+    CHECK(ml_threads_get() == 1);
+    CHECK_OK(ml_threads_set(before));
 }

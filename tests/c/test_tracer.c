@@ -110,4 +110,8 @@ TEST(choice_parsers_round_trip_and_name_the_choices)
     CHECK_OK(ml_polar_method_parse("eig", &m));
     CHECK(m == ML_POLAR_EIG && !strcmp(ml_polar_method_name(m), "eig"));
     CHECK(ml_polar_method_parse("qr", &m) == ML_EINVAL && strstr(ml_errmsg(), "svd, eig, qdwh, zolo or newton"));
+    ml_spectral_method sm = ML_SPECTRAL_SVD;
+    CHECK_OK(ml_spectral_method_parse("newton", &sm));
+    CHECK(sm == ML_SPECTRAL_NEWTON);
+    CHECK(ml_spectral_method_parse("eig", &sm) == ML_EINVAL && strstr(ml_errmsg(), "svd or newton"));
 }

@@ -240,6 +240,10 @@ describe("optim split = \"heads\"", function()
     assert.truthy(msg(function() ml.optim.group { { params = { 1 }, opt = ml.optim.sgd {}, blocks = { rows = 0 } } } end)
       :find("positive integer", 1, true))
     assert.truthy(msg(function() ml.optim.adamw { split = "heads" } end):find("unknown option 'split'", 1, true))
+    local both = ml.optim.group { { params = { 1 }, blocks = { rows = 4 },
+      opt = ml.optim.muon { split = function() return { rows = 2 } end } } }
+    assert.truthy(msg(function() both:step({ ml.zeros(8, 8) }, { ml.ones(8, 8) }) end)
+      :find("group 1: 'blocks' and the optimizer's 'split' together", 1, true))
   end)
 end)
 

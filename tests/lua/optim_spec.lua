@@ -346,7 +346,7 @@ describe("optim: groups", function()
       ml.optim.group { info = { { name = "b", kind = "bias", shape = { 1, 3 } } }, { params = "matrix", opt = ml.optim.sgd {} },
         { params = function() return true end, opt = ml.optim.sgd {} } }:step({ ml.zeros(1, 3) }, { ml.zeros(1, 3) })
     end), 1, true)
-    assert.matches("group 1: unknown parameter kind matrices", err(function()
+    assert.matches("bad argument #1 to 'group' (option '[1].params': unknown parameter kind matrices", err(function()
       ml.optim.group { info = info, { params = "matrices", opt = ml.optim.sgd {} } }
     end), 1, true)
     assert.matches("group 1 selects kinds, which needs info = model:param_info()", err(function()
@@ -560,13 +560,22 @@ describe("optim: hyperparameter checks", function()
   it("checks step's arguments", function()
     local opt = ml.optim.muon {}
     local P, G = params_for(SHAPES), grads_at(SHAPES, 1)
-    assert.has_error(function() opt:step(P, { G[1] }) end, "muon:step: 2 params but 1 grads")
-    assert.has_error(function() opt:step(P, { G[2], G[1] }) end, "muon:step: grads[1] is 2x4 but params[1] is 3x2")
-    assert.has_error(function() opt:step({ P[1], 3 }, G) end, "muon:step: params[2] is not a matrix")
+    assert.has_error(function() opt:step(P, { G[1] }) end, "bad argument #2 to 'step' (grads: 2 matrices expected (one per param), got 1)")
+    assert.has_error(function() opt:step(P, { G[2], G[1] }) end, "bad argument #2 to 'step' (grads[1]: a 3x2 matrix expected (params[1]'s shape), got 2x4)")
+    local ok, e = pcall(function() opt:step(P, { G[1] }) end)   -- at the caller's line
+    assert.is_false(ok)
+    assert.matches("^[^:]*optim_spec%.lua:%d+: bad argument #2 to 'step' %(grads: ", e)
+    for _, name in ipairs { "group", "muon_mvr" } do   -- their own step wrappers, the same format
+      local o = name == "group" and ml.optim.group { { params = "matrix", opt = ml.optim.sgd {} } } or ml.optim[name] {}
+      local ok2, e2 = pcall(function() o:step(3, G) end)
+      assert.is_false(ok2)
+      assert.matches("^[^:]*optim_spec%.lua:%d+: bad argument #1 to 'step' %(params", e2)
+    end
+    assert.has_error(function() opt:step({ P[1], 3 }, G) end, "bad argument #1 to 'step' (params[2]: a matrix expected, got number)")
     opt:step(P, G)
-    assert.has_error(function() opt:step({ P[1] }, { G[1] }) end, "muon:step: 1 params, but the state was created for 2")
+    assert.has_error(function() opt:step({ P[1] }, { G[1] }) end, "bad argument #1 to 'step' (params: 2 matrices expected (the state was created for 2), got 1)")
     local momo = ml.optim.muon_momo {}
-    assert.has_error(function() momo:step(P, G) end, "muon_momo:step: argument #3 (loss) is required (Momo step sizes use the loss)")
+    assert.has_error(function() momo:step(P, G) end, "bad argument #3 to 'step' (loss: a number expected, got nil (muon_momo's Momo step sizes use the loss))")
     assert.has_error(function() ml.optim.new("nope") end)
   end)
 end)

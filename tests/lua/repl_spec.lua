@@ -135,8 +135,16 @@ describe("matrix printing (muonlab.show)", function()
     assert(ok, err)
     assert.equal("muonlab.matrix 6x6 float64\n  1  …  0\n  …  …  …\n  0  …  1", out[1])
     assert.has_error(function() ml.show({}) end, "bad argument #1 to 'show' (muonlab.matrix expected, got table)")
-    assert.has_error(function() ml.show(ml.eye(2), { digits = 0 }) end)
-    assert.has_error(function() ml.show(ml.eye(2), { colz = 3 }) end, "bad option 'colz' to 'show' (unknown option)")
+    assert.has_error(function() ml.show(ml.eye(2), { digits = 0 }) end,
+      "bad argument #2 to 'show' (option 'digits': an integer in 1..17 expected, got 0)")
+    assert.has_error(function() ml.show(ml.eye(2), { colz = 3 }) end,
+      "bad argument #2 to 'show' (unknown option 'colz' (did you mean 'cols'? expected one of: cols, digits, edge, edge_cols, rows))")
+    assert.has_error(function() ml.show(ml.eye(2), 3) end, "bad argument #2 to 'show' (table expected, got number)")
+    local ok2, err2 = pcall(function() ml.show(ml.eye(2), { rows = "x" }) end)
+    assert.is_false(ok2)
+    assert.matches("^[^:]*repl_spec%.lua:%d+: bad argument #2 to 'show' %(option 'rows': an integer >= 0 expected, got string%)$", err2)
+    local help = require("muonlab.help").text("show")   -- rendered from show.schema
+    assert.truthy(help:find("edge_cols%s+an integer >= 0; default 4"))
     local A = ml.eye(2)
     A:close()
     assert.equal("muonlab.matrix (closed)", tostring(A))

@@ -84,7 +84,7 @@ function EF21:bits()
   return { up = up, down = down, total = up + down }
 end
 
-local function argerr(msg) error("ef21_muon:step: " .. msg, 3) end
+local function argerr(argn, msg) base.step_error(argn, msg, 3) end
 
 -- one round of the workers at the current params (= W); first: the uncompressed start
 function EF21:worker_round(params, fn, first)
@@ -93,14 +93,14 @@ function EF21:worker_round(params, fn, first)
   for j = 1, n do
     local loss, g = fn(j)
     if type(loss) ~= "number" or type(g) ~= "table" or #g ~= #params then
-      argerr(("worker_grad(%d) must return loss, grads (a list of %d matrices)"):format(j, #params))
+      argerr(2, ("worker_grad(%d): loss, grads (a list of %d matrices) expected as results"):format(j, #params))
     end
     total = total + loss
     for i = 1, #params do
       local st, w = self.state[i], base.work(self, i)
       local gi = g[i]
       if not ml.ismatrix(gi) or gi:rows() ~= params[i]:rows() or gi:cols() ~= params[i]:cols() then
-        argerr(("worker_grad(%d): grads[%d] must be a matrix shaped like params[%d]"):format(j, i, i))
+        argerr(2, ("worker_grad(%d): grads[%d]: a matrix shaped like params[%d] expected"):format(j, i, i))
       end
       if first then
         -- M_j = G_j = g_j(X_0), sent uncompressed; G_0 = mean_j G_j
@@ -125,13 +125,13 @@ function EF21:worker_round(params, fn, first)
 end
 
 function EF21:step(params, fn)
-  if type(params) ~= "table" or #params == 0 then argerr("argument #1 (params) must be a non-empty array of matrices") end
-  if type(fn) ~= "function" then argerr("argument #2 must be a function worker_grad(j) -> loss, grads") end
+  if type(params) ~= "table" or #params == 0 then argerr(1, "params: a non-empty array of matrices expected") end
+  if type(fn) ~= "function" then argerr(2, "a function worker_grad(j) -> loss, grads expected, got " .. type(fn)) end
   for i, p in ipairs(params) do
-    if not ml.ismatrix(p) then argerr(("params[%d] is not a matrix"):format(i)) end
+    if not ml.ismatrix(p) then argerr(1, ("params[%d]: a matrix expected, got %s"):format(i, type(p))) end
     local sh = self.shapes and self.shapes[i]
     if self.shapes and (#self.shapes ~= #params or sh[1] ~= p:rows() or sh[2] ~= p:cols()) then
-      argerr(("params[%d] is %dx%d, but the state was made for other shapes"):format(i, p:rows(), p:cols()))
+      argerr(1, ("params[%d]: the shapes the state was made for expected, got %dx%d"):format(i, p:rows(), p:cols()))
     end
   end
   local first = not self.state

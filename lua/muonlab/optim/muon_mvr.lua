@@ -52,10 +52,10 @@ function MuonMVR:previous()
   return t
 end
 
-local function stepper_error(msg) error("muon_mvr:step: " .. msg, 3) end
+local function stepper_error(argn, msg) base.step_error(argn, msg, 3) end
 
 function MuonMVR:step(params, grads, loss, prev)
-  if type(params) ~= "table" then stepper_error("argument #1 (params) must be an array of matrices") end
+  if type(params) ~= "table" then stepper_error(1, "params: an array of matrices expected, got " .. type(params)) end
   if type(grads) == "function" then
     local closure = grads
     self.prevbuf = self.prevbuf or {}
@@ -81,11 +81,11 @@ function MuonMVR:step(params, grads, loss, prev)
   end
   if self.state and self.state[1].has_prev then
     if type(prev) ~= "table" or #prev ~= #params then
-      stepper_error("argument #4 (prev_grads) must be the gradients at opt:previous() with this step's sample")
+      stepper_error(4, "prev_grads: the gradients at opt:previous() with this step's sample expected, got " .. type(prev))
     end
     for i = 1, #params do
       if not ml.ismatrix(prev[i]) or prev[i]:rows() ~= params[i]:rows() or prev[i]:cols() ~= params[i]:cols() then
-        stepper_error(("prev_grads[%d] must be a matrix shaped like params[%d]"):format(i, i))
+        stepper_error(4, ("prev_grads[%d]: a matrix shaped like params[%d] expected"):format(i, i))
       end
     end
   end

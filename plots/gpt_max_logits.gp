@@ -1,0 +1,132 @@
+# muonlab figure gpt_max_logits: data in gpt_max_logits.dat, one index block per series.
+# Re-render from this directory: gnuplot gpt_max_logits.gp
+if (!exists('datafile')) datafile = 'gpt_max_logits.dat'
+if (!exists('out_png')) out_png = 'gpt_max_logits.png'
+if (!exists('out_svg')) out_svg = 'gpt_max_logits.svg'
+
+set encoding utf8
+set border 3 back lw 1 lc rgb '#404040'
+set tics nomirror out scale 0.75
+set style line 100 lc rgb '#dddddd' lw 1 dt 1    # grid
+set style fill transparent solid 0.22 noborder   # bands
+set linetype 1 lc rgb '#1f77b4' lw 2 dt 1 pt 7 ps 1
+set linetype 2 lc rgb '#ff7f0e' lw 2 dt 1 pt 5 ps 1
+set linetype 3 lc rgb '#2ca02c' lw 2 dt 1 pt 9 ps 1
+set linetype 4 lc rgb '#d62728' lw 2 dt 1 pt 11 ps 1
+set linetype 5 lc rgb '#9467bd' lw 2 dt 1 pt 13 ps 1
+set linetype 6 lc rgb '#8c564b' lw 2 dt 1 pt 6 ps 1
+set linetype 7 lc rgb '#e377c2' lw 2 dt 1 pt 4 ps 1
+set linetype 8 lc rgb '#7f7f7f' lw 2 dt 1 pt 8 ps 1
+set linetype 9 lc rgb '#1f77b4' lw 2 dt 2 pt 7 ps 1
+set linetype 10 lc rgb '#ff7f0e' lw 2 dt 2 pt 5 ps 1
+set linetype 11 lc rgb '#2ca02c' lw 2 dt 2 pt 9 ps 1
+set linetype 12 lc rgb '#d62728' lw 2 dt 2 pt 11 ps 1
+set linetype 13 lc rgb '#9467bd' lw 2 dt 2 pt 13 ps 1
+set linetype 14 lc rgb '#8c564b' lw 2 dt 2 pt 6 ps 1
+set linetype 15 lc rgb '#e377c2' lw 2 dt 2 pt 4 ps 1
+set linetype 16 lc rgb '#7f7f7f' lw 2 dt 2 pt 8 ps 1
+set linetype cycle 16
+
+set terminal pngcairo size 1600,480 font 'sans,11' enhanced
+set output out_png
+set multiplot layout 1,2 title 'Largest pre-softmax attention logit per layer, GPT C=128, 300 steps (1 seed(s))' noenhanced font ',14'
+# panel 1
+set title 'layer 1' noenhanced font ',13'
+set xlabel 'step' noenhanced
+set ylabel 'max attention logit' noenhanced
+unset logscale
+set format x '% h'
+unset mxtics
+set xrange [*:*]
+set logscale y 10
+set format y '10^{%L}'
+set mytics default
+set yrange [*:*]
+unset grid
+set grid xtics ytics back ls 100
+unset key
+plot datafile index 0 using 1:3:4 notitle with filledcurves lt 1, \
+     datafile index 1 using 1:2 title 'AdamW lr 0.003' noenhanced with lines lt 1, \
+     datafile index 2 using 1:3:4 notitle with filledcurves lt 2, \
+     datafile index 3 using 1:2 title 'Muon lr 0.1 (+AdamW)' noenhanced with lines lt 2, \
+     datafile index 4 using 1:3:4 notitle with filledcurves lt 3, \
+     datafile index 5 using 1:2 title 'Muon lr 0.1 + QK-Clip tau 30' noenhanced with lines lt 3, \
+     datafile index 6 using 1:2 title 'tau = 30' noenhanced with lines lt 4 dt 2 lc rgb 'gray40'
+# panel 2
+set title 'layer 2' noenhanced font ',13'
+set xlabel 'step' noenhanced
+set ylabel 'max attention logit' noenhanced
+unset logscale
+set format x '% h'
+unset mxtics
+set xrange [*:*]
+set logscale y 10
+set format y '10^{%L}'
+set mytics default
+set yrange [*:*]
+unset grid
+set grid xtics ytics back ls 100
+set key default
+set key reverse Left samplen 3 spacing 1.1
+set key outside right top
+plot datafile index 7 using 1:3:4 notitle with filledcurves lt 1, \
+     datafile index 8 using 1:2 title 'AdamW lr 0.003' noenhanced with lines lt 1, \
+     datafile index 9 using 1:3:4 notitle with filledcurves lt 2, \
+     datafile index 10 using 1:2 title 'Muon lr 0.1 (+AdamW)' noenhanced with lines lt 2, \
+     datafile index 11 using 1:3:4 notitle with filledcurves lt 3, \
+     datafile index 12 using 1:2 title 'Muon lr 0.1 + QK-Clip tau 30' noenhanced with lines lt 3, \
+     datafile index 13 using 1:2 title 'tau = 30' noenhanced with lines lt 4 dt 2 lc rgb 'gray40'
+unset multiplot
+unset output
+
+set terminal svg size 1600,480 font 'sans,11' enhanced background rgb 'white'
+set output out_svg
+set multiplot layout 1,2 title 'Largest pre-softmax attention logit per layer, GPT C=128, 300 steps (1 seed(s))' noenhanced font ',14'
+# panel 1
+set title 'layer 1' noenhanced font ',13'
+set xlabel 'step' noenhanced
+set ylabel 'max attention logit' noenhanced
+unset logscale
+set format x '% h'
+unset mxtics
+set xrange [*:*]
+set logscale y 10
+set format y '10^{%L}'
+set mytics default
+set yrange [*:*]
+unset grid
+set grid xtics ytics back ls 100
+unset key
+plot datafile index 0 using 1:3:4 notitle with filledcurves lt 1, \
+     datafile index 1 using 1:2 title 'AdamW lr 0.003' noenhanced with lines lt 1, \
+     datafile index 2 using 1:3:4 notitle with filledcurves lt 2, \
+     datafile index 3 using 1:2 title 'Muon lr 0.1 (+AdamW)' noenhanced with lines lt 2, \
+     datafile index 4 using 1:3:4 notitle with filledcurves lt 3, \
+     datafile index 5 using 1:2 title 'Muon lr 0.1 + QK-Clip tau 30' noenhanced with lines lt 3, \
+     datafile index 6 using 1:2 title 'tau = 30' noenhanced with lines lt 4 dt 2 lc rgb 'gray40'
+# panel 2
+set title 'layer 2' noenhanced font ',13'
+set xlabel 'step' noenhanced
+set ylabel 'max attention logit' noenhanced
+unset logscale
+set format x '% h'
+unset mxtics
+set xrange [*:*]
+set logscale y 10
+set format y '10^{%L}'
+set mytics default
+set yrange [*:*]
+unset grid
+set grid xtics ytics back ls 100
+set key default
+set key reverse Left samplen 3 spacing 1.1
+set key outside right top
+plot datafile index 7 using 1:3:4 notitle with filledcurves lt 1, \
+     datafile index 8 using 1:2 title 'AdamW lr 0.003' noenhanced with lines lt 1, \
+     datafile index 9 using 1:3:4 notitle with filledcurves lt 2, \
+     datafile index 10 using 1:2 title 'Muon lr 0.1 (+AdamW)' noenhanced with lines lt 2, \
+     datafile index 11 using 1:3:4 notitle with filledcurves lt 3, \
+     datafile index 12 using 1:2 title 'Muon lr 0.1 + QK-Clip tau 30' noenhanced with lines lt 3, \
+     datafile index 13 using 1:2 title 'tau = 30' noenhanced with lines lt 4 dt 2 lc rgb 'gray40'
+unset multiplot
+unset output
