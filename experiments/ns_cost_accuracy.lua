@@ -2,8 +2,10 @@
 -- workbench computes an orthogonalization, on Gaussian m x 4m matrices of growing size:
 --   NS      every schedule at 5 steps (Muon's setting), and the converging quintic and Polar
 --           Express (with the paper's safety factor 1.01, without which it can diverge in bf16)
---           at 10, each in both forms (direct: X <- p(XX^T)X; gram: iterate on XX^T and
---           apply the accumulated polynomial once) and in fp64, fp32 and emulated bf16;
+--           at 10, each in three forms (direct: X <- p(XX^T)X; gram: iterate on XX^T and
+--           apply the accumulated polynomial once; eig: the composed polynomial at sqrt(lambda)
+--           through one eigendecomposition of XX^T, fp64/fp32 only) and in fp64, fp32 and
+--           emulated bf16;
 --           Also Gram Newton-Schulz as published (Dao-AILab): the gram_ns schedule (Polar Express
 --           rows 1-5 at safety 1.05) in the gram form with a restart before step 3;
 --   svd     ml.polar(A): U V^T from LAPACK's SVD (the reference);
@@ -42,7 +44,7 @@ local schedules = { { "cubic", 5 }, { "quintic", 5 }, { "jordan", 5 }, { "you", 
 -- Coefficient lists computed once: a name like "cans" would be recomputed (Remez) in every call.
 local coeffs = { ["PE safety 1.01"] = ml.coeffs("polar_express", { safety = 1.01 }) }
 for _, sc in ipairs(schedules) do coeffs[sc[1]] = coeffs[sc[1]] or ml.coeffs(sc[1]) end
-local forms = { "direct", "gram" }
+local forms = { "direct", "gram", "eig" }   -- eig: fp64/fp32 only (core/ns.c run_eig)
 local precisions = { "fp64", "fp32", "bf16" }
 
 -- Feature detection: drop (and report) what this build lacks.
@@ -75,8 +77,10 @@ local methods = {}
 for _, p in ipairs(precisions) do
   for _, f in ipairs(forms) do
     for _, sc in ipairs(schedules) do
-      methods[#methods + 1] = { name = ("%s x%d %s %s"):format(sc[1], sc[2], f, p), kind = "ns", schedule = sc[1],
-                                steps = sc[2], form = f, precision = p }
+      if not (f == "eig" and p == "bf16") then
+        methods[#methods + 1] = { name = ("%s x%d %s %s"):format(sc[1], sc[2], f, p), kind = "ns", schedule = sc[1],
+                                  steps = sc[2], form = f, precision = p }
+      end
     end
   end
   if has_restarts then
@@ -211,7 +215,7 @@ if #missing > 0 then print("not available in this build: " .. table.concat(missi
 -- Figure: one panel per size. Colour = precision, point shape = form (NS); svd and eig their
 -- own markers; the Pareto front a black dashed line through its points.
 local PREC_LT = { fp64 = 1, fp32 = 2, bf16 = 3 }
-local FORM_PT = { direct = 7, gram = 4 }
+local FORM_PT = { direct = 7, gram = 4, eig = 6 }
 local panels = {}
 for si, sz in ipairs(sizes) do
   local series = {}
@@ -223,8 +227,10 @@ for si, sz in ipairs(sizes) do
           xs[#xs + 1], ys[#ys + 1] = result[si][mi].time, math.max(result[si][mi].dist, 1e-17)
         end
       end
-      series[#series + 1] = { x = xs, y = ys, with = "points", title = ("NS %s %s"):format(p, f),
-                               style = ("lt %d pt %d ps 1.4"):format(PREC_LT[p], FORM_PT[f]) }
+      if #xs > 0 then   -- (no eig form in bf16)
+        series[#series + 1] = { x = xs, y = ys, with = "points", title = ("NS %s %s"):format(p, f),
+                                 style = ("lt %d pt %d ps 1.4"):format(PREC_LT[p], FORM_PT[f]) }
+      end
     end
   end
   local EXACT = { svd = { "SVD polar", "lt 4 pt 9 ps 2" }, eig = { "eig of Gram", "lt 5 pt 13 ps 2" },
