@@ -739,7 +739,9 @@ static double schedule_sensitivity(const ml_schedule *sch)
  * terms of 5 iterations); below that gram is the fastest for m <= 64 and for n >= 2m, direct for
  * square-ish matrices. On training momenta of low rank the fp32 eig form needs its float64
  * refinement (run_eig), and dsyevd costs ~4x ssyevd at m = 256 (~1.6x at 1024), so eig is taken
- * from m = 512 (n >= 2m) or m = 1024, gram below. eig checks its own accuracy and falls back to
+ * from m = 512 (n >= 2m) or m = 1024, gram below; in fp64 (dsyevd, no refinement) eig is the
+ * fastest from m = 256 at any aspect (256 x 256: 13.4 ms against 14.5 direct; 512 x 512: 96
+ * against 110). eig checks its own accuracy and falls back to
  * direct; gram cannot, so auto takes it only for schedules whose sensitivity
  * (schedule_sensitivity) is at most 1e5, where its fp32 error was measured at most 9.4e-4
  * (Jordan; quintic 3.7e-6) over 16 x 64 .. 128 x 512, cond 1e1..1e8, and 4.2e-4 on a rank-128
@@ -749,7 +751,7 @@ static double schedule_sensitivity(const ml_schedule *sch)
 ml_ns_form ml_ns_form_auto(size_t m, size_t n, ml_precision p, const ml_schedule *sch)
 {
     if (p == ML_BF16 || p == ML_FP16 || !sch || sch->steps < 2) return ML_NS_DIRECT;
-    if ((m >= 512 && n >= 2 * m) || m >= 1024) return ML_NS_EIG;
+    if ((m >= 512 && n >= 2 * m) || m >= 1024 || (p == ML_FP64 && m >= 256)) return ML_NS_EIG;
     if ((m <= 64 || n >= 2 * m) && schedule_sensitivity(sch) <= 1e5) return ML_NS_GRAM;
     return ML_NS_DIRECT;
 }

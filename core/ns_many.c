@@ -1,10 +1,22 @@
 /* ml_ns over a list of matrices (ns_many.h). The list is split once per call by the longest-
- * processing-time rule on the flop count m^2 n, then each share runs in its own thread
- * (ml_threads_run: OpenBLAS at one thread meanwhile, each BLAS call in its caller's thread). */
+ * processing-time rule on the flop count m^2 n, then each share runs in its own thread of
+ * core/parallel.c's pool, with OpenBLAS at one thread meanwhile (each BLAS call in its caller's
+ * thread). */
 #include "ns_many.h"
 #include "error.h"
+#include "parallel.h"
 #include "threads.h"
+#include <stdio.h>
 #include <stdlib.h>
+
+/* OpenBLAS extensions (as in threads.c). */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+
+typedef struct share_result {
+    int rc;
+    char msg[256];   /* ml_errmsg() is thread-local: copied out of the worker */
+} share_result;
 
 typedef struct many {
     size_t k;
@@ -15,6 +27,7 @@ typedef struct many {
     ml_ns_work *works;
     const size_t *order;   /* indices, largest first */
     const int *owner;      /* owner[i]: the thread of matrix i */
+    share_result *res;     /* per thread */
 } many;
 
 static double cost(const ml_mat *G)
@@ -23,16 +36,21 @@ static double cost(const ml_mat *G)
     return m * m * n;
 }
 
-static int run_share(void *ctx, int t)
+/* Shares [begin, end) (one each when the pool runs them in parallel, all of them when it cannot). */
+static void run_shares(void *ctx, int part, size_t begin, size_t end)
 {
     const many *c = ctx;
-    for (size_t j = 0; j < c->k; j++) {
-        size_t i = c->order[j];
-        if (c->owner[i] != t) continue;
-        int rc = ml_ns(c->out[i], c->G[i], c->sch, c->o, &c->works[t]);
-        if (rc) return ml_error(rc, "matrix %zu: %s", i + 1, ml_errmsg());
-    }
-    return ML_OK;
+    for (size_t t = begin; t < end; t++)
+        for (size_t j = 0; j < c->k; j++) {
+            size_t i = c->order[j];
+            if (c->owner[i] != (int)t) continue;
+            int rc = ml_ns(c->out[i], c->G[i], c->sch, c->o, &c->works[t]);
+            if (rc) {
+                c->res[t].rc = rc;
+                snprintf(c->res[t].msg, sizeof c->res[t].msg, "matrix %zu: %s", i + 1, ml_errmsg());
+                break;
+            }
+        }
 }
 
 static int by_cost_desc(const void *a, const void *b, void *G)
@@ -52,7 +70,7 @@ int ml_ns_many(size_t k, ml_mat *const *out, const ml_mat *const *G, const ml_sc
         if (!G[i] || !G[i]->buf || !out[i]) return ml_error(ML_EINVAL, "matrix %zu: empty input matrix", i + 1);
     double biggest = 0;
     for (size_t i = 0; i < k; i++) biggest = cost(G[i]) > biggest ? cost(G[i]) : biggest;
-    int T = nworks < (int)(k < (size_t)ML_MAX_THREADS ? k : ML_MAX_THREADS) ? nworks : (int)k;
+    int T = nworks < (int)(k < (size_t)ML_PARALLEL_MAX ? k : ML_PARALLEL_MAX) ? nworks : (int)k;
     if (T < 2 || (o && o->hook) || biggest > ML_NS_MANY_SMALL) {
         for (size_t i = 0; i < k; i++) {
             int rc = ml_ns(out[i], G[i], sch, o, &works[0]);
@@ -63,8 +81,9 @@ int ml_ns_many(size_t k, ml_mat *const *out, const ml_mat *const *G, const ml_sc
     size_t *order = malloc(k * sizeof *order);
     int *owner = malloc(k * sizeof *owner);
     double *load = calloc((size_t)T, sizeof *load);
+    share_result *res = calloc((size_t)T, sizeof *res);
     int rc = ML_OK;
-    if (!order || !owner || !load) {
+    if (!order || !owner || !load || !res) {
         rc = ml_error(ML_ENOMEM, "out of memory (ns_many)");
         goto done;
     }
@@ -77,11 +96,17 @@ int ml_ns_many(size_t k, ml_mat *const *out, const ml_mat *const *G, const ml_sc
         owner[order[j]] = best;
         load[best] += cost(G[order[j]]);
     }
-    many c = {k, out, G, sch, o, works, order, owner};
-    rc = ml_threads_run(T, run_share, &c);
+    many c = {k, out, G, sch, o, works, order, owner, res};
+    int blas = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    ml_parallel_for_threads((size_t)T, 1, T, run_shares, &c);
+    openblas_set_num_threads(blas);
+    for (int t = 0; t < T && !rc; t++)   /* the first failure in thread order */
+        if (res[t].rc) rc = ml_error(res[t].rc, "%s", res[t].msg);
 done:
     free(order);
     free(owner);
     free(load);
+    free(res);
     return rc;
 }

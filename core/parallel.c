@@ -84,7 +84,12 @@ static int ensure_workers(int want)
 
 int ml_parallel_for(size_t n, size_t min_chunk, ml_range_fn fn, void *ctx)
 {
-    int parts = ml_threads_get();
+    return ml_parallel_for_threads(n, min_chunk, ml_threads_get(), fn, ctx);
+}
+
+int ml_parallel_for_threads(size_t n, size_t min_chunk, int threads, ml_range_fn fn, void *ctx)
+{
+    int parts = threads;
     if (parts > ML_PARALLEL_MAX) parts = ML_PARALLEL_MAX;
     if (min_chunk < 1) min_chunk = 1;
     if ((size_t)parts > n / min_chunk) parts = (int)(n / min_chunk);

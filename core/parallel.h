@@ -16,5 +16,8 @@
  * parts used (1 when n < 2 * min_chunk, one thread, or the pool is busy or cannot start). */
 typedef void (*ml_range_fn)(void *ctx, int part, size_t begin, size_t end);
 int ml_parallel_for(size_t n, size_t min_chunk, ml_range_fn fn, void *ctx);
+/* The same with at most `threads` parts instead of ml_threads_get() (core/ns_many.c: one part per
+ * thread's share of a matrix list, with BLAS set to one thread meanwhile). */
+int ml_parallel_for_threads(size_t n, size_t min_chunk, int threads, ml_range_fn fn, void *ctx);
 
 #endif

@@ -15,10 +15,5 @@ int ml_threads_get(void);
  * integer in 1..ML_MAX_THREADS. */
 int ml_threads_from_env(void);
 
-/* Run fn(ctx, t) for t = 0 .. n-1 concurrently (t = 0 in the calling thread, the others in new
- * pthreads), with OpenBLAS at one thread meanwhile (each task's BLAS calls run in its own thread;
- * the previous count is restored after). Returns 0, or the first nonzero return of a task in
- * task order, whose ml_errmsg() it carries over to the calling thread. n in 1..ML_MAX_THREADS. */
-int ml_threads_run(int n, int (*fn)(void *ctx, int t), void *ctx);
 
 #endif
