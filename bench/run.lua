@@ -646,8 +646,9 @@ local function machine_line()
     .. "%.0f at 1 thread"):format(peak.float32, peak.float64, o.threads, peak1.float32 or 0, peak1.float64 or 0) or ""
   return ("Machine: %s, %d cores, ISA %s%s."):format(MACHINE.model, MACHINE.cores, MACHINE.isa, p)
 end
+local gpt_md = {}
 if ONLY.gpt then
-  local gpt_md = gpt_markdown()
+  gpt_md = gpt_markdown()
   table.insert(gpt_md, 1, "")
   table.insert(gpt_md, 1, machine_line())
   write_gpt(gpt_md)
@@ -760,34 +761,26 @@ for _, r in ipairs(rows) do
   end
 end
 
-local md = { "# muonlab bench (`make bench`)", "", MACHINE_LINE, "",
-  ("5-step Jordan Newton-Schulz, median ms per call (%d BLAS threads; sgemm peak %.0f, dgemm %.0f GFLOP/s, 2048³):")
-    :format(o.threads, peak.float32, peak.float64), "" }
-if #summary > 2 then
-  for _, l in ipairs(summary) do md[#md + 1] = l end
+local md = { "# muonlab bench (`make bench`)", "", MACHINE_LINE, "" }
+-- a table with its caption, the machine line above it (each table read alone names the machine)
+local function section(caption, lines, first)
+  if #lines <= 2 then return end
+  if not first then
+    md[#md + 1] = MACHINE_LINE
+    md[#md + 1] = ""
+  end
+  md[#md + 1] = caption
+  md[#md + 1] = ""
+  for _, l in ipairs(lines) do md[#md + 1] = l end
   md[#md + 1] = ""
 end
-if #polar > 2 then
-  md[#md + 1] = MACHINE_LINE
-  md[#md + 1] = ""
-  md[#md + 1] = "Exact polar factor, geometric spectrum with cond " .. o.polar_cond .. ":"
-  md[#md + 1] = ""
-  for _, l in ipairs(polar) do md[#md + 1] = l end
-  md[#md + 1] = ""
-end
-if #train > 2 then
-  md[#md + 1] = MACHINE_LINE
-  md[#md + 1] = ""
-  md[#md + 1] = "Training, same model, optimizer, batch and thread count on both sides (median of "
-    .. o.train_reps .. "): one Fashion-MNIST epoch (784-256-10, batch 128, Muon + AdamW, fp32; 468 steps and the "
-    .. "test evaluation):"
-  md[#md + 1] = ""
-  for _, l in ipairs(train) do md[#md + 1] = l end
-  md[#md + 1] = ""
-end
+section(("5-step Jordan Newton-Schulz, median ms per call (%d BLAS threads; sgemm peak %.0f, dgemm %.0f GFLOP/s, 2048³):")
+  :format(o.threads, peak.float32, peak.float64), summary, true)
+section("Exact polar factor, geometric spectrum with cond " .. o.polar_cond .. ":", polar)
+section("Training, same model, optimizer, batch and thread count on both sides (median of " .. o.train_reps
+  .. "): one Fashion-MNIST epoch (784-256-10, batch 128, Muon + AdamW, fp32; 468 steps and the test evaluation):", train)
+for _, l in ipairs(gpt_md) do md[#md + 1] = l end   -- its own machine line first
 md[#md + 1] = MACHINE_LINE
-md[#md + 1] = ""
-for _, l in ipairs(gpt_md) do md[#md + 1] = l end
 md[#md + 1] = ""
 md[#md + 1] = "All rows:"
 md[#md + 1] = ""
