@@ -100,10 +100,14 @@ int ml_schedule_named(ml_schedule *out, const char *name, int steps)
 
 double ml_schedule_apply(const ml_schedule *s, double x)
 {
-    for (int st = 0; st < s->steps; st++) {
+    /* Once the map overflows it stays at +-inf: a further step would compute inf - inf = NaN. */
+    for (int st = 0; st < s->steps && isfinite(x); st++) {
         const double *c = s->c + (size_t)st * s->terms;
         double x2 = x * x, p = 0;
-        for (int k = s->terms - 1; k >= 0; k--) p = p * x2 + c[k];   /* Horner in x^2 */
+        int top = s->terms - 1;
+        while (top > 0 && c[top] == 0) top--;
+        if (isinf(x2) && top > 0) return copysign(INFINITY, c[top] * x);   /* the leading term wins */
+        for (int k = top; k >= 0; k--) p = p * x2 + c[k];   /* Horner in x^2 */
         x *= p;
     }
     return x;

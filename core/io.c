@@ -423,8 +423,16 @@ static int parse_line(const char *path, long lineno, char *line, char sep, doubl
     if (!*p) return ML_OK;
     for (;;) {
         char *e;
+        errno = 0;
         double v = strtod(p, &e);
         if (e == p || (*e && !is_blank(*e) && *e != sep)) return not_a_number(path, lineno, p, sep);
+        /* A finite literal out of range: 1e999 overflows to inf, 1e-999 underflows to 0 (a subnormal
+         * result is representable and kept: numpy.savetxt writes them). "inf" and "nan" are values. */
+        if (errno == ERANGE && (isinf(v) || v == 0)) {
+            *e = '\0';
+            return ml_error(ML_EINVAL, "%s: line %ld: '%s' is beyond the float64 range (%s)", path, lineno, p,
+                            v == 0 ? "underflows to 0" : "overflows to inf");
+        }
         if (*nvals == *cap) {
             if (*nvals >= ML_MAX_ELEMS)
                 return ml_error(ML_EINVAL, "%s: too many values (more than %zu)", path, ML_MAX_ELEMS);
@@ -457,23 +465,34 @@ static int load_text_stream(ml_mat *out, FILE *f, const char *path, char sep)
     int rc = ML_OK;
     errno = 0;
     while ((len = getline(&line, &linecap, f)) != -1) {
-        lineno++;
         if (memchr(line, '\0', (size_t)len)) {
-            rc = ml_error(ML_EINVAL, "%s: line %ld contains a NUL byte (not a text file?)", path, lineno);
+            rc = ml_error(ML_EINVAL, "%s: line %ld contains a NUL byte (not a text file?)", path, lineno + 1);
             goto done;
         }
-        size_t nf;
-        if ((rc = parse_line(path, lineno, line, sep, &vals, &nvals, &cap, &nf)) != ML_OK) goto done;
-        if (nf == 0) continue;
-        if (rows == 0) {
-            cols = nf;
-            first = lineno;
-        } else if (nf != cols) {
-            rc = ml_error(ML_EINVAL, "%s: line %ld has %zu fields, but line %ld has %zu", path, lineno, nf,
-                          first, cols);
-            goto done;
+        /* Line ends LF, CRLF or a lone CR (old Mac files): a getline line may hold several CR lines. */
+        for (char *seg = line; *seg;) {
+            char *cr = strchr(seg, '\r'), *next = NULL;
+            if (cr) {
+                *cr = '\0';
+                next = cr[1] == '\n' ? cr + 2 : cr + 1;
+            }
+            lineno++;
+            size_t nf;
+            if ((rc = parse_line(path, lineno, seg, sep, &vals, &nvals, &cap, &nf)) != ML_OK) goto done;
+            if (nf > 0) {
+                if (rows == 0) {
+                    cols = nf;
+                    first = lineno;
+                } else if (nf != cols) {
+                    rc = ml_error(ML_EINVAL, "%s: line %ld has %zu fields, but line %ld has %zu", path, lineno, nf,
+                                  first, cols);
+                    goto done;
+                }
+                rows++;
+            }
+            if (!next) break;
+            seg = next;
         }
-        rows++;
     }
     if (ferror(f)) {
         rc = ml_error(ML_EIO, "%s: %s", path, strerror(errno ? errno : EIO));

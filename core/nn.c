@@ -165,7 +165,7 @@ int ml_nn_relu_forward(ml_mat *Y, const ml_mat *X)
     for (size_t i = 0; i < X->rows; i++)
         for (size_t j = 0; j < X->cols; j++) {
             double x = ml_mat_get(X, i, j);
-            ml_mat_set(Y, i, j, x > 0 ? x : 0.0);
+            ml_mat_set(Y, i, j, x > 0 || x != x ? x : 0.0);   /* NaN passes (README: nn kernels propagate) */
         }
     return ML_OK;
 }

@@ -143,18 +143,20 @@ static void abs_row_sums(const ml_mat *M, double *out)
     }
 }
 
-/* S <- G rounded to precision p in S's dtype; a float64 entry is rounded to the format directly. */
-static void convert_source(ml_mat *S, const ml_mat *G, ml_precision p)
+/* S <- G 2^e rounded to precision p in S's dtype; a float64 entry is rounded to the format directly.
+ * The power of two is exact (see prescale_exponent). */
+static void convert_source(ml_mat *S, const ml_mat *G, ml_precision p, int e)
 {
     if (G->dtype == ML_F64 && S->dtype == ML_F32) {
         for (size_t i = 0; i < G->rows; i++) {
             const double *g = (const double *)G->data + i * G->stride;
             float *s = (float *)S->data + i * S->stride;
-            for (size_t j = 0; j < G->cols; j++) s[j] = (float)ml_round_double(g[j], p);
+            for (size_t j = 0; j < G->cols; j++) s[j] = (float)ml_round_double(e ? ldexp(g[j], e) : g[j], p);
         }
         return;
     }
     ml_mat_copy(S, G);   /* same dtype, or float32 into float64 (exact) */
+    ml_mat_ldexp(S, e);
     ml_mat_round(S, p);
 }
 
@@ -370,6 +372,8 @@ typedef struct run {
     int tall;
     size_t m, n;
     src x0;           /* X_0 (possibly not formed) */
+    int e;            /* the source is G 2^e (prescale_exponent) */
+    double eps;       /* o->eps 2^e: the normaliser scales with the source */
     int have_A0;      /* w->A holds X_0 X_0^T */
 } run;
 
@@ -390,6 +394,19 @@ static int check_opts(const ml_ns_opts *o, const ml_schedule *sch)
     return ML_OK;
 }
 
+/* The exponent e that makes the normalisation safe: the Gram matrix G G^T and the sums of squares
+ * of the preconditioners overflow or lose digits to underflow when max |G| = M is far from 1
+ * (|G| ~ 1e154 in float64, 1e19 in float32: X_0 came out 0; at 1e80 the Lanczos vectors of the
+ * spectral estimate overflowed). Outside the window of ML_SCALE_WINDOW (ops.h), the source is G 2^e with M 2^e in [1/2, 1), eps is
+ * scaled alike, and every preconditioner's X_0 = diag(d) G is unchanged (d scales by 2^-e): the
+ * result is that of the unit-scale input, to rounding. precond = none has no normaliser: e = 0. */
+static int prescale_exponent(double M, ml_precision p, ml_precond pc)
+{
+    if (pc == ML_PRECOND_NONE) return 0;
+    /* fp16: max 65504, subnormal below 6e-5 */
+    return ml_scale_exponent(M, p == ML_FP64 ? ML_SCALE_WINDOW(ML_F64) : p == ML_FP16 ? 4 : ML_SCALE_WINDOW(ML_F32));
+}
+
 /* Source, its Gram matrix, the preconditioner's scales, the first step's Gram matrix, and X_0
  * itself where the precision emulation needs it stored (bf16/fp16: rounded, in G's orientation
  * in w->S). */
@@ -399,10 +416,10 @@ static int precondition(run *r, const ml_mat *G)
     const ml_ns_opts *o = r->o;
     int rc = ML_OK;
     r->x0 = (src){G, r->tall, 1.0, NULL};
-    if (G->dtype != r->wt || r->reduced) {
+    if (G->dtype != r->wt || r->reduced || r->e) {
         rc = need(w, &w->S, G->rows, G->cols, r->wt);
         if (rc) return rc;
-        convert_source(&w->S, G, r->p);
+        convert_source(&w->S, G, r->p, r->e);
         r->x0.M = &w->S;
     }
     const ml_mat *S = r->x0.M;
@@ -416,18 +433,18 @@ static int precondition(run *r, const ml_mat *G)
     double alpha = 1.0;
     switch (o->precond) {
     case ML_PRECOND_FROBENIUS:
-        alpha = inv_or_zero((gram_S ? sqrt(fmax(ml_trace(&w->A), 0.0)) : ml_norm_fro(S)) + o->eps);
+        alpha = inv_or_zero((gram_S ? sqrt(fmax(ml_trace(&w->A), 0.0)) : ml_norm_fro(S)) + r->eps);
         break;
     case ML_PRECOND_SPECTRAL:
-        alpha = inv_or_zero(ML_NS_SPECTRAL_SAFETY * sqrt(lanczos_max(w, o->power_steps)) + o->eps);
+        alpha = inv_or_zero(ML_NS_SPECTRAL_SAFETY * sqrt(lanczos_max(w, o->power_steps)) + r->eps);
         break;
     case ML_PRECOND_SCHATTEN:
-        alpha = inv_or_zero(sqrt(ml_norm_fro(&w->A)) + o->eps);
+        alpha = inv_or_zero(sqrt(ml_norm_fro(&w->A)) + r->eps);
         break;
     case ML_PRECOND_AOL: {
         double *d = w->d.data;
         abs_row_sums(&w->A, d);
-        for (size_t i = 0; i < r->m; i++) d[i] = inv_or_zero(sqrt(d[i]) + o->eps);
+        for (size_t i = 0; i < r->m; i++) d[i] = inv_or_zero(sqrt(d[i]) + r->eps);
         r->x0.d = d;
         break;
     }
@@ -601,7 +618,8 @@ int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts
     int rc = check_opts(o, sch);
     if (rc) return rc;
     if (!G || !G->buf) return ml_error(ML_EINVAL, "empty input matrix");
-    if (!ml_mat_all_finite(G)) return ml_error(ML_ENUM, "input contains NaN or Inf");
+    double M = ml_norm_maxabs(G);
+    if (!isfinite(M)) return ml_error(ML_ENUM, "input contains NaN or Inf");
     ml_ns_work local;
     int own = !w;
     if (own) {
@@ -612,6 +630,8 @@ int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts
     r.p = o->precision == ML_NS_PRECISION_AUTO ? (G->dtype == ML_F64 ? ML_FP64 : ML_FP32) : (ml_precision)o->precision;
     r.wt = r.p == ML_FP64 ? ML_F64 : ML_F32;
     r.reduced = r.p == ML_BF16 || r.p == ML_FP16;
+    r.e = prescale_exponent(M, r.p, o->precond);
+    r.eps = ldexp(o->eps, r.e);
     r.tall = G->rows > G->cols;
     r.m = r.tall ? G->cols : G->rows;
     r.n = r.tall ? G->rows : G->cols;

@@ -131,7 +131,10 @@ void ml_ns_work_free(ml_ns_work *w);
 /* out (allocated here, or reused when it already has G's shape and dtype and is the sole owner
  * of its storage) <- NS(G). sch->steps may be 0: out is then the preconditioned X_0. out must not
  * share storage with G. w may be NULL (a temporary workspace is used). Fails with ML_ENUM when
- * G is not finite or the iteration overflows (non-finite result, e.g. fp16 beyond 65504). */
+ * G is not finite or the iteration overflows (non-finite result, e.g. fp16 beyond 65504).
+ * With a normalising preconditioner, a G far from unit size (max |G| outside 2^+-200 in fp64,
+ * 2^+-32 in fp32/bf16, 2^+-4 in fp16) is first scaled by a power of two (exact) and eps with it,
+ * so the result is that of the unit-scale input: no overflow or underflow in G G^T or the norms. */
 int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts *o, ml_ns_work *w);
 
 #endif

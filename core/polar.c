@@ -35,6 +35,8 @@ static int map_singular_values(ml_mat *out, const ml_mat *A, sv_map f, const voi
     }
     rc = ml_mat_alloc(out, A->rows, A->cols, A->dtype);
     if (!rc) rc = ml_gemm(out, 1.0, &U, ML_NOTRANS, &V, ML_TRANS, 0.0);
+    if (!rc && !ml_mat_all_finite(out))
+        rc = ml_error(ML_ENUM, "U f(diag(s)) V^T is beyond the %s range (s_max = %g)", ml_dtype_name(A->dtype), smax);
     if (rc) ml_mat_free(out);
     ml_mat_free(&U);
     ml_mat_free(&s);
@@ -82,11 +84,25 @@ int ml_polar_by(ml_mat *out, const ml_mat *A, ml_polar_method m, double rtol, ml
     if (!info) info = &local;
     *info = (ml_polar_info){0};
     switch (m) {
-    case ML_POLAR_SVD: return ml_polar(out, A, rtol);
-    case ML_POLAR_EIG: return ml_polar_eig(out, A, rtol);
-    case ML_POLAR_QDWH: return ml_polar_qdwh(out, A, info);
-    case ML_POLAR_ZOLO: return ml_polar_zolo(out, A, info);
-    case ML_POLAR_NEWTON: return ml_polar_newton(out, A, info);
+    case ML_POLAR_SVD: return ml_polar(out, A, rtol);     /* LAPACK scales internally */
+    case ML_POLAR_EIG: return ml_polar_eig(out, A, rtol); /* prescales itself */
+    case ML_POLAR_QDWH:
+    case ML_POLAR_ZOLO:
+    case ML_POLAR_NEWTON: break;
+    default: return ml_error(ML_EINVAL, "invalid polar method %d", (int)m);
     }
-    return ml_error(ML_EINVAL, "invalid polar method %d", (int)m);
+    /* The iterations' norm and condition estimates under- or overflow far from unit size (at 1e-300
+     * QDWH called full-rank input rank-deficient): run on 2^e A, whose polar factor is A's. */
+    ml_mat As = {0};
+    int rc = ML_OK, e = A && A->buf ? ml_scale_exponent(ml_norm_maxabs(A), ML_SCALE_WINDOW(A->dtype)) : 0;
+    if (e) {
+        rc = ml_mat_clone(&As, A, A->dtype);
+        ml_mat_ldexp(&As, e);
+        A = &As;
+    }
+    if (!rc) rc = m == ML_POLAR_QDWH ? ml_polar_qdwh(out, A, info)
+                : m == ML_POLAR_ZOLO ? ml_polar_zolo(out, A, info)
+                                     : ml_polar_newton(out, A, info);
+    ml_mat_free(&As);
+    return rc;
 }

@@ -70,7 +70,8 @@ double ml_cm_norm_inf(const double *x, int m, int n)
 
 double ml_cm_norm2_bound(const double *x, int m, int n)
 {
-    return fmin(ml_cm_norm_fro(x, m, n), sqrt(ml_cm_norm_1(x, m, n) * ml_cm_norm_inf(x, m, n)));
+    /* the square roots taken apart: the product of the two norms under/overflows for entries near 1e+-160 */
+    return fmin(ml_cm_norm_fro(x, m, n), sqrt(ml_cm_norm_1(x, m, n)) * sqrt(ml_cm_norm_inf(x, m, n)));
 }
 
 /* v <- v/||v||, returning ||v|| */

@@ -8,8 +8,10 @@
 --         with a fresh task w ~ N(0, I_d), d = 8, N = 32 context tokens z_i = (x_i, y_i), y_i = w^T x_i,
 --         x_i ~ N(0, Sigma), Sigma = diag(geometric from 1 to 1/cond), and a query z_q = (x_q, 0);
 --         yhat = e_(d+1)^T W_PV H W_KQ z_q with H = (1/N) sum_i z_i z_i^T; loss 1/(2S) sum (yhat - y_q)^2.
---         Tolerance: loss <= 1.05 x the loss of the preconditioned one-step predictor
---         ((1/N) sum_i y_i x_i)^T Sigma^-1 x_q, which the model represents exactly.
+--         Tolerance: loss <= 1.05 x reference(): the training loss of the one-step predictor
+--         ((1/N) sum_i y_i x_i)^T A x_q with the preconditioner A fitted by least squares, which the model
+--         represents exactly (so its optimum is at or below it; Sigma^-1, the population optimum, is a
+--         much weaker target at finite N when Sigma is ill-conditioned).
 --   mf    ml.models.lowrank: f(U, V) = 1/2 ||U V^T - M*||_F^2, M* 32 x 32 of rank 4 with singular values
 --         geometric from 1 to 1/cond, U, V 32 x 4 from N(0, 0.1^2). Tolerance: ||U V^T - M*||_F <= 0.1
 --         sigma_min(M*) (every mode recovered to 10%).
@@ -25,8 +27,8 @@
 -- counts as --max-steps and is drawn with an open marker at the cap.
 --   muonlab experiments/linear_icl.lua [--quick] [--seed 1] [--seeds 2] [--max-steps 2000] [--out plots/linear_icl]
 --       [--runs STEM] [--threads 1] [--fresh] [--resume]
--- Full size: conds 1, 10, 100, 1000, 4-5 rates per method, 2 seeds, up to 2000 steps: 400 runs in
--- about 4 minutes on one thread. --quick: conds 1, 100, 2 rates, 1 seed, 100 steps, into $TMPDIR.
+-- Full size: conds 1, 10, 100, 1000, 4-6 rates per method, 2 seeds, up to 2000 steps: 352 runs in
+-- about 2 minutes on one thread (a run stops at the tolerance). --quick: conds 1, 100, 2 rates, 1 seed, 100 steps, into $TMPDIR.
 local ml = require "muonlab"
 local csv = require "muonlab.csv"
 local progress = require "muonlab.progress"
@@ -45,7 +47,7 @@ local METHODS = { "gd", "polar", "polar_nuc", "muon", "adam" }
 local LABEL = { gd = "gradient descent", polar = "simplified Muon (polar, constant lr)",
                 polar_nuc = "polar x nuclear norm", muon = "Muon (momentum, NS5)", adam = "Adam" }
 local LRS = {
-  gd = { 0.03, 0.1, 0.3, 1, 3 }, polar = { 0.003, 0.01, 0.03, 0.1 }, polar_nuc = { 0.03, 0.1, 0.3, 1 },
+  gd = { 0.003, 0.01, 0.03, 0.1, 0.3, 1 }, polar = { 0.003, 0.01, 0.03, 0.1 }, polar_nuc = { 0.03, 0.1, 0.3, 1 },
   muon = { 0.003, 0.01, 0.03, 0.1 }, adam = { 0.001, 0.003, 0.01, 0.03 },
 }
 if Q then for k, v in pairs(LRS) do LRS[k] = { v[2], v[3] } end end
@@ -67,7 +69,7 @@ local PROBLEMS = {
 }
 local TITLE = { icl = "in-context linear regression (linear attention, d = 8, N = 32)",
                 mf = "matrix factorisation 32 x 32, rank 4" }
-local YLAB = { icl = "loss / loss of the Sigma^-1 one-step predictor", mf = "||UV^T - M*||_F / sigma_min(M*)" }
+local YLAB = { icl = "loss / loss of the fitted one-step predictor", mf = "||UV^T - M*||_F / sigma_min(M*)" }
 
 local function stepper(method, lr)
   if method == "gd" then return function(params, grads) for i, p in ipairs(params) do p:add_(grads[i], -lr) end end end
@@ -117,7 +119,7 @@ end
 local path = study.runs_path(o)
 local seeds = study.seeds(o)
 local total = 0
-for _, m in ipairs(METHODS) do total = total + #LRS[m] * #CONDS * #seeds * 2 * MAX end
+for _, m in ipairs(METHODS) do total = total + #LRS[m] * #CONDS * #seeds * 2 * MAX end   -- an upper bound
 prog = progress.new { label = "linear_icl", total = total }
 local t0 = ml.now()
 local sweep = study.sweeper(path, { "problem", "method", "cond", "lr", "seed", "max_steps" }, o.fresh)
@@ -223,9 +225,9 @@ study.figure {
   panels = {
     { title = ("ICL, cond(Sigma) = %g: loss over the best run's steps"):format(cmax), series = curves, xlabel = "step",
       ylabel = YLAB.icl, logy = true, grid = true },
-    { title = "in-context linear regression: steps to 1.05 x reference", series = steps_series("icl"),
+    { title = "ICL: steps to 1.05 x reference loss", series = steps_series("icl"),
       xlabel = "cond(Sigma)", ylabel = "steps", logx = true, logy = true, grid = true },
-    { title = "matrix factorisation: steps to ||UV^T - M*|| <= 0.1 sigma_min", series = steps_series("mf"),
+    { title = "factorisation: steps to error <= sigma_min/10", series = steps_series("mf"),
       xlabel = "cond(M*)", ylabel = "steps", logx = true, logy = true, grid = true },
   },
 }

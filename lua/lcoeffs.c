@@ -261,6 +261,7 @@ static int l_poly_map(lua_State *L)
             if (lua_type(L, -1) != LUA_TNUMBER)
                 luaL_argerror(L, 2, lua_pushfstring(L, "entry %d: number expected, got %s", i, luaL_typename(L, -1)));
             double x = lua_tonumber(L, -1);
+            if (!isfinite(x)) luaL_argerror(L, 2, lua_pushfstring(L, "entry %d is NaN or Inf", i));
             lua_pop(L, 1);
             lua_pushnumber(L, ml_schedule_apply(s, x));
             lua_rawseti(L, -2, i);

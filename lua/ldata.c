@@ -183,7 +183,7 @@ static int c_batch(lua_State *L)
     if (lua_isnoneornil(L, 4)) {
         rc = ml_corpus_batch(&c->c, X, y, &c->rng, 0, 0);
     } else {
-        lua_Integer first = luaL_checkinteger(L, 4), stride = luaL_optinteger(L, 5, 1);
+        lua_Integer first = mlua_checkinteger(L, 4), stride = mlua_optinteger_arg(L, 5, 1);
         luaL_argcheck(L, first >= 1, 4, "position must be >= 1");
         luaL_argcheck(L, stride >= 0, 5, "stride must be >= 0");
         rc = ml_corpus_batch(&c->c, X, y, NULL, (size_t)(first - 1), (size_t)stride);
@@ -247,7 +247,7 @@ static int w_next(lua_State *L)
 static int w_seed(lua_State *L)
 {
     lwindows *w = luaL_checkudata(L, 1, MLUA_WINDOWS);
-    ml_rng_seed(&w->rng, (uint64_t)luaL_checkinteger(L, 2));
+    ml_rng_seed(&w->rng, (uint64_t)mlua_checkinteger(L, 2));
     return 0;
 }
 
@@ -276,7 +276,7 @@ static const luaL_Reg windows_methods[] = {
 static int c_seed(lua_State *L)
 {
     lcorpus *c = checkcorpus(L, 1);
-    ml_rng_seed(&c->rng, (uint64_t)luaL_checkinteger(L, 2));
+    ml_rng_seed(&c->rng, (uint64_t)mlua_checkinteger(L, 2));
     return 0;
 }
 
@@ -284,7 +284,7 @@ static int c_seed(lua_State *L)
 static int c_text(lua_State *L)
 {
     lcorpus *c = checkcorpus(L, 1);
-    lua_Integer i = luaL_optinteger(L, 2, 1), j = luaL_optinteger(L, 3, (lua_Integer)c->c.n);
+    lua_Integer i = mlua_optinteger_arg(L, 2, 1), j = mlua_optinteger_arg(L, 3, (lua_Integer)c->c.n);
     luaL_argcheck(L, i >= 1 && (size_t)i <= c->c.n, 2, "start outside the corpus");
     luaL_argcheck(L, j >= i - 1 && (size_t)j <= c->c.n, 3, "end outside start..size");
     luaL_Buffer b;

@@ -37,7 +37,7 @@ static ml_rng *rng_for(lua_State *L, int oi, ml_rng *local)
 
 static int l_seed(lua_State *L)
 {
-    ml_rng_seed(&global_rng, (uint64_t)luaL_checkinteger(L, 1));
+    ml_rng_seed(&global_rng, (uint64_t)mlua_checkinteger(L, 1));
     global_rng_ready = 1;
     return 0;
 }
@@ -52,6 +52,14 @@ static int random_matrix(lua_State *L, const char *fname, const mlua_opt allowed
     mlua_checkopts(L, 3, allowed);
     ml_rng local, *g = rng_for(L, 3, &local);
     double p1 = mlua_optnumber(L, 3, allowed[2].name, d1), p2 = mlua_optnumber(L, 3, allowed[3].name, d2);
+    int normal = fill == ml_rng_fill_normal;
+    if (!isfinite(p1) || !isfinite(p2))
+        luaL_argerror(L, 3, lua_pushfstring(L, "options '%s' and '%s' must be finite", allowed[2].name, allowed[3].name));
+    if (normal ? !(p2 >= 0) : !(p1 < p2))
+        luaL_argerror(L, 3, normal ? "option 'std' must be >= 0" : "option 'lo' must be below 'hi'");
+    /* every sample finite: |z| < 9 for the polar method's normals, hi - lo for the uniforms */
+    if (!isfinite(normal ? fabs(p1) + 9 * p2 : p2 - p1))
+        luaL_argerror(L, 3, "the samples would exceed the double range");
     ml_mat *m = mlua_newmat(L);
     if (ml_mat_alloc(m, r, c, mlua_optdtype(L, 3, ML_F64))) mlua_core_error(L, fname);
     fill(g, m, p1, p2);
@@ -142,7 +150,6 @@ static int l_spectrum(lua_State *L)
 static int l_svd(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     ml_mat *U = mlua_newmat(L), *s = mlua_newmat(L), *V = mlua_newmat(L);
     if (ml_svd(a, U, s, V)) mlua_core_error(L, "svd");
     return 3;
@@ -152,7 +159,6 @@ static int l_svd(lua_State *L)
 static int l_singular_values(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     ml_mat *s = mlua_newmat(L);
     if (ml_svd(a, NULL, s, NULL)) mlua_core_error(L, "singular_values");
     return 1;
@@ -187,7 +193,6 @@ static const mlua_opt polar_opts[] = {
 static int l_polar(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     mlua_checkopts(L, 2, polar_opts);
     double rtol = opt_rtol(L, 2);
     ml_polar_method method;
@@ -250,7 +255,6 @@ static int l_spectral(lua_State *L)
 {
     const mlua_opt *newton_only = spectral_opts + 2;
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     double p = luaL_checknumber(L, 2);
     luaL_argcheck(L, isfinite(p), 2, "power p must be a finite number");
     mlua_checkopts(L, 3, spectral_opts);

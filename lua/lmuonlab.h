@@ -117,6 +117,7 @@ void mlua_open_sweep(lua_State *L);    /* lsweep.c: append_line, lock_file (dura
 void mlua_open_threads(lua_State *L);  /* lthreads.c: set_threads, get_threads (ML_THREADS) */
 void mlua_open_nn(lua_State *L);      /* lnn.c: the ml.nn table of layer kernels */
 void mlua_open_data(lua_State *L);    /* ldata.c: load_idx, idx_header, corpus (text as byte ids) */
+void mlua_guard_finite(lua_State *L);  /* lfinite.c: the NaN/Inf rule, applied after every open */
 void mlua_open_optim(lua_State *L);    /* loptim.c: optimizer kernels */
 
 /* Matrix methods defined outside lmatrix.c; lmatrix.c puts them in the matrix method table. */

@@ -179,7 +179,6 @@ static void push_trace(lua_State *L, const ml_tracer *t)
 static int l_ns(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     lua_settop(L, 2);   /* slot 2 is the options (or nil) from here on */
     mlua_checkopts(L, 2, ns_opts);
     int trace = mlua_optboolean(L, 2, "trace", 0);
@@ -255,7 +254,6 @@ static int plan_steps(lua_State *L)
 static int l_orth_error(lua_State *L)
 {
     ml_mat *x = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, x);
     double f, s;
     if (ml_orth_error(x, &f, &s)) mlua_core_error(L, "orth_error");
     lua_pushnumber(L, f);
@@ -267,8 +265,6 @@ static int l_orth_error(lua_State *L)
 static int l_polar_distance(lua_State *L)
 {
     ml_mat *x = mlua_checkmat(L, 1), *a = mlua_checkmat(L, 2);
-    mlua_checkfinite(L, 1, x);
-    mlua_checkfinite(L, 2, a);
     double d;
     if (ml_polar_distance(x, a, &d)) mlua_core_error(L, "polar_distance");
     lua_pushnumber(L, d);

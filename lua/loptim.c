@@ -34,7 +34,6 @@ static ml_mat *reduce_out(lua_State *L, int idx, const char *fname, const ml_mat
     if (o->rows != r || o->cols != c)
         luaL_argerror(L, idx, lua_pushfstring(L, "output must be %d x %d, got %d x %d", (int)r, (int)c,
                                               (int)o->rows, (int)o->cols));
-    if (o->buf == a->buf) luaL_argerror(L, idx, "output shares storage with the matrix");
     lua_pushvalue(L, idx);
     return o;
 }
@@ -169,7 +168,7 @@ static int l_adam_moments_(lua_State *L)
     double b1 = checkfinite_num(L, 4), b2 = checkfinite_num(L, 5);
     mlua_checklike(L, 2, v, m, 1);
     mlua_checklike(L, 3, g, m, 1);
-    luaL_argcheck(L, v->buf != m->buf, 2, "v shares storage with m");
+    luaL_argcheck(L, !ml_mat_shares(v, m), 2, "v shares storage with m (both are outputs)");
     if (ml_optim_adam_moments(m, v, g, b1, b2)) mlua_core_error(L, "adam_moments_");
     lua_settop(L, 2);
     return 2;

@@ -39,8 +39,10 @@ function M.seeds(o)
 end
 
 ---------------------------------------------------------------------------------------------
--- Problems. A maker is make(seed) -> {model, step() -> loss, grads (one minibatch), metric() ->
--- the plotted loss, extra() -> more values (optional)}. Data sets are loaded once per process.
+-- Problems. A maker is make(seed) -> {model, step() -> loss, grads (one minibatch), regrad() ->
+-- loss, grads on the last step's minibatch at the current parameters (two-gradient optimizers),
+-- metric() -> the plotted loss, extra() -> more values (optional)}. Data sets are loaded once per
+-- process.
 
 local cache = {}
 
@@ -68,7 +70,7 @@ function M.mlp_problem(quick, opts)
     local m = ml.models.mlp { sizes = opts.sizes or M.mlp_sizes(quick), dtype = "float32", seed = seed }
     local neval = math.min(2048, d.train.X:rows())
     local Xe, ye = d.train.X:view(1, 1, neval, 784), d.train.y:view(1, 1, neval, 1)
-    local epoch, it = 0, nil
+    local epoch, it, Xl, yl = 0, nil, nil, nil
     return { model = m, data = d,
       step = function()
         local Xb, yb
@@ -78,8 +80,10 @@ function M.mlp_problem(quick, opts)
           it = ml.data.minibatches(d.train.X, d.train.y, 128, { seed = seed * 1000 + epoch })
           Xb, yb = it()
         end
+        Xl, yl = Xb, yb
         return m:loss_grad(Xb, yb)
       end,
+      regrad = function() return m:loss_grad(Xl, yl) end,
       metric = function() return (m:evaluate(Xe, ye)) end,
       extra = opts.test_acc and function() local _, acc = m:evaluate(d.test.X, d.test.y) return { test_acc = acc } end
         or nil }
@@ -97,6 +101,7 @@ function M.char_lm_problem(quick)
     local X, y = ml.zeros(128, 8), ml.zeros(128, 1)
     return { model = m,
       step = function() tr:batch(X, y) return m:loss_grad(X, y) end,
+      regrad = function() return m:loss_grad(X, y) end,
       metric = function() return (m:evaluate(va, { max_windows = quick and 256 or 2048, stride = 97 })) end }
   end
 end
@@ -121,6 +126,7 @@ function M.gpt_problem(cfg)
     local B, T = c.batch, c.context
     local w = ml.data.windows(tr, B, T, { seed = seed, dtype = "float32" })
     local Xv, Yv = ml.zeros(B, T, { dtype = "float32" }), ml.zeros(B, T, { dtype = "float32" })
+    local Xl, Yl   -- the last step's batch (the sampler refills the same two matrices)
     local nb = c.eval_batches
     local stride = (#va - T - 1) // (nb * B)
     local function metric()
@@ -132,7 +138,8 @@ function M.gpt_problem(cfg)
       return sum / nb
     end
     return { model = m, cfg = c, tokens_per_step = B * T,
-      step = function() local X, Y = w:next() return m:loss_grad(X, Y) end,
+      step = function() Xl, Yl = w:next() return m:loss_grad(Xl, Yl) end,
+      regrad = function() return m:loss_grad(Xl, Yl) end,
       metric = metric }
   end
 end

@@ -172,7 +172,7 @@ local MODELS = {
   sensing = { "ml.models.sensing(opts)", "Matrix sensing from Gaussian linear measurements y_i = <A_i, M*>.",
     "model; loss_grad() -> f, {dU, dV}; recovery_error()", "local p = ml.models.sensing {m = 20, n = 15, rank = 2}" },
   linear_attention = { "ml.models.linear_attention(opts)", "In-context linear regression with one linear-attention layer: yhat = e^T W_PV H W_KQ z_q, H = (1/N) sum_i z_i z_i^T over tokens z_i = (x_i, w^T x_i), a fresh w per sequence, x ~ N(0, Sigma) with cond(Sigma) = cond; full batch over a fixed set of sequences.",
-    "model; loss_grad() -> f, {dW_KQ, dW_PV}; reference() -> the loss of the Sigma^-1 one-step predictor", "local m = ml.models.linear_attention {d = 8, context = 32, cond = 10}\nlocal f, g = m:loss_grad()" },
+    "model; loss_grad() -> f, {dW_KQ, dW_PV}; reference() -> the training loss of the one-step predictor with a least-squares-fitted preconditioner (A_star)", "local m = ml.models.linear_attention {d = 8, context = 32, cond = 10}\nlocal f, g = m:loss_grad()" },
 }
 local DATA = {
   fashion_mnist = { "ml.data.fashion_mnist(opts)", "Fashion-MNIST from Debian's dataset-fashion-mnist (a synthetic 10-class stand-in only when the files are absent, announced and flagged).",

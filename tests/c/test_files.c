@@ -177,15 +177,16 @@ static int npy_fails_truncated(const char *path)
     return rc != ML_OK && strstr(ml_errmsg(), "truncated") != NULL;
 }
 
-/* issue 12 item 11: an 18-byte idx header promising 2^31 elements fails fast, without a 16 GB
- * allocation (checked by a 1 GiB address-space limit: an allocation first would fail with
- * "out of memory" instead); the same gzip'd, and a .npy header promising 2^31 doubles. */
+/* issue 12 item 11: a 14-byte idx header promising 2^31 - 1 elements (the largest matrix, item 2)
+ * fails fast, without a 16 GB allocation (checked by a 1 GiB address-space limit: an allocation
+ * first would fail with "out of memory" instead); the same gzip'd, and a .npy header promising
+ * 2^31 - 1 doubles. */
 TEST(files_header_promises_checked_before_allocating)
 {
     scratch s;
     if (!scratch_open(&s, "ml_files")) return;
-    /* ubyte, 2 dims: 32768 x 65536 = 2^31 elements, then 6 bytes of data */
-    const unsigned char h[] = {0, 0, 8, 2, 0, 0, 0x80, 0, 0, 1, 0, 0, 1, 2, 3, 4, 5, 6};
+    /* ubyte, 1 dim: 2^31 - 1 elements, then 6 bytes of data */
+    const unsigned char h[] = {0, 0, 8, 1, 0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5, 6};
     char plain[600], gz[600];
     snprintf(plain, sizeof plain, "%s", at(&s, "big.idx"));
     FILE *f = fopen(plain, "wb");
@@ -198,12 +199,12 @@ TEST(files_header_promises_checked_before_allocating)
     double t0 = now();
     CHECK(in_limited_child(idx_fails_truncated, plain, 1024));
     CHECK(in_limited_child(idx_fails_truncated, gz, 1024));
-    CHECK(idx_fails_truncated(plain) && strstr(ml_errmsg(), "6 of 2147483648 bytes"));
-    CHECK(idx_fails_truncated(gz) && strstr(ml_errmsg(), "6 of 2147483648 bytes"));
-    /* .npy: shape (2^31,) of float64 with 8 bytes of data */
+    CHECK(idx_fails_truncated(plain) && strstr(ml_errmsg(), "6 of 2147483647 bytes"));
+    CHECK(idx_fails_truncated(gz) && strstr(ml_errmsg(), "6 of 2147483647 bytes"));
+    /* .npy: shape (2^31 - 1,) of float64 with 8 bytes of data */
     char npy[600];
     snprintf(npy, sizeof npy, "%s", at(&s, "big.npy"));
-    const char *dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (2147483648,), }";
+    const char *dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (2147483647,), }";
     size_t dl = strlen(dict), pad = (64 - (10 + dl + 1) % 64) % 64, hl = dl + pad + 1;
     f = fopen(npy, "wb");
     if (f) {

@@ -7,7 +7,7 @@ local infA = ml.randn(3, 4, { seed = 1 }); infA:set(1, 1, math.huge)
 
 local cases = {
   { "matrix", function() return ml.matrix(0, 3) end, "dimension" },
-  { "matrix", function() return ml.matrix("a", 3) end, "number expected" },
+  { "matrix", function() return ml.matrix("a", 3) end, "integer expected" },
   { "matrix", function() return ml.matrix(1000000, 1000000) end, "too large" },
   { "matrix", function() return ml.matrix(2, 2, { dtype = "int8" }) end, "dtype" },
   { "from_table", function() return ml.from_table {} end, "empty" },

@@ -200,6 +200,19 @@ describe("directories without a shell (issue 12 item 9)", function()
     assert.is_nil(slurp(dir .. "/PWNED"))
   end)
 
+  it("ml.plot quotes a figure path with a quote before it reaches the gnuplot command line", function()
+    if not sh("command -v gnuplot"):find("rc=0") then
+      print("files_spec: gnuplot missing: plot path quoting skipped")
+      return
+    end
+    local dir = tmpdir()
+    local out = dir .. "/p';touch " .. dir .. "/PWNED;'/fig.svg"
+    local written = ml.plot { output = out, series = { { y = { 1, 2, 3 } } } }
+    assert.equal(out, written.svg)
+    assert.truthy(slurp(out):find("<svg", 1, true))
+    assert.is_nil(slurp(dir .. "/PWNED"))
+  end)
+
   it("no Lua file of lua/ or experiments/ creates directories through a shell", function()
     local o = sh("grep -rn 'mkdir' lua experiments --include=*.lua | grep -E 'os.execute|io.popen'")
     assert.equal("rc=1\n", o)

@@ -39,13 +39,27 @@ describe("models.linear_attention", function()
     for j = 1, D do for i = 1, D - 1 do assert.are.equal(0, grads[2]:get(i, j)) end end   -- only W_PV's last row acts
   end)
 
-  it("represents the Sigma^-1 one-step predictor: its loss is reference()", function()
-    local W_KQ, W_PV = m.W_KQ:clone(), m.W_PV:clone()
+  it("represents the fitted one-step predictor: its loss is reference(), and no A does better", function()
+    -- 40 sequences for the 9 entries of A (with 7 the least-squares fit interpolates: loss 0)
+    local m = ml.models.linear_attention { d = 3, context = 5, sequences = 40, cond = 10, seed = 2 }
     m.W_KQ:fill(0); m.W_PV:fill(0)
-    for j = 1, 3 do m.W_KQ:set(j, j, 10 ^ ((j - 1) / 2)) end   -- Sigma = diag(1, 10^-1/2, 10^-1)
+    m.W_KQ:view(1, 1, 3, 3):copy_(m.A_star)
     m.W_PV:set(D, D, 1)
-    assert.is_true(math.abs(m:loss() - m:reference()) <= 1e-12 * m:reference())
-    m.W_KQ:copy_(W_KQ); m.W_PV:copy_(W_PV)
+    local best = m:loss()
+    assert.is_true(math.abs(best - m:reference()) <= 1e-12 * m:reference())
+    -- least squares optimality: perturbing A_* in any entry raises the loss
+    for i = 1, 3 do for j = 1, 3 do
+      local v = m.W_KQ:get(i, j)
+      for _, h in ipairs { 1e-3, -1e-3 } do
+        m.W_KQ:set(i, j, v + h)
+        assert.is_true(m:loss() > best)
+      end
+      m.W_KQ:set(i, j, v)
+    end end
+    -- Sigma^-1 (diag(1, 10^1/2, 10)), the population preconditioner, is no better on the training set
+    m.W_KQ:fill(0)
+    for j = 1, 3 do m.W_KQ:set(j, j, 10 ^ ((j - 1) / 2)) end
+    assert.is_true(m:loss() >= best and best > 0)
   end)
 
   it("rejects bad options", function()

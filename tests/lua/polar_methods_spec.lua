@@ -73,6 +73,16 @@ describe("polar, iterative methods", function()
     assert.is_true(q.qr_iterations >= 1)
   end)
 
+  it("is scale invariant down to 1e-300 and up to 1e300 (the norm estimates neither underflow nor overflow)", function()
+    local A = ml.spectrum(6, 6, { cond = 10, seed = 4 })
+    for _, method in ipairs(methods) do
+      local U = ml.polar(A, { method = method })
+      for _, sc in ipairs { 1e-300, 1e-200, 1e300 } do
+        assert.is_true(rel(ml.polar(A * sc, { method = method }), U) < 1e-13, method .. " at scale " .. sc)
+      end
+    end
+  end)
+
   it("keeps float32 input float32", function()
     local A = ml.spectrum(20, 50, { cond = 100, seed = 2, dtype = "float32" })
     local U = ml.polar(A, { method = "zolo" })

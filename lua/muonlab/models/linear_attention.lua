@@ -15,9 +15,12 @@
 --   yhat_s = p^T h_s,   df/dp = (1/S) sum_s r_s h_s,   df/dW_KQ = (1/S) sum_s r_s (H_s p) z_q,s^T.
 -- Batched: the H_s are stacked into Hs (S(d+1) x (d+1)); G = Hs W_KQ, h = rowsums(G .* Zrep) with Zrep the
 -- query tokens repeated d+1 times (so h_s = H_s W_KQ z_q,s), and H_s p = Hs p.
--- reference(): the loss of the predictor yhat = ((1/N) sum_i y_i x_i)^T Sigma^-1 x_q (one step of
--- preconditioned gradient descent from w = 0), which the model represents exactly (W_KQ = blockdiag(Sigma^-1, 0),
--- p = e_(d+1)): its training optimum is at or below it.
+-- reference(): the training loss of the best predictor yhat = m_s^T A x_q with m_s = (1/N) sum_i y_i x_i
+-- (one step of preconditioned gradient descent from w = 0 with the preconditioner A, d x d, fitted by
+-- least squares on the training set: a_* = pinv(F) y with F[s, :] = vec(m_s x_q,s^T)); the model
+-- represents it exactly (W_KQ = blockdiag(A_*, 0), p = e_(d+1); A_* in self.A_star), so its training
+-- optimum is at or below it. (A = Sigma^-1 is the population optimum as N grows; at finite N, with
+-- ill-conditioned Sigma, the fitted A is much better.)
 --   local m = ml.models.linear_attention{d = 8, context = 32, sequences = 512, cond = 10, seed = 1}
 --   local loss, grads = m:loss_grad()
 local core = require "muonlab.core"
@@ -52,13 +55,12 @@ local function new(opts)
   self.Zrep = core.zeros(S * D, D)
   self.Zq = core.zeros(S, D)
   self.y = core.zeros(S, 1)
-  local ref = 0
+  local F = core.zeros(S, d * d)
   local Z = core.zeros(N, D)
   for s = 1, S do
     local base = (s - 1) * (N + 1)
     local yq = 0
     for j = 1, d do yq = yq + W:get(s, j) * X:get(base + N + 1, j) end
-    local pred = 0   -- ((1/N) sum y_i x_i)^T Sigma^-1 x_q
     for i = 1, N do
       local yi = 0
       for j = 1, d do
@@ -67,15 +69,28 @@ local function new(opts)
         yi = yi + W:get(s, j) * x
       end
       Z:set(i, D, yi)
-      for j = 1, d do pred = pred + yi * X:get(base + i, j) * X:get(base + N + 1, j) / (sd[j] * sd[j]) / N end
     end
-    ref = ref + (pred - yq) ^ 2
-    self.Hs:view((s - 1) * D + 1, 1, D, D):copy_(core.matmul(Z, Z, { ta = true }) / N)
+    local H = core.matmul(Z, Z, { ta = true }) / N
+    self.Hs:view((s - 1) * D + 1, 1, D, D):copy_(H)
+    for j = 1, d do   -- F[s, (j, k)] = m_s[j] x_q[k], m_s = H[1..d, D] = (1/N) sum_i y_i x_i
+      for k = 1, d do F:set(s, (j - 1) * d + k, H:get(j, D) * X:get(base + N + 1, k)) end
+    end
     for j = 1, d do self.Zq:set(s, j, X:get(base + N + 1, j)) end
     for r = 1, D do for j = 1, d do self.Zrep:set((s - 1) * D + r, j, X:get(base + N + 1, j)) end end
     self.y:set(s, 1, yq)
   end
-  self.ref_loss = ref / (2 * S)
+  -- a_* = pinv(F) y (singular values below max(S, d^2) eps s_max dropped)
+  local U, sv, V = core.svd(F)
+  local Uty = core.matmul(U, self.y, { ta = true })
+  local tol = math.max(S, d * d) * 2.2e-16 * sv:get(1, 1)
+  for i = 1, sv:rows() do
+    local si = sv:get(i, 1)
+    Uty:set(i, 1, si > tol and Uty:get(i, 1) / si or 0)
+  end
+  local a = core.matmul(V, Uty)
+  self.A_star = a:reshape(d, d)
+  local r = core.matmul(F, a) - self.y
+  self.ref_loss = core.dot(r, r) / (2 * S)
   self.W_KQ = core.randn(D, D, { seed = self.seed + 2, std = init })
   self.W_PV = core.randn(D, D, { seed = self.seed + 3, std = init })
   self:_add("W_KQ", "matrix", self.W_KQ)
@@ -118,7 +133,7 @@ function LA:loss_grad()
   return f, self._grads
 end
 
--- The loss of the preconditioned one-step predictor (see the header).
+-- The training loss of the fitted one-step predictor (see the header).
 function LA:reference() return self.ref_loss end
 
 return new

@@ -193,6 +193,18 @@ function M.momentum(self, i, Mbuf, G, beta, nesterov)
 end
 
 -- A zero matrix like p (same shape and dtype).
+-- sqrt(x_1^2 + ... + x_n^2) of xs[1..n], scaled by the largest |x_i| so that neither the squares
+-- nor their sum overflow or underflow (nuclear norms of gradients of 1e200 are 1e201; issue 12).
+-- No allocation: callers keep xs.
+function M.hypot(xs, n)
+  local m = 0
+  for i = 1, n do m = math.max(m, math.abs(xs[i])) end
+  if m == 0 or m == math.huge then return m end
+  local s = 0
+  for i = 1, n do s = s + (xs[i] / m) ^ 2 end
+  return m * math.sqrt(s)
+end
+
 function M.zeros_like(p) return ml.zeros(p:rows(), p:cols(), { dtype = p:dtype() }) end
 
 -- cls: a class table as described at the top. Returns the constructor.
