@@ -45,6 +45,7 @@ local C = {
   poly_error = recipe(4, function(o) return ml.poly_error("jordan", 0.1, 1, o) end),
   poly_map = recipe(3, function(o) return ml.poly_map("jordan", 0.5, o) end),
   qr = recipe(2, function(o) return ml.qr(A:t(), o) end),
+  remove = recipe(2, function(o) return ml.remove(tmp .. ".none", o) end),
   rand = recipe(3, function(o) return ml.rand(2, 2, o) end),
   randn = recipe(3, function(o) return ml.randn(2, 2, o) end),
   spectral = recipe(3, function(o) return ml.spectral(A, 0.5, o) end),
