@@ -45,13 +45,13 @@ describe("coeffs", function()
     assert.are.same({ 2172 / 1024, -1833 / 1024, 682 / 1024 }, y[8])
   end)
 
-  it("gives the published Polar Express table without options", function()
-    assert.are.same(published, ml.coeffs("polar_express"))
-    assert.are.same(published, ml.coeffs("polar_express", {}))
+  it("gives the published Polar Express table with safety = 1 (the default 1.01: safety_spec)", function()
+    assert.are.same(published, ml.coeffs("polar_express", { safety = 1 }))
+    assert.are.same(ml.coeffs("polar_express"), ml.coeffs("polar_express", {}))
   end)
 
   it("computes Polar Express that reproduces the published table", function()
-    local c = ml.coeffs("polar_express", { l = 1e-3, degree = 5, steps = 8 })
+    local c = ml.coeffs("polar_express", { l = 1e-3, degree = 5, steps = 8, safety = 1 })
     assert.are.equal(8, #c)
     for t = 1, 8 do
       for k = 1, 3 do assert.is_true(rel(c[t][k], published[t][k]) < 1e-8) end
@@ -64,8 +64,9 @@ describe("coeffs", function()
   end)
 
   it("applies the safety factor to every row but the last", function()
-    local c = ml.coeffs("polar_express", { steps = 8 })
-    local s = ml.coeffs("polar_express", { steps = 8, safety = 1.01 })
+    local c = ml.coeffs("polar_express", { steps = 8, safety = 1 })
+    local s = ml.coeffs("polar_express", { steps = 8 })   -- default 1.01
+    assert.are.equal(1.01, s.input_scale)
     for t = 1, 7 do
       for k = 1, 3 do
         assert.is_true(rel(s[t][k], c[t][k] / 1.01 ^ (2 * k - 1)) < 1e-15)
@@ -84,7 +85,7 @@ describe("coeffs", function()
   end)
 
   it("computes CANS, matching the paper's degree-3 coefficients", function()
-    local c = ml.coeffs("cans", { l = 9e-4, degree = 3, steps = 7 })
+    local c = ml.coeffs("cans", { l = 9e-4, degree = 3, steps = 7, safety = 1 })
     assert.are.equal(7, #c)
     assert.is_true(rel(c[1][1], 5.181702879894027) < 1e-13)
     assert.is_true(rel(c[1][2], -5.177039351076183) < 1e-13)
@@ -119,7 +120,8 @@ describe("coeffs", function()
     has(err(function() return ml.coeffs("polar_express", { lower = 1e-3 }) end),
       "bad argument #2 to 'coeffs' (unknown option 'lower'")
     has(err(function() return ml.coeffs("cubic", { l = 0.1 }) end), "unknown option 'l'")
-    has(err(function() return ml.coeffs("cans", { safety = 1.01 }) end), "unknown option 'safety'")
+    has(err(function() return ml.coeffs("cubic", { safety = 1.01 }) end), "unknown option 'safety'")
+    has(err(function() return ml.coeffs("cans", { cushion = 0.1 }) end), "unknown option 'cushion'")
     has(err(function() return ml.coeffs("cubic", 5) end), "bad argument #2 to 'coeffs'", "table expected")
   end)
 end)
