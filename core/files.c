@@ -3,6 +3,7 @@
 #include "error.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -283,6 +284,34 @@ int ml_atomic_commit_file(const char *tmp, const char *path)
     close(fd);
     if (e) return ml_error(ML_EIO, "%s: staged file %s: %s", path, tmp, strerror(e));
     return install(tmp, target, path);
+}
+
+static int remove_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+    (void)st;
+    (void)f;
+    int rc = flag == FTW_DP ? rmdir(p) : unlink(p);
+    if (rc != 0 && errno != ENOENT) return ml_error(ML_EIO, "cannot remove %s: %s", p, strerror(errno));
+    return 0;
+}
+
+int ml_remove(const char *path, int recursive)
+{
+    if (!path || !*path) return ml_error(ML_EINVAL, "empty path");
+    struct stat st;
+    if (lstat(path, &st) != 0) return errno == ENOENT ? ML_OK : ml_error(ML_EIO, "%s: %s", path, strerror(errno));
+    if (!S_ISDIR(st.st_mode)) {
+        if (unlink(path) != 0 && errno != ENOENT) return ml_error(ML_EIO, "cannot remove %s: %s", path, strerror(errno));
+        return ML_OK;
+    }
+    if (!recursive) {
+        if (rmdir(path) != 0) return ml_error(ML_EIO, "cannot remove %s: %s", path, strerror(errno));
+        return ML_OK;
+    }
+    int rc = nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    if (rc > 0) return ML_EIO;   /* remove_entry recorded the message */
+    if (rc < 0) return ml_error(ML_EIO, "cannot walk %s: %s", path, strerror(errno));
+    return ML_OK;
 }
 
 int ml_mkdir(const char *path, int parents)

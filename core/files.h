@@ -60,6 +60,11 @@ int ml_atomic_commit_file(const char *tmp, const char *path);
  * directory is not an error. */
 int ml_mkdir(const char *path, int parents);
 
+/* Remove path: a file, a symbolic link (never followed) or, with recursive, a directory and
+ * everything below it (nftw, depth first, staying on this file system and not following links);
+ * a missing path is not an error (rm -rf without the shell). */
+int ml_remove(const char *path, int recursive);
+
 /* fsync the directory holding path, so that a rename or creation there survives a crash
  * (best effort: not every file system supports it). */
 void ml_file_sync_dir(const char *path);

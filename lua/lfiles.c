@@ -5,6 +5,8 @@
  *   ml.commit_file(tmp, path)            fsync tmp, rename it over path, fsync the directory
  *   ml.mkdir(path[, {parents = false}])  mkdir(2); parents: also the missing parents, and an
  *                                        existing directory is fine (mkdir -p)
+ *   ml.remove(path[, {recursive = false}]) unlink/rmdir; recursive: the whole tree (rm -rf
+ *                                        without a shell; links removed, never followed)
  *   ml.resolve_path(path) -> string      symbolic links of the last component followed, the
  *                                        directory canonical: one string per file */
 #include "lmuonlab.h"
@@ -51,6 +53,19 @@ static int l_mkdir(lua_State *L)
     return 0;
 }
 
+static const mlua_opt remove_opts[] = {
+    {"recursive", "a boolean", "false", "also a directory and everything below it (symbolic links are removed, never followed)"},
+    {NULL},
+};
+
+static int l_remove(lua_State *L)
+{
+    const char *path = mlua_checkpath(L, 1);
+    mlua_checkopts(L, 2, remove_opts);
+    if (ml_remove(path, mlua_optboolean(L, 2, "recursive", 0))) return mlua_core_error(L, "remove");
+    return 0;
+}
+
 static int l_resolve_path(lua_State *L)
 {
     const char *path = mlua_checkpath(L, 1);
@@ -62,11 +77,12 @@ static int l_resolve_path(lua_State *L)
 
 static const luaL_Reg functions[] = {
     {"write_file", l_write_file}, {"stage_file", l_stage_file}, {"commit_file", l_commit_file},
-    {"mkdir", l_mkdir}, {"resolve_path", l_resolve_path}, {NULL, NULL},
+    {"mkdir", l_mkdir}, {"remove", l_remove}, {"resolve_path", l_resolve_path}, {NULL, NULL},
 };
 
 void mlua_open_files(lua_State *L)
 {
     luaL_setfuncs(L, functions, 0);
     mlua_register_opts(L, "mkdir", mkdir_opts);
+    mlua_register_opts(L, "remove", remove_opts);
 }

@@ -85,6 +85,7 @@ local DOCS = {
   stage_file = { sig = "ml.stage_file(path[, data])", about = "A unique temporary file beside path holding data (for another program to fill in); commit it with ml.commit_file.", returns = "the temporary's name", example = "local tmp = ml.stage_file(\"fig.png\")" },
   commit_file = { sig = "ml.commit_file(tmp, path)", about = "fsync a staged file, rename it over path (through a symbolic link), fsync the directory.", returns = "nothing", example = "ml.commit_file(tmp, \"fig.png\")" },
   mkdir = { sig = "ml.mkdir(path[, opts])", about = "Create a directory with mkdir(2), no shell (any name is taken literally).", returns = "nothing", example = "ml.mkdir(\"results/run1\", {parents = true})" },
+  remove = { sig = "ml.remove(path[, opts])", about = "Remove a file, a symbolic link (never followed) or, with recursive = true, a directory tree, without a shell (rm -rf); a missing path is not an error.", returns = "nothing", example = "ml.remove(\"checkpoints/old\", {recursive = true})" },
   resolve_path = { sig = "ml.resolve_path(path)", about = "path with the symbolic links of its last component followed and its directory canonical: one string per file (the sweep lock is keyed on it).", returns = "string", example = "ml.resolve_path(\"alias.csv\")" },
   load_idx = { sig = "ml.load_idx(path[, opts])", about = "An IDX file (gzipped or not; MNIST format) as items x elements.", returns = "matrix, info {type =, dims =}",
     example = "local X = ml.load_idx(\"/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz\", {scale = 1/255})" },

@@ -363,7 +363,8 @@ local function numel(r, c)
 end
 local creators = { matrix = true, zeros = true, ones = true, eye = true, randn = true, rand = true, orthogonal = true,
   spectrum = true }
-local files_fns = { write_file = true, stage_file = true, commit_file = true, mkdir = true, resolve_path = true }
+local files_fns = { write_file = true, stage_file = true, commit_file = true, mkdir = true, resolve_path = true,
+  remove = true }
 local function tame(name, args, n)
   if creators[name] then
     local r, c = args[1], args[2]
@@ -375,7 +376,7 @@ local function tame(name, args, n)
   elseif name == "save" or name == "append_line" or name == "lock_file" or files_fns[name] then
     -- never a file outside the temp directory (a number would be taken as a file name too)
     for a = 1, name == "commit_file" and 2 or 1 do
-      if type(args[a]) ~= "string" or args[a]:sub(1, #tmp) ~= tmp or args[a]:find("..", 1, true) then
+      if type(args[a]) ~= "string" or args[a]:sub(1, #tmp + 1) ~= tmp .. "/" or args[a]:find("..", 1, true) then
         args[a] = outpath()
       end
     end

@@ -189,6 +189,25 @@ describe("directories without a shell (issue 12 item 9)", function()
     assert.is_nil(slurp("PWNED"))
   end)
 
+  it("ml.remove deletes a tree without a shell, removes links without following them", function()
+    local dir = tmpdir()
+    local evil = dir .. "/t';touch " .. dir .. "/PWNED;'"
+    ml.mkdir(evil .. "/a/b", { parents = true })
+    ml.write_file(evil .. "/a/b/f.txt", "x")
+    local keep = dir .. "/keep"
+    ml.mkdir(keep)
+    ml.write_file(keep .. "/precious", "y")
+    sh("ln -s " .. q(keep) .. " " .. q(evil .. "/a/link"))
+    assert.matches("^remove: ", errmsg(ml.remove, evil))   -- a non-empty directory needs recursive
+    ml.remove(evil, { recursive = true })
+    assert.truthy(sh("test -e " .. q(evil)):find("rc=1"))
+    assert.equal("y", slurp(keep .. "/precious"))            -- the link's target survives
+    assert.is_nil(slurp(dir .. "/PWNED"))
+    ml.remove(evil, { recursive = true })                    -- missing: not an error
+    ml.remove(keep .. "/precious")
+    assert.is_nil(slurp(keep .. "/precious"))
+  end)
+
   it("the study scaffolding's --runs with a quote runs no command", function()
     local dir = tmpdir()
     package.path = "experiments/lib/?.lua;" .. package.path

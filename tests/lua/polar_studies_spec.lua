@@ -22,7 +22,7 @@ describe("orthogonalization studies (--quick)", function()
   it("inexact_muon: error, best lr and beta per orthogonalizer", function()
     local out, cols, rows = study("inexact_muon")
     assert.are.same({ "orth", "schedule", "steps", "orth_error", "best_loss", "best_lr", "best_beta", "near_lr",
-      "near_beta", "near_points" }, cols)
+      "near_beta", "near_eff", "near_points" }, cols)
     -- quick: polar_express x1, x5 and the exact polar factor
     assert.are.equal(3, #rows)
     local err = {}
