@@ -127,7 +127,7 @@ demo: all
 figures: all
 	@for f in $(FIGURES); do echo "== $$f"; $(HOST) experiments/$$f.lua $(FIGURE_ARGS) || exit 1; done
 
-FIGURES ?= ns_vs_svd poly_maps ns_error_vs_steps ns_error_vs_cond ns_cost_accuracy spectral_p convergence trasmuon_ablation lr_sensitivity spectral_family gpt_convergence gpt_max_logits gpt_lr_transfer gpt_trasmuon
+FIGURES ?= ns_vs_svd poly_maps ns_error_vs_steps ns_error_vs_cond ns_cost_accuracy spectral_p convergence trasmuon_ablation lr_sensitivity spectral_family gpt_convergence gpt_max_logits gpt_lr_transfer gpt_trasmuon inexact_muon linear_icl ef21_compression family_round_two
 FIGURE_ARGS ?= $(if $(QUICK),--quick)
 
 # muonlab against numpy and PyTorch (issue 4), not part of `make test`: bench/run.lua drives one

@@ -347,7 +347,7 @@ end
 -- of the fortunes corpus) in muonlab and in a plain PyTorch nn.Module (bench/peer.py, nanoGPT's
 -- code with the manual attention path), from the same weights and batch: the first forward's
 -- losses are compared. Timed: forward + backward, and a whole training step with Muon on the
--- hidden matrices and AdamW on the rest (muonlab: ml.optim.muon_adam; torch: KellerJordan's
+-- hidden matrices and AdamW on the rest (muonlab: ml.optim.muon_adamw; torch: KellerJordan's
 -- Muon in the parameters' precision + torch.optim.AdamW). Each thread count gets its own pair of
 -- peers (torch as installed and with OMP_WAIT_POLICY=passive), started with that many threads.
 local gpt_rows = {}
@@ -383,7 +383,7 @@ local function gpt_case(dtype, threads, reps, V)
     os.execute("rm -rf " .. shell_quote(dir))
     local loss_ml = model:evaluate(X, Y)
     local params = model:params()
-    local opt = ml.optim.muon_adam { muon = { lr = 0.02 }, adamw = { lr = 3e-3 }, info = model:param_info() }
+    local opt = ml.optim.muon_adamw { muon = { lr = 0.02 }, adamw = { lr = 3e-3, eps = 1e-8, weight_decay = 0.01 }, info = model:param_info() }
     local function ml_step(optim)
       return function()
         local t0 = ml.now()
@@ -429,11 +429,21 @@ local function gpt_case(dtype, threads, reps, V)
   if not ok then error(err, 0) end
 end
 
+local function loadavg()
+  local f = io.open("/proc/loadavg")
+  local l = f and f:read("l")
+  if f then f:close() end
+  return l and l:match("^(%S+)") or "?"
+end
+local gpt_load = {}
+
 local function gpt_cases(reps)
+  gpt_load[1] = loadavg()
   local V = gpt_vocab()
   for t in o.gpt_threads:gmatch("%d+") do
     for _, dtype in ipairs { "float32", "float64" } do gpt_case(dtype, tonumber(t), reps, V) end
   end
+  gpt_load[2] = loadavg()
 end
 
 local function gpt_markdown()
@@ -454,6 +464,15 @@ local function gpt_markdown()
         r.tokens_per_s, tok("torch " .. what), tok("torch-p " .. what), r.speedup_torch, r.speedup_torch_passive, r.loss_diff)
     end
   end
+  md[#md + 1] = ""
+  md[#md + 1] = ("Load average (1 min) of the machine at the start and the end of these rows: %s, %s "
+    .. "(the machine has %s cores; with more runnable threads than cores, multithreaded runs lose most).")
+    :format(gpt_load[1] or "?", gpt_load[2] or "?", (function()
+      local p = io.popen("nproc 2>/dev/null")
+      local n = p and p:read("l")
+      if p then p:close() end
+      return n or "?"
+    end)())
   return md
 end
 

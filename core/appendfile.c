@@ -1,8 +1,8 @@
 #include "appendfile.h"
 #include "error.h"
+#include "files.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,17 +10,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* fsync the directory holding path, so a newly created file's name survives a crash. */
-static void sync_dir(const char *path)
-{
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    int fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    fsync(fd);   /* best effort: not every file system supports it */
-    close(fd);
-}
 
 int ml_appendfile_write(const char *path, const void *data, size_t len)
 {
@@ -64,7 +53,7 @@ int ml_appendfile_write(const char *path, const void *data, size_t len)
         return ml_error(ML_EIO, "cannot sync '%s': %s", path, strerror(e));
     }
     if (close(fd) != 0) return ml_error(ML_EIO, "cannot close '%s': %s", path, strerror(errno));
-    if (created) sync_dir(path);
+    if (created) ml_file_sync_dir(path);
     return ML_OK;
 }
 

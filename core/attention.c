@@ -3,6 +3,7 @@
  * Jacobian are plain loops over the lower triangle. */
 #include "attention.h"
 #include "error.h"
+#include "parallel.h"
 #include <cblas.h>
 #include <math.h>
 
@@ -64,47 +65,26 @@ double ml_attn_exp(double) __asm__("exp") __attribute__((simd("notinbranch"), co
 float ml_attn_expf(float) __asm__("expf") __attribute__((simd("notinbranch"), const, nothrow, leaf));
 
 /* Rows of one T x T block p (stride ld) hold scores S; replace them by the causal softmax and
- * return max_{i, j<=i} S_ij. (Two copies, double and float: GCC does not apply omp simd
- * inside macro expansions, so no macro here.) */
-static double causal_softmax_d(double *p, size_t T, size_t ld)
-{
-    double top = -INFINITY;
-    for (size_t i = 0; i < T; i++) {
-        double *restrict r = p + i * ld, m = r[0], s = 0;
-#pragma omp simd reduction(max : m)
-        for (size_t j = 1; j <= i; j++) m = r[j] > m ? r[j] : m;
-        if (m > top) top = m;
-#pragma omp simd
-        for (size_t j = 0; j <= i; j++) r[j] = ml_attn_exp(r[j] - m);
-#pragma omp simd reduction(+ : s)
-        for (size_t j = 0; j <= i; j++) s += r[j];
-        double inv = 1 / s;
-#pragma omp simd
-        for (size_t j = 0; j <= i; j++) r[j] *= inv;
-        for (size_t j = i + 1; j < T; j++) r[j] = 0;
+ * return max_{i, j<=i} S_ij. */
+#define DEFINE_CAUSAL_SOFTMAX(NAME, REAL, EXP)                                                 \
+    static double NAME(REAL *p, size_t T, size_t ld)                                            \
+    {                                                                                           \
+        double top = -INFINITY;                                                                 \
+        for (size_t i = 0; i < T; i++) {                                                        \
+            REAL *restrict r = p + i * ld, m = r[0], s = 0;                                     \
+            _Pragma("omp simd reduction(max : m)") for (size_t j = 1; j <= i; j++)              \
+                m = r[j] > m ? r[j] : m;                                                        \
+            if (m > top) top = m;                                                               \
+            _Pragma("omp simd") for (size_t j = 0; j <= i; j++) r[j] = EXP(r[j] - m);           \
+            _Pragma("omp simd reduction(+ : s)") for (size_t j = 0; j <= i; j++) s += r[j];     \
+            REAL inv = 1 / s;                                                                   \
+            _Pragma("omp simd") for (size_t j = 0; j <= i; j++) r[j] *= inv;                    \
+            for (size_t j = i + 1; j < T; j++) r[j] = 0;                                        \
+        }                                                                                       \
+        return top;                                                                             \
     }
-    return top;
-}
-
-static double causal_softmax_f(float *p, size_t T, size_t ld)
-{
-    double top = -INFINITY;
-    for (size_t i = 0; i < T; i++) {
-        float *restrict r = p + i * ld, m = r[0], s = 0;
-#pragma omp simd reduction(max : m)
-        for (size_t j = 1; j <= i; j++) m = r[j] > m ? r[j] : m;
-        if (m > top) top = m;
-#pragma omp simd
-        for (size_t j = 0; j <= i; j++) r[j] = ml_attn_expf(r[j] - m);
-#pragma omp simd reduction(+ : s)
-        for (size_t j = 0; j <= i; j++) s += r[j];
-        float inv = 1 / s;
-#pragma omp simd
-        for (size_t j = 0; j <= i; j++) r[j] *= inv;
-        for (size_t j = i + 1; j < T; j++) r[j] = 0;
-    }
-    return top;
-}
+DEFINE_CAUSAL_SOFTMAX(causal_softmax_d, double, ml_attn_exp)
+DEFINE_CAUSAL_SOFTMAX(causal_softmax_f, float, ml_attn_expf)
 
 /* dS_ij = P_ij (dP_ij - sum_{k<=i} P_ik dP_ik), in place in dp; zero above the diagonal. */
 #define DEFINE_SOFTMAX_BACKWARD(NAME, REAL)                                          \
@@ -123,6 +103,39 @@ DEFINE_SOFTMAX_BACKWARD(softmax_backward_f, float)
 
 /* ---- forward ----------------------------------------------------------------------------- */
 
+/* Heads per parallel pass of the forward (the parts keep one max logit per head apart). */
+#define PASS_HEADS 64
+
+/* What the parts of a parallel call share; each part owns the sequences b in [b0, b1). */
+typedef struct {
+    ml_mat *out, *P, *dqkv, *dP;
+    const ml_mat *qkv, *dout, *Pin;
+    size_t T, C, H, h0, h1;
+    double top[ML_PARALLEL_MAX][PASS_HEADS];   /* forward: max logit per part and head h0 + i */
+} attn_job;
+
+static void forward_part(void *ctx, int part, size_t b0, size_t b1)
+{
+    attn_job *j = ctx;
+    const ml_mat *qkv = j->qkv;
+    size_t T = j->T, C = j->C, H = j->H, hs = C / H, es = ml_dtype_size(qkv->dtype);
+    size_t lq = qkv->stride, lo = j->out->stride, lp = j->P->stride;
+    double scale = 1 / sqrt((double)hs);
+    for (size_t h = j->h0; h < j->h1; h++) {
+        double top = -INFINITY;
+        for (size_t b = b0; b < b1; b++) {
+            const char *q = (const char *)qkv->data + (b * T * lq + h * hs) * es, *k = q + C * es, *v = q + 2 * C * es;
+            char *p = (char *)j->P->data + (b * H + h) * T * lp * es;
+            char *o = (char *)j->out->data + (b * T * lo + h * hs) * es;
+            gemm(qkv->dtype, 0, 1, T, T, hs, scale, q, lq, k, lq, 0, p, lp);   /* S = Q K^T / sqrt(hs) */
+            double m = qkv->dtype == ML_F64 ? causal_softmax_d((double *)p, T, lp) : causal_softmax_f((float *)p, T, lp);
+            if (m > top) top = m;
+            gemm(qkv->dtype, 0, 0, T, hs, T, 1, p, lp, v, lq, 0, o, lo);      /* O = P V */
+        }
+        j->top[part][h - j->h0] = top;
+    }
+}
+
 int ml_attn_forward(ml_mat *out, ml_mat *P, ml_mat *maxlogit, const ml_mat *qkv, size_t B, size_t H)
 {
     const char *fn = "attention_forward";
@@ -135,26 +148,47 @@ int ml_attn_forward(ml_mat *out, ml_mat *P, ml_mat *maxlogit, const ml_mat *qkv,
         (rc = disjoint(fn, "output", out, "the probabilities", P)))
         return rc;
     if (maxlogit && (rc = shape_is(fn, "max logits", maxlogit, 1, H))) return rc;
-    size_t hs = C / H, es = ml_dtype_size(qkv->dtype), lq = qkv->stride, lo = out->stride, lp = P->stride;
-    double scale = 1 / sqrt((double)hs);
-    const char *base = qkv->data;
-    for (size_t h = 0; h < H; h++) {
-        double top = -INFINITY;
-        for (size_t b = 0; b < B; b++) {
-            const char *q = base + (b * T * lq + h * hs) * es, *k = q + C * es, *v = q + 2 * C * es;
-            char *p = (char *)P->data + (b * H + h) * T * lp * es;
-            char *o = (char *)out->data + (b * T * lo + h * hs) * es;
-            gemm(qkv->dtype, 0, 1, T, T, hs, scale, q, lq, k, lq, 0, p, lp);   /* S = Q K^T / sqrt(hs) */
-            double m = qkv->dtype == ML_F64 ? causal_softmax_d((double *)p, T, lp) : causal_softmax_f((float *)p, T, lp);
-            if (m > top) top = m;
-            gemm(qkv->dtype, 0, 0, T, hs, T, 1, p, lp, v, lq, 0, o, lo);      /* O = P V */
+    attn_job j = {.out = out, .P = P, .qkv = qkv, .T = T, .C = C, .H = H};
+    for (j.h0 = 0; j.h0 < H; j.h0 = j.h1) {
+        j.h1 = j.h0 + PASS_HEADS < H ? j.h0 + PASS_HEADS : H;
+        int parts = ml_parallel_for(B, 1, forward_part, &j);
+        for (size_t h = j.h0; h < j.h1; h++) {
+            double top = -INFINITY;
+            for (int k = 0; k < parts; k++) top = j.top[k][h - j.h0] > top ? j.top[k][h - j.h0] : top;
+            if (maxlogit) ml_mat_set(maxlogit, 0, h, top);
         }
-        if (maxlogit) ml_mat_set(maxlogit, 0, h, top);
     }
     return ML_OK;
 }
 
 /* ---- backward ---------------------------------------------------------------------------- */
+
+static void backward_part(void *ctx, int part, size_t b0, size_t b1)
+{
+    attn_job *j = ctx;
+    const ml_mat *qkv = j->qkv;
+    size_t T = j->T, C = j->C, H = j->H, hs = C / H, es = ml_dtype_size(qkv->dtype);
+    size_t lq = qkv->stride, ldq = j->dqkv->stride, lo = j->dout->stride, lp = j->Pin->stride, ld = j->dP->stride;
+    double scale = 1 / sqrt((double)hs);
+    ml_dtype t = qkv->dtype;
+    for (size_t b = b0; b < b1; b++)
+        for (size_t h = 0; h < H; h++) {
+            size_t qoff = b * T * lq + h * hs, goff = b * T * ldq + h * hs;
+            const char *q = (const char *)qkv->data + qoff * es, *k = q + C * es, *v = q + 2 * C * es;
+            char *dq = (char *)j->dqkv->data + goff * es, *dk = dq + C * es, *dv = dq + 2 * C * es;
+            const char *p = (const char *)j->Pin->data + (b * H + h) * T * lp * es;
+            char *dp = (char *)j->dP->data + (b * H + h) * T * ld * es;
+            const char *dO = (const char *)j->dout->data + (b * T * lo + h * hs) * es;
+            gemm(t, 0, 1, T, T, hs, 1, dO, lo, v, lq, 0, dp, ld);   /* dP = dO V^T */
+            gemm(t, 1, 0, T, hs, T, 1, p, lp, dO, lo, 0, dv, ldq);  /* dV = P^T dO */
+            if (t == ML_F64)
+                softmax_backward_d((double *)dp, (const double *)p, T, ld, lp);
+            else
+                softmax_backward_f((float *)dp, (const float *)p, T, ld, lp);
+            gemm(t, 0, 0, T, hs, T, scale, dp, ld, k, lq, 0, dq, ldq); /* dQ = dS K / sqrt(hs) */
+            gemm(t, 1, 0, T, hs, T, scale, dp, ld, q, lq, 0, dk, ldq); /* dK = dS^T Q / sqrt(hs) */
+        }
+}
 
 int ml_attn_backward(ml_mat *dqkv, ml_mat *dP, const ml_mat *dout, const ml_mat *P, const ml_mat *qkv, size_t B,
                      size_t H)
@@ -175,26 +209,7 @@ int ml_attn_backward(ml_mat *dqkv, ml_mat *dP, const ml_mat *dout, const ml_mat 
         if ((rc = disjoint(fn, "the qkv gradient", dqkv, names[i], in[i])) || (rc = disjoint(fn, "the work space", dP, names[i], in[i])))
             return rc;
     if ((rc = disjoint(fn, "the qkv gradient", dqkv, "the work space", dP))) return rc;
-    size_t hs = C / H, es = ml_dtype_size(qkv->dtype);
-    size_t lq = qkv->stride, ldq = dqkv->stride, lo = dout->stride, lp = P->stride, ld = dP->stride;
-    double scale = 1 / sqrt((double)hs);
-    ml_dtype t = qkv->dtype;
-    for (size_t b = 0; b < B; b++)
-        for (size_t h = 0; h < H; h++) {
-            size_t qoff = b * T * lq + h * hs, goff = b * T * ldq + h * hs;
-            const char *q = (const char *)qkv->data + qoff * es, *k = q + C * es, *v = q + 2 * C * es;
-            char *dq = (char *)dqkv->data + goff * es, *dk = dq + C * es, *dv = dq + 2 * C * es;
-            const char *p = (const char *)P->data + (b * H + h) * T * lp * es;
-            char *dp = (char *)dP->data + (b * H + h) * T * ld * es;
-            const char *dO = (const char *)dout->data + (b * T * lo + h * hs) * es;
-            gemm(t, 0, 1, T, T, hs, 1, dO, lo, v, lq, 0, dp, ld);   /* dP = dO V^T */
-            gemm(t, 1, 0, T, hs, T, 1, p, lp, dO, lo, 0, dv, ldq);  /* dV = P^T dO */
-            if (t == ML_F64)
-                softmax_backward_d((double *)dp, (const double *)p, T, ld, lp);
-            else
-                softmax_backward_f((float *)dp, (const float *)p, T, ld, lp);
-            gemm(t, 0, 0, T, hs, T, scale, dp, ld, k, lq, 0, dq, ldq); /* dQ = dS K / sqrt(hs) */
-            gemm(t, 1, 0, T, hs, T, scale, dp, ld, q, lq, 0, dk, ldq); /* dK = dS^T Q / sqrt(hs) */
-        }
+    attn_job j = {.dqkv = dqkv, .dP = dP, .dout = dout, .Pin = P, .qkv = qkv, .T = T, .C = C, .H = H};
+    ml_parallel_for(B, 1, backward_part, &j);
     return ML_OK;
 }

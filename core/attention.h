@@ -17,7 +17,9 @@
  *
  * Every product is one BLAS gemm per (b, h) on strided blocks of qkv (no copies). P, the
  * probabilities, is (B*H*T) x T, row (b*H + h)*T + i, kept by the forward for the backward.
- * All matrices of a call have the same dtype (float64 or float32); nothing is allocated. */
+ * All matrices of a call have the same dtype (float64 or float32); nothing is allocated. The
+ * sequences of the batch are split between ml_threads_get() threads (core/parallel.h); every
+ * part runs its own single-threaded small gemm calls. */
 #ifndef ML_ATTENTION_H
 #define ML_ATTENTION_H
 

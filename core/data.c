@@ -2,6 +2,7 @@
  * text corpora. */
 #include "data.h"
 #include "error.h"
+#include "files.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 /* ---- IDX ------------------------------------------------------------------------------- */
@@ -61,13 +63,31 @@ static int gz_read_exact(gzFile f, const char *path, void *buf, size_t n, const 
     return ML_OK;
 }
 
-static int open_and_read_header(gzFile *fp, const char *path, ml_idx_info *info)
+/* ml_file_open_input with the caller's prefix: "idx: cannot open PATH: is a FIFO, ..." */
+static int open_input(const char *what, const char *path, int allow_dir, int *fd, struct stat *st)
 {
+    if (ml_file_open_input(path, allow_dir, fd, st) == ML_OK) return ML_OK;
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", ml_errmsg());
+    return ml_error(ML_EIO, "%s: cannot open %s", what, msg);
+}
+
+/* *size gets the file's size in bytes. */
+static int open_and_read_header(gzFile *fp, const char *path, ml_idx_info *info, off_t *size)
+{
+    int fd;
+    struct stat st;
+    int rc = open_input("idx", path, 0, &fd, &st);
+    if (rc) return rc;
+    *size = st.st_size;
     errno = 0;
-    gzFile f = gzopen(path, "rb");
-    if (!f) return ml_error(ML_EIO, "idx: cannot open %s: %s", path, errno ? strerror(errno) : "out of memory");
+    gzFile f = gzdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return ml_error(ML_EIO, "idx: cannot open %s: %s", path, errno ? strerror(errno) : "out of memory");
+    }
     unsigned char h[4 * (ML_IDX_MAXDIM + 1)];
-    int rc = gz_read_exact(f, path, h, 4, "header");
+    rc = gz_read_exact(f, path, h, 4, "header");
     if (rc) goto fail;
     if (h[0] != 0 || h[1] != 0 || !ml_idx_type_name(h[2]) || h[3] < 1 || h[3] > ML_IDX_MAXDIM) {
         rc = ml_error(ML_EIO, "idx: %s: not an IDX file (magic bytes %02x %02x %02x %02x; expected 00 00, a type code "
@@ -101,7 +121,8 @@ fail:
 int ml_idx_header(const char *path, ml_idx_info *info)
 {
     gzFile f;
-    int rc = open_and_read_header(&f, path, info);
+    off_t size;
+    int rc = open_and_read_header(&f, path, info, &size);
     if (rc) return rc;
     gzclose(f);
     return ML_OK;
@@ -129,40 +150,90 @@ static double idx_decode(int type, const unsigned char *p)
     }
 }
 
+/* The data of a gzip'd file, read in growing steps: a header promising more than the
+ * stream holds fails at the end of the stream, having allocated about what it held. */
+static int gz_read_growing(gzFile f, const char *path, size_t need, unsigned char **out)
+{
+    size_t cap = need < ((size_t)1 << 20) ? need : (size_t)1 << 20, have = 0;
+    unsigned char *p = malloc(cap);
+    if (!p) return ml_error(ML_ENOMEM, "idx: %s: out of memory (%zu bytes)", path, cap);
+    for (;;) {
+        size_t want = cap - have < ((size_t)1 << 30) ? cap - have : (size_t)1 << 30;
+        int got = gzread(f, p + have, (unsigned)want);
+        if (got < 0) {
+            free(p);
+            return gz_fail(f, path, "data");
+        }
+        have += (size_t)got;
+        if (have == need) break;
+        if ((size_t)got < want) {
+            free(p);
+            return ml_error(ML_EIO, "idx: %s: truncated file (data: %zu of %zu bytes)", path, have, need);
+        }
+        if (have == cap) {
+            size_t ncap = cap > need / 2 ? need : 2 * cap;
+            unsigned char *q = realloc(p, ncap);
+            if (!q) {
+                free(p);
+                return ml_error(ML_ENOMEM, "idx: %s: out of memory (%zu bytes)", path, ncap);
+            }
+            p = q;
+            cap = ncap;
+        }
+    }
+    *out = p;
+    return ML_OK;
+}
+
 int ml_idx_load(ml_mat *out, const char *path, ml_dtype t, double scale, double shift, size_t limit, ml_idx_info *info)
 {
     ml_idx_info hdr;
     gzFile f;
-    int rc = open_and_read_header(&f, path, &hdr);
+    off_t size;
+    int rc = open_and_read_header(&f, path, &hdr, &size);
     if (rc) return rc;
     size_t items = hdr.dims[0], per = 1;
     for (int d = 1; d < hdr.ndim; d++) per *= hdr.dims[d];
     if (limit && limit < items) items = limit;
+    size_t es = idx_elem_size(hdr.type), n = items * per, need = n * es;
     ml_mat m = {0};
+    unsigned char *raw = NULL;
+    /* Check what the header promises against the file before allocating for it. */
+    if (gzdirect(f)) {
+        size_t have = (size_t)size - 4 - 4 * (size_t)hdr.ndim;
+        if (have < need) {
+            rc = ml_error(ML_EIO, "idx: %s: truncated file (data: %zu of %zu bytes)", path, have, need);
+            goto done;
+        }
+    } else if ((rc = gz_read_growing(f, path, need, &raw))) {
+        goto done;
+    }
     if ((rc = ml_mat_alloc(&m, items, per, t))) goto done;
 
     /* unsigned bytes (the common case) through a table of the 256 possible values */
     double lut[256];
     for (int v = 0; v < 256; v++) lut[v] = scale * v + shift;
-    size_t es = idx_elem_size(hdr.type), n = items * per, k = 0;
+    size_t k = 0;
     static const size_t CHUNK = 1 << 16;   /* a multiple of every element size */
     unsigned char buf[1 << 16];
     while (k < n) {
         size_t want = (n - k) * es < CHUNK ? (n - k) * es : CHUNK;
-        if ((rc = gz_read_exact(f, path, buf, want, "data"))) goto done;
+        const unsigned char *src = buf;
+        if (raw) src = raw + k * es;
+        else if ((rc = gz_read_exact(f, path, buf, want, "data"))) goto done;
         size_t cnt = want / es;
         if (t == ML_F64) {
             double *d = (double *)m.data + k;
             if (hdr.type == 0x08)
-                for (size_t i = 0; i < cnt; i++) d[i] = lut[buf[i]];
+                for (size_t i = 0; i < cnt; i++) d[i] = lut[src[i]];
             else
-                for (size_t i = 0; i < cnt; i++) d[i] = scale * idx_decode(hdr.type, buf + i * es) + shift;
+                for (size_t i = 0; i < cnt; i++) d[i] = scale * idx_decode(hdr.type, src + i * es) + shift;
         } else {
             float *d = (float *)m.data + k;
             if (hdr.type == 0x08)
-                for (size_t i = 0; i < cnt; i++) d[i] = (float)lut[buf[i]];
+                for (size_t i = 0; i < cnt; i++) d[i] = (float)lut[src[i]];
             else
-                for (size_t i = 0; i < cnt; i++) d[i] = (float)(scale * idx_decode(hdr.type, buf + i * es) + shift);
+                for (size_t i = 0; i < cnt; i++) d[i] = (float)(scale * idx_decode(hdr.type, src + i * es) + shift);
         }
         k += cnt;
     }
@@ -174,6 +245,7 @@ int ml_idx_load(ml_mat *out, const char *path, ml_dtype t, double scale, double 
     *out = m;
     m = (ml_mat){0};
 done:
+    free(raw);
     ml_mat_free(&m);
     gzclose(f);
     return rc;
@@ -198,9 +270,15 @@ static int bytes_reserve(bytes *b, size_t extra)
 /* Append one file; with ML_CORPUS_FORTUNE, lines that are exactly "%" are dropped. */
 static int append_file(bytes *b, const char *path, unsigned flags)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return ml_error(ML_EIO, "corpus: cannot open %s: %s", path, strerror(errno));
-    int rc = ML_OK;
+    int fd;
+    struct stat st;
+    int rc = open_input("corpus", path, 0, &fd, &st);
+    if (rc) return rc;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return ml_error(ML_EIO, "corpus: cannot open %s: %s", path, strerror(errno));
+    }
     size_t start = b->n;
     for (;;) {
         if ((rc = bytes_reserve(b, 1 << 16))) break;
@@ -296,9 +374,12 @@ static void corpus_build(ml_corpus *c, unsigned char *text, size_t n)
 int ml_corpus_load(ml_corpus *c, const char *path, unsigned flags)
 {
     struct stat st;
-    if (stat(path, &st) != 0) return ml_error(ML_EIO, "corpus: cannot open %s: %s", path, strerror(errno));
+    int fd;
+    int rc = open_input("corpus", path, 1, &fd, &st);   /* FIFOs and devices refused up front */
+    if (rc) return rc;
+    if (fd >= 0) close(fd);   /* append_file opens it again */
     bytes b = {0};
-    int rc = S_ISDIR(st.st_mode) ? append_dir(&b, path, flags) : append_file(&b, path, flags);
+    rc = S_ISDIR(st.st_mode) ? append_dir(&b, path, flags) : append_file(&b, path, flags);
     if (!rc && b.n == 0) rc = ml_error(ML_EIO, "corpus: %s: no text", path);
     if (rc) {
         free(b.p);

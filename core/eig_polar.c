@@ -32,8 +32,14 @@ int ml_polar_eig(ml_mat *out, const ml_mat *A, double rtol)
     int tall = A->rows > A->cols;
     size_t m = tall ? A->cols : A->rows;
     ml_dtype t = A->dtype;
-    ml_mat C = {0}, R = {0}, lam = {0}, res = {0};
-    int rc = ml_mat_alloc(&C, m, m, t);
+    ml_mat C = {0}, R = {0}, lam = {0}, res = {0}, As = {0};
+    int rc = ML_OK, e = ml_scale_exponent(ml_norm_maxabs(A), ML_SCALE_WINDOW(t));
+    if (e) {   /* A A^T would overflow or underflow: polar(2^e A) = polar(A) */
+        rc = ml_mat_clone(&As, A, t);
+        ml_mat_ldexp(&As, e);
+        A = &As;
+    }
+    if (!rc) rc = ml_mat_alloc(&C, m, m, t);
     if (!rc) rc = ml_mat_alloc(&lam, m, 1, ML_F64);
     if (!rc) rc = ml_mat_alloc(&R, m, m, t);
     if (!rc) rc = ml_mat_alloc(&res, A->rows, A->cols, t);
@@ -73,6 +79,7 @@ int ml_polar_eig(ml_mat *out, const ml_mat *A, double rtol)
                         (int)A->stride, 0.0f, res.data, (int)res.stride);
     }
 done:
+    ml_mat_free(&As);
     ml_mat_free(&C);
     ml_mat_free(&R);
     ml_mat_free(&lam);

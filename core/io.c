@@ -8,6 +8,7 @@
 #endif
 #include "io.h"
 #include "error.h"
+#include "files.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -56,91 +57,6 @@ static int prefix_error(int code, const char *path)
 static int check_path(const char *path)
 {
     if (!path || !*path) return ml_error(ML_EINVAL, "empty file name");
-    return ML_OK;
-}
-
-/* ---- atomic writes ---- */
-
-FILE *ml_io_atomic_open(const char *path, char *tmp, size_t n)
-{
-    if (!tmp || n == 0) {
-        ml_error(ML_EINVAL, "%s: no buffer for the temporary file name", path ? path : "");
-        return NULL;
-    }
-    tmp[0] = '\0';
-    if (check_path(path) != ML_OK) return NULL;
-    int len = snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    if (len < 0 || (size_t)len >= n) {
-        tmp[0] = '\0';
-        ml_error(ML_EINVAL, "%s: file name too long", path);
-        return NULL;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    if (fd < 0 && errno == EEXIST) {
-        /* left behind by a killed run whose pid we now have */
-        unlink(tmp);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    }
-    if (fd < 0) {
-        ml_error(ML_EIO, "%s: cannot create temporary file %s: %s", path, tmp, strerror(errno));
-        tmp[0] = '\0';
-        return NULL;
-    }
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        ml_error(ML_EIO, "%s: %s", path, strerror(e));
-        tmp[0] = '\0';
-        return NULL;
-    }
-    return f;
-}
-
-void ml_io_atomic_abort(FILE *f, const char *tmp)
-{
-    int e = errno;   /* callers may still want to report it */
-    if (f) fclose(f);
-    if (tmp && *tmp) unlink(tmp);
-    errno = e;
-}
-
-/* Make the rename itself durable; best effort (not every file system supports it). */
-static void sync_parent_dir(const char *path)
-{
-    char dir[ML_IO_TMPLEN];
-    const char *slash = strrchr(path, '/');
-    if (!slash) {
-        strcpy(dir, ".");
-    } else {
-        size_t n = slash == path ? 1 : (size_t)(slash - path);
-        if (n >= sizeof dir) return;
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    int fd = open(dir, O_RDONLY);
-    if (fd < 0) return;
-    fsync(fd);
-    close(fd);
-}
-
-int ml_io_atomic_commit(FILE *f, const char *tmp, const char *path)
-{
-    int e = 0;
-    const char *what = NULL;
-    if (ferror(f)) {
-        what = "write error";
-    } else if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        e = errno;
-    }
-    if (fclose(f) != 0 && !e && !what) e = errno;
-    if (!e && !what && rename(tmp, path) != 0) e = errno;
-    if (e || what) {
-        unlink(tmp);
-        return ml_error(ML_EIO, "%s: %s", path, what ? what : strerror(e));
-    }
-    sync_parent_dir(path);
     return ML_OK;
 }
 
@@ -347,14 +263,14 @@ static int load_npy_stream(ml_mat *out, FILE *f, const char *path)
         return ml_error(ML_EINVAL, "%s: array too large (more than %zu elements)", path, ML_MAX_ELEMS);
 
     size_t esize = ml_dtype_size(t), n = rows * cols, need = n * esize;
+    /* Before allocating: the file (regular, see open_input) must hold what the header promises. */
     struct stat st;
     long pos = ftell(f);
-    if (pos >= 0 && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
-        size_t have = (uintmax_t)st.st_size > (uintmax_t)pos ? (size_t)(st.st_size - pos) : 0;
-        if (have < need)
-            return ml_error(ML_EINVAL, "%s: truncated: the header promises %zu bytes of data, the file has %zu",
-                            path, need, have);
-    }
+    if (pos < 0 || fstat(fileno(f), &st) != 0) return ml_error(ML_EIO, "%s: %s", path, strerror(errno));
+    size_t have = (uintmax_t)st.st_size > (uintmax_t)pos ? (size_t)(st.st_size - pos) : 0;
+    if (have < need)
+        return ml_error(ML_EINVAL, "%s: truncated: the header promises %zu bytes of data, the file has %zu",
+                        path, need, have);
 
     if ((rc = ml_mat_alloc(out, rows, cols, t)) != ML_OK) return prefix_error(rc, path);
     /* Stream in chunks, scattering into row-major order; Fortran order walks columns. */
@@ -385,12 +301,26 @@ static int load_npy_stream(ml_mat *out, FILE *f, const char *path)
     return ML_OK;
 }
 
+/* A regular file, opened for reading (FIFOs, devices and directories are refused up front). */
+static FILE *open_input(const char *path)
+{
+    int fd;
+    struct stat st;
+    if (ml_file_open_input(path, 0, &fd, &st) != ML_OK) return NULL;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        ml_error(ML_EIO, "%s: %s", path, strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
 int ml_io_load_npy(ml_mat *out, const char *path)
 {
     *out = (ml_mat){0};
     if (check_path(path) != ML_OK) return ML_EINVAL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return ml_error(ML_EIO, "%s: %s", path, strerror(errno));
+    FILE *f = open_input(path);
+    if (!f) return ML_EIO;
     int rc = load_npy_stream(out, f, path);
     fclose(f);
     return rc;
@@ -406,10 +336,10 @@ static int check_savable(const char *path, const ml_mat *A)
     return ML_OK;
 }
 
-static int write_fail(FILE *f, char *tmp, const char *path)
+static int write_fail(ml_atomic *a, const char *path)
 {
     int e = errno;
-    ml_io_atomic_abort(f, tmp);
+    ml_atomic_abort(a);
     return ml_error(ML_EIO, "%s: %s", path, strerror(e ? e : EIO));
 }
 
@@ -426,15 +356,16 @@ int ml_io_save_npy(const char *path, const ml_mat *A)
     unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff),
                              (unsigned char)(hlen >> 8)};
 
-    char tmp[ML_IO_TMPLEN];
-    FILE *f = ml_io_atomic_open(path, tmp, sizeof tmp);
-    if (!f) return ML_EIO;
+    ml_atomic a;
+    int rc = ml_atomic_begin(&a, path);
+    if (rc) return rc;
+    FILE *f = a.f;
     errno = 0;
     if (fwrite(pre, 1, sizeof pre, f) != sizeof pre || fwrite(hdr, 1, (size_t)len, f) != (size_t)len)
-        return write_fail(f, tmp, path);
+        return write_fail(&a, path);
     for (size_t i = 0; i < pad; i++)
-        if (fputc(' ', f) == EOF) return write_fail(f, tmp, path);
-    if (fputc('\n', f) == EOF) return write_fail(f, tmp, path);
+        if (fputc(' ', f) == EOF) return write_fail(&a, path);
+    if (fputc('\n', f) == EOF) return write_fail(&a, path);
 
     int swap = !host_is_little();
     unsigned char buf[1 << 12];
@@ -442,17 +373,17 @@ int ml_io_save_npy(const char *path, const ml_mat *A)
     for (size_t i = 0; i < A->rows; i++) {
         const unsigned char *row = (const unsigned char *)A->data + i * A->stride * esize;
         if (!swap) {
-            if (fwrite(row, esize, A->cols, f) != A->cols) return write_fail(f, tmp, path);
+            if (fwrite(row, esize, A->cols, f) != A->cols) return write_fail(&a, path);
             continue;
         }
         for (size_t j = 0; j < A->cols; j += per) {
             size_t m = A->cols - j < per ? A->cols - j : per;
             memcpy(buf, row + j * esize, m * esize);
             for (size_t q = 0; q < m; q++) swap_bytes(buf + q * esize, esize);
-            if (fwrite(buf, esize, m, f) != m) return write_fail(f, tmp, path);
+            if (fwrite(buf, esize, m, f) != m) return write_fail(&a, path);
         }
     }
-    return ml_io_atomic_commit(f, tmp, path);
+    return ml_atomic_commit(&a);
 }
 
 /* ---- text ---- */
@@ -492,8 +423,16 @@ static int parse_line(const char *path, long lineno, char *line, char sep, doubl
     if (!*p) return ML_OK;
     for (;;) {
         char *e;
+        errno = 0;
         double v = strtod(p, &e);
         if (e == p || (*e && !is_blank(*e) && *e != sep)) return not_a_number(path, lineno, p, sep);
+        /* A finite literal out of range: 1e999 overflows to inf, 1e-999 underflows to 0 (a subnormal
+         * result is representable and kept: numpy.savetxt writes them). "inf" and "nan" are values. */
+        if (errno == ERANGE && (isinf(v) || v == 0)) {
+            *e = '\0';
+            return ml_error(ML_EINVAL, "%s: line %ld: '%s' is beyond the float64 range (%s)", path, lineno, p,
+                            v == 0 ? "underflows to 0" : "overflows to inf");
+        }
         if (*nvals == *cap) {
             if (*nvals >= ML_MAX_ELEMS)
                 return ml_error(ML_EINVAL, "%s: too many values (more than %zu)", path, ML_MAX_ELEMS);
@@ -526,23 +465,34 @@ static int load_text_stream(ml_mat *out, FILE *f, const char *path, char sep)
     int rc = ML_OK;
     errno = 0;
     while ((len = getline(&line, &linecap, f)) != -1) {
-        lineno++;
         if (memchr(line, '\0', (size_t)len)) {
-            rc = ml_error(ML_EINVAL, "%s: line %ld contains a NUL byte (not a text file?)", path, lineno);
+            rc = ml_error(ML_EINVAL, "%s: line %ld contains a NUL byte (not a text file?)", path, lineno + 1);
             goto done;
         }
-        size_t nf;
-        if ((rc = parse_line(path, lineno, line, sep, &vals, &nvals, &cap, &nf)) != ML_OK) goto done;
-        if (nf == 0) continue;
-        if (rows == 0) {
-            cols = nf;
-            first = lineno;
-        } else if (nf != cols) {
-            rc = ml_error(ML_EINVAL, "%s: line %ld has %zu fields, but line %ld has %zu", path, lineno, nf,
-                          first, cols);
-            goto done;
+        /* Line ends LF, CRLF or a lone CR (old Mac files): a getline line may hold several CR lines. */
+        for (char *seg = line; *seg;) {
+            char *cr = strchr(seg, '\r'), *next = NULL;
+            if (cr) {
+                *cr = '\0';
+                next = cr[1] == '\n' ? cr + 2 : cr + 1;
+            }
+            lineno++;
+            size_t nf;
+            if ((rc = parse_line(path, lineno, seg, sep, &vals, &nvals, &cap, &nf)) != ML_OK) goto done;
+            if (nf > 0) {
+                if (rows == 0) {
+                    cols = nf;
+                    first = lineno;
+                } else if (nf != cols) {
+                    rc = ml_error(ML_EINVAL, "%s: line %ld has %zu fields, but line %ld has %zu", path, lineno, nf,
+                                  first, cols);
+                    goto done;
+                }
+                rows++;
+            }
+            if (!next) break;
+            seg = next;
         }
-        rows++;
     }
     if (ferror(f)) {
         rc = ml_error(ML_EIO, "%s: %s", path, strerror(errno ? errno : EIO));
@@ -568,8 +518,8 @@ int ml_io_load_text(ml_mat *out, const char *path, char sep)
 {
     *out = (ml_mat){0};
     if (check_path(path) != ML_OK) return ML_EINVAL;
-    FILE *f = fopen(path, "r");
-    if (!f) return ml_error(ML_EIO, "%s: %s", path, strerror(errno));
+    FILE *f = open_input(path);
+    if (!f) return ML_EIO;
     int rc = load_text_stream(out, f, path, sep);
     fclose(f);
     return rc;
@@ -578,22 +528,23 @@ int ml_io_load_text(ml_mat *out, const char *path, char sep)
 int ml_io_save_text(const char *path, const ml_mat *A, char sep)
 {
     if (check_savable(path, A) != ML_OK) return ML_EINVAL;
-    char tmp[ML_IO_TMPLEN];
-    FILE *f = ml_io_atomic_open(path, tmp, sizeof tmp);
-    if (!f) return ML_EIO;
+    ml_atomic a;
+    int rc = ml_atomic_begin(&a, path);
+    if (rc) return rc;
+    FILE *f = a.f;
     char s = sep ? sep : ' ';
     errno = 0;
     for (size_t i = 0; i < A->rows; i++) {
         for (size_t j = 0; j < A->cols; j++) {
-            if (j && fputc(s, f) == EOF) return write_fail(f, tmp, path);
+            if (j && fputc(s, f) == EOF) return write_fail(&a, path);
             double v = ml_mat_get(A, i, j);
             /* printf writes "-nan" for a NaN with the sign bit set; numpy.savetxt writes "nan" */
             int w = isnan(v) ? fputs("nan", f) : fprintf(f, "%.18e", v);
-            if (w < 0) return write_fail(f, tmp, path);
+            if (w < 0) return write_fail(&a, path);
         }
-        if (fputc('\n', f) == EOF) return write_fail(f, tmp, path);
+        if (fputc('\n', f) == EOF) return write_fail(&a, path);
     }
-    return ml_io_atomic_commit(f, tmp, path);
+    return ml_atomic_commit(&a);
 }
 
 /* ---- by extension ---- */

@@ -2,8 +2,10 @@
  *
  * Loading picks the format by extension: ".npy" is NumPy's binary format, anything
  * else is text (whitespace-separated; comma-separated when the name ends in ".csv").
- * Every file is written atomically: to "<path>.tmp.<pid>", flushed, fsync'ed and
- * renamed over the target, so an interrupted run never leaves a truncated file.
+ * Every file is written atomically (core/files.h: a unique temporary beside the target,
+ * fsync, rename, fsync of the directory), so a reader or a crash never sees half a file;
+ * a symbolic link is written through, a non-regular target (FIFO, device) refused, and
+ * an existing file keeps its mode. Loading refuses anything but a regular file.
  * Reference for the binary format: numpy/lib/format.py (NEP 1). */
 #ifndef ML_IO_H
 #define ML_IO_H
@@ -28,19 +30,5 @@ int ml_io_load_text(ml_mat *out, const char *path, char sep);
 /* One row per line, entries as "%.18e" (numpy.savetxt's default, exact for doubles)
  * separated by a single space (sep = 0) or by sep. */
 int ml_io_save_text(const char *path, const ml_mat *A, char sep);
-
-/* Atomic writes, reusable by any writer:
- *     char tmp[ML_IO_TMPLEN];
- *     FILE *f = ml_io_atomic_open(path, tmp, sizeof tmp);
- *     if (!f) return ML_EIO;
- *     ... write to f; on a failure: ml_io_atomic_abort(f, tmp); return ...;
- *     return ml_io_atomic_commit(f, tmp, path);
- * open returns NULL with an error recorded; commit flushes, fsyncs and renames the
- * temporary over path, removing it and returning an error on any failure; abort closes
- * and removes it. Both commit and abort consume f. */
-#define ML_IO_TMPLEN 4096
-FILE *ml_io_atomic_open(const char *path, char *tmp, size_t n);
-int ml_io_atomic_commit(FILE *f, const char *tmp, const char *path);
-void ml_io_atomic_abort(FILE *f, const char *tmp);
 
 #endif

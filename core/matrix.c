@@ -26,8 +26,8 @@ int ml_mat_check_dims(size_t rows, size_t cols)
     if (rows == 0 || cols == 0)
         return ml_error(ML_EINVAL, "empty matrix (%zu x %zu): both dimensions must be at least 1", rows, cols);
     if (rows > ML_MAX_ELEMS / cols)
-        return ml_error(ML_ENOMEM, "%zu x %zu matrix is too large (more than %zu elements)", rows, cols,
-                        (size_t)ML_MAX_ELEMS);
+        return ml_error(ML_ENOMEM, "%zu x %zu matrix is too large (more than %zu elements, the BLAS/LAPACK int limit)",
+                        rows, cols, (size_t)ML_MAX_ELEMS);
     return ML_OK;
 }
 
@@ -108,11 +108,42 @@ int ml_mat_ensure(ml_mat *m, size_t rows, size_t cols, ml_dtype t)
 int ml_mat_is_contiguous(const ml_mat *m) { return m->stride == m->cols || m->rows == 1; }
 int ml_mat_same_shape(const ml_mat *a, const ml_mat *b) { return a->rows == b->rows && a->cols == b->cols; }
 
+int ml_mat_shares(const ml_mat *a, const ml_mat *b)
+{
+    if (!a->buf || !b->buf || a->buf != b->buf) return 0;
+    const char *a0 = a->data, *b0 = b->data;
+    const char *a1 = a0 + ((a->rows - 1) * a->stride + a->cols) * ml_dtype_size(a->dtype);
+    const char *b1 = b0 + ((b->rows - 1) * b->stride + b->cols) * ml_dtype_size(b->dtype);
+    return a0 < b1 && b0 < a1;
+}
+
+int ml_mat_overlap(const ml_mat *a, const ml_mat *b)
+{
+    int identical = a->data == b->data && a->stride == b->stride && a->dtype == b->dtype && ml_mat_same_shape(a, b);
+    return !identical && ml_mat_shares(a, b);
+}
+
+int ml_mat_unalias(const ml_mat *dst, const ml_mat *src, ml_mat *tmp, const ml_mat **use)
+{
+    *use = src;
+    if (!ml_mat_overlap(dst, src)) return ML_OK;
+    int rc = ml_mat_clone(tmp, src, src->dtype);
+    if (!rc) *use = tmp;
+    return rc;
+}
+
 int ml_mat_copy(ml_mat *dst, const ml_mat *src)
 {
     if (!ml_mat_same_shape(dst, src))
         return ml_error(ML_EINVAL, "shape mismatch: %zu x %zu vs %zu x %zu", dst->rows, dst->cols, src->rows, src->cols);
     if (dst->data == src->data && dst->stride == src->stride && dst->dtype == src->dtype) return ML_OK;
+    if (ml_mat_overlap(dst, src)) {   /* e.g. a block copied one row down onto itself */
+        ml_mat t = {0};
+        int rc = ml_mat_clone(&t, src, src->dtype);
+        if (!rc) rc = ml_mat_copy(dst, &t);
+        ml_mat_free(&t);
+        return rc;
+    }
     for (size_t i = 0; i < src->rows; i++) {
         if (dst->dtype == src->dtype) {
             size_t es = ml_dtype_size(src->dtype);

@@ -26,9 +26,12 @@ typedef struct ml_mat {
     ml_buf *buf;       /* owner of the storage; NULL for an empty (unallocated) ml_mat */
 } ml_mat;
 
-/* Largest number of elements a single matrix may hold; requests beyond it fail
- * before allocating (ML_MAX_ELEMS * 8 bytes = 16 GiB, below this machine class's memory). */
-#define ML_MAX_ELEMS ((size_t)1 << 31)
+/* Largest number of elements a single matrix may hold; requests beyond it fail before
+ * allocating. It is INT_MAX, the largest dimension, leading dimension and element count the
+ * (32-bit integer) BLAS and LAPACK accept: since a view's stride is its parent's column count,
+ * every matrix, view and product operand passes to BLAS/LAPACK without an int overflow, checked
+ * here once instead of before every call (issue 12 item 2). 16 GiB of float64. */
+#define ML_MAX_ELEMS ((size_t)2147483647)
 
 size_t ml_dtype_size(ml_dtype t);
 const char *ml_dtype_name(ml_dtype t);
@@ -67,7 +70,17 @@ static inline void ml_mat_set(ml_mat *m, size_t i, size_t j, double v)
         ((float *)m->data)[i * m->stride + j] = (float)v;
 }
 
-/* Copy src into dst element by element (shapes must match; dtypes may differ). */
+/* Aliasing of in-place operations (issue 12 item 3). ml_mat_shares: the storage ranges of a and b
+ * (first to last element) intersect. ml_mat_overlap: they intersect and a, b are not the identical
+ * view (same first element, stride, shape, dtype), the case where an elementwise kernel writing a
+ * may read an element of b it has already overwritten; an identical view is safe in place. */
+int ml_mat_shares(const ml_mat *a, const ml_mat *b);
+int ml_mat_overlap(const ml_mat *a, const ml_mat *b);
+/* *use = src, or src copied into tmp (a cleared ml_mat the caller frees) when it overlaps dst:
+ * every in-place operation computes through a temporary, like numpy, never a wrong answer. */
+int ml_mat_unalias(const ml_mat *dst, const ml_mat *src, ml_mat *tmp, const ml_mat **use);
+
+/* Copy src into dst element by element (shapes must match; dtypes may differ; any overlap). */
 int ml_mat_copy(ml_mat *dst, const ml_mat *src);
 /* New contiguous matrix with the contents of src, in dtype t. */
 int ml_mat_clone(ml_mat *out, const ml_mat *src, ml_dtype t);

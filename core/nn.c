@@ -4,6 +4,7 @@
 #include "nn.h"
 #include "error.h"
 #include "ops.h"
+#include "parallel.h"
 #include <math.h>
 #include <string.h>
 
@@ -164,7 +165,7 @@ int ml_nn_relu_forward(ml_mat *Y, const ml_mat *X)
     for (size_t i = 0; i < X->rows; i++)
         for (size_t j = 0; j < X->cols; j++) {
             double x = ml_mat_get(X, i, j);
-            ml_mat_set(Y, i, j, x > 0 ? x : 0.0);
+            ml_mat_set(Y, i, j, x > 0 || x != x ? x : 0.0);   /* NaN passes (README: nn kernels propagate) */
         }
     return ML_OK;
 }
@@ -359,6 +360,42 @@ static void gelu_back_row_f(float *dx, const float *dy, const float *restrict x,
 
 #pragma GCC pop_options
 
+/* Rows [r0, r1) of a GELU call, for ml_parallel_for (rows are independent). */
+typedef struct {
+    ml_mat *Y, *Tk;   /* backward: Y is dX */
+    const ml_mat *X, *dY;
+} gelu_job;
+#define GELU_ROWS 16  /* rows per part at least: below, threads cost more than they save */
+
+static void gelu_part(void *ctx, int part, size_t r0, size_t r1)
+{
+    gelu_job *j = ctx;
+    size_t es = ml_dtype_size(j->X->dtype);
+    for (size_t i = r0; i < r1; i++) {
+        void *y = (char *)j->Y->data + i * j->Y->stride * es, *t = j->Tk ? (char *)j->Tk->data + i * j->Tk->stride * es : NULL;
+        const void *x = (const char *)j->X->data + i * j->X->stride * es;
+        if (j->X->dtype == ML_F64)
+            gelu_row_d(y, t, x, j->X->cols);
+        else
+            gelu_row_f(y, t, x, j->X->cols);
+    }
+}
+
+static void gelu_back_part(void *ctx, int part, size_t r0, size_t r1)
+{
+    gelu_job *j = ctx;
+    size_t es = ml_dtype_size(j->X->dtype);
+    for (size_t i = r0; i < r1; i++) {
+        void *dx = (char *)j->Y->data + i * j->Y->stride * es;
+        const void *dy = (const char *)j->dY->data + i * j->dY->stride * es, *x = (const char *)j->X->data + i * j->X->stride * es;
+        const void *t = j->Tk ? (const char *)j->Tk->data + i * j->Tk->stride * es : NULL;
+        if (j->X->dtype == ML_F64)
+            gelu_back_row_d(dx, dy, x, t, j->X->cols);
+        else
+            gelu_back_row_f(dx, dy, x, t, j->X->cols);
+    }
+}
+
 int ml_nn_gelu_forward_keep(ml_mat *Y, ml_mat *Tk, const ml_mat *X)
 {
     int rc;
@@ -369,15 +406,8 @@ int ml_nn_gelu_forward_keep(ml_mat *Y, ml_mat *Tk, const ml_mat *X)
         if (overlaps(Tk, X) || overlaps(Tk, Y))
             return ml_error(ML_EINVAL, "%s: the kept tanh must not share storage with the input or the output", fn);
     }
-    size_t es = ml_dtype_size(X->dtype);
-    for (size_t i = 0; i < X->rows; i++) {
-        void *y = (char *)Y->data + i * Y->stride * es, *t = Tk ? (char *)Tk->data + i * Tk->stride * es : NULL;
-        const void *x = (const char *)X->data + i * X->stride * es;
-        if (X->dtype == ML_F64)
-            gelu_row_d(y, t, x, X->cols);
-        else
-            gelu_row_f(y, t, x, X->cols);
-    }
+    gelu_job j = {.Y = Y, .Tk = Tk, .X = X};
+    ml_parallel_for(X->rows, GELU_ROWS, gelu_part, &j);
     return ML_OK;
 }
 
@@ -395,16 +425,8 @@ int ml_nn_gelu_backward_kept(ml_mat *dX, const ml_mat *dY, const ml_mat *X, cons
         if ((rc = shape_is(fn, "kept tanh", Tk, X->rows, X->cols)) || (rc = same_dtype(fn, Tk, X))) return rc;
         if (overlaps(dX, Tk)) return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with the kept tanh", fn);
     }
-    size_t es = ml_dtype_size(X->dtype);
-    for (size_t i = 0; i < X->rows; i++) {
-        void *dx = (char *)dX->data + i * dX->stride * es;
-        const void *dy = (const char *)dY->data + i * dY->stride * es, *x = (const char *)X->data + i * X->stride * es;
-        const void *t = Tk ? (const char *)Tk->data + i * Tk->stride * es : NULL;
-        if (X->dtype == ML_F64)
-            gelu_back_row_d(dx, dy, x, t, X->cols);
-        else
-            gelu_back_row_f(dx, dy, x, t, X->cols);
-    }
+    gelu_job j = {.Y = dX, .Tk = (ml_mat *)Tk, .X = X, .dY = dY};
+    ml_parallel_for(X->rows, GELU_ROWS, gelu_back_part, &j);
     return ML_OK;
 }
 

@@ -143,18 +143,20 @@ static void abs_row_sums(const ml_mat *M, double *out)
     }
 }
 
-/* S <- G rounded to precision p in S's dtype; a float64 entry is rounded to the format directly. */
-static void convert_source(ml_mat *S, const ml_mat *G, ml_precision p)
+/* S <- G 2^e rounded to precision p in S's dtype; a float64 entry is rounded to the format directly.
+ * The power of two is exact (see prescale_exponent). */
+static void convert_source(ml_mat *S, const ml_mat *G, ml_precision p, int e)
 {
     if (G->dtype == ML_F64 && S->dtype == ML_F32) {
         for (size_t i = 0; i < G->rows; i++) {
             const double *g = (const double *)G->data + i * G->stride;
             float *s = (float *)S->data + i * S->stride;
-            for (size_t j = 0; j < G->cols; j++) s[j] = (float)ml_round_double(g[j], p);
+            for (size_t j = 0; j < G->cols; j++) s[j] = (float)ml_round_double(e ? ldexp(g[j], e) : g[j], p);
         }
         return;
     }
     ml_mat_copy(S, G);   /* same dtype, or float32 into float64 (exact) */
+    ml_mat_ldexp(S, e);
     ml_mat_round(S, p);
 }
 
@@ -370,6 +372,9 @@ typedef struct run {
     int tall;
     size_t m, n;
     src x0;           /* X_0 (possibly not formed) */
+    int e;            /* the source is G 2^e (prescale_exponent) */
+    double eps;       /* o->eps 2^e: the normaliser scales with the source */
+    double safety;    /* the schedule's input_scale: every normaliser is multiplied by it */
     int have_A0;      /* w->A holds X_0 X_0^T */
 } run;
 
@@ -383,9 +388,26 @@ static int check_opts(const ml_ns_opts *o, const ml_schedule *sch)
         return ml_error(ML_EINVAL, "invalid precision %d", o->precision);
     if ((unsigned)o->form > ML_NS_GRAM) return ml_error(ML_EINVAL, "invalid form %d", (int)o->form);
     if (o->restart < 0) return ml_error(ML_EINVAL, "restart must be >= 0, got %d", o->restart);
+    if (o->restart_at & 3u) return ml_error(ML_EINVAL, "restart positions must be steps 2..63");
+    if (o->restart_at && o->form != ML_NS_GRAM) return ml_error(ML_EINVAL, "restart positions apply to the gram form only");
     if (!sch || sch->steps < 0 || sch->terms < 1 || sch->terms > ML_MAX_TERMS || (sch->steps > 0 && !sch->c))
         return ml_error(ML_EINVAL, "invalid coefficient schedule");
+    if (!(sch->input_scale >= 1) || !isfinite(sch->input_scale))
+        return ml_error(ML_EINVAL, "the schedule's input_scale must be a finite number >= 1, got %g", sch->input_scale);
     return ML_OK;
+}
+
+/* The exponent e that makes the normalisation safe: the Gram matrix G G^T and the sums of squares
+ * of the preconditioners overflow or lose digits to underflow when max |G| = M is far from 1
+ * (|G| ~ 1e154 in float64, 1e19 in float32: X_0 came out 0; at 1e80 the Lanczos vectors of the
+ * spectral estimate overflowed). Outside the window of ML_SCALE_WINDOW (ops.h), the source is G 2^e with M 2^e in [1/2, 1), eps is
+ * scaled alike, and every preconditioner's X_0 = diag(d) G is unchanged (d scales by 2^-e): the
+ * result is that of the unit-scale input, to rounding. precond = none has no normaliser: e = 0. */
+static int prescale_exponent(double M, ml_precision p, ml_precond pc)
+{
+    if (pc == ML_PRECOND_NONE) return 0;
+    /* fp16: max 65504, subnormal below 6e-5 */
+    return ml_scale_exponent(M, p == ML_FP64 ? ML_SCALE_WINDOW(ML_F64) : p == ML_FP16 ? 4 : ML_SCALE_WINDOW(ML_F32));
 }
 
 /* Source, its Gram matrix, the preconditioner's scales, the first step's Gram matrix, and X_0
@@ -397,10 +419,10 @@ static int precondition(run *r, const ml_mat *G)
     const ml_ns_opts *o = r->o;
     int rc = ML_OK;
     r->x0 = (src){G, r->tall, 1.0, NULL};
-    if (G->dtype != r->wt || r->reduced) {
+    if (G->dtype != r->wt || r->reduced || r->e) {
         rc = need(w, &w->S, G->rows, G->cols, r->wt);
         if (rc) return rc;
-        convert_source(&w->S, G, r->p);
+        convert_source(&w->S, G, r->p, r->e);
         r->x0.M = &w->S;
     }
     const ml_mat *S = r->x0.M;
@@ -411,21 +433,23 @@ static int precondition(run *r, const ml_mat *G)
         syrk_w(&w->A, 1.0, S, gt, 0.0);
         ml_mat_round(&w->A, r->p);
     }
-    double alpha = 1.0;
+    /* The schedule's safety factor s multiplies every normaliser (Algorithm 1 of Polar Express:
+     * X_0 = X / (s ||X||_F + eps)); none has no normaliser, its caller scales G. */
+    double alpha = 1.0, s = r->safety;
     switch (o->precond) {
     case ML_PRECOND_FROBENIUS:
-        alpha = inv_or_zero((gram_S ? sqrt(fmax(ml_trace(&w->A), 0.0)) : ml_norm_fro(S)) + o->eps);
+        alpha = inv_or_zero(s * (gram_S ? sqrt(fmax(ml_trace(&w->A), 0.0)) : ml_norm_fro(S)) + r->eps);
         break;
     case ML_PRECOND_SPECTRAL:
-        alpha = inv_or_zero(ML_NS_SPECTRAL_SAFETY * sqrt(lanczos_max(w, o->power_steps)) + o->eps);
+        alpha = inv_or_zero(s * ML_NS_SPECTRAL_SAFETY * sqrt(lanczos_max(w, o->power_steps)) + r->eps);
         break;
     case ML_PRECOND_SCHATTEN:
-        alpha = inv_or_zero(sqrt(ml_norm_fro(&w->A)) + o->eps);
+        alpha = inv_or_zero(s * sqrt(ml_norm_fro(&w->A)) + r->eps);
         break;
     case ML_PRECOND_AOL: {
         double *d = w->d.data;
         abs_row_sums(&w->A, d);
-        for (size_t i = 0; i < r->m; i++) d[i] = inv_or_zero(sqrt(d[i]) + o->eps);
+        for (size_t i = 0; i < r->m; i++) d[i] = inv_or_zero(s * sqrt(d[i]) + r->eps);
         r->x0.d = d;
         break;
     }
@@ -515,6 +539,12 @@ static int run_direct(run *r, ml_mat *out, const ml_schedule *sch, double t0)
     return rc;
 }
 
+/* Gram form: rebuild A = X X^T before step t (every `restart` steps, or at a listed position). */
+static int restart_before(const ml_ns_opts *o, int t)
+{
+    return (o->restart > 0 && (t - 1) % o->restart == 0) || (t < 64 && (o->restart_at >> t & 1u));
+}
+
 static int run_gram(run *r, ml_mat *out, const ml_schedule *sch, double t0)
 {
     ml_ns_work *w = r->w;
@@ -545,7 +575,7 @@ static int run_gram(run *r, ml_mat *out, const ml_schedule *sch, double t0)
             symprod(&w->U, &w->A, &w->T);
             ml_mat_round(&w->U, r->p);
             swap(&w->A, &w->U);
-            if (!rc && r->o->restart > 0 && t % r->o->restart == 0) {   /* X = Q X_0, A = X X^T, Q = I */
+            if (!rc && restart_before(r->o, t + 1)) {   /* X = Q X_0, A = X X^T, Q = I */
                 rc = apply(w, &w->Y, 0, &w->Q, 1, &x0, r->p);   /* x0 may be X itself */
                 swap(&w->X, &w->Y);
                 if (!rc) syrk_w(&w->A, 1.0, &w->X, ML_NOTRANS, 0.0);
@@ -593,7 +623,8 @@ int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts
     int rc = check_opts(o, sch);
     if (rc) return rc;
     if (!G || !G->buf) return ml_error(ML_EINVAL, "empty input matrix");
-    if (!ml_mat_all_finite(G)) return ml_error(ML_ENUM, "input contains NaN or Inf");
+    double M = ml_norm_maxabs(G);
+    if (!isfinite(M)) return ml_error(ML_ENUM, "input contains NaN or Inf");
     ml_ns_work local;
     int own = !w;
     if (own) {
@@ -604,6 +635,9 @@ int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts
     r.p = o->precision == ML_NS_PRECISION_AUTO ? (G->dtype == ML_F64 ? ML_FP64 : ML_FP32) : (ml_precision)o->precision;
     r.wt = r.p == ML_FP64 ? ML_F64 : ML_F32;
     r.reduced = r.p == ML_BF16 || r.p == ML_FP16;
+    r.e = prescale_exponent(M, r.p, o->precond);
+    r.eps = ldexp(o->eps, r.e);
+    r.safety = sch->input_scale;
     r.tall = G->rows > G->cols;
     r.m = r.tall ? G->cols : G->rows;
     r.n = r.tall ? G->rows : G->cols;
@@ -620,8 +654,9 @@ int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts
     if (!rc && o->precond == ML_PRECOND_SPECTRAL) rc = need(w, &w->v, (size_t)o->power_steps + 1, m, ML_F64);
     if (!rc && o->precond == ML_PRECOND_SPECTRAL) rc = need(w, &w->u, 2, m, r.wt);
     if (!rc && gram) rc = need(w, &w->Q, m, m, r.wt);
-    if (!rc && (gram ? (o->restart > 0 || sch->steps == 0) : direct_x)) rc = need(w, &w->X, m, r.n, r.wt);
-    if (!rc && (gram ? G->dtype != r.wt || o->restart > 0 : direct_x)) rc = need(w, &w->Y, m, r.n, r.wt);
+    int restarts = o->restart > 0 || o->restart_at != 0;
+    if (!rc && (gram ? (restarts || sch->steps == 0) : direct_x)) rc = need(w, &w->X, m, r.n, r.wt);
+    if (!rc && (gram ? G->dtype != r.wt || restarts : direct_x)) rc = need(w, &w->Y, m, r.n, r.wt);
     if (!rc) rc = precondition(&r, G);
     if (!rc) rc = gram ? run_gram(&r, out, sch, t0) : run_direct(&r, out, sch, t0);
     if (!rc && !ml_mat_all_finite(out))

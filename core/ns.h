@@ -20,6 +20,11 @@
  *              by the Schur test ||diag(d) G_w||_2 <= 1; note the iteration then converges to
  *              polar(diag(d) G_w), not to polar(G))
  *   none       d = 1
+ * Every normaliser above is multiplied by the schedule's input_scale s (coeffs.h; 1 = none):
+ * Polar Express's run-time safety factor, Algorithm 1 of arXiv 2505.16932 (X_0 = X / (1.01
+ * ||X||_F + eps), for frobenius). We apply it with every normalising preconditioner: it belongs
+ * to the schedule (its maps blow up past 1), and each of them aims at sigma_max(X_0) <= 1 with
+ * equality possible. none has no normaliser and stays X_0 = G: its caller scales G.
  * The first step reuses diag(d) A_G diag(d) as its Gram matrix (no extra product) in fp64 and
  * fp32, and for aol in every precision; bf16/fp16 with the uniform preconditioners follow the
  * Muon recipe instead: X_0 is rounded to the format and step 1 computes X_0 X_0^T.
@@ -44,7 +49,10 @@
  *           (safety 1.01, l = 1/(10 cond)): cond 10: direct 5.6e-7, gram 5.6e-6; cond 100:
  *           1.7e-6 vs 2.2e-4; cond 1000: 8.9e-6 vs 4.0e-3. `restart = k` rebuilds A = X X^T
  *           from X = Q X_0 every k steps (3 m^2 n each time); k = 3 gives 1.9e-6, 1.3e-5,
- *           5.4e-5 on the same three. In bf16 (48 x 128, cond 10, quintic 12 steps): direct
+ *           5.4e-5 on the same three. `restart_at` places restarts at given steps instead
+ *           (Gram Newton-Schulz, Dao-AILab/gram-newton-schulz: Z = b R + c R^2, Q <- Q Z + a Q,
+ *           R <- (Z + a I) R (Z + a I), a restart X <- Q X, R = X X^T, Q = I before step 3; the same
+ *           algebra as P = p(A), Q <- P Q, A <- A P^2 here). In bf16 (48 x 128, cond 10, quintic 12 steps): direct
  *           7.5e-3, gram 1.8e-2, gram with restart 2 6.5e-3; fp16 9.6e-4, 2.3e-3, 8.8e-4.
  *
  * Precisions (emulated, see precision.h): fp64 works in float64; fp32, bf16 and fp16 work in
@@ -56,6 +64,7 @@
 #ifndef ML_NS_H
 #define ML_NS_H
 
+#include <stdint.h>
 #include "matrix.h"
 #include "coeffs.h"
 #include "precision.h"
@@ -98,6 +107,9 @@ typedef struct ml_ns_opts {
                             input, fp32 for float32 */
     ml_ns_form form;     /* default direct */
     int restart;         /* gram form: rebuild A from X every `restart` steps; 0 (default) never */
+    uint64_t restart_at; /* gram form: bit t set = also rebuild before step t (2 <= t <= 63), the
+                            published Gram NS's positions (Dao-AILab: before step 3, with the
+                            "gram_ns" schedule); 0 (default) none */
     ml_ns_hook hook;     /* NULL: none */
     void *hook_ctx;
 } ml_ns_opts;
@@ -124,7 +136,10 @@ void ml_ns_work_free(ml_ns_work *w);
 /* out (allocated here, or reused when it already has G's shape and dtype and is the sole owner
  * of its storage) <- NS(G). sch->steps may be 0: out is then the preconditioned X_0. out must not
  * share storage with G. w may be NULL (a temporary workspace is used). Fails with ML_ENUM when
- * G is not finite or the iteration overflows (non-finite result, e.g. fp16 beyond 65504). */
+ * G is not finite or the iteration overflows (non-finite result, e.g. fp16 beyond 65504).
+ * With a normalising preconditioner, a G far from unit size (max |G| outside 2^+-200 in fp64,
+ * 2^+-32 in fp32/bf16, 2^+-4 in fp16) is first scaled by a power of two (exact) and eps with it,
+ * so the result is that of the unit-scale input: no overflow or underflow in G G^T or the norms. */
 int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts *o, ml_ns_work *w);
 
 #endif

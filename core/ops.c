@@ -39,22 +39,29 @@ int ml_axpy(ml_mat *Y, double a, const ml_mat *X)
     return ml_axpby(Y, a, X, 1.0, Y);
 }
 
+/* Z <- f(X, Y) elementwise; X or Y overlapping Z (other than as Z itself) is read from a copy. */
+#define BINARY(what, Z, X, Y, EXPR)                                     \
+    do {                                                                \
+        int rc = check_binary(what, X, Y);                              \
+        if (!rc) rc = check_binary(what, Z, X);                         \
+        ml_mat tx = {0}, ty = {0};                                      \
+        const ml_mat *X_ = X, *Y_ = Y;                                  \
+        if (!rc) rc = ml_mat_unalias(Z, X, &tx, &X_);                   \
+        if (!rc) rc = ml_mat_unalias(Z, Y, &ty, &Y_);                   \
+        if (!rc) ROWS2(Z, X_, Y_, EXPR);                                \
+        ml_mat_free(&tx);                                               \
+        ml_mat_free(&ty);                                               \
+        return rc;                                                      \
+    } while (0)
+
 int ml_axpby(ml_mat *Z, double a, const ml_mat *X, double b, const ml_mat *Y)
 {
-    int rc = check_binary("axpby", X, Y);
-    if (!rc) rc = check_binary("axpby", Z, X);
-    if (rc) return rc;
-    ROWS2(Z, X, Y, a * x[j] + b * y[j]);
-    return ML_OK;
+    BINARY("axpby", Z, X, Y, a * x[j] + b * y[j]);
 }
 
 int ml_hadamard(ml_mat *Z, const ml_mat *X, const ml_mat *Y)
 {
-    int rc = check_binary("hadamard", X, Y);
-    if (!rc) rc = check_binary("hadamard", Z, X);
-    if (rc) return rc;
-    ROWS2(Z, X, Y, x[j] * y[j]);
-    return ML_OK;
+    BINARY("hadamard", Z, X, Y, x[j] * y[j]);
 }
 
 void ml_scale(ml_mat *X, double a)
@@ -139,8 +146,7 @@ int ml_symm(ml_mat *C, double alpha, const ml_mat *S, const ml_mat *B, double be
     return ML_OK;
 }
 
-/* Sums are accumulated in double for both dtypes. The Frobenius norm scales by the
- * largest magnitude first so that huge or tiny entries neither overflow nor underflow. */
+/* Sums are accumulated in double for both dtypes. */
 double ml_norm_maxabs(const ml_mat *X)
 {
     double m = 0;
@@ -152,39 +158,98 @@ double ml_norm_maxabs(const ml_mat *X)
     return m;
 }
 
-double ml_norm_fro(const ml_mat *X)
+/* max |x - y| (Y NULL: y = 0) as a power of two: *e with the maximum in [2^e, 2^(e+1)). Returns
+ * 0 when every difference is 0, NaN/inf when an entry is not finite, else 1. A difference that
+ * overflows counts through its halves. */
+static double maxabs_diff_exp(const ml_mat *X, const ml_mat *Y, int *e)
+{
+    double m = 0, over = 0;
+    for (size_t i = 0; i < X->rows; i++)
+        for (size_t j = 0; j < X->cols; j++) {
+            double x = ml_mat_get(X, i, j), y = Y ? ml_mat_get(Y, i, j) : 0.0;
+            if (!isfinite(x) || !isfinite(y)) return isnan(x) || isnan(y) ? NAN : INFINITY;
+            double d = fabs(x - y);
+            if (isfinite(d)) m = fmax(m, d);
+            else over = fmax(over, fabs(0.5 * x - 0.5 * y));
+        }
+    if (over > 0) *e = ilogb(over) + 1;
+    else if (m > 0) *e = ilogb(m);
+    else return 0;
+    return 1;
+}
+
+/* (x - y) 2^-e without overflow in the difference (the halves' difference is always finite). */
+static double diff_scaled(double x, double y, int e)
+{
+    double d = x - y;
+    return isfinite(d) ? ldexp(d, -e) : ldexp(0.5 * x - 0.5 * y, 1 - e);
+}
+
+/* sum of ((x - y) 2^-e)^2 (Y NULL: y = 0), in double. */
+static double sumsq_diff(const ml_mat *X, const ml_mat *Y, int e)
 {
     double s = 0;
-    if (X->dtype == ML_F64) {
+    for (size_t i = 0; i < X->rows; i++)
+        for (size_t j = 0; j < X->cols; j++) {
+            double d = diff_scaled(ml_mat_get(X, i, j), Y ? ml_mat_get(Y, i, j) : 0.0, e);
+            s += d * d;
+        }
+    return s;
+}
+
+/* The one scaled norm of the library (LAPACK dnrm2/dlassq idea): a plain sum of squares when it
+ * lands safely inside the double range, else a second pass with every term scaled by the power of
+ * two 2^-e that brings max |x - y| to [1, 2), the result scaled back by 2^e. Above 2^-900 a square
+ * that underflowed is below 2^-122 of the sum times the element count, so the fast path is exact
+ * to rounding; it is taken for every float32 matrix (squares of floats fit a double). */
+static double fro_scaled(const ml_mat *X, const ml_mat *Y)
+{
+    double s = 0;
+    if (!Y && X->dtype == ML_F64) {   /* the common case, a tight loop */
         for (size_t i = 0; i < X->rows; i++) {
             const double *r = (const double *)X->data + i * X->stride;
             for (size_t j = 0; j < X->cols; j++) s += r[j] * r[j];
         }
-    } else {
+    } else if (!Y) {
         for (size_t i = 0; i < X->rows; i++) {
             const float *r = (const float *)X->data + i * X->stride;
             for (size_t j = 0; j < X->cols; j++) s += (double)r[j] * r[j];
         }
+    } else {
+        s = sumsq_diff(X, Y, 0);
     }
-    if (s > 0 && s < 1e300 && s > 1e-300) return sqrt(s);
-    /* Rescale only in the rare over/underflow case. */
-    double m = ml_norm_maxabs(X);
-    if (m == 0 || !isfinite(m)) return m;
-    double t = 0;
-    for (size_t i = 0; i < X->rows; i++)
-        for (size_t j = 0; j < X->cols; j++) {
-            double v = ml_mat_get(X, i, j) / m;
-            t += v * v;
-        }
-    return m * sqrt(t);
+    if (isfinite(s) && s >= 0x1p-900) return sqrt(s);
+    int e;
+    double st = maxabs_diff_exp(X, Y, &e);
+    if (st != 1) return st;   /* all zero, or NaN/Inf entries */
+    return ldexp(sqrt(sumsq_diff(X, Y, e)), e);
 }
 
+double ml_norm_fro(const ml_mat *X) { return fro_scaled(X, NULL); }
+
+int ml_norm_fro_diff(const ml_mat *X, const ml_mat *Y, double *out)
+{
+    if (!ml_mat_same_shape(X, Y)) return SHAPE_ERR("distance", X, Y);
+    *out = fro_scaled(X, Y);
+    return ML_OK;
+}
+
+/* trace and dot add in double; when the plain sum overflows with finite terms, or lands below
+ * 2^-900 where partial results may have lost digits to underflow, they add again with each operand
+ * scaled by the power of two of its largest magnitude (exact) and scale the sum back: inf only when
+ * the result itself is beyond the double range. */
 double ml_trace(const ml_mat *X)
 {
-    double t = 0;
     size_t k = X->rows < X->cols ? X->rows : X->cols;
+    double t = 0, m = 0;
     for (size_t i = 0; i < k; i++) t += ml_mat_get(X, i, i);
-    return t;
+    if (isfinite(t) && (t == 0 || fabs(t) >= 0x1p-900)) return t;
+    for (size_t i = 0; i < k; i++) m = fmax(m, fabs(ml_mat_get(X, i, i)));
+    if (m == 0 || !isfinite(m)) return t;   /* NaN/Inf entries propagate */
+    int e = ilogb(m);
+    double u = 0;
+    for (size_t i = 0; i < k; i++) u += ldexp(ml_mat_get(X, i, i), -e);
+    return ldexp(u, e);
 }
 
 int ml_dot(const ml_mat *X, const ml_mat *Y, double *out)
@@ -194,7 +259,29 @@ int ml_dot(const ml_mat *X, const ml_mat *Y, double *out)
     for (size_t i = 0; i < X->rows; i++)
         for (size_t j = 0; j < X->cols; j++) s += ml_mat_get(X, i, j) * ml_mat_get(Y, i, j);
     *out = s;
+    if (isfinite(s) && fabs(s) >= 0x1p-900) return ML_OK;
+    double mx = ml_norm_maxabs(X), my = ml_norm_maxabs(Y);
+    if (mx == 0 || my == 0 || !isfinite(mx) || !isfinite(my)) return ML_OK;
+    int ex = ilogb(mx), ey = ilogb(my);
+    double t = 0;
+    for (size_t i = 0; i < X->rows; i++)
+        for (size_t j = 0; j < X->cols; j++) t += ldexp(ml_mat_get(X, i, j), -ex) * ldexp(ml_mat_get(Y, i, j), -ey);
+    *out = ldexp(t, ex + ey);
     return ML_OK;
+}
+
+int ml_scale_exponent(double M, int window)
+{
+    if (M == 0 || !isfinite(M)) return 0;
+    int k = ilogb(M);
+    return k >= -window && k < window ? 0 : -k - 1;
+}
+
+void ml_mat_ldexp(ml_mat *X, int e)
+{
+    if (e == 0) return;
+    for (size_t i = 0; i < X->rows; i++)
+        for (size_t j = 0; j < X->cols; j++) ml_mat_set(X, i, j, ldexp(ml_mat_get(X, i, j), e));
 }
 
 int ml_norm_spectral(const ml_mat *X, double *out)

@@ -24,7 +24,7 @@ static int same(const ml_mat *a, const ml_mat *b, const char *na, const char *nb
 
 /* ---- reductions ---- */
 
-int ml_optim_reduce(ml_mat *out, const ml_mat *A, int per_row, int square, int mean)
+static int reduce(ml_mat *out, const ml_mat *A, int per_row, int square, int mean)
 {
     int rc = checkmat(A, "matrix");
     if (!rc) rc = checkmat(out, "output");
@@ -127,7 +127,9 @@ static void select_k(double *a, size_t n, size_t k)
     }
 }
 
-int ml_optim_median(const ml_mat *A, ml_mat *work, double *out)
+/* Copy A (|A| when absolute) into work (checked: contiguous float64, >= numel(A) entries);
+ * ML_ENUM on NaN. */
+static int fill_work(const ml_mat *A, ml_mat *work, int absolute)
 {
     int rc = checkmat(A, "matrix");
     if (!rc) rc = checkmat(work, "workspace");
@@ -135,13 +137,32 @@ int ml_optim_median(const ml_mat *A, ml_mat *work, double *out)
     size_t n = A->rows * A->cols;
     if (work->dtype != ML_F64 || !ml_mat_is_contiguous(work) || work->rows * work->cols < n)
         return ml_error(ML_EINVAL, "workspace must be a contiguous float64 matrix with >= %zu entries", n);
+    if (ml_mat_shares(work, A)) return ml_error(ML_EINVAL, "the workspace shares storage with the matrix");
     double *a = work->data;
     for (size_t i = 0, k = 0; i < A->rows; i++)
         for (size_t j = 0; j < A->cols; j++) {
             double x = ml_mat_get(A, i, j);
             if (isnan(x)) return ml_error(ML_ENUM, "the matrix contains NaN");
-            a[k++] = x;
+            a[k++] = absolute ? fabs(x) : x;
         }
+    return ML_OK;
+}
+
+/* The smallest of a[0..n-1] */
+static double smallest(const double *a, size_t n)
+{
+    double v = a[0];
+    for (size_t i = 1; i < n; i++)
+        if (a[i] < v) v = a[i];
+    return v;
+}
+
+int ml_optim_median(const ml_mat *A, ml_mat *work, double *out)
+{
+    int rc = fill_work(A, work, 0);
+    if (rc) return rc;
+    double *a = work->data;
+    size_t n = A->rows * A->cols;
     size_t h = n / 2;
     select_k(a, n, h);
     if (n % 2) {
@@ -155,9 +176,59 @@ int ml_optim_median(const ml_mat *A, ml_mat *work, double *out)
     return ML_OK;
 }
 
+int ml_optim_quantile(const ml_mat *A, ml_mat *work, double q, double *out)
+{
+    if (!(q >= 0 && q <= 1)) return ml_error(ML_EINVAL, "quantile q must be in [0, 1], got %g", q);
+    int rc = fill_work(A, work, 0);
+    if (rc) return rc;
+    double *a = work->data;
+    size_t n = A->rows * A->cols;
+    /* position h = q (n - 1) between the order statistics lo = floor(h) and lo + 1 */
+    double h = q * (double)(n - 1);
+    size_t lo = (size_t)floor(h);
+    if (lo > n - 1) lo = n - 1;
+    double frac = h - (double)lo;
+    select_k(a, n, lo);
+    double below = a[lo];
+    if (frac == 0 || lo + 1 >= n) {
+        *out = below;
+        return ML_OK;
+    }
+    double above = smallest(a + lo + 1, n - lo - 1);   /* a[lo+1..] are all >= a[lo] */
+    *out = below + frac * (above - below);
+    return ML_OK;
+}
+
+int ml_optim_topk(ml_mat *A, size_t k, ml_mat *work)
+{
+    int rc = fill_work(A, work, 1);
+    if (rc) return rc;
+    size_t n = A->rows * A->cols;
+    if (k == 0 || k > n) return ml_error(ML_EINVAL, "k must be in 1..%zu, got %zu", n, k);
+    double *a = work->data;
+    /* t = the k-th largest |A_ij|: the (n - k)-th smallest */
+    select_k(a, n, n - k);
+    double t = a[n - k];
+    size_t above = 0;
+    for (size_t i = 0; i < A->rows; i++)
+        for (size_t j = 0; j < A->cols; j++) above += fabs(ml_mat_get(A, i, j)) > t;
+    size_t ties = k - above;   /* entries equal to t that are kept, first ones in row-major order */
+    for (size_t i = 0; i < A->rows; i++)
+        for (size_t j = 0; j < A->cols; j++) {
+            double x = fabs(ml_mat_get(A, i, j));
+            if (x > t) continue;
+            if (x == t && ties > 0) {
+                ties--;
+                continue;
+            }
+            ml_mat_set(A, i, j, 0.0);
+        }
+    return ML_OK;
+}
+
 /* ---- broadcasts and maps ---- */
 
-int ml_optim_scale(ml_mat *A, const ml_mat *v, int per_row)
+static int scale(ml_mat *A, const ml_mat *v, int per_row)
 {
     int rc = checkmat(A, "matrix");
     if (!rc) rc = checkmat(v, "vector");
@@ -198,6 +269,14 @@ static double map1(ml_map_op op, double x, double a, double b)
         x += b;
         return a == 0.5 ? sqrt(x) : a == -0.5 ? 1.0 / sqrt(x) : a == -1.0 ? 1.0 / x : a == 1.0 ? x : pow(x, a);
     case ML_MAP_CLIP: return x < a ? a : x > b ? b : x;
+    case ML_MAP_COSH: return cosh(a * x);
+    case ML_MAP_NATURAL: {
+        /* |x| = f 2^e with f in [0.5, 1): between 2^(e-1) and 2^e, the nearer (ties up) */
+        if (x == 0 || !isfinite(x)) return x;
+        int e;
+        double f = frexp(fabs(x), &e);
+        return copysign(ldexp(1.0, f < 0.75 ? e - 1 : e), x);
+    }
     }
     return x;
 }
@@ -206,7 +285,7 @@ int ml_optim_map(ml_mat *A, ml_map_op op, double a, double b)
 {
     int rc = checkmat(A, "matrix");
     if (rc) return rc;
-    if (op < ML_MAP_SIGN || op > ML_MAP_CLIP) return ml_error(ML_EINVAL, "unknown map operation %d", (int)op);
+    if (op < ML_MAP_SIGN || op > ML_MAP_NATURAL) return ml_error(ML_EINVAL, "unknown map operation %d", (int)op);
     if (op == ML_MAP_CLIP && !(a <= b)) return ml_error(ML_EINVAL, "clip: lower bound %g > upper bound %g", a, b);
     for (size_t i = 0; i < A->rows; i++) {
         if (A->dtype == ML_F64) {
@@ -222,7 +301,7 @@ int ml_optim_map(ml_mat *A, ml_map_op op, double a, double b)
 
 /* ---- Adam ---- */
 
-int ml_optim_adam_moments(ml_mat *m, ml_mat *v, const ml_mat *g, double b1, double b2)
+static int adam_moments(ml_mat *m, ml_mat *v, const ml_mat *g, double b1, double b2)
 {
     int rc = checkmat(m, "m");
     if (!rc) rc = checkmat(v, "v");
@@ -261,7 +340,7 @@ static double adam1(double m, double v, double c1, double c2, double eps, double
     return (m / c1) / d;
 }
 
-int ml_optim_adam_dir(ml_mat *dst, const ml_mat *m, const ml_mat *v, double c1, double c2, double eps, double q)
+static int adam_dir(ml_mat *dst, const ml_mat *m, const ml_mat *v, double c1, double c2, double eps, double q)
 {
     int rc = checkmat(dst, "destination");
     if (!rc) rc = checkmat(m, "m");
@@ -281,4 +360,77 @@ int ml_optim_adam_dir(ml_mat *dst, const ml_mat *m, const ml_mat *v, double c1, 
         }
     }
     return ML_OK;
+}
+
+/* ---- the public kernels: an input overlapping an output is read from a copy (ml_mat_unalias) ---- */
+
+#define UNALIASED(dst, in, CALL)                                        \
+    do {                                                                \
+        ml_mat t_ = {0};                                                \
+        const ml_mat *in_;                                              \
+        int rc_ = checkmat(dst, "output");                              \
+        if (!rc_) rc_ = checkmat(in, "input");                          \
+        if (!rc_) rc_ = ml_mat_unalias(dst, in, &t_, &in_);             \
+        if (!rc_) rc_ = CALL;                                           \
+        ml_mat_free(&t_);                                               \
+        return rc_;                                                     \
+    } while (0)
+
+/* A non-finite result from finite input is an overflow, reported (issue 12: no silent inf). */
+static int finite_result(const ml_mat *A, const ml_mat *out, const char *what)
+{
+    if (ml_mat_all_finite(out) || !ml_mat_all_finite(A)) return ML_OK;
+    return ml_error(ML_ENUM, "%s overflows the %s range", what, ml_dtype_name(out->dtype));
+}
+
+static int reduce_checked(ml_mat *out, const ml_mat *A, int per_row, int square, int mean)
+{
+    int rc = reduce(out, A, per_row, square, mean);
+    return rc ? rc : finite_result(A, out, square ? "the sum of squares" : "the sum");
+}
+
+int ml_optim_reduce(ml_mat *out, const ml_mat *A, int per_row, int square, int mean)
+{
+    UNALIASED(out, A, reduce_checked(out, in_, per_row, square, mean));
+}
+
+int ml_optim_scale(ml_mat *A, const ml_mat *v, int per_row)
+{
+    UNALIASED(A, v, scale(A, in_, per_row));
+}
+
+int ml_optim_adam_moments(ml_mat *m, ml_mat *v, const ml_mat *g, double b1, double b2)
+{
+    int rc = checkmat(m, "m");
+    if (!rc) rc = checkmat(v, "v");
+    if (!rc && ml_mat_shares(m, v)) rc = ml_error(ML_EINVAL, "m and v share storage (both are outputs)");
+    if (rc) return rc;
+    ml_mat t = {0};
+    const ml_mat *g1 = g;
+    if (ml_mat_overlap(v, g)) {   /* one copy serves both outputs */
+        rc = ml_mat_clone(&t, g, g->dtype);
+        g1 = &t;
+    } else {
+        rc = ml_mat_unalias(m, g, &t, &g1);
+    }
+    if (!rc) rc = adam_moments(m, v, g1, b1, b2);
+    if (!rc) rc = finite_result(g1, v, "v = b2 v + (1 - b2) g^2");
+    if (!rc) rc = finite_result(g1, m, "m = b1 m + (1 - b1) g");
+    ml_mat_free(&t);
+    return rc;
+}
+
+int ml_optim_adam_dir(ml_mat *dst, const ml_mat *m, const ml_mat *v, double c1, double c2, double eps, double q)
+{
+    ml_mat tm = {0}, tv = {0};
+    const ml_mat *m1 = m, *v1 = v;
+    int rc = checkmat(dst, "destination");
+    if (!rc) rc = checkmat(m, "m");
+    if (!rc) rc = checkmat(v, "v");
+    if (!rc) rc = ml_mat_unalias(dst, m, &tm, &m1);
+    if (!rc) rc = ml_mat_unalias(dst, v, &tv, &v1);
+    if (!rc) rc = adam_dir(dst, m1, v1, c1, c2, eps, q);
+    ml_mat_free(&tm);
+    ml_mat_free(&tv);
+    return rc;
 }

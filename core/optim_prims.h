@@ -20,6 +20,15 @@ int ml_optim_reduce(ml_mat *out, const ml_mat *A, int per_row, int square, int m
  * entries, contiguous (it is overwritten). ML_ENUM when A holds a NaN. */
 int ml_optim_median(const ml_mat *A, ml_mat *work, double *out);
 
+/* The q-quantile of all entries of A (0 <= q <= 1) with linear interpolation between order
+ * statistics (numpy's and torch.quantile's default: position q (n - 1)), by quickselect on a
+ * copy in work (as ml_optim_median). ML_ENUM when A holds a NaN. */
+int ml_optim_quantile(const ml_mat *A, ml_mat *work, double q, double *out);
+
+/* Top-k sparsification in place: keep the k entries of largest |A_ij| (ties at the threshold
+ * kept in row-major order, so exactly k survive), set the others to 0. work as for the median. */
+int ml_optim_topk(ml_mat *A, size_t k, ml_mat *work);
+
 /* Broadcast scaling in place: per_row A_ij *= v_i (v has m entries), else A_ij *= v_j
  * (n entries); v is a row or column vector (k x 1 or 1 x k). */
 int ml_optim_scale(ml_mat *A, const ml_mat *v, int per_row);
@@ -30,7 +39,10 @@ typedef enum {
     ML_MAP_SQRT,
     ML_MAP_LOG1P,
     ML_MAP_POW,    /* (x + b)^a; a = 1/2, -1/2, -1 use sqrt, 1/sqrt and 1/x, so they round once */
-    ML_MAP_CLIP    /* min(max(x, a), b); needs a <= b */
+    ML_MAP_CLIP,   /* min(max(x, a), b); needs a <= b */
+    ML_MAP_COSH,   /* cosh(a x) */
+    ML_MAP_NATURAL /* sign(x) times the power of two nearest |x| (linear distance, ties up; 0, inf, NaN
+                    * kept): natural compression's deterministic form, relative error <= 1/3 */
 } ml_map_op;
 
 /* A <- op(A) elementwise, in place. */

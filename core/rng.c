@@ -1,4 +1,5 @@
 #include "rng.h"
+#include "qr.h"
 #include "error.h"
 #include "ops.h"
 #include <lapacke.h>
@@ -68,35 +69,19 @@ void ml_rng_fill_normal(ml_rng *r, ml_mat *m, double mean, double sd)
         for (size_t j = 0; j < m->cols; j++) ml_mat_set(m, i, j, mean + sd * ml_rng_normal(r));
 }
 
-/* Tall n x k (n >= k) Haar-distributed orthonormal columns, computed in double. */
+/* Tall n x k (n >= k) Haar-distributed orthonormal columns, computed in double: the Q factor
+ * of a Gaussian matrix with diag(R) > 0 (ml_qr's sign convention), which makes the
+ * distribution Haar. */
 static int orthonormal_columns(ml_mat *Q, size_t n, size_t k, ml_rng *r)
 {
-    int rc = ml_mat_alloc(Q, n, k, ML_F64);
+    ml_mat G = {0}, R = {0};
+    int rc = ml_mat_alloc(&G, n, k, ML_F64);
     if (rc) return rc;
-    ml_rng_fill_normal(r, Q, 0, 1);
-    double *tau = malloc(k * sizeof *tau), *rdiag = malloc(k * sizeof *rdiag);
-    if (!tau || !rdiag) {
-        free(tau);
-        free(rdiag);
-        ml_mat_free(Q);
-        return ml_error(ML_ENOMEM, "out of memory in random_orthogonal");
-    }
-    lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)n, (lapack_int)k, Q->data, (lapack_int)k, tau);
-    for (size_t i = 0; i < k; i++) rdiag[i] = ml_mat_get(Q, i, i);
-    if (!info) info = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)n, (lapack_int)k, (lapack_int)k, Q->data,
-                                     (lapack_int)k, tau);
-    free(tau);
-    if (info) {
-        free(rdiag);
-        ml_mat_free(Q);
-        return ml_error(ML_ENUM, "LAPACK QR failed (info = %d)", (int)info);
-    }
-    /* Q <- Q diag(sign(R_ii)) makes the factorisation unique and the distribution Haar. */
-    for (size_t j = 0; j < k; j++)
-        if (rdiag[j] < 0)
-            for (size_t i = 0; i < n; i++) ml_mat_set(Q, i, j, -ml_mat_get(Q, i, j));
-    free(rdiag);
-    return ML_OK;
+    ml_rng_fill_normal(r, &G, 0, 1);
+    rc = ml_qr(&G, Q, &R);
+    ml_mat_free(&G);
+    ml_mat_free(&R);
+    return rc;
 }
 
 int ml_random_orthogonal(ml_mat *out, size_t rows, size_t cols, ml_dtype t, ml_rng *r)

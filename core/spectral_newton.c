@@ -14,6 +14,15 @@ int ml_sn_route_parse(const char *s, ml_sn_route *out)
 
 const char *ml_sn_route_name(ml_sn_route r) { return (unsigned)r < 2 ? route_names[r] : "?"; }
 
+static const char *const method_names[] = {"svd", "newton"};
+
+int ml_spectral_method_parse(const char *s, ml_spectral_method *out)
+{
+    int i, rc = ml_parse_choice("method", method_names, 2, s, &i);
+    if (!rc) *out = (ml_spectral_method)i;
+    return rc;
+}
+
 #define MAX_STEPS 100000
 #define MAX_DEN 8         /* roots route: p = n/d with d <= MAX_DEN, so r <= 2 MAX_DEN */
 #define P_TOL 1e-12       /* how close p must be to n/d */
@@ -168,6 +177,7 @@ static int regularised(ml_mat *Y, const ml_mat *A, const ml_spectral_newton_opts
 typedef struct tracer {
     const ml_mat *M;   /* NULL: this run is not traced */
     int right;         /* output = M F (right Gram) or F M */
+    double unscale;    /* the iterate of the prescaled problem times this is the caller's */
 } tracer;
 
 /* dst <- alpha M F or alpha F M. */
@@ -182,7 +192,7 @@ static int trace_step(ml_spectral_newton_work *w, const ml_spectral_newton_opts 
 {
     ml_dtype wt = o->precision == ML_FP64 ? ML_F64 : ML_F32;
     int rc = ml_mat_ensure(&w->X, tr->M->rows, tr->M->cols, wt);
-    if (!rc) rc = apply_factor(w, o, &w->X, tr->M, tr->right, F, alpha);
+    if (!rc) rc = apply_factor(w, o, &w->X, tr->M, tr->right, F, alpha * tr->unscale);
     if (!rc) rc = o->trace(o->trace_ctx, step, &w->X);
     return rc;
 }
@@ -290,11 +300,11 @@ static int gram(ml_spectral_newton_work *w, const ml_spectral_newton_opts *o, co
 
 /* The paper's p = 1/2 map: dst <- M sqrt(invsqrt(G)) (or sqrt(invsqrt(G)) M), two regularised calls. */
 static int half_map(ml_spectral_newton_work *w, const ml_spectral_newton_opts *o, ml_mat *dst, const ml_mat *M,
-                    int right, int traced)
+                    int right, int traced, double unscale)
 {
     ml_mat *F;
     double alpha;
-    tracer none = {NULL, right}, tr = {traced ? M : NULL, right};
+    tracer none = {NULL, right, 1.0}, tr = {traced ? M : NULL, right, unscale};
     int rc = gram(w, o, M, right);
     if (!rc) rc = sqrt_run(w, o, &w->G, 1, &none, &F, &alpha);   /* G^{-1/2} */
     if (rc) return rc;
@@ -335,7 +345,23 @@ int ml_spectral_newton_w(ml_mat *out, const ml_mat *A, double p, const ml_spectr
     ml_dtype wt = o->precision == ML_FP64 ? ML_F64 : ML_F32;
     int right = A->cols <= A->rows;   /* the paper's choice: M^T M when cols <= rows */
     size_t k = right ? A->cols : A->rows;
-    tracer tr = {o->trace ? A : NULL, right};
+    /* The Gram matrix would overflow or underflow: run on 2^e A, whose map is 2^(e p) times A's
+     * (shift_abs read in the units of the rescaled Gram matrix), and scale back. */
+    ml_mat As = {0};
+    ml_spectral_newton_opts os;
+    int e = ml_scale_exponent(ml_norm_maxabs(A), ML_SCALE_WINDOW(wt));
+    double unscale = 1.0;
+    if (e) {
+        rc = ml_mat_clone(&As, A, A->dtype);
+        if (rc) goto done;
+        ml_mat_ldexp(&As, e);
+        A = &As;
+        os = *o;
+        os.shift_abs = ldexp(o->shift_abs, 2 * e);
+        o = &os;
+        unscale = pow(2.0, -e * p);
+    }
+    tracer tr = {o->trace ? A : NULL, right, unscale};
     rc = ensure_square(w, k, wt);
     if (!rc) rc = ml_mat_ensure(&w->X, A->rows, A->cols, wt);
     if (rc) goto done;
@@ -351,16 +377,20 @@ int ml_spectral_newton_w(ml_mat *out, const ml_mat *A, double p, const ml_spectr
         if (!rc) rc = sqrt_run(w, o, &w->G, 1, &tr, &F, &alpha);   /* M G^{-1/2} */
         if (!rc) rc = apply_factor(w, o, &w->X, A, right, F, alpha);
     } else if (r == 4) {   /* p = 1/2 */
-        rc = half_map(w, o, &w->X, A, right, o->trace != NULL);
+        rc = half_map(w, o, &w->X, A, right, o->trace != NULL, unscale);
     } else {               /* p = 1/4: the p = 1/2 map twice */
         rc = ml_mat_ensure(&w->M, A->rows, A->cols, wt);
-        if (!rc) rc = half_map(w, o, &w->M, A, right, 0);
-        if (!rc) rc = half_map(w, o, &w->X, &w->M, right, o->trace != NULL);
+        if (!rc) rc = half_map(w, o, &w->M, A, right, 0, 1.0);
+        if (!rc) rc = half_map(w, o, &w->X, &w->M, right, o->trace != NULL, unscale);
     }
     if (rc) goto done;
     if (!same_out) rc = ml_mat_ensure(out, A->rows, A->cols, A->dtype);
     if (!rc) rc = ml_mat_copy(out, &w->X);
+    if (!rc && unscale != 1.0) ml_scale(out, unscale);
+    if (!rc && !ml_mat_all_finite(out))
+        rc = ml_error(ML_ENUM, "the result is beyond the %s range", ml_dtype_name(out->dtype));
 done:
+    ml_mat_free(&As);
     if (own) ml_spectral_newton_work_free(w);
     return rc;
 }

@@ -65,6 +65,13 @@ typedef enum { ML_SN_PAPER = 0, ML_SN_ROOTS = 1 } ml_sn_route;
 int ml_sn_route_parse(const char *s, ml_sn_route *out);
 const char *ml_sn_route_name(ml_sn_route r);
 
+/* How a spectral map U diag(s^p) V^T is computed: by the SVD (ml_spectral_svd, polar.h) or by the
+ * coupled Newton iterations of this file. */
+typedef enum { ML_SPECTRAL_SVD = 0, ML_SPECTRAL_NEWTON = 1 } ml_spectral_method;
+
+/* Parse a method name ("svd", "newton"); 0 or ML_EINVAL with a message listing the names. */
+int ml_spectral_method_parse(const char *s, ml_spectral_method *out);
+
 /* Called after every step of the last coupled-Newton run of a map (earlier runs, e.g. the inverse
  * square root that p = 1/2 takes the square root of, complete all their steps first) with the step
  * number (1-based) and the output this step would give, a matrix of A's shape. A nonzero return

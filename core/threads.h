@@ -6,7 +6,9 @@
 
 #define ML_MAX_THREADS 1024
 
-/* n in 1..ML_MAX_THREADS; returns 0 or ML_EINVAL. */
+/* n in 1..ML_MAX_THREADS and at most the limit OpenBLAS was built with (64 in Debian's
+ * pthread build, which otherwise caps silently); returns 0, or ML_EINVAL naming the limit
+ * with the count unchanged. */
 int ml_threads_set(int n);
 int ml_threads_get(void);
 /* Apply ML_THREADS when set: 0 (also when unset or empty), or ML_EINVAL when it is not an

@@ -76,14 +76,9 @@ static int record(ml_tracer *t, int step, const ml_mat *X, double time)
     }
     ml_trace_rec *r = &t->rec[t->n];
     *r = (ml_trace_rec){.step = step, .time = time, .orth_fro = NAN, .orth_spec = NAN, .smin = NAN, .smax = NAN};
-    double s = 0;
-    for (size_t i = 0; i < X->rows; i++)
-        for (size_t j = 0; j < X->cols; j++) {
-            double d = ml_mat_get(X, i, j) - ml_mat_get(&t->ref, i, j);
-            s += d * d;
-        }
-    r->dist = sqrt(s) / t->refnorm;
-    int rc = ML_OK;
+    double s;
+    int rc = ml_norm_fro_diff(X, &t->ref, &s);   /* scaled: no overflow at any magnitude */
+    r->dist = s / t->refnorm;
     if (t->spectrum) {
         rc = ml_orth_error(X, &r->orth_fro, &r->orth_spec);
         ml_mat Xd = {0}, sv = {0};

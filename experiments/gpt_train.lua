@@ -61,7 +61,7 @@ local sampler = ml.data.windows(train, B, T, { seed = int(o.seed), dtype = "floa
 local function reseed(step) sampler:seed(int(o.seed) * 1000003 + step) end
 
 local start, elapsed = 0, 0
-if o.fresh then os.execute("rm -rf '" .. o.checkpoint:gsub("'", "'\\''") .. "'") end
+if o.fresh then ml.remove(o.checkpoint, { recursive = true }) end
 local ck = ml.checkpoint.load(o.checkpoint)
 if ck then
   for k, v in pairs(config) do

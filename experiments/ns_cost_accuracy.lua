@@ -4,8 +4,14 @@
 --           Express (with the paper's safety factor 1.01, without which it can diverge in bf16)
 --           at 10, each in both forms (direct: X <- p(XX^T)X; gram: iterate on XX^T and
 --           apply the accumulated polynomial once) and in fp64, fp32 and emulated bf16;
+--           Also Gram Newton-Schulz as published (Dao-AILab): the gram_ns schedule (Polar Express
+--           rows 1-5 at safety 1.05) in the gram form with a restart before step 3;
 --   svd     ml.polar(A): U V^T from LAPACK's SVD (the reference);
---   eig     ml.polar(A, {method = "eig"}): the eigendecomposition of the Gram matrix A A^T.
+--   eig     ml.polar(A, {method = "eig"}): the eigendecomposition of the Gram matrix A A^T;
+--   qdwh    ml.polar(A, {method = "qdwh"}): QR-based dynamically weighted Halley, float64;
+--   zolo    ml.polar(A, {method = "zolo"}): Zolo-PD, two Zolotarev iterations of degree r;
+--           their iteration counts (and r) are in the CSV's iterations/degree columns. Scaled Newton
+--           (method "newton") needs square input and has no point on these m x 4m matrices.
 -- Time: median of --reps runs after one warm-up run (which sizes the NS workspace and gives
 -- the output that is measured), taken round-robin over the methods. Accuracy: ||X - UV^T||_F / ||UV^T||_F against the SVD polar
 -- factor in float64; the svd point is measured against the eig result (the two exact methods),
@@ -32,7 +38,7 @@ for r, c in o.sizes:gmatch("(%d+)x(%d+)") do sizes[#sizes + 1] = { tonumber(r), 
 assert(#sizes > 0 and o.reps >= 1, "need --sizes RxC[,RxC...] and --reps >= 1")
 
 local schedules = { { "cubic", 5 }, { "quintic", 5 }, { "jordan", 5 }, { "you", 5 }, { "polar_express", 5 }, { "cans", 5 },
-                    { "quintic", 10 }, { "PE safety 1.01", 10 } }
+                    { "gram_ns", 5 }, { "quintic", 10 }, { "PE safety 1.01", 10 } }
 -- Coefficient lists computed once: a name like "cans" would be recomputed (Remez) in every call.
 local coeffs = { ["PE safety 1.01"] = ml.coeffs("polar_express", { safety = 1.01 }) }
 for _, sc in ipairs(schedules) do coeffs[sc[1]] = coeffs[sc[1]] or ml.coeffs(sc[1]) end
@@ -57,6 +63,13 @@ local has_ws = ns_accepts { workspace = ml.ns_workspace and ml.ns_workspace() or
 if not has_ws then missing[#missing + 1] = "ml.ns_workspace" end
 local has_eig = pcall(ml.polar, ml.randn(2, 3, { seed = 1 }), { method = "eig" })
 if not has_eig then missing[#missing + 1] = "ml.polar{method = \"eig\"}" end
+local has_restarts = pcall(ml.ns, ml.randn(2, 3, { seed = 1 }), { form = "gram", restarts = { 3 } })
+if not has_restarts then missing[#missing + 1] = "ml.ns{restarts = ...}" end
+local iterative = {}
+for _, name in ipairs { "qdwh", "zolo" } do
+  if pcall(ml.polar, ml.randn(2, 3, { seed = 1 }), { method = name }) then iterative[#iterative + 1] = name
+  else missing[#missing + 1] = ("ml.polar{method = %q}"):format(name) end
+end
 
 local methods = {}
 for _, p in ipairs(precisions) do
@@ -66,9 +79,16 @@ for _, p in ipairs(precisions) do
                                 steps = sc[2], form = f, precision = p }
     end
   end
+  if has_restarts then
+    methods[#methods + 1] = { name = ("gram_ns x5 gram+rst3 %s"):format(p), kind = "ns", schedule = "gram_ns", steps = 5,
+                              form = "gram", precision = p, restarts = { 3 } }
+  end
 end
 methods[#methods + 1] = { name = "svd (LAPACK gesdd)", kind = "svd", precision = "fp64" }
 if has_eig then methods[#methods + 1] = { name = "eig of the Gram matrix", kind = "eig", precision = "fp64" } end
+for _, name in ipairs(iterative) do
+  methods[#methods + 1] = { name = name == "qdwh" and "QDWH" or "Zolo-PD", kind = name, precision = "fp64" }
+end
 
 local PARETO_TOL = 1.25
 
@@ -83,10 +103,11 @@ end
 local function runner(m, A64, A32, workspaces)
   if m.kind == "svd" then return function() return ml.polar(A64) end end
   if m.kind == "eig" then return function() return ml.polar(A64, { method = "eig" }) end end
+  if m.kind == "qdwh" or m.kind == "zolo" then return function() return ml.polar(A64, { method = m.kind, info = true }) end end
   local key = m.precision .. "/" .. m.form
   if has_ws and not workspaces[key] then workspaces[key] = ml.ns_workspace() end
   local opts = { coeffs = coeffs[m.schedule] or m.schedule, steps = m.steps, form = m.form, precision = m.precision,
-                 workspace = workspaces[key] }
+                 restarts = m.restarts, workspace = workspaces[key] }
   local A = m.precision == "fp64" and A64 or A32
   return function() return ml.ns(A, opts) end
 end
@@ -102,10 +123,11 @@ for si, sz in ipairs(sizes) do
   local fs, workspaces = {}, {}
   for mi, m in ipairs(methods) do
     local f = runner(m, A64, A32, workspaces)
-    local ok, X = pcall(f)   -- warm-up, and the output we measure; ml.ns refuses a diverged result
+    local ok, X, info = pcall(f)   -- warm-up, and the output we measure; ml.ns refuses a diverged result
     if ok then
       local ref = (m.kind == "svd" and Qe) or Q
-      result[si][mi] = { dist = (X:astype("float64") - ref):norm() / qn, times = {} }
+      result[si][mi] = { dist = (X:astype("float64") - ref):norm() / qn, times = {},
+                         iterations = info and info.iterations or m.steps, degree = info and info.degree }
       fs[mi] = f
     else
       result[si][mi] = { time = 0 / 0, dist = 0 / 0, diverged = true }
@@ -151,12 +173,13 @@ for si, sz in ipairs(sizes) do
     local r = result[si][mi]
     rows[#rows + 1] = { rows = sz[1], cols = sz[2], method = m.name, kind = m.kind, schedule = m.schedule or "",
                         steps = m.steps or "", form = m.form or "", precision = m.precision, time_s = r.time,
-                        polar_dist = r.dist, pareto = r.pareto and 1 or 0 }
+                        polar_dist = r.dist, pareto = r.pareto and 1 or 0, iterations = r.iterations or "",
+                        degree = r.degree or "" }
   end
 end
 local elapsed = ml.now() - t_all
 csv.write(o.out .. ".csv", { "rows", "cols", "method", "kind", "schedule", "steps", "form", "precision", "time_s",
-                             "polar_dist", "pareto" }, rows)
+                             "polar_dist", "pareto", "iterations", "degree" }, rows)
 
 print(("Cost vs accuracy, Gaussian matrices, seed %d, %d BLAS threads: median time of %d runs (ms) /"
   .. " ||X - UV^T||_F / ||UV^T||_F;  * = Pareto-optimal"):format(o.seed, ml.get_threads and ml.get_threads() or 0, o.reps))
@@ -171,6 +194,16 @@ for mi, m in ipairs(methods) do
                     or ("%11.2f /%8.1e%s"):format(1e3 * r.time, r.dist, r.pareto and "*" or " "))
   end
   print(line)
+end
+for mi, m in ipairs(methods) do
+  if m.kind == "qdwh" or m.kind == "zolo" then
+    local its = {}
+    for si in ipairs(sizes) do
+      local r = result[si][mi]
+      its[si] = m.kind == "zolo" and ("%d (r = %d)"):format(r.iterations or 0, r.degree or 0) or tostring(r.iterations or 0)
+    end
+    print(("%s iterations per size: %s"):format(m.name, table.concat(its, ", ")))
+  end
 end
 print(("(%d methods x %d sizes in %.1f s; data in %s.csv)"):format(#methods, #sizes, elapsed, o.out))
 if #missing > 0 then print("not available in this build: " .. table.concat(missing, ", ")) end
@@ -194,12 +227,20 @@ for si, sz in ipairs(sizes) do
                                style = ("lt %d pt %d ps 1.4"):format(PREC_LT[p], FORM_PT[f]) }
     end
   end
+  local EXACT = { svd = { "SVD polar", "lt 4 pt 9 ps 2" }, eig = { "eig of Gram", "lt 5 pt 13 ps 2" },
+                  qdwh = { "QDWH", "lt 6 pt 11 ps 2" }, zolo = { "Zolo-PD", "lt 7 pt 15 ps 2" } }
   for mi, m in ipairs(methods) do
     if m.kind ~= "ns" then
       series[#series + 1] = { x = { result[si][mi].time }, y = { math.max(result[si][mi].dist, 1e-17) }, with = "points",
-                              title = m.kind == "svd" and "SVD polar" or "eig of Gram",
-                              style = m.kind == "svd" and "lt 4 pt 9 ps 2" or "lt 5 pt 13 ps 2" }
+                              title = EXACT[m.kind][1], style = EXACT[m.kind][2] }
     end
+  end
+  local gx, gy = {}, {}   -- the published Gram NS (restart before step 3), ringed
+  for mi, m in ipairs(methods) do
+    if m.restarts and not result[si][mi].diverged then gx[#gx + 1], gy[#gy + 1] = result[si][mi].time, math.max(result[si][mi].dist, 1e-17) end
+  end
+  if #gx > 0 then
+    series[#series + 1] = { x = gx, y = gy, with = "points", title = "Gram NS (gram\\_ns, restart@3)", style = "lc rgb '#000000' pt 6 ps 2.4" }
   end
   local fx, fy = {}, {}
   for _, mi in ipairs(result[si].front) do fx[#fx + 1], fy[#fy + 1] = result[si][mi].time, math.max(result[si][mi].dist, 1e-17) end

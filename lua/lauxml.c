@@ -58,16 +58,16 @@ lua_Number mlua_optnumber_arg(lua_State *L, int arg, lua_Number def)
     return lua_isnoneornil(L, arg) ? def : mlua_checknumber(L, arg);
 }
 
+/* Integers are numbers with an integral value (4 and 4.0), never strings ("4" is not a count:
+ * issue 12 item 5): every count, index, dimension and seed argument comes here. */
 lua_Integer mlua_checkinteger(lua_State *L, int arg)
 {
     int isnum;
     lua_Integer d = lua_tointegerx(L, arg, &isnum);
-    if (!isnum) {
-        if (lua_isnumber(L, arg))
-            mlua_argerror(L, arg, "number has no integer representation");
-        else
-            tag_error(L, arg, LUA_TNUMBER);
-    }
+    if (lua_type(L, arg) != LUA_TNUMBER)
+        mlua_typeerror(L, arg, "integer");
+    else if (!isnum)
+        mlua_argerror(L, arg, "number has no integer representation");
     return d;
 }
 
@@ -386,7 +386,7 @@ lua_Integer mlua_optinteger(lua_State *L, int idx, const char *key, lua_Integer 
     if (t != LUA_TNIL) {
         int isint;
         v = lua_tointegerx(L, -1, &isint);
-        if (!isint) opt_type_error(L, idx, key, "an integer");
+        if (!isint || t != LUA_TNUMBER) opt_type_error(L, idx, key, "an integer");
     }
     lua_pop(L, 1);
     return v;
@@ -464,4 +464,15 @@ void mlua_checklike(lua_State *L, int idx, const ml_mat *x, const ml_mat *ref, i
     if (x->dtype != ref->dtype)
         luaL_argerror(L, idx, lua_pushfstring(L, "dtype %s does not match argument #%d (%s)", ml_dtype_name(x->dtype),
                                               refidx, ml_dtype_name(ref->dtype)));
+}
+
+/* ---- file names ---------------------------------------------------------------------- */
+
+const char *mlua_checkpath(lua_State *L, int idx)
+{
+    size_t n;
+    const char *path = luaL_checklstring(L, idx, &n);
+    if (memchr(path, '\0', n)) luaL_argerror(L, idx, "file name contains a NUL byte");
+    if (n == 0) luaL_argerror(L, idx, "empty file name");
+    return path;
 }

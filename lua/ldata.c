@@ -45,7 +45,7 @@ static const mlua_opt load_idx_opts[] = {
 /* load_idx(path[, {dtype=, scale=1, shift=0, limit=}]) -> matrix (items x elements per item), info {type=, dims=} */
 static int l_load_idx(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = mlua_checkpath(L, 1);
     mlua_checkopts(L, 2, load_idx_opts);
     ml_dtype t = mlua_optdtype(L, 2, ML_F64);
     double scale = mlua_optnumber(L, 2, "scale", 1.0), shift = mlua_optnumber(L, 2, "shift", 0.0);
@@ -63,7 +63,7 @@ static int l_load_idx(lua_State *L)
 /* idx_header(path) -> {type=, dims=} without reading the data */
 static int l_idx_header(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = mlua_checkpath(L, 1);
     ml_idx_info info;
     if (ml_idx_header(path, &info)) return idx_error(L, "idx_header");
     push_info(L, &info);
@@ -97,7 +97,7 @@ static const mlua_opt corpus_opts[] = {
 /* corpus(path[, {fortune = false, seed = 1}]): a file or a directory's files as byte ids */
 static int l_corpus(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = mlua_checkpath(L, 1);
     mlua_checkopts(L, 2, corpus_opts);
     int fortune = mlua_optboolean(L, 2, "fortune", 0);
     lcorpus *c = newcorpus(L, mlua_optinteger(L, 2, "seed", 1));
@@ -183,7 +183,7 @@ static int c_batch(lua_State *L)
     if (lua_isnoneornil(L, 4)) {
         rc = ml_corpus_batch(&c->c, X, y, &c->rng, 0, 0);
     } else {
-        lua_Integer first = luaL_checkinteger(L, 4), stride = luaL_optinteger(L, 5, 1);
+        lua_Integer first = mlua_checkinteger(L, 4), stride = mlua_optinteger_arg(L, 5, 1);
         luaL_argcheck(L, first >= 1, 4, "position must be >= 1");
         luaL_argcheck(L, stride >= 0, 5, "stride must be >= 0");
         rc = ml_corpus_batch(&c->c, X, y, NULL, (size_t)(first - 1), (size_t)stride);
@@ -247,7 +247,7 @@ static int w_next(lua_State *L)
 static int w_seed(lua_State *L)
 {
     lwindows *w = luaL_checkudata(L, 1, MLUA_WINDOWS);
-    ml_rng_seed(&w->rng, (uint64_t)luaL_checkinteger(L, 2));
+    ml_rng_seed(&w->rng, (uint64_t)mlua_checkinteger(L, 2));
     return 0;
 }
 
@@ -276,7 +276,7 @@ static const luaL_Reg windows_methods[] = {
 static int c_seed(lua_State *L)
 {
     lcorpus *c = checkcorpus(L, 1);
-    ml_rng_seed(&c->rng, (uint64_t)luaL_checkinteger(L, 2));
+    ml_rng_seed(&c->rng, (uint64_t)mlua_checkinteger(L, 2));
     return 0;
 }
 
@@ -284,7 +284,7 @@ static int c_seed(lua_State *L)
 static int c_text(lua_State *L)
 {
     lcorpus *c = checkcorpus(L, 1);
-    lua_Integer i = luaL_optinteger(L, 2, 1), j = luaL_optinteger(L, 3, (lua_Integer)c->c.n);
+    lua_Integer i = mlua_optinteger_arg(L, 2, 1), j = mlua_optinteger_arg(L, 3, (lua_Integer)c->c.n);
     luaL_argcheck(L, i >= 1 && (size_t)i <= c->c.n, 2, "start outside the corpus");
     luaL_argcheck(L, j >= i - 1 && (size_t)j <= c->c.n, 3, "end outside start..size");
     luaL_Buffer b;

@@ -5,7 +5,7 @@
 /* load(path) -> matrix: .npy keeps its dtype; text (.txt, .csv, .dat, ...) gives float64. */
 static int l_load(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = mlua_checkpath(L, 1);
     ml_mat *m = mlua_newmat(L);
     if (ml_io_load(m, path) != ML_OK) return mlua_core_error(L, "load");
     return 1;
@@ -14,7 +14,7 @@ static int l_load(lua_State *L)
 /* save(path, A): written atomically; .npy in A's dtype, otherwise numpy.savetxt text. */
 static int l_save(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = mlua_checkpath(L, 1);
     ml_mat *A = mlua_checkmat(L, 2);
     if (ml_io_save(path, A) != ML_OK) return mlua_core_error(L, "save");
     return 0;

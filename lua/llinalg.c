@@ -3,6 +3,7 @@
 #include "eig_polar.h"
 #include "error.h"
 #include "polar.h"
+#include "qr.h"
 #include "precision.h"
 #include "rng.h"
 #include "spectral_newton.h"
@@ -36,7 +37,7 @@ static ml_rng *rng_for(lua_State *L, int oi, ml_rng *local)
 
 static int l_seed(lua_State *L)
 {
-    ml_rng_seed(&global_rng, (uint64_t)luaL_checkinteger(L, 1));
+    ml_rng_seed(&global_rng, (uint64_t)mlua_checkinteger(L, 1));
     global_rng_ready = 1;
     return 0;
 }
@@ -51,6 +52,14 @@ static int random_matrix(lua_State *L, const char *fname, const mlua_opt allowed
     mlua_checkopts(L, 3, allowed);
     ml_rng local, *g = rng_for(L, 3, &local);
     double p1 = mlua_optnumber(L, 3, allowed[2].name, d1), p2 = mlua_optnumber(L, 3, allowed[3].name, d2);
+    int normal = fill == ml_rng_fill_normal;
+    if (!isfinite(p1) || !isfinite(p2))
+        luaL_argerror(L, 3, lua_pushfstring(L, "options '%s' and '%s' must be finite", allowed[2].name, allowed[3].name));
+    if (normal ? !(p2 >= 0) : !(p1 < p2))
+        luaL_argerror(L, 3, normal ? "option 'std' must be >= 0" : "option 'lo' must be below 'hi'");
+    /* every sample finite: |z| < 9 for the polar method's normals, hi - lo for the uniforms */
+    if (!isfinite(normal ? fabs(p1) + 9 * p2 : p2 - p1))
+        luaL_argerror(L, 3, "the samples would exceed the double range");
     ml_mat *m = mlua_newmat(L);
     if (ml_mat_alloc(m, r, c, mlua_optdtype(L, 3, ML_F64))) mlua_core_error(L, fname);
     fill(g, m, p1, p2);
@@ -141,7 +150,6 @@ static int l_spectrum(lua_State *L)
 static int l_svd(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     ml_mat *U = mlua_newmat(L), *s = mlua_newmat(L), *V = mlua_newmat(L);
     if (ml_svd(a, U, s, V)) mlua_core_error(L, "svd");
     return 3;
@@ -151,7 +159,6 @@ static int l_svd(lua_State *L)
 static int l_singular_values(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     ml_mat *s = mlua_newmat(L);
     if (ml_svd(a, NULL, s, NULL)) mlua_core_error(L, "singular_values");
     return 1;
@@ -175,25 +182,45 @@ static int parse_precision(const char *s, void *out) { return ml_precision_parse
 
 static const mlua_opt polar_opts[] = {
     {"rtol", "a number", "max(m,n) eps (svd), sqrt(max(m,n) eps) (eig)", "singular values <= rtol sigma_max map to 0"},
-    {"method", "a string", "\"svd\"", "\"svd\" (LAPACK) or \"eig\" (eigendecomposition of the short-side Gram matrix: cond <~ 1/sqrt(eps))"},
+    {"method", "a string", "\"svd\"", "\"svd\" (LAPACK), \"eig\" (eigendecomposition of the short-side Gram matrix: cond <~ 1/sqrt(eps)), \"qdwh\" (QR-based Halley), \"zolo\" (Zolo-PD) or \"newton\" (scaled Newton, square only); the last three need full rank"},
+    {"info", "a boolean", "false", "qdwh/zolo/newton: also return {iterations, qr_iterations, factorizations, degree, l0, alpha}"},
     {NULL},
 };
 
-/* polar(A [, {rtol=, method = "svd" | "eig"}]) -> U_r V_r^T */
+/* polar(A [, {rtol=, method = "svd" | "eig" | "qdwh" | "zolo" | "newton", info = false}]) -> U [, info]
+ * rtol is for svd/eig (the iterative methods need full rank, core/polar.h); info = true adds a
+ * table {iterations, qr_iterations, factorizations, degree, l0, alpha} (time it with ml.now). */
 static int l_polar(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     mlua_checkopts(L, 2, polar_opts);
     double rtol = opt_rtol(L, 2);
     ml_polar_method method;
     mlua_optenum(L, 2, "method", "svd", parse_polar_method, &method);
+    int want_info = mlua_optboolean(L, 2, "info", 0);
+    int iterative = method != ML_POLAR_SVD && method != ML_POLAR_EIG;
+    if (iterative && rtol >= 0)
+        luaL_argerror(L, 2, lua_pushfstring(L, "option 'rtol' applies to methods 'svd' and 'eig', not '%s'",
+                                            ml_polar_method_name(method)));
+    if (method == ML_POLAR_NEWTON && a->rows != a->cols)
+        luaL_argerror(L, 1, lua_pushfstring(L, "option 'method' = 'newton' needs a square matrix, got %dx%d",
+                                            (int)a->rows, (int)a->cols));
     ml_mat *o = mlua_newmat(L);
-    if (method == ML_POLAR_EIG ? ml_polar_eig(o, a, rtol) : ml_polar(o, a, rtol)) mlua_core_error(L, "polar");
-    return 1;
+    ml_polar_info info;
+    if (ml_polar_by(o, a, method, rtol, &info)) mlua_core_error(L, "polar");
+    if (!want_info) return 1;
+    lua_createtable(L, 0, 6);
+    lua_pushinteger(L, info.iterations), lua_setfield(L, -2, "iterations");
+    lua_pushinteger(L, info.qr_iterations), lua_setfield(L, -2, "qr_iterations");
+    lua_pushinteger(L, info.factorizations), lua_setfield(L, -2, "factorizations");
+    lua_pushinteger(L, info.degree), lua_setfield(L, -2, "degree");
+    lua_pushnumber(L, info.l0), lua_setfield(L, -2, "l0");
+    lua_pushnumber(L, info.alpha), lua_setfield(L, -2, "alpha");
+    return 2;
 }
 
-/* spectral(A, p [, {method = "svd", rtol=}]) -> U diag(s^p) V^T
+/* spectral(A, p [, {method = "svd", rtol=}]) -> U diag(s^p) V^T, any finite p (p < 0: on the singular values
+ * above rtol * s_max, the rest map to 0; the Newton route needs p >= 0)
  * spectral(A, p, {method = "newton", steps = 15, shift = 1e-4, shift_abs = 1e-6, route = "paper" | "roots",
  *                 sym_every = 0, precision = A's dtype, trace = false}) -> X [, trace]
  * Coupled Newton (core/spectral_newton.h). With trace = true a second result lists, for every step
@@ -222,16 +249,18 @@ static const mlua_opt spectral_opts[] = {
     {NULL},
 };
 
+static int parse_spectral_method(const char *s, void *out) { return ml_spectral_method_parse(s, out); }
+
 static int l_spectral(lua_State *L)
 {
     const mlua_opt *newton_only = spectral_opts + 2;
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     double p = luaL_checknumber(L, 2);
-    luaL_argcheck(L, p >= 0 && isfinite(p), 2, "power p must be a finite number >= 0");
+    luaL_argcheck(L, isfinite(p), 2, "power p must be a finite number");
     mlua_checkopts(L, 3, spectral_opts);
-    const char *method = mlua_optstring(L, 3, "method", "svd");
-    if (!strcmp(method, "svd")) {
+    ml_spectral_method method;
+    mlua_optenum(L, 3, "method", "svd", parse_spectral_method, &method);
+    if (method == ML_SPECTRAL_SVD) {
         for (int i = 0; newton_only[i].name; i++)
             if (opt_given(L, 3, newton_only[i].name))
                 luaL_argerror(L, 3, lua_pushfstring(L, "option '%s': needs method = \"newton\"", newton_only[i].name));
@@ -240,9 +269,8 @@ static int l_spectral(lua_State *L)
         if (ml_spectral_svd(o, a, p, rtol)) mlua_core_error(L, "spectral");
         return 1;
     }
-    if (strcmp(method, "newton"))
-        mlua_opterror(L, 3, "method", "one of \"svd\", \"newton\"");
     if (opt_given(L, 3, "rtol")) luaL_argerror(L, 3, "option 'rtol': applies to method = \"svd\" only");
+    luaL_argcheck(L, p >= 0, 2, "power p must be >= 0 for method = \"newton\" (p < 0 needs method = \"svd\")");
 
     ml_spectral_newton_opts so;
     ml_spectral_newton_opts_default(&so);
@@ -276,6 +304,59 @@ static int l_spectral(lua_State *L)
     return 2;
 }
 
+static const mlua_opt spectral_clip_opts[] = {
+    {"soft", "a boolean", "false", "false: min(s, tau) (MuCon); true: s / sqrt(1 + s^2/tau^2) (SPECTRA)"},
+    {NULL},
+};
+
+/* spectral_clip(A, tau [, {soft = false}]) -> U diag(min(s, tau)) V^T, or with soft = true
+ * U diag(s / sqrt(1 + s^2/tau^2)) V^T (SPECTRA's soft clip) */
+static int l_spectral_clip(lua_State *L)
+{
+    ml_mat *a = mlua_checkmat(L, 1);
+    mlua_checkfinite(L, 1, a);
+    double tau = luaL_checknumber(L, 2);
+    luaL_argcheck(L, tau > 0 && isfinite(tau), 2, "tau must be a finite number > 0");
+    mlua_checkopts(L, 3, spectral_clip_opts);
+    int soft = mlua_optboolean(L, 3, "soft", 0);
+    ml_mat *o = mlua_newmat(L);
+    if (ml_spectral_clip_svd(o, a, tau, soft)) mlua_core_error(L, "spectral_clip");
+    return 1;
+}
+
+static const mlua_opt qr_opts[] = {
+    {"method", "a string", "\"householder\"", "\"householder\" (LAPACK geqrf/orgqr) or \"rcholesky\" (randomised Cholesky-QR of a tall A, Dion's dion.py)"},
+    {"oversample", "a number", "1.25", "rcholesky: the sketch has ceil(oversample n / 128) 128 rows"},
+    SEED_OPT,
+    {NULL},
+};
+
+/* qr(A [, {method = "householder" | "rcholesky", oversample = 1.25, seed =}]) -> Q, R
+ * thin: A = Q R, Q m x k orthonormal columns, R k x n upper triangular, k = min(m, n), diag(R) >= 0;
+ * the sketch of "rcholesky" is drawn from `seed` or the global generator */
+static int parse_qr_method(const char *s, void *out) { return ml_qr_method_parse(s, out); }
+
+static int l_qr(lua_State *L)
+{
+    ml_mat *a = mlua_checkmat(L, 1);
+    mlua_checkfinite(L, 1, a);
+    mlua_checkopts(L, 2, qr_opts);
+    ml_qr_method method;
+    mlua_optenum(L, 2, "method", "householder", parse_qr_method, &method);
+    int rchol = method == ML_QR_RCHOLESKY;
+    if (!rchol && (opt_given(L, 2, "oversample") || opt_given(L, 2, "seed")))
+        luaL_argerror(L, 2, "options 'oversample' and 'seed': need method = \"rcholesky\"");
+    double over = mlua_optnumber(L, 2, "oversample", 1.25);
+    if (!(over >= 1 && isfinite(over))) mlua_opterror(L, 2, "oversample", "a finite number >= 1");
+    if (rchol && a->rows <= a->cols)
+        luaL_argerror(L, 1, lua_pushfstring(L, "method \"rcholesky\" needs a tall matrix (rows > cols), got %d x %d",
+                                            (int)a->rows, (int)a->cols));
+    ml_rng local, *g = rng_for(L, 2, &local);
+    ml_mat *Q = mlua_newmat(L), *R = mlua_newmat(L);
+    if (rchol ? ml_qr_rcholesky(a, Q, R, over, g) : ml_qr(a, Q, R)) mlua_core_error(L, "qr");
+    return 2;
+}
+
 static int l_rank_tol(lua_State *L)
 {
     lua_pushnumber(L, ml_rank_tol(mlua_checkmat(L, 1)));
@@ -286,6 +367,7 @@ static const luaL_Reg functions[] = {
     {"seed", l_seed}, {"randn", l_randn}, {"rand", l_rand}, {"orthogonal", l_orthogonal},
     {"spectrum", l_spectrum}, {"svd", l_svd}, {"singular_values", l_singular_values},
     {"polar", l_polar}, {"spectral", l_spectral}, {"rank_tol", l_rank_tol},
+    {"spectral_clip", l_spectral_clip}, {"qr", l_qr},
     {NULL, NULL},
 };
 
@@ -298,4 +380,6 @@ void mlua_open_linalg(lua_State *L)
     mlua_register_opts(L, "spectrum", spectrum_opts);
     mlua_register_opts(L, "polar", polar_opts);
     mlua_register_opts(L, "spectral", spectral_opts);
+    mlua_register_opts(L, "spectral_clip", spectral_clip_opts);
+    mlua_register_opts(L, "qr", qr_opts);
 }

@@ -53,8 +53,8 @@ static int l_ones(lua_State *L)
 static int l_eye(lua_State *L)
 {
     size_t n = mlua_checkdim(L, 1);
-    size_t m = lua_isinteger(L, 2) ? mlua_checkdim(L, 2) : n;
-    int oi = lua_istable(L, 2) ? 2 : 3;
+    int oi = lua_istable(L, 2) || lua_isnoneornil(L, 2) ? 2 : 3;
+    size_t m = oi == 3 ? mlua_checkdim(L, 2) : n;
     mlua_checkopts(L, oi, dtype_only);
     ml_mat_set_eye(newmat_alloc(L, "eye", n, m, mlua_optdtype(L, oi, ML_F64)));
     return 1;
@@ -107,7 +107,7 @@ static int l_from_table(lua_State *L)
 
 static size_t checkindex(lua_State *L, int idx, size_t n)
 {
-    lua_Integer i = luaL_checkinteger(L, idx);
+    lua_Integer i = mlua_checkinteger(L, idx);
     if (i < 1 || (size_t)i > n)
         luaL_argerror(L, idx, lua_pushfstring(L, "index %d out of range 1..%d", (int)i, (int)n));
     return (size_t)(i - 1);
@@ -231,8 +231,8 @@ static int m_reshape(lua_State *L)
 static int m_view(lua_State *L)
 {
     ml_mat *m = mlua_checkmat(L, 1);
-    lua_Integer i = luaL_checkinteger(L, 2), j = luaL_checkinteger(L, 3);
-    lua_Integer r = luaL_checkinteger(L, 4), c = luaL_checkinteger(L, 5);
+    lua_Integer i = mlua_checkinteger(L, 2), j = mlua_checkinteger(L, 3);
+    lua_Integer r = mlua_checkinteger(L, 4), c = mlua_checkinteger(L, 5);
     luaL_argcheck(L, i >= 1, 2, "row index must be >= 1");
     luaL_argcheck(L, j >= 1, 3, "column index must be >= 1");
     luaL_argcheck(L, r >= 1, 4, "rows must be >= 1");
@@ -461,19 +461,22 @@ static int l_hadamard(lua_State *L)
     return 1;
 }
 
-static int l_trace(lua_State *L)
+/* A number computed from finite input: a result beyond the double range is an error, not inf. */
+static int push_result(lua_State *L, const char *fname, double v)
 {
-    lua_pushnumber(L, ml_trace(mlua_checkmat(L, 1)));
+    if (!isfinite(v)) return luaL_error(L, "%s: the result is beyond the double range (%f)", fname, v);
+    lua_pushnumber(L, v);
     return 1;
 }
+
+static int l_trace(lua_State *L) { return push_result(L, "trace", ml_trace(mlua_checkmat(L, 1))); }
 
 static int l_dot(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1), *b = mlua_checkmat(L, 2);
     double d;
     if (ml_dot(a, b, &d)) mlua_core_error(L, "dot");
-    lua_pushnumber(L, d);
-    return 1;
+    return push_result(L, "dot", d);
 }
 
 /* norm(A [, kind]) with kind "fro" (default), "spectral" (or 2), "nuclear", "max" */
@@ -487,12 +490,10 @@ static int l_norm(lua_State *L)
     else if (!strcmp(kind, "max"))
         v = ml_norm_maxabs(a);
     else if (!strcmp(kind, "spectral") || !strcmp(kind, "nuclear")) {
-        mlua_checkfinite(L, 1, a);
         if ((kind[0] == 's' ? ml_norm_spectral(a, &v) : ml_norm_nuclear(a, &v))) mlua_core_error(L, "norm");
     } else
         return luaL_argerror(L, 2, lua_pushfstring(L, "unknown norm '%s' (expected fro, spectral, nuclear or max)", kind));
-    lua_pushnumber(L, v);
-    return 1;
+    return push_result(L, "norm", v);
 }
 
 static int l_now(lua_State *L)

@@ -9,6 +9,7 @@ int luaopen_muonlab_core(lua_State *L)
     mlua_open_linalg(L);
     mlua_open_ns(L);
     mlua_open_io(L);
+    mlua_open_files(L);
     mlua_open_precision(L);
     mlua_open_coeffs(L);
     mlua_open_sweep(L);
@@ -17,6 +18,7 @@ int luaopen_muonlab_core(lua_State *L)
     mlua_open_nn(L);
     mlua_open_optim(L);
     /* more binding files: add their mlua_open_* call here */
+    mlua_guard_finite(L);   /* last: it wraps functions the others registered */
     lua_pushcfunction(L, mlua_optspec);
     lua_setfield(L, -2, "_optspec");
     mlua_name_functions(L, -1);

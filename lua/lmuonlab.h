@@ -53,6 +53,10 @@ int mlua_core_error(lua_State *L, const char *fname);
 /* The matrix at idx must be free of NaN/Inf: else "bad argument #idx to 'fname' (... contains NaN or Inf)". */
 void mlua_checkfinite(lua_State *L, int idx, const ml_mat *m);
 
+/* A file name argument: a string without NUL bytes, not empty; every binding
+ * that takes a path uses it, so "a.npy\0/etc/passwd" is an error, never "a.npy". */
+const char *mlua_checkpath(lua_State *L, int idx);
+
 /* A matrix dimension argument: an integer >= 1, else a "bad argument" error. */
 size_t mlua_checkdim(lua_State *L, int idx);
 
@@ -92,7 +96,9 @@ void mlua_optenum(lua_State *L, int idx, const char *key, const char *def, int (
 /* Matrix x at idx must have the shape and dtype of ref (argument refidx). */
 void mlua_checklike(lua_State *L, int idx, const ml_mat *x, const ml_mat *ref, int refidx);
 /* Schedule from a name, a list of per-step lists or one flat list at idx (lcoeffs.c). */
-int mlua_toschedule(lua_State *L, int idx, int steps, ml_schedule *out);
+int mlua_toschedule(lua_State *L, int idx, int steps, double safety, ml_schedule *out);
+double mlua_optsafety(lua_State *L, int oi);   /* option safety: a finite number >= 1, default 1.01 */
+ml_schedule *mlua_newschedule(lua_State *L);   /* lns.c: held by a workspace pushed on the stack */
 
 /* Iteration traces (ltrace.c, core/tracer.h): a recorder owned by a new userdata on the stack,
  * and its records as a list of {step, time, <dist_name>, ...} (step 0, if any, as field precond). */
@@ -107,10 +113,12 @@ void mlua_open_ns(lua_State *L);       /* lns.c: ns, ns_workspace, ns_plan, orth
 void mlua_open_coeffs(lua_State *L);   /* lcoeffs.c: coeffs, poly_map, poly_error */
 void mlua_open_precision(lua_State *L); /* lprecision.c: round, round_scalar (bf16, fp16, ...) */
 void mlua_open_io(lua_State *L);       /* lio.c: load, save (.npy and text files) */
+void mlua_open_files(lua_State *L);    /* lfiles.c: write_file, stage_file, commit_file, mkdir, resolve_path */
 void mlua_open_sweep(lua_State *L);    /* lsweep.c: append_line, lock_file (durable results rows) */
 void mlua_open_threads(lua_State *L);  /* lthreads.c: set_threads, get_threads (ML_THREADS) */
 void mlua_open_nn(lua_State *L);      /* lnn.c: the ml.nn table of layer kernels */
 void mlua_open_data(lua_State *L);    /* ldata.c: load_idx, idx_header, corpus (text as byte ids) */
+void mlua_guard_finite(lua_State *L);  /* lfinite.c: the NaN/Inf rule, applied after every open */
 void mlua_open_optim(lua_State *L);    /* loptim.c: optimizer kernels */
 
 /* Matrix methods defined outside lmatrix.c; lmatrix.c puts them in the matrix method table. */

@@ -15,10 +15,22 @@ static int nn_error(lua_State *L) { return luaL_error(L, "nn.%s", ml_errmsg()); 
 
 static ml_mat *optmat(lua_State *L, int idx) { return lua_isnoneornil(L, idx) ? NULL : mlua_checkmat(L, idx); }
 
+/* The output at argument `out` must not share storage with the matrix at `in` (issue 12 item 3:
+ * a kernel writing its output while reading an overlapping input would return a wrong answer).
+ * Elementwise kernels may run in place on the identical view. Absent (nil) arguments pass. */
+static void distinct(lua_State *L, int out, int in, int elementwise)
+{
+    ml_mat *o = mlua_testmat(L, out), *i = mlua_testmat(L, in);
+    if (o && i && (elementwise ? ml_mat_overlap(o, i) : ml_mat_shares(o, i)))
+        luaL_argerror(L, in, lua_pushfstring(L, "shares storage with the output (argument #%d)%s", out,
+                                             elementwise ? " other than as the same view" : ""));
+}
+
 /* linear_forward(Y, X, W[, b]): Y = X W^T + b */
 static int l_linear_forward(lua_State *L)
 {
     ml_mat *Y = mlua_checkmat(L, 1), *X = mlua_checkmat(L, 2), *W = mlua_checkmat(L, 3), *b = optmat(L, 4);
+    for (int i = 2; i <= 4; i++) distinct(L, 1, i, 0);
     if (ml_nn_linear_forward(Y, X, W, b)) return nn_error(L);
     lua_settop(L, 1);
     return 1;
@@ -29,6 +41,8 @@ static int l_linear_backward(lua_State *L)
 {
     ml_mat *dX = optmat(L, 1), *dW = optmat(L, 2), *db = optmat(L, 3);
     ml_mat *dY = mlua_checkmat(L, 4), *X = mlua_checkmat(L, 5), *W = mlua_checkmat(L, 6);
+    for (int o = 1; o <= 3; o++)
+        for (int i = o + 1; i <= 6; i++) distinct(L, o, i, 0);
     if (ml_nn_linear_backward(dX, dW, db, dY, X, W, lua_toboolean(L, 7))) return nn_error(L);
     return 0;
 }
@@ -37,6 +51,7 @@ static int l_linear_backward(lua_State *L)
 static int l_bias_add(lua_State *L)
 {
     ml_mat *Y = mlua_checkmat(L, 1), *b = mlua_checkmat(L, 2);
+    distinct(L, 1, 2, 1);
     if (ml_nn_bias_add(Y, b)) return nn_error(L);
     lua_settop(L, 1);
     return 1;
@@ -46,6 +61,7 @@ static int l_bias_add(lua_State *L)
 static int l_bias_backward(lua_State *L)
 {
     ml_mat *db = mlua_checkmat(L, 1), *dY = mlua_checkmat(L, 2);
+    distinct(L, 1, 2, 0);
     if (ml_nn_bias_backward(db, dY, luaL_optnumber(L, 3, 0.0))) return nn_error(L);
     lua_settop(L, 1);
     return 1;
@@ -57,6 +73,7 @@ typedef int (*backward_fn)(ml_mat *, const ml_mat *, const ml_mat *);
 static int unary(lua_State *L, unary_fn f)
 {
     ml_mat *Y = mlua_checkmat(L, 1), *X = mlua_checkmat(L, 2);
+    distinct(L, 1, 2, f != ml_nn_softmax);   /* softmax reads a whole row: no in-place */
     if (f(Y, X)) return nn_error(L);
     lua_settop(L, 1);
     return 1;
@@ -65,6 +82,8 @@ static int unary(lua_State *L, unary_fn f)
 static int backward(lua_State *L, backward_fn f)
 {
     ml_mat *dX = mlua_checkmat(L, 1), *dY = mlua_checkmat(L, 2), *X = mlua_checkmat(L, 3);
+    distinct(L, 1, 2, 1);
+    distinct(L, 1, 3, 1);
     if (f(dX, dY, X)) return nn_error(L);
     lua_settop(L, 1);
     return 1;
@@ -108,6 +127,8 @@ static int l_gelu_grad(lua_State *L)
 static int l_softmax_ce(lua_State *L)
 {
     ml_mat *Z = mlua_checkmat(L, 1), *y = mlua_checkmat(L, 2), *dZ = optmat(L, 3);
+    distinct(L, 3, 1, 0);
+    distinct(L, 3, 2, 0);
     double loss;
     size_t correct;
     if (ml_nn_softmax_ce(&loss, &correct, dZ, Z, y)) return nn_error(L);
@@ -120,6 +141,7 @@ static int l_softmax_ce(lua_State *L)
 static int l_argmax(lua_State *L)
 {
     ml_mat *idx = mlua_checkmat(L, 1), *Z = mlua_checkmat(L, 2);
+    distinct(L, 1, 2, 0);
     if (ml_nn_argmax(idx, Z)) return nn_error(L);
     lua_settop(L, 1);
     return 1;
@@ -139,6 +161,8 @@ static int l_count_correct(lua_State *L)
 static int l_embed_forward(lua_State *L)
 {
     ml_mat *E = mlua_checkmat(L, 1), *ids = mlua_checkmat(L, 2), *C = mlua_checkmat(L, 3);
+    distinct(L, 1, 2, 0);
+    distinct(L, 1, 3, 0);
     if (ml_nn_embed_forward(E, ids, C)) return nn_error(L);
     lua_settop(L, 1);
     return 1;
@@ -148,6 +172,8 @@ static int l_embed_forward(lua_State *L)
 static int l_embed_backward(lua_State *L)
 {
     ml_mat *dC = mlua_checkmat(L, 1), *dE = mlua_checkmat(L, 2), *ids = mlua_checkmat(L, 3);
+    distinct(L, 1, 2, 0);
+    distinct(L, 1, 3, 0);
     if (ml_nn_embed_backward(dC, dE, ids, lua_toboolean(L, 4))) return nn_error(L);
     lua_settop(L, 1);
     return 1;
@@ -236,7 +262,9 @@ static int l_attention_backward(lua_State *L)
 static int l_gather_rows(lua_State *L)
 {
     ml_mat *dst = mlua_checkmat(L, 1), *src = mlua_checkmat(L, 2), *idx = mlua_checkmat(L, 3);
-    lua_Integer first = luaL_optinteger(L, 4, 1);
+    distinct(L, 1, 2, 0);
+    distinct(L, 1, 3, 0);
+    lua_Integer first = mlua_optinteger_arg(L, 4, 1);
     luaL_argcheck(L, first >= 1, 4, "position must be >= 1");
     if (ml_nn_gather_rows(dst, src, idx, (size_t)(first - 1))) return nn_error(L);
     lua_settop(L, 1);
@@ -256,14 +284,14 @@ static int l_affine_(lua_State *L)
 static int l_randperm(lua_State *L)
 {
     ml_rng r;
-    ml_rng_seed(&r, (uint64_t)luaL_optinteger(L, 2, 1));
+    ml_rng_seed(&r, (uint64_t)mlua_optinteger_arg(L, 2, 1));
     ml_mat *P = mlua_testmat(L, 1);
     if (P) {
         P = mlua_checkmat(L, 1);
         lua_settop(L, 1);
     } else {
-        lua_Integer n = luaL_checkinteger(L, 1);
-        luaL_argcheck(L, n >= 1 && (uint64_t)n <= ML_MAX_ELEMS, 1, "length must be in 1..2^31");
+        lua_Integer n = mlua_checkinteger(L, 1);
+        luaL_argcheck(L, n >= 1 && (uint64_t)n <= ML_MAX_ELEMS, 1, "length must be in 1..2^31 - 1");
         P = mlua_newmat(L);
         if (ml_mat_alloc(P, (size_t)n, 1, ML_F64)) return mlua_core_error(L, "nn.randperm");
     }

@@ -17,11 +17,21 @@
 typedef struct ns_workspace {
     ml_ns_work w;
     int planned;       /* sch and o are set: ws:run() works */
+    int freed;         /* ws:free(), <close> or the finalizer ran: see usews */
     ml_schedule sch;
     ml_ns_opts o;
 } ns_workspace;
 
 static ns_workspace *checkws(lua_State *L, int idx) { return luaL_checkudata(L, idx, NS_WORKSPACE); }
+
+/* A freed workspace (ws:free(), <close>, or its finalizer: a finalized object can still be
+ * reached from another finalizer) stays freed: using it again is an error naming argument
+ * arg, never a silent allocation no finalizer would release (issue 12 item 12). */
+static ns_workspace *usews(lua_State *L, ns_workspace *ws, int arg)
+{
+    if (ws && ws->freed) luaL_argerror(L, arg, "the workspace has been freed");
+    return ws;
+}
 
 static ns_workspace *newws(lua_State *L)
 {
@@ -33,19 +43,29 @@ static ns_workspace *newws(lua_State *L)
     return ws;
 }
 
+/* A schedule held by a new, unplanned workspace left on the stack: the one userdata that owns
+ * a schedule, so a Lua error anywhere after allocation frees it (ml.coeffs, ml.poly_map). */
+ml_schedule *mlua_newschedule(lua_State *L)
+{
+    return &newws(L)->sch;
+}
+
 static int ws_gc(lua_State *L)
 {
     ns_workspace *ws = checkws(L, 1);
     ml_ns_work_free(&ws->w);
     ml_schedule_free(&ws->sch);
     ws->planned = 0;
+    ws->freed = 1;
     return 0;
 }
 
-/* ws:free(): the buffers (a plan keeps its options and schedule) */
+/* ws:free(): the buffers; the workspace cannot be used after that */
 static int ws_free(lua_State *L)
 {
-    ml_ns_work_free(&checkws(L, 1)->w);
+    ns_workspace *ws = checkws(L, 1);
+    ml_ns_work_free(&ws->w);
+    ws->freed = 1;
     return 0;
 }
 
@@ -72,16 +92,18 @@ static int ws_tostring(lua_State *L)
 /* ---- the options of ml.ns, parsed once for ml.ns and ml.ns_plan ---- */
 
 /* ml.ns's options; ml.ns_plan takes the first NS_PLAN_OPTS (not trace, workspace). */
-#define NS_PLAN_OPTS 8
+#define NS_PLAN_OPTS 10
 static const mlua_opt ns_opts[] = {
-    {"coeffs", "a string or a table", "\"jordan\"", "schedule: a name (cubic, quintic, septic, jordan, you, polar_express, cans), a list of per-step lists {{a,b,c},...} (the last repeats) or one list reused every step"},
+    {"coeffs", "a string or a table", "\"jordan\"", "schedule: a name (cubic, quintic, septic, jordan, you, polar_express, gram_ns, cans), a list of per-step lists {{a,b,c},...} (the last repeats) or one list reused every step"},
     {"steps", "an integer", "the schedule's length (5 for jordan)", "NS steps, 1..1000"},
-    {"eps", "a number", "1e-7", "X0 = A / (||A||_F + eps)"},
+    {"eps", "a number", "1e-7", "X0 = A / (s ||A||_F + eps), s the schedule's input_scale"},
+    {"safety", "a number", "1.01", "coeffs \"polar_express\" or \"cans\": Polar Express's run-time safety factor s (Algorithm 1): every step's polynomial but the last at x/s, and every preconditioner's normaliser times s; 1: the bare schedule. A coefficient table carries its own as field input_scale"},
     {"precond", "a string", "\"frobenius\"", "\"frobenius\", \"spectral\" (Lanczos estimate x 1.02), \"aol\" (Turbo-Muon row scaling), \"schatten\" (||AA^T||_F^1/2) or \"none\""},
     {"power_steps", "an integer", "12", "Lanczos products of precond \"spectral\", 1..64"},
     {"precision", "a string", "the input's dtype", "\"fp64\", \"fp32\", \"bf16\" or \"fp16\" (bf16/fp16 emulated; result in the input's dtype)"},
     {"form", "a string", "\"direct\"", "\"direct\" or \"gram\" (iterate on the short-side Gram matrix, one final product)"},
     {"restart", "an integer", "0", "gram form: rebuild the Gram matrix every k steps (0: never)"},
+    {"restarts", "a table", "none", "gram form: also rebuild it before these steps (2..63; Dao-AILab's Gram NS: {3} with coeffs \"gram_ns\")"},
     {"trace", "a boolean", "false", "also return per-step records {step, orth_fro, orth_spec, polar_dist, smin, smax, time}"},
     {"workspace", "a muonlab.ns_workspace", "none", "buffers from ml.ns_workspace(): no allocation after the first call with a shape"},
     {NULL},
@@ -115,6 +137,29 @@ static void parse_ns_opts(lua_State *L, int oi, ns_workspace *ws)
     lua_Integer restart = mlua_optinteger(L, oi, "restart", 0);
     if (restart < 0 || restart > 1000) mlua_opterror(L, oi, "restart", "an integer in 0..1000");
     o->restart = (int)restart;
+    if (lua_istable(L, oi) && lua_getfield(L, oi, "restarts") != LUA_TNIL) {   /* {3}: before step 3 */
+        if (!lua_istable(L, -1)) mlua_opterror(L, oi, "restarts", "a table of step numbers in 2..63");
+        lua_Integer len = (lua_Integer)luaL_len(L, -1);
+        for (lua_Integer i = 1; i <= len; i++) {
+            lua_geti(L, -1, i);
+            int isint;
+            lua_Integer t = lua_tointegerx(L, -1, &isint);
+            if (!isint || t < 2 || t > 63) mlua_opterror(L, oi, "restarts", "a table of step numbers in 2..63");
+            o->restart_at |= (uint64_t)1 << t;
+            lua_pop(L, 1);
+        }
+    }
+    if (lua_istable(L, oi)) lua_pop(L, 1);
+    double safety = 0;   /* the named schedule's default */
+    if (lua_istable(L, oi) && lua_getfield(L, oi, "safety") != LUA_TNIL) {
+        lua_getfield(L, oi, "coeffs");
+        const char *name = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+        if (strcmp(name, "polar_express") != 0 && strcmp(name, "cans") != 0)
+            mlua_opterror(L, oi, "safety", "a number >= 1 with coeffs \"polar_express\" or \"cans\"");
+        lua_pop(L, 1);
+        safety = mlua_optsafety(L, oi);
+    }
+    if (lua_istable(L, oi)) lua_pop(L, 1);
     /* the schedule goes to slot oi while it is converted, so that its errors read
      * "bad argument #oi (...)": it is part of the options argument */
     lua_pushvalue(L, oi);
@@ -128,7 +173,7 @@ static void parse_ns_opts(lua_State *L, int oi, ns_workspace *ws)
     }
     lua_replace(L, oi);
     ml_schedule_free(&ws->sch);
-    mlua_toschedule(L, oi, (int)steps, &ws->sch);
+    mlua_toschedule(L, oi, (int)steps, safety, &ws->sch);
     lua_replace(L, oi);   /* the options back */
     ws->planned = 1;
 }
@@ -140,12 +185,11 @@ static void push_trace(lua_State *L, const ml_tracer *t)
     mlua_pushtrace(L, t, "polar_dist");
 }
 
-/* ns(A [, {coeffs=, steps=, eps=, precond=, power_steps=, precision=, form=, restart=, trace=,
+/* ns(A [, {coeffs=, steps=, eps=, safety=, precond=, power_steps=, precision=, form=, restart=, restarts=, trace=,
  *          workspace=}]) -> X [, trace] */
 static int l_ns(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, a);
     lua_settop(L, 2);   /* slot 2 is the options (or nil) from here on */
     mlua_checkopts(L, 2, ns_opts);
     int trace = mlua_optboolean(L, 2, "trace", 0);
@@ -153,7 +197,7 @@ static int l_ns(lua_State *L)
     if (lua_istable(L, 2) && lua_getfield(L, 2, "workspace") != LUA_TNIL) {
         ns_workspace *ws = luaL_testudata(L, -1, NS_WORKSPACE);
         if (!ws) mlua_opterror(L, 2, "workspace", "a " NS_WORKSPACE);
-        w = &ws->w;
+        w = &usews(L, ws, 2)->w;
     }   /* the workspace (or nil) stays on the stack, so it lives through the call */
     ns_workspace *call = newws(L);   /* this call's options and schedule; its buffers stay unused */
     parse_ns_opts(L, 2, call);
@@ -192,7 +236,7 @@ static int l_ns_plan(lua_State *L)
 
 static ns_workspace *checkplan(lua_State *L, int idx)
 {
-    ns_workspace *ws = checkws(L, idx);
+    ns_workspace *ws = usews(L, checkws(L, idx), idx);
     if (!ws->planned) luaL_argerror(L, idx, "workspace without options (build it with ml.ns_plan{...})");
     return ws;
 }
@@ -221,7 +265,6 @@ static int plan_steps(lua_State *L)
 static int l_orth_error(lua_State *L)
 {
     ml_mat *x = mlua_checkmat(L, 1);
-    mlua_checkfinite(L, 1, x);
     double f, s;
     if (ml_orth_error(x, &f, &s)) mlua_core_error(L, "orth_error");
     lua_pushnumber(L, f);
@@ -233,8 +276,6 @@ static int l_orth_error(lua_State *L)
 static int l_polar_distance(lua_State *L)
 {
     ml_mat *x = mlua_checkmat(L, 1), *a = mlua_checkmat(L, 2);
-    mlua_checkfinite(L, 1, x);
-    mlua_checkfinite(L, 2, a);
     double d;
     if (ml_polar_distance(x, a, &d)) mlua_core_error(L, "polar_distance");
     lua_pushnumber(L, d);

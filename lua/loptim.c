@@ -4,7 +4,8 @@
  *   matrix methods (mlua_optim_matrix_methods; lmatrix.c registers them):
  *                   A:row_sums/row_means/row_sumsq/row_meansq([out]), the col_ versions,
  *                   A:median([work]), A:scale_rows_(v), A:scale_cols_(v), A:clip_(lo, hi),
- *                   A:sign_(), A:abs_(), A:sqrt_(), A:log1p_(), A:pow_(p [, shift])
+ *                   A:sign_(), A:abs_(), A:sqrt_(), A:log1p_(), A:pow_(p [, shift]),
+ *                   A:quantile(q [, work]), A:topk_(k [, work]), A:cosh_([a]), A:natural_()
  *   functions:      adam_moments_(m, v, g, b1, b2), adam_dir(dst, m, v, c1, c2, eps [, q]) */
 #include "lmuonlab.h"
 #include "error.h"
@@ -33,7 +34,6 @@ static ml_mat *reduce_out(lua_State *L, int idx, const char *fname, const ml_mat
     if (o->rows != r || o->cols != c)
         luaL_argerror(L, idx, lua_pushfstring(L, "output must be %d x %d, got %d x %d", (int)r, (int)c,
                                               (int)o->rows, (int)o->cols));
-    if (o->buf == a->buf) luaL_argerror(L, idx, "output shares storage with the matrix");
     lua_pushvalue(L, idx);
     return o;
 }
@@ -55,23 +55,55 @@ static int m_col_means(lua_State *L) { return reduce(L, "col_means", 0, 0, 1); }
 static int m_col_sumsq(lua_State *L) { return reduce(L, "col_sumsq", 0, 1, 0); }
 static int m_col_meansq(lua_State *L) { return reduce(L, "col_meansq", 0, 1, 1); }
 
-/* A:median([work]): work a float64 matrix with >= numel(A) entries (reused: no allocation). */
+/* The workspace at idx for a selection over A's entries: a float64 matrix with >= numel(A)
+ * entries (reused: no allocation), or a new one when absent (left on the stack). */
+static ml_mat *select_work(lua_State *L, int idx, const ml_mat *a, const char *fname)
+{
+    if (lua_isnoneornil(L, idx)) {
+        ml_mat *w = mlua_newmat(L);
+        if (ml_mat_alloc(w, a->rows * a->cols, 1, ML_F64)) mlua_core_error(L, fname);
+        return w;
+    }
+    ml_mat *w = mlua_checkmat(L, idx);
+    luaL_argcheck(L, w->dtype == ML_F64 && ml_mat_is_contiguous(w) && w->rows * w->cols >= a->rows * a->cols, idx,
+                  "workspace must be a contiguous float64 matrix with at least as many entries as the matrix");
+    luaL_argcheck(L, w->buf != a->buf, idx, "workspace shares storage with the matrix");
+    return w;
+}
+
+/* A:median([work]) */
 static int m_median(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
-    ml_mat *w;
-    if (lua_isnoneornil(L, 2)) {
-        w = mlua_newmat(L);
-        if (ml_mat_alloc(w, a->rows * a->cols, 1, ML_F64)) mlua_core_error(L, "median");
-    } else {
-        w = mlua_checkmat(L, 2);
-        luaL_argcheck(L, w->dtype == ML_F64 && ml_mat_is_contiguous(w) && w->rows * w->cols >= a->rows * a->cols, 2,
-                      "workspace must be a contiguous float64 matrix with at least as many entries as the matrix");
-        luaL_argcheck(L, w->buf != a->buf, 2, "workspace shares storage with the matrix");
-    }
+    ml_mat *w = select_work(L, 2, a, "median");
     double med;
     if (ml_optim_median(a, w, &med)) mlua_core_error(L, "median");
     lua_pushnumber(L, med);
+    return 1;
+}
+
+/* A:quantile(q [, work]): linear interpolation at position q (n - 1), as numpy and torch */
+static int m_quantile(lua_State *L)
+{
+    ml_mat *a = mlua_checkmat(L, 1);
+    double q = luaL_checknumber(L, 2);
+    luaL_argcheck(L, q >= 0 && q <= 1, 2, "quantile must be in [0, 1]");
+    ml_mat *w = select_work(L, 3, a, "quantile");
+    double v;
+    if (ml_optim_quantile(a, w, q, &v)) mlua_core_error(L, "quantile");
+    lua_pushnumber(L, v);
+    return 1;
+}
+
+/* A:topk_(k [, work]): keep the k largest |A_ij| (ties in row-major order), zero the rest */
+static int m_topk_(lua_State *L)
+{
+    ml_mat *a = mlua_checkmat(L, 1);
+    lua_Integer k = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, k >= 1 && (size_t)k <= a->rows * a->cols, 2, "k must be in 1..numel");
+    ml_mat *w = select_work(L, 3, a, "topk_");
+    if (ml_optim_topk(a, (size_t)k, w)) mlua_core_error(L, "topk_");
+    lua_settop(L, 1);
     return 1;
 }
 
@@ -104,6 +136,10 @@ static int m_sign_(lua_State *L) { return map(L, "sign_", ML_MAP_SIGN, 0, 0); }
 static int m_abs_(lua_State *L) { return map(L, "abs_", ML_MAP_ABS, 0, 0); }
 static int m_sqrt_(lua_State *L) { return map(L, "sqrt_", ML_MAP_SQRT, 0, 0); }
 static int m_log1p_(lua_State *L) { return map(L, "log1p_", ML_MAP_LOG1P, 0, 0); }
+static int m_natural_(lua_State *L) { return map(L, "natural_", ML_MAP_NATURAL, 0, 0); }
+
+/* A:cosh_([a = 1]): A <- cosh(a A) */
+static int m_cosh_(lua_State *L) { return map(L, "cosh_", ML_MAP_COSH, luaL_opt(L, checkfinite_num, 2, 1.0), 0); }
 
 /* A:pow_(p [, shift]): A <- (A + shift)^p */
 static int m_pow_(lua_State *L)
@@ -132,7 +168,7 @@ static int l_adam_moments_(lua_State *L)
     double b1 = checkfinite_num(L, 4), b2 = checkfinite_num(L, 5);
     mlua_checklike(L, 2, v, m, 1);
     mlua_checklike(L, 3, g, m, 1);
-    luaL_argcheck(L, v->buf != m->buf, 2, "v shares storage with m");
+    luaL_argcheck(L, !ml_mat_shares(v, m), 2, "v shares storage with m (both are outputs)");
     if (ml_optim_adam_moments(m, v, g, b1, b2)) mlua_core_error(L, "adam_moments_");
     lua_settop(L, 2);
     return 2;
@@ -160,7 +196,9 @@ const luaL_Reg mlua_optim_matrix_methods[] = {
     {"col_sumsq", m_col_sumsq},     {"col_meansq", m_col_meansq}, {"median", m_median},
     {"scale_rows_", m_scale_rows_}, {"scale_cols_", m_scale_cols_}, {"clip_", m_clip_},
     {"sign_", m_sign_},             {"abs_", m_abs_},             {"sqrt_", m_sqrt_},
-    {"log1p_", m_log1p_},           {"pow_", m_pow_},             {NULL, NULL},
+    {"log1p_", m_log1p_},           {"pow_", m_pow_},             {"quantile", m_quantile},
+    {"topk_", m_topk_},             {"cosh_", m_cosh_},           {"natural_", m_natural_},
+    {NULL, NULL},
 };
 
 static const luaL_Reg functions[] = {

@@ -14,7 +14,7 @@ typedef struct {
 /* append_line(path, line): line must not contain a newline except a final one (added if missing). */
 static int l_append_line(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = mlua_checkpath(L, 1);
     size_t len;
     const char *line = luaL_checklstring(L, 2, &len);
     size_t body = len && line[len - 1] == '\n' ? len - 1 : len;
@@ -35,7 +35,7 @@ static int l_append_line(lua_State *L)
 /* lock_file(path) -> lock (with :unlock(), also on __gc/__close), or nil, message. */
 static int l_lock_file(lua_State *L)
 {
-    luaL_checkstring(L, 1);
+    mlua_checkpath(L, 1);
     lua_settop(L, 1);
     filelock *k = lua_newuserdatauv(L, sizeof *k, 1);
     k->fd = -1;

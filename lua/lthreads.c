@@ -5,10 +5,10 @@
 
 static int l_set_threads(lua_State *L)
 {
-    lua_Integer n = luaL_checkinteger(L, 1);
+    lua_Integer n = mlua_checkinteger(L, 1);
     luaL_argcheck(L, n >= 1 && n <= ML_MAX_THREADS, 1, "number of threads must be in 1..1024");
     int prev = ml_threads_get();
-    if (ml_threads_set((int)n)) mlua_core_error(L, "set_threads");
+    if (ml_threads_set((int)n)) luaL_argerror(L, 1, ml_errmsg());
     lua_pushinteger(L, prev);
     return 1;
 }

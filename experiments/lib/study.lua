@@ -39,8 +39,10 @@ function M.seeds(o)
 end
 
 ---------------------------------------------------------------------------------------------
--- Problems. A maker is make(seed) -> {model, step() -> loss, grads (one minibatch), metric() ->
--- the plotted loss, extra() -> more values (optional)}. Data sets are loaded once per process.
+-- Problems. A maker is make(seed) -> {model, step() -> loss, grads (one minibatch), regrad() ->
+-- loss, grads on the last step's minibatch at the current parameters (two-gradient optimizers),
+-- metric() -> the plotted loss, extra() -> more values (optional)}. Data sets are loaded once per
+-- process.
 
 local cache = {}
 
@@ -59,15 +61,16 @@ end
 function M.mlp_sizes(quick) return quick and { 784, 32, 10 } or { 784, 128, 128, 10 } end
 
 -- MLP on Fashion-MNIST, minibatches of 128 (reshuffled per epoch); metric: training loss on 2048
--- training images; opts.limit_test (default 10) test images; opts.test_acc: extra() = {test_acc}.
+-- training images; opts.limit_test (default 10) test images; opts.test_acc: extra() = {test_acc};
+-- opts.sizes: the layer sizes (default mlp_sizes(quick)).
 function M.mlp_problem(quick, opts)
   opts = opts or {}
   return function(seed)
     local d = M.fashion(quick, opts.limit_test or 10)
-    local m = ml.models.mlp { sizes = M.mlp_sizes(quick), dtype = "float32", seed = seed }
+    local m = ml.models.mlp { sizes = opts.sizes or M.mlp_sizes(quick), dtype = "float32", seed = seed }
     local neval = math.min(2048, d.train.X:rows())
     local Xe, ye = d.train.X:view(1, 1, neval, 784), d.train.y:view(1, 1, neval, 1)
-    local epoch, it = 0, nil
+    local epoch, it, Xl, yl = 0, nil, nil, nil
     return { model = m, data = d,
       step = function()
         local Xb, yb
@@ -77,8 +80,10 @@ function M.mlp_problem(quick, opts)
           it = ml.data.minibatches(d.train.X, d.train.y, 128, { seed = seed * 1000 + epoch })
           Xb, yb = it()
         end
+        Xl, yl = Xb, yb
         return m:loss_grad(Xb, yb)
       end,
+      regrad = function() return m:loss_grad(Xl, yl) end,
       metric = function() return (m:evaluate(Xe, ye)) end,
       extra = opts.test_acc and function() local _, acc = m:evaluate(d.test.X, d.test.y) return { test_acc = acc } end
         or nil }
@@ -96,6 +101,7 @@ function M.char_lm_problem(quick)
     local X, y = ml.zeros(128, 8), ml.zeros(128, 1)
     return { model = m,
       step = function() tr:batch(X, y) return m:loss_grad(X, y) end,
+      regrad = function() return m:loss_grad(X, y) end,
       metric = function() return (m:evaluate(va, { max_windows = quick and 256 or 2048, stride = 97 })) end }
   end
 end
@@ -120,6 +126,7 @@ function M.gpt_problem(cfg)
     local B, T = c.batch, c.context
     local w = ml.data.windows(tr, B, T, { seed = seed, dtype = "float32" })
     local Xv, Yv = ml.zeros(B, T, { dtype = "float32" }), ml.zeros(B, T, { dtype = "float32" })
+    local Xl, Yl   -- the last step's batch (the sampler refills the same two matrices)
     local nb = c.eval_batches
     local stride = (#va - T - 1) // (nb * B)
     local function metric()
@@ -131,7 +138,8 @@ function M.gpt_problem(cfg)
       return sum / nb
     end
     return { model = m, cfg = c, tokens_per_step = B * T,
-      step = function() local X, Y = w:next() return m:loss_grad(X, Y) end,
+      step = function() Xl, Yl = w:next() return m:loss_grad(Xl, Yl) end,
+      regrad = function() return m:loss_grad(Xl, Yl) end,
       metric = metric }
   end
 end
@@ -206,7 +214,7 @@ end
 function M.runs_path(o)
   local runs = o.runs ~= "" and o.runs or
     (o.out:match("^plots/") and ("results/" .. o.out:match("([^/]+)$")) or o.out) .. (o.quick and ".quick" or "")
-  os.execute("mkdir -p '" .. (runs:match("^(.*)/[^/]*$") or ".") .. "'")
+  ml.mkdir(runs:match("^(.*)/[^/]*$") or ".", { parents = true })   -- no shell: the name may hold anything
   local path = runs .. ".csv"
   if o.quick and not o.resume then os.remove(path); os.remove(path .. ".grid") end
   return path

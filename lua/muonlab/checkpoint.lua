@@ -12,8 +12,6 @@ local ml = require "muonlab"
 
 local M = {}
 
-local function quote(path) return "'" .. path:gsub("'", "'\\''") .. "'" end
-
 local function num(v)
   if v ~= v then return "0/0" end
   if v == math.huge then return "1/0" end
@@ -62,23 +60,23 @@ end
 function M.save(dir, t)
   if type(dir) ~= "string" or dir == "" then error("bad argument #1 to 'checkpoint.save' (directory name expected)", 2) end
   if type(t) ~= "table" then error("bad argument #2 to 'checkpoint.save' (table expected)", 2) end
+  if dir:find("\0", 1, true) then error("bad argument #1 to 'checkpoint.save' (name contains a NUL byte)", 2) end
   local tmp = dir .. ".tmp"
-  os.execute("rm -rf " .. quote(tmp))
-  if not os.execute("mkdir -p " .. quote(tmp)) then error(("checkpoint.save: cannot create %s"):format(tmp), 2) end
+  ml.remove(tmp, { recursive = true })
+  local made, merr = pcall(ml.mkdir, tmp, { parents = true })   -- no shell
+  if not made then error(("checkpoint.save: cannot create %s: %s"):format(tmp, tostring(merr)), 2) end
   local ok, src = pcall(serialize, t, tmp, { n = 0 }, "checkpoint", {})
   if not ok then
-    os.execute("rm -rf " .. quote(tmp))
+    ml.remove(tmp, { recursive = true })
     error(src, 2)
   end
-  local f = assert(io.open(tmp .. "/state.lua", "wb"))
-  f:write("return ", src, "\n")
-  f:close()
+  ml.write_file(tmp .. "/state.lua", "return " .. src .. "\n")   -- fsync'ed like the .npy files
   local old = dir .. ".old"
-  os.execute("rm -rf " .. quote(old))
+  ml.remove(old, { recursive = true })
   os.rename(dir, old)   -- fails harmlessly when there is no previous checkpoint
   local moved, why = os.rename(tmp, dir)
   if not moved then error(("checkpoint.save: cannot rename %s to %s: %s"):format(tmp, dir, tostring(why)), 2) end
-  os.execute("rm -rf " .. quote(old))
+  ml.remove(old, { recursive = true })
 end
 
 local function restore(v, dir)

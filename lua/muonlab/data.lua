@@ -189,9 +189,11 @@ function M.windows(corpus, B, T, opts)
     error(("bad argument #1 to 'windows' (corpus expected (ml.corpus, ml.data.fortunes, ml.data.text_file), got %s)")
       :format(type(corpus)), 2)
   end
+  -- under pcall the C method is not called as a method, so it numbers the arguments as this
+  -- function does (B is #2) and names itself 'windows' (lauxml.c: mlua_argerror); the error is
+  -- raised again at the caller's line
   local ok, w = pcall(corpus.windows, corpus, B, T, opts)
-  -- the C function numbers the arguments as this one does; under pcall it cannot know its name
-  if not ok then error((tostring(w):gsub("to '%?'", "to 'windows'", 1)), 2) end
+  if not ok then error(w, 2) end
   return w
 end
 

@@ -45,10 +45,14 @@ local DOCS = {
   rank_tol = { sig = "ml.rank_tol(A)", about = "The default relative rank tolerance max(m, n) eps of A's dtype.", returns = "number", example = "print(ml.rank_tol(A))" },
   polar = { sig = "ml.polar(A[, opts])", about = "The polar factor U_r V_r^T (singular values <= rtol sigma_max map to 0: rank-deficient input gives the partial isometry).",
     returns = "matrix of A's shape", example = "local Q = ml.polar(A, {method = \"eig\"})" },
-  spectral = { sig = "ml.spectral(A, p[, opts])", about = "U diag(sigma^p) V^T for real p >= 0, by the SVD or by coupled Newton iterations (core/spectral_newton.h).",
+  spectral = { sig = "ml.spectral(A, p[, opts])", about = "U diag(sigma^p) V^T for any finite p by the SVD (p < 0: on the singular values above rtol sigma_max, the others map to 0), or for p >= 0 by coupled Newton iterations (core/spectral_newton.h).",
     returns = "matrix (and with trace = true a list of {step, err, time}, err against the SVD result)", example = "local R = ml.spectral(G, 0.5, {method = \"newton\", steps = 15})" },
+  spectral_clip = { sig = "ml.spectral_clip(A, tau[, opts])", about = "Spectral clipping by the SVD: U diag(min(sigma, tau)) V^T (MuCon), or with soft = true U diag(sigma / sqrt(1 + sigma^2/tau^2)) V^T = (I + A A^T/tau^2)^(-1/2) A (SPECTRA).",
+    returns = "matrix of A's shape", example = "local C = ml.spectral_clip(M, 1, {soft = true})" },
+  qr = { sig = "ml.qr(A[, opts])", about = "Thin QR, A = Q R with diag(R) >= 0: LAPACK geqrf/orgqr, or the randomised Cholesky-QR of a tall A (Dion's dion.py: sketch N(0, 1/k), k = ceil(oversample n / 128) 128).",
+    returns = "Q (m x k, orthonormal columns), R (k x n, upper triangular), k = min(m, n)", example = "local Q, R = ml.qr(A, {method = \"rcholesky\", seed = 1})" },
   -- ---- Newton-Schulz
-  ns = { sig = "ml.ns(A[, opts])", about = "Newton-Schulz towards the polar factor: X0 = A / (||A||_F + eps) (or the precond's scaling), X <- p(X X^T) X on the short side, one step per schedule entry.",
+  ns = { sig = "ml.ns(A[, opts])", about = "Newton-Schulz towards the polar factor: X0 = A / (s ||A||_F + eps) (or the precond's scaling, times s), X <- p(X X^T) X on the short side, one step per schedule entry; s = the schedule's input_scale (polar_express and cans: the run-time safety factor, option safety, default 1.01; else 1).",
     returns = "X (A's shape and dtype); with trace = true also a list of per-step records {step, orth_fro, orth_spec, polar_dist, smin, smax, time} "
       .. "(orth_* = ||X X^T - I|| on the short side; polar_dist = ||X - polar(A)||_F / ||polar(A)||_F, RELATIVE, while ml.polar_distance is absolute; "
       .. "smin, smax the extreme singular values; time seconds) and trace.precond, the record of X0",
@@ -59,9 +63,9 @@ local DOCS = {
     returns = "plan", example = "local plan = ml.ns_plan {coeffs = \"jordan\", steps = 5}\nplan:run(O, G)" },
   ns_shape = { sig = "ml.ns_shape(shape[, rule])", about = "rows, cols of the matrix Newton-Schulz sees for a parameter of more than 2 dimensions: \"conv\" (out x in*kh*kw, default), \"last\" ((...) x out) or a function(shape) -> rows, cols.",
     returns = "rows, cols", example = "G:reshape(ml.ns_shape({64, 32, 3, 3}))   -- 64 x 288" },
-  coeffs = { sig = "ml.coeffs(name[, opts])", about = "A schedule as per-step coefficient lists {c1, c3, c5, ...} of p(x) = c1 x + c3 x^3 + ... Names: cubic, quintic, septic, jordan, you, polar_express (the published table, or computed when any of l, degree, steps, safety, cushion is given), cans (computed: l, degree, steps).",
+  coeffs = { sig = "ml.coeffs(name[, opts])", about = "A schedule as per-step coefficient lists {c1, c3, c5, ...} of p(x) = c1 x + c3 x^3 + ... Names: cubic, quintic, septic, jordan, you, polar_express (the published table, or computed when any of l, degree, steps, cushion is given), cans (computed: l, degree, steps); both with safety (default 1.01, Algorithm 1 of arXiv 2505.16932: rows but the last at p(x/safety), and field input_scale = safety, which ml.ns, poly_map and poly_error apply to their input; 1 = bare).",
     returns = "list of per-step lists", example = "local s = ml.coeffs(\"polar_express\", {l = 1e-3, steps = 6})" },
-  poly_map = { sig = "ml.poly_map(coeffs, x[, opts])", about = "The composed scalar map of a schedule (a name, list of per-step lists, or one list) at x; overflow gives inf.",
+  poly_map = { sig = "ml.poly_map(coeffs, x[, opts])", about = "The composed scalar map of a schedule (a name, list of per-step lists, or one list) at x / input_scale (the schedule's field, default 1); overflow gives inf.",
     returns = "a number, a new list, or a new matrix (elementwise), like x", example = "print(ml.poly_map(\"jordan\", 0.01))" },
   poly_error = { sig = "ml.poly_error(coeffs, l, u[, opts])", about = "max over x in [l, u] of |f(x) - 1| for the composed map f.",
     returns = "number", example = "print(ml.poly_error(\"polar_express\", 1e-3, 1))" },
@@ -76,7 +80,13 @@ local DOCS = {
   round = { sig = "ml.round(A, format)", about = "Entries rounded to \"bf16\", \"fp16\", \"fp32\" or \"fp64\" (round to nearest even), kept in A's dtype.", returns = "matrix", example = "local B = ml.round(A, \"bf16\")" },
   round_scalar = { sig = "ml.round_scalar(x, format)", about = "A number rounded to the format.", returns = "number", example = "print(ml.round_scalar(1/3, \"fp16\"))" },
   load = { sig = "ml.load(path)", about = "A matrix from .npy (float32/float64, C or Fortran order) or numpy.savetxt text, by extension.", returns = "matrix", example = "local A = ml.load(\"A.npy\")" },
-  save = { sig = "ml.save(path, A)", about = "Write .npy (A's dtype) or text, atomically (temp file, then rename).", returns = "nothing", example = "ml.save(\"A.npy\", A)" },
+  save = { sig = "ml.save(path, A)", about = "Write .npy (A's dtype) or text, atomically and durably (unique temp file beside the target, fsync, rename, directory fsync); a symbolic link is written through, a FIFO or device refused, the file's mode kept.", returns = "nothing", example = "ml.save(\"A.npy\", A)" },
+  write_file = { sig = "ml.write_file(path, data)", about = "Replace path with the string data through the same atomic, durable path as ml.save (muonlab.atomic and muonlab.csv use it).", returns = "nothing", example = "ml.write_file(\"notes.txt\", \"done\\n\")" },
+  stage_file = { sig = "ml.stage_file(path[, data])", about = "A unique temporary file beside path holding data (for another program to fill in); commit it with ml.commit_file.", returns = "the temporary's name", example = "local tmp = ml.stage_file(\"fig.png\")" },
+  commit_file = { sig = "ml.commit_file(tmp, path)", about = "fsync a staged file, rename it over path (through a symbolic link), fsync the directory.", returns = "nothing", example = "ml.commit_file(tmp, \"fig.png\")" },
+  mkdir = { sig = "ml.mkdir(path[, opts])", about = "Create a directory with mkdir(2), no shell (any name is taken literally).", returns = "nothing", example = "ml.mkdir(\"results/run1\", {parents = true})" },
+  remove = { sig = "ml.remove(path[, opts])", about = "Remove a file, a symbolic link (never followed) or, with recursive = true, a directory tree, without a shell (rm -rf); a missing path is not an error.", returns = "nothing", example = "ml.remove(\"checkpoints/old\", {recursive = true})" },
+  resolve_path = { sig = "ml.resolve_path(path)", about = "path with the symbolic links of its last component followed and its directory canonical: one string per file (the sweep lock is keyed on it).", returns = "string", example = "ml.resolve_path(\"alias.csv\")" },
   load_idx = { sig = "ml.load_idx(path[, opts])", about = "An IDX file (gzipped or not; MNIST format) as items x elements.", returns = "matrix, info {type =, dims =}",
     example = "local X = ml.load_idx(\"/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz\", {scale = 1/255})" },
   idx_header = { sig = "ml.idx_header(path)", about = "An IDX file's header without reading the data.", returns = "{type =, dims =}", example = "print(ml.idx_header(path).dims[1])" },
@@ -94,9 +104,9 @@ local DOCS = {
     example = "ml.plot {output = \"plots/loss.png\", logy = true, xlabel = \"step\",\n  series = {{y = losses, title = \"muon\"}, {y = losses2, title = \"adamw\", with = \"points\"}}}" },
   sweep = { sig = "ml.sweep(opts)", load = "muonlab.sweep", about = "A resumable, shardable sweep: one durable CSV row per configuration of the grid (README \"Sweeps\").",
     returns = "the rows' path", example = "ml.sweep {out = \"results/lr.csv\", grid = {lr = {1e-3, 1e-2}, seed = {1, 2}},\n  run = function(cfg) return {loss = train(cfg)} end}" },
-  csv = { sig = "require(\"muonlab.csv\").write(path, columns, rows) / .read(path)", load = "muonlab.csv", about = "CSV results files written atomically; numbers as %.17g (exact round trip); read converts numbers back.",
+  csv = { sig = "require(\"muonlab.csv\").write(path, columns, rows) / .read(path)", load = "muonlab.csv", about = "The one CSV dialect: RFC 4180 quoting (commas, quotes, CR/LF, edge spaces quoted; quoted fields may span lines; CRLF read as LF); integers as integers, floats as the shortest %.15g/%.16g/%.17g that reads back exactly; written atomically; read converts numbers back.",
     returns = "read: columns, rows (tables keyed by column)", example = "local csv = require \"muonlab.csv\"\ncsv.write(\"r.csv\", {\"lr\", \"loss\"}, {{lr = 0.1, loss = 2.3}})" },
-  show = { sig = "ml.show(A[, {digits = 4, rows = 12, cols = 10, edge = 5, edge_cols = 4}])", about = "Print a matrix as an aligned table (print(A) and the REPL use the defaults); larger matrices show their first and last edge rows/columns around ...",
+  show = { sig = "ml.show(A[, opts])", about = "Print a matrix as an aligned table (print(A) and the REPL use the defaults); larger matrices show their first and last edge rows/columns around ...",
     returns = "nothing", example = "ml.show(ml.randn(100, 100, {seed = 1}), {digits = 2})" },
   checkpoint = { sig = "ml.checkpoint.save(dir, t) / ml.checkpoint.load(dir)", about = "A folder of .npy files (every matrix of t, dtype kept) and state.lua (numbers incl. NaN/inf, strings, booleans, nested tables), written atomically.",
     returns = "load: the table t", example = "ml.checkpoint.save(\"ckpt\", {step = 10, params = model:params(), opt = opt:state_dict()})" },
@@ -106,8 +116,8 @@ local DOCS = {
     returns = "see core/nn.h", example = "ml.nn.linear_forward(Z, X, W, b)   -- Z = X W^T + b" },
   -- ---- topics that are not functions
   methods = { sig = "A:method(...)", about = "Matrix methods. Access: shape, rows, cols, numel, get, set, totable, flat, dtype. Copies and views: t, clone, astype, reshape, view, close. "
-      .. "In place (return A): add_(B[, alpha]), axpby_(a, X, b, Y), scale_, mul_, fill, copy_, clip_(lo, hi), sign_, abs_, sqrt_, log1p_, pow_(p[, shift]), scale_rows_(v), scale_cols_(v). "
-      .. "Reductions: sum, norm, dot, trace, gram, mm, isfinite, median([work]), row_/col_ sums, means, sumsq, meansq ([out]). Operators: A + B, A - B, -A, A * s, s * A, A / s.",
+      .. "In place (return A): add_(B[, alpha]), axpby_(a, X, b, Y), scale_, mul_, fill, copy_, clip_(lo, hi), sign_, abs_, sqrt_, log1p_, pow_(p[, shift]), cosh_([a]), natural_() (nearest power of two), topk_(k[, work]) (keep the k largest |A_ij|), scale_rows_(v), scale_cols_(v). "
+      .. "Reductions: sum, norm, dot, trace, gram, mm, isfinite, median([work]), quantile(q[, work]) (linear interpolation), row_/col_ sums, means, sumsq, meansq ([out]). Operators: A + B, A - B, -A, A * s, s * A, A / s.",
     returns = "see each", example = "local r, c = A:shape(); A:scale_(0.5):add_(B)" },
   param_info = { sig = "model:param_info()", about = "One entry per parameter, in params() order: {name = \"W1\", kind = \"matrix\" | \"head\" | \"embedding\" | \"bias\", shape = {rows, cols}}. "
       .. "Kinds: \"matrix\" a hidden weight (out x in), \"head\" the output layer, \"embedding\" a lookup table, \"bias\" a 1 x out row. Selectors of ml.optim.group (params = \"matrix\" or {\"head\", \"bias\"}), "
@@ -134,6 +144,18 @@ local OPTIM = {
   adago = "AdaGO (arXiv 2509.02981): Muon's direction with an AdaGrad-norm step size.",
   spectral = "U Sigma^p V^T of the momentum or of Adam's direction (seed 001).",
   steepest = "The steepest-descent family of seed 003: spectral norm on matrices, a backup norm on the rest, max / l2 / hybrid outer norm, Momo step sizes.",
+  torch_muon = "torch.optim.Muon's exact rule and defaults (PyTorch >= 2.9): lerp momentum, Nesterov without bias correction, adjust_lr_fn \"original\" / \"match_rms_adamw\".",
+  adamuon = "AdaMuon (Chongjie-Si/AdaMuon): NS of sign(momentum), an elementwise second moment of O, RMS-matched to 0.2 sqrt(mn); variant \"v1\" the July 2025 rule.",
+  root = "ROOT (huawei-noah): Nesterov momentum clipped at its 0.9-quantile, NS with per-shape coefficients (or a computed per-shape schedule), 0.2 sqrt(max(m, n)) scale.",
+  auon = "AuON: no orthogonalisation, the Frobenius-normalised momentum divided by the RMS of cosh (the draft's rule); ns_steps > 0 the hybrid.",
+  kaon = "Kaon (arXiv 2605.11181): X <- 4.1 (I - X X^T)^2 X for T steps from the normalised momentum, then / 1.175.",
+  freon = "Freon (arXiv 2605.11181): Schatten-q steepest descent, U (S/||M||_Sq)^(q-1) V^T, q < 1 by default (exact, by the SVD).",
+  spectral_clip = "Spectral clipping of the momentum: U min(S, tau) V^T (MuCon) or the soft clip (SPECTRA).",
+  conda = "Conda: Adam in the momentum's SVD basis, refreshed every update_interval steps.",
+  dion = "Dion (microsoft/dion): low-rank power iteration with error feedback, column normalisation, sqrt(d_out/d_in) scale; QR by Householder or randomised Cholesky-QR.",
+  dion2 = "Dion2: NS on the top fraction of rows (or columns) of the momentum by l1 norm, error-feedback decay on them.",
+  muon_mvr = "Muon with momentum variance reduction (MVR-1 / MVR-2): two gradients per step. opt:step(params, closure) with closure() -> loss, grads at the current params (one minibatch), or opt:step(params, grads, loss, prev_grads) with prev_grads taken at opt:previous().",
+  ef21_muon = "EF21-Muon with n simulated workers and compressed messages (top-k, rank-k, natural; either direction): opt:step(params, worker_grad) with worker_grad(j) -> loss, grads at the current params; opt:bits() the bits sent.",
 }
 local MODELS = {
   mlp = { "ml.models.mlp(opts)", "MLP classifier: Linear -> act -> ... -> Linear -> softmax cross-entropy. params() = {W1, b1, ..., WL, bL}; W_l is out x in.",
@@ -150,6 +172,8 @@ local MODELS = {
     "model; loss_grad() -> f, {dU, dV}; recovery_error()", "local p = ml.models.lowrank {m = 30, n = 20, rank = 3}" },
   sensing = { "ml.models.sensing(opts)", "Matrix sensing from Gaussian linear measurements y_i = <A_i, M*>.",
     "model; loss_grad() -> f, {dU, dV}; recovery_error()", "local p = ml.models.sensing {m = 20, n = 15, rank = 2}" },
+  linear_attention = { "ml.models.linear_attention(opts)", "In-context linear regression with one linear-attention layer: yhat = e^T W_PV H W_KQ z_q, H = (1/N) sum_i z_i z_i^T over tokens z_i = (x_i, w^T x_i), a fresh w per sequence, x ~ N(0, Sigma) with cond(Sigma) = cond; full batch over a fixed set of sequences.",
+    "model; loss_grad() -> f, {dW_KQ, dW_PV}; reference() -> the training loss of the one-step predictor with a least-squares-fitted preconditioner (A_star)", "local m = ml.models.linear_attention {d = 8, context = 32, cond = 10}\nlocal f, g = m:loss_grad()" },
 }
 local DATA = {
   fashion_mnist = { "ml.data.fashion_mnist(opts)", "Fashion-MNIST from Debian's dataset-fashion-mnist (a synthetic 10-class stand-in only when the files are absent, announced and flagged).",
@@ -248,7 +272,7 @@ function M.text(topic)
     local tbl = ml[group]
     if group == "optim" then
       local d = optim_doc(name)
-      return d and render(d.sig, d, option_rows(name, true))
+      return d and render(d.sig, d, option_rows(name, true)) .. method_sections(name)
     end
     local src = group == "models" and MODELS or DATA
     local e = src[name]

@@ -9,7 +9,7 @@ for k, v in pairs(core) do M[k] = v end
 M.version = "0.1"
 
 -- A matrix prints as an aligned table (muonlab/show.lua) under the binding's header line; print,
--- tostring and the REPL all show it. ml.show(A[, {digits=, rows=, cols=, edge=, edge_cols=}]).
+-- tostring and the REPL all show it. ml.show(A[, opts]): options in show.schema (ml.help("show")).
 local show = require "muonlab.show"
 local matrix_mt = debug.getmetatable(core.eye(1))
 local matrix_header = rawget(matrix_mt, "__header") or matrix_mt.__tostring   -- the C one, once
@@ -19,10 +19,7 @@ function M.show(A, opts)
   if not core.ismatrix(A) then
     error("bad argument #1 to 'show' (muonlab.matrix expected, got " .. (type(A)) .. ")", 2)
   end
-  if opts ~= nil and type(opts) ~= "table" then
-    error("bad argument #2 to 'show' (table of options expected, got " .. type(opts) .. ")", 2)
-  end
-  print(show.format(A, opts, matrix_header(A)))
+  print(show.format(A, require("muonlab.options").check("show", opts, show.schema, 2), matrix_header(A)))
 end
 
 -- Lua-side modules load on first use, so `ml.plot` costs nothing until a script plots.

@@ -9,11 +9,13 @@
 -- of the shards' (in order of first appearance); the shard files are left as they are.
 -- From Lua: require("muonlab.merge").merge(out [, {shards = N, quiet = true}]) -> summary.
 local atomic = require "muonlab.atomic"
+local csv = require "muonlab.csv"
 local sweep = require "muonlab.sweep"
 
 local M = {}
 
 local TAIL = { "status", "message", "wall_time" }
+local STATUS = { ok = true, diverged = true, error = true }
 local SHOW = 5   -- examples listed per kind of problem
 
 local function fail(fmt, ...) error("merge: " .. fmt:format(...), 0) end
@@ -27,6 +29,9 @@ function M.merge(out, opts)
   end
   local n = opts.shards or g.shards
   if math.type(n) ~= "integer" or n < 1 then fail("number of shards unknown (pass --shards N)") end
+  if n > g.total then   -- a sweep never runs more shards than configurations
+    fail("%d shards for a grid of %d configurations (%s.grid); pass the --shards the sweep ran with", n, g.total, out)
+  end
   if n == 1 then
     fail("%s.grid says the sweep ran unsharded, so %s is already the whole result (pass --shards N to merge shard files)",
       out, out)
@@ -67,7 +72,12 @@ function M.merge(out, opts)
         res.colindex[c[i]] = i
         if i <= #c - 3 and not value_set[c[i]] then value_cols[#value_cols + 1] = c[i]; value_set[c[i]] = true end
       end
-      for _, fields in ipairs(res.rows) do
+      local scol = res.colindex.status
+      for r, fields in ipairs(res.rows) do
+        if not STATUS[fields[scol]] then
+          fail("%s: line %d: unknown status %s (ok, diverged or error expected)", p, res.linenos[r],
+            csv.field(csv.unquote(fields[scol])))
+        end
         local key = sweep.row_key(fields, ncfg)
         local i = index[key]
         if not i then
@@ -113,7 +123,7 @@ function M.merge(out, opts)
 
   local header = {}
   for _, c in ipairs(g.names) do header[#header + 1] = c end
-  for _, c in ipairs(value_cols) do header[#header + 1] = sweep.field(c) end
+  for _, c in ipairs(value_cols) do header[#header + 1] = csv.field(c) end
   for _, c in ipairs(TAIL) do header[#header + 1] = c end
   local lines = { table.concat(header, ",") }
   local counts = { ok = 0, diverged = 0, error = 0 }

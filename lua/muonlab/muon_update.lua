@@ -23,6 +23,7 @@ local function bad(argn, msg) options.fail("muon_update", argn, msg, 3) end
 return function(theta, grad, B_prev, mu, lr, opts)
   for i, m in ipairs { theta, grad, B_prev } do
     if not core.ismatrix(m) then bad(i, ("matrix expected, got %s"):format(type(m))) end
+    if not m:isfinite() then bad(i, "matrix contains NaN or Inf") end  -- the NaN/Inf rule (lua/lfinite.c)
   end
   if type(mu) ~= "number" then bad(4, ("number expected, got %s"):format(type(mu))) end
   if type(lr) ~= "number" then bad(5, ("number expected, got %s"):format(type(lr))) end

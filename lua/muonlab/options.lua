@@ -149,19 +149,22 @@ function M.names(schema)
   return t
 end
 
--- check(fname, opts, schema[, argn = 1[, level = 2]]) -> a new table: every option of the
--- schema, the user's value or the default (integer kinds give integers). level as error()'s,
--- counted from the function calling check (2: that function's caller, the user's line).
-function M.check(fname, opts, schema, argn, level)
-  argn, level = argn or 1, (level or 2) + 1
+-- check(fname, opts, schema[, argn = 1[, level = 2[, prefix]]]) -> a new table: every option of
+-- the schema, the user's value or the default (integer kinds give integers). level as error()'s,
+-- counted from the function calling check (2: that function's caller, the user's line; 0: no
+-- position). prefix names a nested table in the messages: "series[2]." gives
+-- option 'series[2].with': ... and option 'series[2]': a table expected, got number.
+function M.check(fname, opts, schema, argn, level, prefix)
+  argn, level, prefix = argn or 1, level == 0 and 0 or (level or 2) + 1, prefix or ""
   if opts ~= nil and type(opts) ~= "table" then
-    M.fail(fname, argn, ("table expected, got %s"):format(type(opts)), level)
+    local msg = ("table expected, got %s"):format(type(opts))
+    M.fail(fname, argn, prefix == "" and msg or ("option '%s': a %s"):format((prefix:gsub("%.$", "")), msg), level)
   end
   opts = opts or {}
   for k in pairs(opts) do
     if type(k) ~= "string" or not schema[k] then
       local best = M.suggest(k, schema)
-      M.fail(fname, argn, ("unknown option %s (%sexpected one of: %s)"):format(type(k) == "string" and "'" .. k .. "'" or fmt(k),
+      M.fail(fname, argn, ("unknown option %s (%sexpected one of: %s)"):format(type(k) == "string" and "'" .. prefix .. k .. "'" or fmt(k),
         best and ("did you mean '%s'? "):format(best) or "", table.concat(M.names(schema), ", ")), level)
     end
   end
@@ -170,9 +173,9 @@ function M.check(fname, opts, schema, argn, level)
     local v = opts[k]
     if v == nil then
       v = entry[1]
-      if entry.required then M.fail(fname, argn, ("option '%s': %s expected, got nil"):format(k, M.what(entry)), level) end
+      if entry.required then M.fail(fname, argn, ("option '%s': %s expected, got nil"):format(prefix .. k, M.what(entry)), level) end
     else
-      local msg = M.problem(k, entry, v)
+      local msg = M.problem(prefix .. k, entry, v)
       if msg then M.fail(fname, argn, msg, level) end
       if math.type(v) == "float" and resolve(entry[2]).what:find("^an integer") then v = math.tointeger(v) end
     end

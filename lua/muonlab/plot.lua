@@ -8,7 +8,8 @@
 -- that reads the .dat by relative path, so `cd plots && gnuplot ns_vs_svd.gp` re-renders it.
 -- Every file appears atomically: staged under a temp name, gnuplot run on the staged script,
 -- then all renamed into place; on any failure nothing is replaced and no temp is left.
--- No dependency on the C core: a series is a Lua list of numbers or anything with :totable().
+-- A series is a Lua list of numbers or anything with :totable(); files go through the core's
+-- atomic-write path (muonlab.atomic), directories through ml.mkdir (no shell).
 --
 -- Options: output (.png/.svg; or a bare stem with formats = {"png", "svg"}), title, xlabel, ylabel,
 -- logx, logy, xrange/yrange = {lo, hi} (either end may be nil), key (a gnuplot placement, false
@@ -24,6 +25,7 @@
 -- e.g. "lw 3 dt 2"); a band fills between ylow and yhigh in the colour of the line after it.
 
 local atomic = require "muonlab.atomic"
+local core = require "muonlab.core"
 local options = require "muonlab.options"
 
 local M = {}
@@ -52,37 +54,60 @@ local TOP = options.register("plot", {
   key = { nil, options.kind("string boolean", "a gnuplot placement or false"), "legend placement (false: none)", show = "the emptiest corner" },
   size = { nil, "table", "{width, height} in pixels (characters with terminal = \"dumb\")", show = "{900, 600}" },
   grid = { nil, "boolean", "grid lines" },
-  series = { nil, "table", "list of {x =, y =, title =, with = lines|points|linespoints|band, style =, ylow =, yhigh =}" },
+  series = { nil, "table", "list of series {x =, y =, title =, with =, style =, ylow =, yhigh =} (plot:series options)" },
   terminal = { nil, "string", "\"dumb\": ASCII plot to stdout" },
   enhanced = { false, "boolean", "gnuplot enhanced text (_ and ^ as sub/superscripts)" },
   layout = { nil, "table", "{rows, cols} of panels" },
-  panels = { nil, "table", "list of panels {title =, series =, ...}; they inherit all but title from the top level" },
+  panels = { nil, "table", "list of panels {title =, series =, ...} (plot:panel options); they inherit all but title from the top level" },
   shared_key = { false, "boolean", "one key below all panels" },
   shared_y = { false, "boolean", "one y range for all panels" },
 })
-local PANEL_KEYS = {
-  title = true, xlabel = true, ylabel = true, logx = true, logy = true, xrange = true, yrange = true,
-  key = true, grid = true, series = true,
-}
+-- A panel's and a series' fields, checked by the same checker (messages name the table:
+-- option 'panels[2].logx', option 'series[1].with'); ml.help("plot") lists them.
+local KEY = options.kind("string boolean", "a gnuplot placement or false")
+local PANEL = options.register("plot:panel", {
+  title = { nil, TEXT, "panel title (not inherited)" },
+  xlabel = { nil, TEXT, "x axis label", show = "the figure's" },
+  ylabel = { nil, TEXT, "y axis label", show = "the figure's" },
+  logx = { nil, "boolean", "logarithmic x axis", show = "the figure's" },
+  logy = { nil, "boolean", "logarithmic y axis", show = "the figure's" },
+  xrange = { nil, "table", "{lo, hi}", show = "the figure's" },
+  yrange = { nil, "table", "{lo, hi}", show = "the figure's" },
+  key = { nil, KEY, "legend placement (false: none)", show = "the figure's" },
+  grid = { nil, "boolean", "grid lines", show = "the figure's" },
+  series = { nil, "table", "list of series (plot:series options)", required = true },
+})
+local VECTOR = options.kind("table userdata", "a list of numbers or a matrix")
+local SERIES = options.register("plot:series", {
+  x = { nil, VECTOR, "x values", show = "1..n" },
+  y = { nil, VECTOR, "y values (not with band)" },
+  ylow = { nil, VECTOR, "band's lower edge (with = \"band\")" },
+  yhigh = { nil, VECTOR, "band's upper edge (with = \"band\")" },
+  title = { nil, TEXT, "key entry" },
+  with = { "lines", { "lines", "points", "linespoints", "band" }, "how the series is drawn" },
+  style = { nil, "string", "raw gnuplot style, e.g. \"lw 3 dt 2\"" },
+})
 local INHERITED = {"xlabel", "ylabel", "logx", "logy", "xrange", "yrange", "key", "grid"}
-local SERIES_KEYS = {x = true, y = true, ylow = true, yhigh = true, title = true, with = true, style = true}
 
 ---------------------------------------------------------------------------- errors
 
--- Errors we raise are tagged so M.plot can re-raise them at the caller's line.
+-- Errors we raise are tagged so M.plot can re-raise them at the caller's line: a bad argument
+-- (the options' one format, muonlab.options) or what went wrong while drawing ("plot: ...").
 local PlotError = {__tostring = function(e) return e.msg end}
 
 local function fail(fmt, ...)
   error(setmetatable({msg = "plot: " .. string.format(fmt, ...)}, PlotError), 0)
 end
 
-local function check_keys(t, allowed, where, what)
-  for k in pairs(t) do
-    if not allowed[k] then
-      local best = options.suggest(k, allowed)
-      fail("%sunknown %s '%s'%s", where, what, tostring(k), best and (" (did you mean '" .. best .. "'?)") or "")
-    end
-  end
+-- bad("option '%s': ...", ...): `bad argument #1 to 'plot' (option '...': ...)`
+local function bad(fmt, ...)
+  error(setmetatable({msg = ("bad argument #1 to 'plot' (%s)"):format(string.format(fmt, ...))}, PlotError), 0)
+end
+
+-- t's keys and types against schema, in the same format; name prefixes the option names.
+local function check_fields(t, schema, name)
+  local ok, err = pcall(options.check, "plot", t, schema, 1, 0, name)
+  if not ok then error(setmetatable({msg = err}, PlotError), 0) end
 end
 
 ---------------------------------------------------------------------------- validation
@@ -90,44 +115,44 @@ end
 local function opt_string(v, name)
   if v == nil then return nil end
   if type(v) == "number" then return tostring(v) end
-  if type(v) ~= "string" then fail("%s must be a string, got %s", name, type(v)) end
+  if type(v) ~= "string" then bad("option '%s': a string expected, got %s", name, type(v)) end
   return v
 end
 
 local function opt_bool(v, name, default)
   if v == nil then return default end
-  if type(v) ~= "boolean" then fail("%s must be true or false, got %s", name, type(v)) end
+  if type(v) ~= "boolean" then bad("option '%s': a boolean expected, got %s", name, type(v)) end
   return v
 end
 
 local function one_line(v, name)
-  if v and v:find("[\n\r;]") then fail("%s must be a single gnuplot clause (no newline or ';')", name) end
+  if v and v:find("[\n\r;]") then bad("option '%s': a single gnuplot clause (no newline or ';') expected", name) end
   return v
 end
 
 local function positive_int(v, name)
   if math.type(v) == "float" and v == math.floor(v) then v = math.tointeger(v) end
-  if math.type(v) ~= "integer" or v < 1 then fail("%s must be a positive integer, got %s", name, tostring(v)) end
+  if math.type(v) ~= "integer" or v < 1 then bad("option '%s': a positive integer expected, got %s", name, tostring(v)) end
   return v
 end
 
 local function pair_of_ints(v, name)
-  if type(v) ~= "table" then fail("%s must be a table {a, b}, got %s", name, type(v)) end
+  if type(v) ~= "table" then bad("option '%s': a table {a, b} expected, got %s", name, type(v)) end
   return {positive_int(v[1], name .. "[1]"), positive_int(v[2], name .. "[2]")}
 end
 
 local function range(v, name, log)
   if v == nil then return nil end
-  if type(v) ~= "table" then fail("%s must be a table {lo, hi}, got %s", name, type(v)) end
+  if type(v) ~= "table" then bad("option '%s': a table {lo, hi} expected, got %s", name, type(v)) end
   local lo, hi = v[1], v[2]
   for i, e in ipairs({lo, hi}) do
     if e ~= nil and (type(e) ~= "number" or e ~= e or math.abs(e) == math.huge) then
-      fail("%s[%d] must be a finite number or nil, got %s", name, i, tostring(e))
+      bad("option '%s[%d]': a finite number or nil expected, got %s", name, i, tostring(e))
     end
   end
-  if lo and hi and lo >= hi then fail("%s must have lo < hi, got {%s, %s}", name, tostring(lo), tostring(hi)) end
+  if lo and hi and lo >= hi then bad("option '%s': {lo, hi} with lo < hi expected, got {%s, %s}", name, tostring(lo), tostring(hi)) end
   if log and ((lo and lo <= 0) or (hi and hi <= 0)) then
-    fail("%s must be positive on a log axis, got {%s, %s}", name, tostring(lo), tostring(hi))
+    bad("option '%s': positive bounds on a log axis expected, got {%s, %s}", name, tostring(lo), tostring(hi))
   end
   return {lo, hi}
 end
@@ -140,14 +165,14 @@ local function vector(v, name)
   local ok, totable = pcall(function() return v.totable end)
   if ok and type(totable) == "function" then
     t = v:totable()
-    if type(t) ~= "table" then fail("%s:totable() returned %s, expected a table", name, type(t)) end
+    if type(t) ~= "table" then bad("option '%s': its totable() returned %s, expected a table", name, type(t)) end
   elseif type(v) ~= "table" then
-    fail("%s must be a list of numbers or a matrix, got %s", name, type(v))
+    bad("option '%s': a list of numbers or a matrix expected, got %s", name, type(v))
   end
   if type(t[1]) == "table" then
     local r, c = #t, #t[1]
     if r > 1 and c > 1 then
-      fail("%s is a %dx%d matrix; expected a vector (an r x 1 or 1 x c matrix)", name, r, c)
+      bad("option '%s': a vector (an r x 1 or 1 x c matrix) expected, got a %dx%d matrix", name, r, c)
     end
     if r == 1 then
       t = t[1]
@@ -155,7 +180,7 @@ local function vector(v, name)
       local flat = {}
       for i = 1, r do
         if type(t[i]) ~= "table" or #t[i] ~= 1 then
-          fail("%s row %d has %s entries; expected an r x 1 matrix", name, i,
+          bad("option '%s': row %d has %s entries; an r x 1 matrix expected", name, i,
                type(t[i]) == "table" and tostring(#t[i]) or "no")
         end
         flat[i] = t[i][1]
@@ -166,11 +191,11 @@ local function vector(v, name)
   local n = #t
   for k in pairs(t) do
     if math.type(k) ~= "integer" or k < 1 or k > n then
-      fail("%s must be a list of numbers (found key %s)", name, tostring(k))
+      bad("option '%s': a list of numbers expected (found key %s)", name, tostring(k))
     end
   end
   for i = 1, n do
-    if type(t[i]) ~= "number" then fail("%s[%d] is a %s, expected a number", name, i, type(t[i])) end
+    if type(t[i]) ~= "number" then bad("option '%s[%d]': a number expected, got %s", name, i, type(t[i])) end
   end
   return t
 end
@@ -179,30 +204,26 @@ local function finite(v) return v == v and v ~= math.huge and v ~= -math.huge en
 local share_y   -- defined after check_panel
 
 local function check_series(s, name, logx, logy)
-  if type(s) ~= "table" then fail("%s must be a table, got %s", name, type(s)) end
-  check_keys(s, SERIES_KEYS, name .. ": ", "field")
+  check_fields(s, SERIES, name .. ".")
   local with = s.with or "lines"
-  if not WITH[with] then
-    fail("%s: unknown with '%s' (expected lines, points, linespoints or band)", name, tostring(with))
-  end
   local band = with == "band"
   local y = vector(s.y, name .. ".y")
   local ylow, yhigh = vector(s.ylow, name .. ".ylow"), vector(s.yhigh, name .. ".yhigh")
   if band then
-    if not ylow or not yhigh then fail("%s: with = 'band' needs ylow and yhigh", name) end
+    if not ylow or not yhigh then bad("option '%s': with = \"band\" needs ylow and yhigh", name) end
   else
-    if not y then fail("%s: missing y", name) end
-    if ylow or yhigh then fail("%s: ylow/yhigh apply only to with = 'band'", name) end
+    if not y then bad("option '%s.y': a list of numbers or a matrix expected, got nil", name) end
+    if ylow or yhigh then bad("option '%s': ylow/yhigh apply only to with = \"band\"", name) end
   end
   local n = #(y or ylow)
-  if n == 0 then fail("%s has no points", name) end
+  if n == 0 then bad("option '%s': no points", name) end
   local x = vector(s.x, name .. ".x")
   if not x then
     x = {}
     for i = 1, n do x[i] = i end
   end
   local function same_length(v, field)
-    if v and #v ~= #x then fail("%s: x has %d points but %s has %d", name, #x, field, #v) end
+    if v and #v ~= #x then bad("option '%s': x has %d points but %s has %d", name, #x, field, #v) end
   end
   same_length(y, "y"); same_length(ylow, "ylow"); same_length(yhigh, "yhigh")
 
@@ -237,12 +258,12 @@ local function check_panel(p, name, defaults)
   panel.yrange = range(panel.yrange, name .. "yrange", panel.logy)
   local key = panel.key
   if key ~= nil and key ~= false and key ~= true and type(key) ~= "string" then
-    fail("%skey must be a gnuplot key placement string or false, got %s", name, type(key))
+    bad("option '%skey': a gnuplot placement or false expected, got %s", name, type(key))
   end
   panel.key = type(key) == "string" and one_line(key, name .. "key") or key
-  if p.series == nil then fail("missing %sseries", name) end
-  if type(p.series) ~= "table" then fail("%sseries must be a list of series, got %s", name, type(p.series)) end
-  if #p.series == 0 then fail("%sseries is empty", name) end
+  if p.series == nil then bad("option '%sseries': a list of series expected, got nil", name) end
+  if type(p.series) ~= "table" then bad("option '%sseries': a list of series expected, got %s", name, type(p.series)) end
+  if #p.series == 0 then bad("option '%sseries': a non-empty list of series expected, got {}", name) end
   panel.series = {}
   for i = 1, #p.series do
     panel.series[i] = check_series(p.series[i], string.format("%sseries[%d]", name, i), panel.logx, panel.logy)
@@ -255,7 +276,7 @@ local function check_panel(p, name, defaults)
       end
     end
   end
-  fail("%sseries: no point to plot (all NaN/Inf%s)", name,
+  bad("option '%sseries': no point to plot (all NaN/Inf%s)", name,
        (panel.logx or panel.logy) and ", or non-positive on a log axis" or "")
 end
 
@@ -301,7 +322,7 @@ function share_y(fig)
   local given_lo, given_hi = false, false
   for i, p in ipairs(fig.panels) do
     if p.logy ~= logy then
-      fail("shared_y: panels[%d] has logy = %s but panels[1] has logy = %s", i, tostring(p.logy), tostring(logy))
+      bad("option 'shared_y': panels[%d] has logy = %s but panels[1] has logy = %s", i, tostring(p.logy), tostring(logy))
     end
     local a, b = extent(p, "y")
     if a < lo then lo, given_lo = a, p.yrange ~= nil and p.yrange[1] ~= nil end
@@ -317,11 +338,10 @@ function share_y(fig)
 end
 
 local function check(opts)
-  if type(opts) ~= "table" then fail("expected a table of options, got %s", type(opts)) end
   local fig = {}
 
   if opts.terminal ~= nil and opts.terminal ~= "dumb" then
-    fail("unsupported terminal '%s' (only 'dumb'; image formats come from output)", tostring(opts.terminal))
+    bad("option 'terminal': \"dumb\" expected (image formats come from output), got %s", options.fmt(opts.terminal))
   end
   fig.dumb = opts.terminal == "dumb"
   fig.enhanced = opt_bool(opts.enhanced, "enhanced", false)
@@ -331,19 +351,20 @@ local function check(opts)
   if fig.dumb then
     fig.chars = opts.size and pair_of_ints(opts.size, "size") or DUMB_SIZE
     if fig.chars[1] < 20 or fig.chars[2] < 6 then
-      fail("size for terminal 'dumb' is {columns, rows}, at least {20, 6}; got {%d, %d}", fig.chars[1], fig.chars[2])
+      bad("option 'size': {columns, rows} of at least {20, 6} expected for terminal \"dumb\", got {%d, %d}", fig.chars[1], fig.chars[2])
     end
   end
   fig.shared_key = opt_bool(opts.shared_key, "shared_key", false)
   fig.shared_y = opt_bool(opts.shared_y, "shared_y", false)
 
   if opts.output == nil then
-    if not fig.dumb then fail("missing output (a .png or .svg path)") end
+    if not fig.dumb then bad("option 'output': a .png or .svg path expected, got nil") end
   else
     if type(opts.output) ~= "string" or opts.output == "" then
-      fail("output must be a file path, got %s", type(opts.output))
+      bad("option 'output': a file path expected, got %s", type(opts.output) == "string" and '""' or type(opts.output))
     end
     local out = opts.output
+    if out:find("\0", 1, true) then bad("option 'output': a file path without NUL bytes expected") end
     fig.dir = out:match("^(.*)/[^/]*$") or "."
     if fig.dir == "" then fig.dir = "/" end
     local base = out:match("([^/]*)$")
@@ -351,45 +372,44 @@ local function check(opts)
     fig.formats = {}
     if opts.formats ~= nil then
       if type(opts.formats) ~= "table" or #opts.formats == 0 then
-        fail("formats must be a non-empty list like {\"png\", \"svg\"}")
+        bad("option 'formats': a non-empty list like {\"png\", \"svg\"} expected")
       end
       for i, f in ipairs(opts.formats) do
-        if not FORMATS[f] then fail("formats[%d]: unsupported format '%s' (expected png or svg)", i, tostring(f)) end
+        if not FORMATS[f] then bad("option 'formats[%d]': \"png\" or \"svg\" expected, got %s", i, options.fmt(f)) end
         fig.formats[i] = f
       end
       if ext and not FORMATS[ext:lower()] then
-        fail("unsupported output extension '.%s' (expected .png or .svg)", ext)
+        bad("option 'output': a .png or .svg extension or none expected, got '.%s'", ext)
       end
       fig.stem = ext and stem or base
     else
       if not ext or not FORMATS[ext:lower()] then
-        fail("unsupported output extension '%s' (expected .png or .svg)", ext and ("." .. ext) or base)
+        bad("option 'output': a .png or .svg extension expected, got '%s'", ext and ("." .. ext) or base)
       end
       fig.formats[1] = ext:lower()
       fig.stem = stem
     end
-    if fig.stem == "" then fail("output '%s' has no file name", out) end
+    if fig.stem == "" then bad("option 'output': a file name expected, got '%s'", out) end
   end
 
   if opts.panels ~= nil then
-    if opts.series ~= nil then fail("give either series or panels, not both") end
-    if type(opts.panels) ~= "table" or #opts.panels == 0 then fail("panels must be a non-empty list") end
+    if opts.series ~= nil then bad("option 'series': give either series or panels, not both") end
+    if #opts.panels == 0 then bad("option 'panels': a non-empty list expected, got {}") end
     local n = #opts.panels
     fig.layout = opts.layout and pair_of_ints(opts.layout, "layout") or {1, n}
     if fig.layout[1] * fig.layout[2] < n then
-      fail("layout {%d, %d} has room for %d panels, got %d", fig.layout[1], fig.layout[2],
+      bad("option 'layout': {%d, %d} has room for %d panels, got %d", fig.layout[1], fig.layout[2],
            fig.layout[1] * fig.layout[2], n)
     end
     fig.title = opt_string(opts.title, "title")
     fig.panels = {}
     for i, p in ipairs(opts.panels) do
       local name = string.format("panels[%d].", i)
-      if type(p) ~= "table" then fail("panels[%d] must be a table, got %s", i, type(p)) end
-      check_keys(p, PANEL_KEYS, "panels[" .. i .. "]: ", "field")
+      check_fields(p, PANEL, name)
       fig.panels[i] = check_panel(p, name, opts)
     end
   else
-    if opts.layout ~= nil then fail("layout needs panels") end
+    if opts.layout ~= nil then bad("option 'layout': applies only with panels") end
     fig.panels = {check_panel(opts, "", {})}
   end
   if fig.shared_y then share_y(fig) end
@@ -651,7 +671,7 @@ local function layout(fig, dumb)
       aw, ah = measure(strip)
     end
     if aw < 4 * m.cw or ah < 2 * m.lh then
-      fail("size {%d, %d} leaves no room for a %dx%d layout", W, H, rows, cols)
+      bad("option 'size': {%d, %d} leaves no room for a %dx%d layout", W, H, rows, cols)
     end
     for i = 1, #panels do
       local r, c = (i - 1) // cols, (i - 1) % cols
@@ -935,10 +955,6 @@ local function run_gnuplot(dir, script, assigns, shown_as)
   return stdout
 end
 
-local function is_dir(path)
-  return os.execute("test -d " .. shell_quote(path)) == true
-end
-
 ---------------------------------------------------------------------------- M.plot
 
 local function render(opts, temps)
@@ -959,10 +975,8 @@ local function render(opts, temps)
     return {}, shown
   end
 
-  if not is_dir(fig.dir) then
-    os.execute("mkdir -p " .. shell_quote(fig.dir))
-    if not is_dir(fig.dir) then fail("cannot create directory '%s'", fig.dir) end
-  end
+  local made, merr = pcall(core.mkdir, fig.dir, { parents = true })
+  if not made then fail("cannot create directory '%s': %s", fig.dir, (tostring(merr):gsub("^mkdir: ", ""))) end
   local function path(name) return fig.dir == "." and name or (fig.dir:gsub("/$", "") .. "/" .. name) end
   local function base(p) return p:match("([^/]*)$") end
   local png = png_terminal()
@@ -977,14 +991,15 @@ local function render(opts, temps)
   local datpath, gppath = path(fig.stem .. ".dat"), path(fig.stem .. ".gp")
   local dattmp = stage(datpath, dat)
   local gptmp = stage(gppath, image_script(fig, png))
-  local assigns = {"datafile = " .. gpstr(base(dattmp))}
+  -- temporaries by full name: they sit beside the resolved targets (a linked .dat may be elsewhere)
+  local assigns = {"datafile = " .. gpstr(dattmp)}
   local written = {}
 
   local shown
   if fig.dumb then
     local dumbtmp = atomic.stage(gppath, dumb_script(fig))
     temps[#temps + 1] = dumbtmp
-    shown = run_gnuplot(fig.dir, base(dumbtmp), assigns[1], base(gppath))
+    shown = run_gnuplot(fig.dir, dumbtmp, assigns[1], base(gppath))
     io.write(shown)
   else
     local images = {}
@@ -992,10 +1007,10 @@ local function render(opts, temps)
       local final = path(fig.stem .. "." .. fmt)
       local tmp = atomic.tmpname(final)
       temps[#temps + 1] = tmp
-      assigns[#assigns + 1] = string.format("out_%s = %s", fmt, gpstr(base(tmp)))
+      assigns[#assigns + 1] = string.format("out_%s = %s", fmt, gpstr(tmp))
       images[#images + 1] = {tmp, final, fmt}
     end
-    run_gnuplot(fig.dir, base(gptmp), table.concat(assigns, "; "), base(gppath))
+    run_gnuplot(fig.dir, gptmp, table.concat(assigns, "; "), base(gppath))
     for _, im in ipairs(images) do
       local f = io.open(im[1], "rb")
       local size = f and f:seek("end") or 0
@@ -1023,7 +1038,7 @@ function M.plot(opts)
   local ok, res, shown = pcall(render, opts, temps)
   for _, t in ipairs(temps) do os.remove(t) end
   if ok then return res, shown end
-  if getmetatable(res) == PlotError then error(res.msg, 2) end
+  if getmetatable(res) == PlotError then error(res.msg, 2) end   -- a bad argument or "plot: ..."
   error("plot: " .. tostring(res), 2)
 end
 

@@ -13,9 +13,19 @@
 -- `edge` rows (default 5) around a row of "…"; columns likewise (`cols` default 10, `edge_cols` 4).
 -- Columns are right-aligned, each as wide as its widest entry.
 
+local options = require "muonlab.options"
+
 local M = {}
 
-local DEFAULTS = {digits = 4, rows = 12, cols = 10, edge = 5, edge_cols = 4}
+-- ml.show's options, checked by muonlab.options and rendered by ml.help("show").
+M.schema = options.register("show", {
+  digits = { 4, options.int(1, 17), "significant digits of every shown entry" },
+  rows = { 12, options.int(0), "a matrix with more rows shows its first and last `edge` rows around a row of …" },
+  cols = { 10, options.int(0), "a matrix with more columns shows its first and last `edge_cols` columns around …" },
+  edge = { 5, options.int(0), "rows shown at each end of a long matrix" },
+  edge_cols = { 4, options.int(0), "columns shown at each end of a wide matrix" },
+})
+local DEFAULTS = options.check("show", nil, M.schema)
 local ELLIPSIS = "…"
 
 -- Shown indices: all of 1..n, or the first and last `edge` with 0 marking the gap.
@@ -69,26 +79,11 @@ end
 
 local function width(s) return utf8.len(s) or #s end
 
--- The table text of matrix A (header line included). header is A's plain tostring.
+-- The table text of matrix A (header line included). header is A's plain tostring; opts nil
+-- (the defaults) or as returned by options.check with M.schema.
 function M.format(A, opts, header)
   if header:find("(closed)", 1, true) then return header end
-  opts = opts or {}
-  local o = {}
-  for k, v in pairs(DEFAULTS) do
-    local given = opts[k]
-    if given ~= nil then
-      if math.type(given) ~= "integer" or given < (k == "digits" and 1 or 0) or (k == "digits" and given > 17) then
-        error(string.format("bad option '%s' to 'show' (expected an integer%s, got %s)", k,
-                            k == "digits" and " in 1..17" or " >= 0", tostring(given)), 3)
-      end
-      o[k] = given
-    else
-      o[k] = v
-    end
-  end
-  for k in pairs(opts) do
-    if DEFAULTS[k] == nil then error(string.format("bad option '%s' to 'show' (unknown option)", tostring(k)), 3) end
-  end
+  local o = opts or DEFAULTS
   local rows, cols = A:shape()
   local ri = shown(rows, math.max(o.rows, 2 * o.edge), o.edge)
   local ci = shown(cols, math.max(o.cols, 2 * o.edge_cols), o.edge_cols)

@@ -19,7 +19,9 @@
 -- Status. `run` returning a table whose numbers include NaN/Inf, or a `diverged_at = step`
 -- value, or raising an error that mentions "diverged" (e.g. error("diverged at step 37")),
 -- gives `diverged`; any other error gives `error` with the message. The sweep goes on.
--- `run` may also return status = "ok"|"diverged"|"error" and message = "..." itself.
+-- `run` may also return status = "ok"|"diverged"|"error" and message = "..." itself. What
+-- cannot be written as it is -- a NUL byte in a value or message, a __tostring that raises --
+-- gives an `error` row with a clean message, so a resume never stops at the same place.
 --
 -- Resume. Rerunning skips the configurations already in `out` (matched by the text of their
 -- configuration columns); a partial last line left by a crash is dropped first. `--fresh`
@@ -30,7 +32,9 @@
 -- environment: Open MPI (OMPI_COMM_WORLD_RANK/SIZE), PMI (PMI_RANK/SIZE), a Slurm array
 -- (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT) or Slurm tasks
 -- (SLURM_PROCID/SLURM_NTASKS). Every shard also writes the grid to `out.grid` (the sidecar
--- `muonlab merge OUT` reads: count, fingerprint, axes, number of shards).
+-- `muonlab merge OUT` reads: count, fingerprint, axes, number of shards). N may not exceed
+-- the grid's size, and the grid at most 2^53 configurations. The lock is `<file>.lock` of the
+-- resolved file (ml.resolve_path), so a symbolic link to a results file shares its lock.
 --
 -- Flags come from the script's `arg` (or opts.argv); other arguments are left to the script.
 -- Options: out, grid, run, argv, fresh, shard ("K/N"), order (list of keys), columns (value
@@ -39,6 +43,7 @@
 -- and warnings; default: stderr), getenv (a function replacing os.getenv, for tests).
 local atomic = require "muonlab.atomic"
 local core = require "muonlab.core"
+local csv = require "muonlab.csv"
 
 local options = require "muonlab.options"
 
@@ -50,82 +55,46 @@ local TAIL = { "status", "message", "wall_time" }
 ---------------------------------------------------------------------------------------------
 -- CSV text: fields are written once and compared as text afterwards.
 
--- Shortest "%.{15,16,17}g" that reads back as the same double.
-local function number_text(v)
-  if v ~= v then return "nan" end
-  if v == math.huge then return "inf" end
-  if v == -math.huge then return "-inf" end
-  if math.type(v) == "integer" then return tostring(v) end
-  for _, p in ipairs { "%.15g", "%.16g" } do
-    local s = p:format(v)
-    if tonumber(s) == v then return s end
-  end
-  return ("%.17g"):format(v)
-end
+-- The CSV dialect is muonlab.csv's (RFC 4180 quoting, round-trip numbers); a sweep row is
+-- also one line (append_line writes whole lines), so line breaks in strings become spaces.
+local number_text = csv.number
 
--- One CSV field: numbers exactly, strings on one line, quoted when they hold , or ".
+-- Text fit for a one-line row: line breaks as spaces, NUL bytes shown as \0.
+local function one_line(v) return (v:gsub("\0", "\\0"):gsub("[\r\n]+", " ")) end
+
+-- One CSV field of a row.
 function M.field(v)
-  local t = type(v)
-  if t == "number" then return number_text(v) end
-  v = tostring(v):gsub("[\r\n]+", " ")
-  if v:find('[,"]') or v:match("^%s") or v:match("%s$") then v = '"' .. v:gsub('"', '""') .. '"' end
-  return v
+  if type(v) == "number" then return number_text(v) end
+  return csv.field(one_line(tostring(v)))
 end
 
--- The raw fields of one line (quotes kept), or nil when the line is malformed.
-function M.split(line)
-  local out, pos = {}, 1
-  while true do
-    if line:sub(pos, pos) == '"' then
-      local s, q = pos, pos + 1
-      while true do
-        local e = line:find('"', q, true)
-        if not e then return nil end
-        if line:sub(e + 1, e + 1) == '"' then q = e + 2 else pos = e + 1; break end
-      end
-      out[#out + 1] = line:sub(s, pos - 1)
-      local c = line:sub(pos, pos)
-      if c == "" then return out end
-      if c ~= "," then return nil end
-      pos = pos + 1
-    else
-      local e = line:find(",", pos, true)
-      if not e then
-        local f = line:sub(pos)
-        if f:find('"', 1, true) then return nil end
-        out[#out + 1] = f
-        return out
-      end
-      out[#out + 1] = line:sub(pos, e - 1)
-      pos = e + 1
-    end
-  end
-end
+M.split, M.unquote = csv.split, csv.unquote
 
--- A raw field's text without its quotes.
-function M.unquote(f)
-  if f:sub(1, 1) == '"' then return (f:sub(2, -2):gsub('""', '"')) end
-  return f
-end
+-- The largest grid we run: configurations are numbered by Lua integers and the index of
+-- every configuration must be exact in a double too.
+M.MAX_CONFIGS = 2 ^ 53
 
--- Read a results file: columns (unquoted), rows (lists of raw fields), and what was dropped:
--- a partial last line (the file does not end in "\n") and lines with the wrong field count.
--- Returns nil when the file is missing or empty.
+-- Read a results file: columns (unquoted), rows (lists of raw fields) with their line numbers
+-- (linenos), and what was dropped: a partial last line (the file does not end in "\n") and
+-- lines with the wrong field count. CRLF line ends are read as LF. Returns nil when the file
+-- is missing or empty.
 function M.read_results(path)
   local f = io.open(path, "rb")
   if not f then return nil end
   local content = f:read("a")
   f:close()
   if not content or content == "" then return nil end
-  local res = { partial = 0, bad = {}, rows = {}, lines = {} }
+  local res = { partial = 0, bad = {}, rows = {}, lines = {}, linenos = {} }
   if content:sub(-1) ~= "\n" then
     local last = content:match(".*()\n")
     local complete = last and content:sub(1, last) or ""
     res.partial = #content - #complete
     content = complete
   end
-  local first = true
+  local first, lineno = true, 0
   for line in content:gmatch("([^\n]*)\n") do
+    lineno = lineno + 1
+    if line:sub(-1) == "\r" then line = line:sub(1, -2) end   -- a CRLF file (edited on Windows)
     if first then
       local h = M.split(line)
       if not h then return nil, ("%s: malformed header line"):format(path) end
@@ -138,6 +107,7 @@ function M.read_results(path)
       if fields and #fields == #res.columns then
         res.rows[#res.rows + 1] = fields
         res.lines[#res.lines + 1] = line
+        res.linenos[#res.rows] = lineno
       else
         res.bad[#res.bad + 1] = line
       end
@@ -152,26 +122,32 @@ end
 
 local function scalar(v) local t = type(v); return t == "number" or t == "string" or t == "boolean" end
 
+-- An option error of ml.sweep in the one format (muonlab.options); level as error()'s, counted
+-- from the function calling bad (3 from a helper of M.sweep: the user's line).
+local function bad(level, fmt, ...)
+  options.fail("sweep", 1, fmt:format(...), level + 1)
+end
+
 -- grid table -> {names = {...}, values = {name = list}, texts = {name = list}, total = n}
 function M.normalize_grid(grid, order)
-  if type(grid) ~= "table" then error("sweep: 'grid' must be a table of lists, got " .. type(grid), 3) end
+  if type(grid) ~= "table" then bad(3, "option 'grid': a table of lists expected, got %s", type(grid)) end
   local names = {}
   for k in pairs(grid) do
-    if type(k) ~= "string" then error("sweep: grid keys must be strings, got " .. type(k), 3) end
-    if k == "" or k:find('[,"\r\n]') then error(("sweep: bad grid key %q (no commas, quotes or newlines)"):format(k), 3) end
-    if RESERVED[k] then error(("sweep: grid key '%s' is reserved for the row's own column"):format(k), 3) end
+    if type(k) ~= "string" then bad(3, "option 'grid': string keys expected, got %s", type(k)) end
+    if k == "" or k:find('[,"\r\n]') then bad(3, "option 'grid': keys without commas, quotes or newlines expected, got %q", k) end
+    if RESERVED[k] then bad(3, "option 'grid': key '%s' is reserved for the row's own column", k) end
     names[#names + 1] = k
   end
-  if #names == 0 then error("sweep: 'grid' is empty", 3) end
+  if #names == 0 then bad(3, "option 'grid': a non-empty table expected, got {}") end
   table.sort(names)
   if order ~= nil then
-    if type(order) ~= "table" then error("sweep: 'order' must be a list of the grid's keys", 3) end
+    if type(order) ~= "table" then bad(3, "option 'order': a list of the grid's keys expected, got %s", type(order)) end
     local seen = {}
     for _, k in ipairs(order) do
-      if grid[k] == nil or seen[k] then error(("sweep: 'order' must list each grid key once (bad: %s)"):format(tostring(k)), 3) end
+      if grid[k] == nil or seen[k] then bad(3, "option 'order': each grid key once expected (bad: %s)", tostring(k)) end
       seen[k] = true
     end
-    if #order ~= #names then error("sweep: 'order' must list every grid key", 3) end
+    if #order ~= #names then bad(3, "option 'order': every grid key expected") end
     names = { table.unpack(order) }
   end
   local g = { names = names, values = {}, texts = {}, total = 1 }
@@ -179,20 +155,27 @@ function M.normalize_grid(grid, order)
     local vals = grid[k]
     if scalar(vals) then vals = { vals } end
     if type(vals) ~= "table" or #vals == 0 then
-      error(("sweep: grid['%s'] must be a non-empty list of values"):format(k), 3)
+      bad(3, "option 'grid.%s': a non-empty list of values expected", k)
     end
     local texts, seen = {}, {}
     for i, v in ipairs(vals) do
       if not scalar(v) then
-        error(("sweep: grid['%s'][%d] is a %s (numbers, strings or booleans expected)"):format(k, i, type(v)), 3)
+        bad(3, "option 'grid.%s[%d]': a number, string or boolean expected, got %s", k, i, type(v))
       end
-      if type(v) == "number" and v ~= v then error(("sweep: grid['%s'][%d] is NaN"):format(k, i), 3) end
+      if type(v) == "number" and v ~= v then bad(3, "option 'grid.%s[%d]': a number expected, got nan", k, i) end
+      if type(v) == "string" and v:find("[\0\r\n]") then
+        bad(3, "option 'grid.%s[%d]': a string without NUL bytes or line breaks expected", k, i)
+      end
       local t = M.field(v)
-      if seen[t] then error(("sweep: grid['%s'] lists %s twice"):format(k, t), 3) end
+      if seen[t] then bad(3, "option 'grid.%s': distinct values expected, got %s twice", k, t) end
       seen[t] = true
       texts[i] = t
     end
     g.values[k], g.texts[k] = { table.unpack(vals) }, texts
+    if g.total > M.MAX_CONFIGS // #vals then
+      bad(3, "option 'grid': more than 2^53 configurations (the product of its list lengths); "
+        .. "split it into several sweeps")
+    end
     g.total = g.total * #vals
   end
   return g
@@ -254,6 +237,7 @@ function M.read_grid(path)
   local g = { names = {}, texts = {}, total = 1 }
   local axes = {}
   for line in f:lines() do
+    if line:sub(-1) == "\r" then line = line:sub(1, -2) end
     if line ~= "" and line:sub(1, 1) ~= "#" then
       local fields = M.split(line)
       if not fields or #fields < 2 then f:close(); return nil, ("%s: malformed line %q"):format(path, line) end
@@ -268,6 +252,10 @@ function M.read_grid(path)
         g.names[#g.names + 1] = name
         g.texts[name] = { table.unpack(fields, 3) }
         if #g.texts[name] == 0 then f:close(); return nil, ("%s: axis %s has no values"):format(path, name) end
+        if g.total > M.MAX_CONFIGS // #g.texts[name] then
+          f:close()
+          return nil, ("%s: the grid has more than 2^53 configurations"):format(path)
+        end
         g.total = g.total * #g.texts[name]
         axes[#axes + 1] = line
       end
@@ -285,11 +273,13 @@ end
 ---------------------------------------------------------------------------------------------
 -- Shards.
 
-local function parse_shard(s, where)
+-- from: "option" (ml.sweep's shard: an option error at the user's line) or "--shard".
+local function parse_shard(s, from)
   local k, n = tostring(s):match("^%s*(%d+)%s*/%s*(%d+)%s*$")
   k, n = tonumber(k), tonumber(n)
   if not k or n < 1 or k >= n then
-    error(("sweep: %s: shard must be K/N with 0 <= K < N, got '%s'"):format(where, tostring(s)), 0)
+    if from == "option" then bad(3, "option 'shard': K/N with 0 <= K < N expected, got '%s'", tostring(s)) end
+    error(("sweep: %s: shard must be K/N with 0 <= K < N, got '%s'"):format(from, tostring(s)), 0)
   end
   return k, n
 end
@@ -384,10 +374,18 @@ end
 
 local function is_finite(v) return v == v and v ~= math.huge and v ~= -math.huge end
 
+-- tostring that cannot raise (a __tostring may): the text, or nil and why not.
+local function safe_tostring(v)
+  local ok, t = pcall(tostring, v)
+  if ok and type(t) == "string" then return t end
+  if ok then return nil, "__tostring returned a " .. type(t) end
+  return nil, "__tostring raised " .. (type(t) == "string" and "'" .. one_line(t) .. "'" or "a " .. type(t))
+end
+
 -- Turn what run returned (or raised) into status, message and a table of values.
 local function classify(ok, res, names_set)
   if not ok then
-    local msg = res
+    local msg = one_line(res)
     if msg:lower():find("diverg", 1, true) then
       local step = tonumber(msg:match("[Ss]tep%s*#?%s*(%d+)"))
       return "diverged", msg, { diverged_at = step }
@@ -401,19 +399,25 @@ local function classify(ok, res, names_set)
   end
   local values, status, message = {}, nil, ""
   for k, v in pairs(res) do
-    if type(k) ~= "string" or k == "" or k:find('[,"\r\n]') then
-      return "error", "run returned a bad key " .. tostring(k) .. " (names without commas, quotes or newlines expected)", {}
+    if type(k) ~= "string" or k == "" or k:find('[,"\r\n\0]') then
+      return "error", "run returned a bad key " .. M.field(safe_tostring(k) or type(k))
+        .. " (names without commas, quotes, newlines or NUL bytes expected)", {}
     elseif k == "status" then
       if v ~= "ok" and v ~= "diverged" and v ~= "error" then
         return "error", "run returned status " .. tostring(v) .. " (ok, diverged or error expected)", {}
       end
       status = v
     elseif k == "message" then
-      message = tostring(v)
+      local t, why = safe_tostring(v)
+      if not t then return "error", "run returned a message whose " .. why, {} end
+      if t:find("\0", 1, true) then return "error", "run returned a message with a NUL byte: " .. one_line(t), {} end
+      message = t
     elseif k == "wall_time" or names_set[k] then
       return "error", "run returned '" .. k .. "', which is a column of the sweep itself", {}
     elseif not scalar(v) then
       return "error", "run returned " .. k .. " = a " .. type(v) .. " (numbers, strings or booleans expected)", {}
+    elseif type(v) == "string" and v:find("\0", 1, true) then
+      return "error", "run returned " .. k .. " with a NUL byte: " .. one_line(v), {}
     else
       values[k] = v
     end
@@ -459,11 +463,10 @@ function M.sweep(opts)
   local ncfg = #g.names
   local preset = {}
   if opts.columns ~= nil then
-    if type(opts.columns) ~= "table" then error("sweep: 'columns' must be a list of value names", 2) end
     local seen = {}
     for _, c in ipairs(opts.columns) do
       if type(c) ~= "string" or c == "" or c:find('[,"\r\n]') or names_set[c] or RESERVED[c] or seen[c] then
-        error(("sweep: 'columns': bad or repeated value column %s"):format(tostring(c)), 2)
+        bad(2, "option 'columns': new, distinct value names expected (bad: %s)", tostring(c))
       end
       seen[c] = true
       preset[#preset + 1] = c
@@ -478,7 +481,7 @@ function M.sweep(opts)
     k, n = parse_shard(flags.shard, "--shard")
     source = "--shard"
   elseif opts.shard then
-    k, n = parse_shard(opts.shard, "option 'shard'")
+    k, n = parse_shard(opts.shard, "option")
     source = "option shard"
   else
     k, n, source = M.env_shard(getenv)
@@ -487,21 +490,23 @@ function M.sweep(opts)
     end
   end
   if not k then k, n = 0, 1 end
+  if n > g.total then   -- before anything is written (the .grid sidecar records n)
+    error(("sweep: %s asks for %d shards, but the grid has only %d configurations"):format(source, n, g.total), 2)
+  end
   local path = n > 1 and M.shard_path(opts.out, k, n) or opts.out
 
   local progress = opts.progress
   if progress == nil or progress == true then progress = 1 end
   local log = opts.log or function(line) io.stderr:write(line, "\n") io.stderr:flush() end
-  if type(log) ~= "function" then error("sweep: 'log' must be a function(line)", 2) end
   local function say(fmt, ...) if progress then log(fmt:format(...)) end end
   local function warn(fmt, ...) log(fmt:format(...)) end   -- even without progress lines
   local label = n > 1 and ("sweep %s [shard %d/%d]"):format(path, k, n) or ("sweep " .. path)
 
   local dir = path:match("^(.*)/[^/]*$")
-  if dir and dir ~= "" and not exists(dir) then   -- out = "results/x.csv" creates results/
-    os.execute("mkdir -p '" .. dir:gsub("'", "'\\''") .. "'")
-  end
-  local lock <close>, lerr = core.lock_file(path .. ".lock")
+  if dir and dir ~= "" then core.mkdir(dir, { parents = true }) end   -- out = "results/x.csv" creates results/
+  -- The lock belongs to the file, not to its name: a symbolic link alias.csv -> real.csv
+  -- (or a path through a linked directory) takes the lock of real.csv.
+  local lock <close>, lerr = core.lock_file(core.resolve_path(path) .. ".lock")
   if not lock then error("sweep: " .. lerr .. "; is the same sweep (or shard) already running?", 2) end
 
   if fresh and exists(path) then warn("%s: --fresh: kept the old file as %s", label, move_aside(path)) end
@@ -589,10 +594,16 @@ function M.sweep(opts)
     local cfg, key = M.config_at(g, i)
     local t0 = core.now()
     local ok, r = xpcall(opts.run, function(e)
-      local msg = type(e) == "string" and e or (type(e) == "table" and e.message) or tostring(e)
-      return { msg = tostring(msg), tb = debug.traceback(tostring(msg), 2) }
+      -- the error value may be anything, its __tostring may raise: never let that end the sweep
+      local msg = type(e) == "string" and e or (type(e) == "table" and rawget(e, "message")) or e
+      local text, why = safe_tostring(msg)
+      text = text or ("an error value whose " .. why)
+      return { msg = text, tb = debug.traceback(text, 2) }
     end, cfg)
     local wall = core.now() - t0
+    if not ok and type(r) ~= "table" then   -- the handler itself failed (out of memory, ...)
+      r = { msg = "error while handling an error: " .. one_line(tostring(r)), tb = "" }
+    end
     if not ok then
       if not traced and progress and not tostring(r.msg):lower():find("diverg", 1, true) then
         log(("%s: %s raised an error (traceback shown once):\n%s"):format(label, M.describe(g.names, key), r.tb))

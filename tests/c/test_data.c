@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L   /* mkdtemp */
 #endif
 #include "check.h"
+#include "scratch.h"
 #include "data.h"
 #include "error.h"
 #include <stdlib.h>
@@ -15,32 +16,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-typedef struct {
-    char dir[256];
-    char path[512];
-} scratch;
-
-static int scratch_open(scratch *s)
-{
-    const char *t = getenv("TMPDIR");
-    snprintf(s->dir, sizeof s->dir, "%s/ml_data_XXXXXX", t && *t ? t : "/tmp");
-    if (mkdtemp(s->dir)) return 1;
-    ml_test_fail(__FILE__, __LINE__, "mkdtemp(%s) failed", s->dir);
-    return 0;
-}
-
-static const char *at(scratch *s, const char *name)
-{
-    snprintf(s->path, sizeof s->path, "%s/%s", s->dir, name);
-    return s->path;
-}
-
-static void scratch_close(scratch *s)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
-    if (system(cmd) != 0) ml_test_fail(__FILE__, __LINE__, "could not remove %s", s->dir);
-}
+static void scratch_close(scratch *s) { scratch_remove(s); }
 
 static void put(const char *path, const void *bytes, size_t n, int gz)
 {
@@ -66,7 +42,7 @@ static const unsigned char tiny_images[] = {0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 2, 
 TEST(data_idx_tiny_gz)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_data")) return;
     put(at(&s, "img.gz"), tiny_images, sizeof tiny_images, 1);
     ml_mat m = {0};
     ml_idx_info info;
@@ -94,7 +70,7 @@ TEST(data_idx_tiny_gz)
 TEST(data_idx_types)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_data")) return;
     const unsigned char i16[] = {0, 0, 0x0B, 1, 0, 0, 0, 2, 0xFF, 0xFE, 0x01, 0x2C};
     const unsigned char i32[] = {0, 0, 0x0C, 1, 0, 0, 0, 1, 0xFF, 0xFE, 0xEE, 0x90};
     const unsigned char f32[] = {0, 0, 0x0D, 1, 0, 0, 0, 1, 0x3F, 0xC0, 0, 0};
@@ -132,7 +108,7 @@ static void expect_error(const char *path, const char *needle)
 TEST(data_idx_malformed)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_data")) return;
     unsigned char b[sizeof tiny_images + 1];
     memcpy(b, tiny_images, sizeof tiny_images);
     put(at(&s, "short.gz"), b, sizeof tiny_images - 1, 1);
@@ -212,7 +188,7 @@ static void put_text(scratch *s, const char *name, const char *text)
 TEST(data_corpus_directory_and_fortune_separators)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_data")) return;
     put_text(&s, "b", "ab\n%\ncd");   /* no final newline: one is added */
     put_text(&s, "a", "%\nzz\n%\n");
     put_text(&s, "a.dat", "XXXX");      /* fortune index files are skipped */

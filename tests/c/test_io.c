@@ -6,8 +6,10 @@
 #define _POSIX_C_SOURCE 200809L   /* mkdtemp */
 #endif
 #include "check.h"
+#include "scratch.h"
 #include "error.h"
 #include "io.h"
+#include "files.h"
 #include <dirent.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,26 +39,6 @@ static const char np_savetxt[] =
     "inf -0.000000000000000000e+00 1.000000000000000056e-01\n";
 
 /* ---- helpers ---- */
-
-typedef struct {
-    char dir[256];
-    char path[512];
-} scratch;
-
-static int scratch_open(scratch *s)
-{
-    const char *t = getenv("TMPDIR");
-    snprintf(s->dir, sizeof s->dir, "%s/ml_io_XXXXXX", t && *t ? t : "/tmp");
-    if (mkdtemp(s->dir)) return 1;
-    ml_test_fail(__FILE__, __LINE__, "mkdtemp(%s) failed", s->dir);
-    return 0;
-}
-
-static const char *at(scratch *s, const char *name)
-{
-    snprintf(s->path, sizeof s->path, "%s/%s", s->dir, name);
-    return s->path;
-}
 
 /* Remove everything; a leftover "*.tmp.*" means an atomic write did not clean up. */
 static void scratch_close(scratch *s)
@@ -190,7 +172,7 @@ static const double awkward[] = {0.1, -1.0 / 3, 1e-300, 5e-324, 1.79769313486231
 TEST(io_npy_roundtrip_f64)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_io")) return;
     ml_mat A, B;
     CHECK_OK(ml_mat_from_array(&A, 3, 4, awkward, ML_F64));
     const char *p = at(&s, "a.npy");
@@ -220,7 +202,7 @@ TEST(io_npy_roundtrip_f64)
 TEST(io_npy_roundtrip_f32)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_io")) return;
     double want[12];
     for (int k = 0; k < 12; k++) want[k] = (double)(float)awkward[k];   /* what float32 storage holds */
     ml_mat A, B;
@@ -242,7 +224,7 @@ TEST(io_npy_roundtrip_f32)
 TEST(io_save_view)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_io")) return;
     for (int t = 0; t < 2; t++) {
         ml_dtype dt = t ? ML_F32 : ML_F64;
         ml_mat A, V, B;
@@ -269,7 +251,7 @@ TEST(io_save_view)
 TEST(io_npy_numpy_files)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_io")) return;
     ml_mat M;
     const double fortran[] = {1, 2, 3, 4, 5, -0.5}, v2[] = {1.5, -2, 0.25}, be[] = {1, -2.5};
 
@@ -299,7 +281,7 @@ TEST(io_npy_numpy_files)
 TEST(io_npy_header_variants)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_io")) return;
     const double v[] = {1.25, -3, 7, 0.5, 8, -9};
     unsigned char *d = le_f64(v, 6);
     static const struct {
@@ -341,7 +323,7 @@ TEST(io_npy_header_variants)
 TEST(io_npy_malformed)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_io")) return;
     unsigned char data[64] = {0};
     static const struct {
         const char *dict;
@@ -413,7 +395,7 @@ TEST(io_npy_malformed)
 TEST(io_text_read)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_io")) return;
     ml_mat M;
     write_str(at(&s, "a.txt"), "# a header line\n"
                                "\n"
@@ -455,7 +437,7 @@ TEST(io_text_read)
 TEST(io_text_malformed)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_io")) return;
     static const struct {
         const char *name, *text, *what;
     } cases[] = {
@@ -486,7 +468,7 @@ TEST(io_text_malformed)
 TEST(io_text_roundtrip)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_io")) return;
     ml_mat A, B;
     CHECK_OK(ml_mat_from_array(&A, 4, 3, awkward, ML_F64));
     CHECK_OK(ml_io_save(at(&s, "a.txt"), &A));
@@ -515,7 +497,7 @@ TEST(io_text_roundtrip)
 TEST(io_text_format)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_io")) return;
     const double v[] = {1, -0.5, 1e-300, INFINITY, -0.0, 0.1};
     ml_mat A;
     CHECK_OK(ml_mat_from_array(&A, 2, 3, v, ML_F64));
@@ -582,12 +564,12 @@ TEST(io_missing_file)
 TEST(io_atomic_write)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_io")) return;
     const double v[] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
     ml_mat A, B, M;
     CHECK_OK(ml_mat_from_array(&A, 3, 3, v, ML_F64));
     CHECK_OK(ml_mat_from_array(&B, 2, 2, v + 5, ML_F32));
-    char target[512], tmp[ML_IO_TMPLEN], expect[600];
+    char target[600], tmp[ML_PATH_MAX], expect[700];
     snprintf(target, sizeof target, "%s", at(&s, "m.npy"));
 
     /* Replacing an existing file. */
@@ -597,38 +579,42 @@ TEST(io_atomic_write)
     CHECK_MAT(&M, 2, 2, ML_F32, v + 5);
     ml_mat_free(&M);
 
-    /* The temporary is <path>.tmp.<pid>, and an abort leaves the target as it was. */
-    FILE *f = ml_io_atomic_open(target, tmp, sizeof tmp);
-    snprintf(expect, sizeof expect, "%s.tmp.%ld", target, (long)getpid());
-    CHECK(f && strcmp(tmp, expect) == 0);
-    if (f) {
-        fputs("half a file", f);
-        ml_io_atomic_abort(f, tmp);
-    }
+    /* The temporary is <path>.tmp.<16 hex digits> (unique: O_EXCL), and an abort leaves the
+     * target as it was (issue 12 item 7). */
+    ml_atomic a;
+    CHECK_OK(ml_atomic_begin(&a, target));
+    snprintf(expect, sizeof expect, "%s.tmp.", target);
+    CHECK(strncmp(a.tmp, expect, strlen(expect)) == 0 && strlen(a.tmp) == strlen(expect) + 16);
+    snprintf(tmp, sizeof tmp, "%s", a.tmp);
+    fputs("half a file", a.f);
+    ml_atomic_abort(&a);
     CHECK(access(tmp, F_OK) != 0);
     CHECK_OK(ml_io_load(&M, target));
     CHECK_MAT(&M, 2, 2, ML_F32, v + 5);
     ml_mat_free(&M);
 
-    /* A stale temporary (a killed run whose pid we now have) is replaced. */
-    write_str(expect, "stale");
+    /* Another writer's temporary (the old scheme's name, or a live writer's) is never touched. */
+    snprintf(expect, sizeof expect, "%s.tmp.%ld", target, (long)getpid());
+    write_str(expect, "another writer's");
     CHECK_OK(ml_io_save(target, &A));
-    CHECK(access(expect, F_OK) != 0);
+    CHECK(access(expect, F_OK) == 0);
+    unlink(expect);
     CHECK_OK(ml_io_load(&M, target));
     CHECK_MAT(&M, 3, 3, ML_F64, v);
     ml_mat_free(&M);
 
-    /* The rename fails when the target is a directory: error, no temporary left. */
+    /* A directory as the target is refused up front: error, no temporary left. */
     CHECK(mkdir(at(&s, "dir.npy"), 0700) == 0);
-    CHECK(ml_io_save(s.path, &A) == ML_EIO);
-    CHECK(strstr(ml_errmsg(), "dir.npy") != NULL);
+    CHECK(ml_io_save(s.path, &A) == ML_EINVAL);
+    CHECK(strstr(ml_errmsg(), "dir.npy") != NULL && strstr(ml_errmsg(), "a directory") != NULL);
     struct stat st;
     CHECK(stat(s.path, &st) == 0 && S_ISDIR(st.st_mode));
 
-    /* Too long a name for the buffer. */
-    char small[8];
-    CHECK(ml_io_atomic_open(target, small, sizeof small) == NULL);
-    CHECK(strstr(ml_errmsg(), "too long") != NULL);
+    /* Too long a name. */
+    char longname[ML_PATH_MAX + 16];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    CHECK(ml_atomic_begin(&a, longname) != ML_OK && a.f == NULL && a.tmp[0] == '\0');
 
     /* A failed save (nothing to write) leaves the old file alone. */
     ml_mat E = {0};
@@ -644,7 +630,7 @@ TEST(io_atomic_write)
 TEST(io_format_by_extension)
 {
     scratch s;
-    if (!scratch_open(&s)) return;
+    if (!scratch_open(&s, "ml_io")) return;
     const double v[] = {0.5, -1, 2, 4};
     ml_mat A, M;
     CHECK_OK(ml_mat_from_array(&A, 2, 2, v, ML_F32));

@@ -7,6 +7,9 @@
 #include "polar.h"
 #include "rng.h"
 #include "svd.h"
+#include "threads.h"
+#include <string.h>
+#include <time.h>
 
 TEST(rng_reference_stream)
 {
@@ -159,8 +162,8 @@ TEST(spectral_transform_closed_form)
     CHECK_OK(ml_random_orthogonal(&Q1, 6, 4, ML_F64, &r));
     CHECK_OK(ml_random_orthogonal(&Q2, 4, 4, ML_F64, &r));
     double s[] = {4, 2, 1, 0.25};
-    double ps[] = {0, 0.25, 0.5, 1, 2};
-    for (int k = 0; k < 5; k++) {
+    double ps[] = {0, 0.25, 0.5, 1, 2, -0.5, -1};   /* p < 0: all four s are far above the rank tolerance */
+    for (int k = 0; k < 7; k++) {
         double p = ps[k];
         ml_mat Qs, Qp;
         CHECK_OK(ml_mat_clone(&Qs, &Q1, ML_F64));
@@ -176,10 +179,11 @@ TEST(spectral_transform_closed_form)
         CHECK_OK(ml_gemm(&B, 1.0, &Qp, ML_NOTRANS, &Q2, ML_TRANS, 0.0));
         CHECK_OK(ml_spectral_svd(&T, &A, p, -1));
         CHECK_OK(ml_axpy(&T, -1.0, &B));
-        CHECK_NEAR(ml_norm_maxabs(&T), 0, 1e-13 * fmax(1, pow(4, p)));
+        CHECK_NEAR(ml_norm_maxabs(&T), 0, 1e-13 * fmax(1, fmax(pow(4, p), pow(0.25, p))));
         ml_mat_free(&Qs), ml_mat_free(&Qp), ml_mat_free(&A), ml_mat_free(&B), ml_mat_free(&T);
     }
-    CHECK(ml_spectral_svd(&T, &Q1, -1, -1) == ML_EINVAL);
+    CHECK(ml_spectral_svd(&T, &Q1, NAN, -1) == ML_EINVAL);
+    CHECK(ml_spectral_svd(&T, &Q1, INFINITY, -1) == ML_EINVAL);
     ml_mat_free(&Q1), ml_mat_free(&Q2);
 }
 
@@ -197,4 +201,49 @@ TEST(metrics_closed_forms)
     CHECK_OK(ml_polar_distance(&Q, &Q, &d));   /* polar(2Q) = Q, distance ||Q||_F = 3 */
     CHECK_NEAR(d, 3.0, 1e-12);
     ml_mat_free(&Q);
+}
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* issue 12 item 12: an SVD whose LAPACK workspace cannot fit is refused up front (it used to
+ * fail after 26 s with info = -1010). The estimate comes from LAPACK's workspace query. */
+TEST(svd_memory_checked_up_front)
+{
+    size_t small = 0, big = 0;
+    CHECK_OK(ml_svd_memory(100, 50, ML_F64, 1, &small));
+    CHECK(small >= 100 * 50 * 8 && small < ((size_t)64 << 20));
+    int rc = ml_svd_memory(20000, 20000, ML_F64, 1, &big);
+    size_t avail = ml_mem_available();
+    if (rc == ML_OK) {   /* a machine with that much memory */
+        CHECK(big <= avail);
+        printf("svd_memory: 20000 x 20000 fits (%.1f GB of %.1f GB): refusal not exercised\n", big / 1e9,
+               avail / 1e9);
+        return;
+    }
+    CHECK(rc == ML_ENOMEM && strstr(ml_errmsg(), "20000 x 20000"));
+    ml_mat A;
+    CHECK_OK(ml_mat_alloc(&A, 20000, 20000, ML_F64));   /* calloc: untouched pages cost nothing */
+    ml_mat U = {0}, sv = {0}, V = {0};
+    double t0 = wall_now();
+    CHECK(ml_svd(&A, &U, &sv, &V) == ML_ENOMEM && strstr(ml_errmsg(), "GB"));
+    CHECK(wall_now() - t0 < 5);
+    CHECK(U.buf == NULL && sv.buf == NULL && V.buf == NULL);
+    ml_mat_free(&A);
+}
+
+/* issue 12 item 12: more threads than OpenBLAS supports is an error naming its limit, and the
+ * count stays what it was (it used to cap at 64 without a word). */
+TEST(threads_above_openblas_limit)
+{
+    int before = ml_threads_get();
+    CHECK(ml_threads_set(1000) == ML_EINVAL && strstr(ml_errmsg(), "limit"));
+    CHECK(ml_threads_get() == before);
+    CHECK_OK(ml_threads_set(1));
+    CHECK(ml_threads_get() == 1);
+    CHECK_OK(ml_threads_set(before));
 }

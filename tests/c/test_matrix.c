@@ -4,6 +4,7 @@
 #include "matrix.h"
 #include "ops.h"
 #include "rng.h"
+#include <math.h>
 
 static void fill_seq(ml_mat *m)
 {
@@ -151,4 +152,78 @@ TEST(norms_trace_dot_closed_forms)
     ml_scale(&A, 1e200);   /* no overflow in the Frobenius norm */
     CHECK_REL(ml_norm_fro(&A), 5e200, 1e-15);
     ml_mat_free(&A);
+}
+
+/* Issue 12 item 2: the element limit is the BLAS int limit, so no matrix exceeds it. */
+TEST(matrix_limit_is_the_blas_int)
+{
+    ml_mat a;
+    CHECK(ML_MAX_ELEMS == 2147483647u);
+    CHECK(ml_mat_check_dims(1, (size_t)1 << 31) == ML_ENOMEM);
+    CHECK(ml_mat_check_dims((size_t)1 << 16, (size_t)1 << 15) == ML_ENOMEM);
+    CHECK(ml_mat_check_dims(1, 2147483647u) == ML_OK);
+    CHECK(ml_mat_alloc(&a, 2, (size_t)1 << 30, ML_F32) == ML_ENOMEM);
+}
+
+/* Issue 12 item 3: overlap detection and in-place operations through a copy. Reference: the
+ * same operation with the source cloned first. */
+TEST(matrix_overlapping_views)
+{
+    ml_mat a, b, v1, v2, c;
+    CHECK_OK(ml_mat_alloc(&a, 4, 5, ML_F64));
+    fill_seq(&a);
+    CHECK_OK(ml_mat_clone(&b, &a, ML_F64));
+    CHECK_OK(ml_mat_view(&v1, &a, 1, 0, 3, 5));
+    CHECK_OK(ml_mat_view(&v2, &a, 0, 0, 3, 5));
+    CHECK(ml_mat_overlap(&v1, &v2) && ml_mat_shares(&v1, &v2));
+    CHECK(!ml_mat_overlap(&v1, &v1) && ml_mat_shares(&v1, &v1));   /* the identical view: in place is fine */
+    CHECK(!ml_mat_shares(&a, &b));
+    CHECK_OK(ml_axpby(&v1, 2.0, &v2, -1.0, &v1));   /* rows 1..3 <- 2 rows 0..2 - rows 1..3 */
+    for (size_t i = 3; i >= 1; i--)
+        for (size_t j = 0; j < 5; j++)
+            ml_mat_set(&b, i, j, 2 * ml_mat_get(&b, i - 1, j) - ml_mat_get(&b, i, j));
+    /* b computed bottom-up reads the old rows: the out-of-place result */
+    CHECK(ml_mat_get(&a, 3, 4) == ml_mat_get(&b, 3, 4) && ml_mat_get(&a, 1, 0) == ml_mat_get(&b, 1, 0));
+    CHECK_OK(ml_mat_clone(&c, &v2, ML_F64));
+    CHECK_OK(ml_mat_copy(&v1, &v2));
+    for (size_t i = 0; i < 3; i++)
+        for (size_t j = 0; j < 5; j++) CHECK(ml_mat_get(&v1, i, j) == ml_mat_get(&c, i, j));
+    ml_mat_free(&v1);
+    ml_mat_free(&v2);
+    ml_mat_free(&c);
+    ml_mat_free(&a);
+    ml_mat_free(&b);
+}
+
+/* Issue 12 item 1: the scaled Frobenius norm, trace and dot against closed forms at the ends of
+ * the double range: ||c 1_{m x n}||_F = c sqrt(mn). */
+TEST(norms_without_overflow_or_underflow)
+{
+    ml_mat a, z;
+    CHECK_OK(ml_mat_alloc(&a, 3, 4, ML_F64));
+    CHECK_OK(ml_mat_alloc(&z, 3, 4, ML_F64));
+    const double cs[] = {1e300, 1e-300, 0x1p-1074, 1.0, 1e154, 1e-170};
+    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+        ml_mat_fill(&a, cs[k]);
+        CHECK_NEAR(ml_norm_fro(&a) / (cs[k] * sqrt(12.0)), 1.0, 1e-15 + (cs[k] < 1e-300 ? 0.2 : 0));
+        double d;
+        CHECK_OK(ml_norm_fro_diff(&a, &z, &d));
+        CHECK(d == ml_norm_fro(&a));
+    }
+    ml_mat_fill(&a, 1e308);
+    CHECK(isinf(ml_norm_fro(&a)));   /* beyond the range: the binding reports it */
+    ml_mat_fill(&z, -1e308);
+    double d;
+    CHECK_OK(ml_norm_fro_diff(&a, &z, &d));   /* 2e308 per entry: not representable */
+    CHECK(isinf(d));
+    ml_mat_set_eye(&a);
+    ml_scale(&a, 1e308);
+    ml_mat_set(&a, 2, 2, -1e308);
+    CHECK_NEAR(ml_trace(&a), 1e308, 1e293);   /* 1e308 + 1e308 - 1e308: the plain sum overflows */
+    ml_mat_fill(&a, 0x1p-500);
+    ml_mat_fill(&z, 0x1p-520);
+    CHECK_OK(ml_dot(&a, &z, &d));
+    CHECK(d == 12 * 0x1p-1020);   /* products 2^-1020: exact after rescaling */
+    ml_mat_free(&a);
+    ml_mat_free(&z);
 }

@@ -8,6 +8,7 @@
 #include "ns.h"
 #include "ops.h"
 #include "polar.h"
+#include "qr.h"
 #include "rng.h"
 #include "spectral_newton.h"
 #include "svd.h"
@@ -109,5 +110,13 @@ TEST(choice_parsers_round_trip_and_name_the_choices)
     ml_polar_method m;
     CHECK_OK(ml_polar_method_parse("eig", &m));
     CHECK(m == ML_POLAR_EIG && !strcmp(ml_polar_method_name(m), "eig"));
-    CHECK(ml_polar_method_parse("qr", &m) == ML_EINVAL && strstr(ml_errmsg(), "svd or eig"));
+    CHECK(ml_polar_method_parse("qr", &m) == ML_EINVAL && strstr(ml_errmsg(), "svd, eig, qdwh, zolo or newton"));
+    ml_spectral_method sm = ML_SPECTRAL_SVD;
+    CHECK_OK(ml_spectral_method_parse("newton", &sm));
+    CHECK(sm == ML_SPECTRAL_NEWTON);
+    CHECK(ml_spectral_method_parse("eig", &sm) == ML_EINVAL && strstr(ml_errmsg(), "svd or newton"));
+    ml_qr_method qm = ML_QR_HOUSEHOLDER;
+    CHECK_OK(ml_qr_method_parse("rcholesky", &qm));
+    CHECK(qm == ML_QR_RCHOLESKY);
+    CHECK(ml_qr_method_parse("lq", &qm) == ML_EINVAL && strstr(ml_errmsg(), "householder or rcholesky"));
 }

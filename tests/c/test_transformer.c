@@ -12,6 +12,8 @@
 #include "nn.h"
 #include "norm.h"
 #include "ops.h"
+#include "parallel.h"
+#include "threads.h"
 #include "rng.h"
 #include <string.h>
 
@@ -364,4 +366,56 @@ TEST(relu2_forward_backward)
     ml_mat_free(&a.Y);
     ml_mat_free(&R);
     ml_mat_free(&dX);
+}
+
+/* ---- the parallel for behind the kernels ------------------------------------------------------- */
+
+static void mark(void *ctx, int part, size_t b, size_t e)
+{
+    int *seen = ctx;
+    for (size_t i = b; i < e; i++) __atomic_add_fetch(&seen[i], 1, __ATOMIC_RELAXED);
+    /* a call from inside a part runs serially (and must not deadlock) */
+    if (part == 1 && b < e) CHECK(ml_parallel_for(4, 1, mark, seen + 1000) == 1);
+}
+
+TEST(parallel_for_covers_the_range_once)
+{
+    int before = ml_threads_get();
+    static int seen[1004];
+    for (int threads = 1; threads <= 3; threads++) {
+        CHECK_OK(ml_threads_set(threads));
+        for (size_t n = 0; n <= 1000; n += 333) {
+            memset(seen, 0, sizeof seen);
+            int parts = ml_parallel_for(n, 1, mark, seen);
+            CHECK(parts >= 1 && parts <= threads);
+            for (size_t i = 0; i < n; i++) CHECK(seen[i] == 1);
+        }
+    }
+    CHECK_OK(ml_threads_set(before));
+}
+
+/* The batch split changes no arithmetic: 1 and 2 threads give identical bits. */
+TEST(attention_same_bits_on_one_and_two_threads)
+{
+    int before = ml_threads_get();
+    ml_mat qkv, out1, out2, P, m1, m2, R, d1, d2, dP;
+    size_t B = 5, T = 7, H = 3, C = 9;
+    randmat(&qkv, B * T, 3 * C, ML_F64, 21);
+    randmat(&R, B * T, C, ML_F64, 22);
+    ml_mat *mats[] = {&out1, &out2, &d1, &d2, &P, &dP, &m1, &m2};
+    size_t rows[] = {B * T, B * T, B * T, B * T, B * H * T, B * H * T, 1, 1}, cols[] = {C, C, 3 * C, 3 * C, T, T, H, H};
+    for (int i = 0; i < 8; i++) CHECK_OK(ml_mat_alloc(mats[i], rows[i], cols[i], ML_F64));
+    CHECK_OK(ml_threads_set(1));
+    CHECK_OK(ml_attn_forward(&out1, &P, &m1, &qkv, B, H));
+    CHECK_OK(ml_attn_backward(&d1, &dP, &R, &P, &qkv, B, H));
+    CHECK_OK(ml_threads_set(2));
+    CHECK_OK(ml_attn_forward(&out2, &P, &m2, &qkv, B, H));
+    CHECK_OK(ml_attn_backward(&d2, &dP, &R, &P, &qkv, B, H));
+    CHECK(maxdiff(&out1, &out2) == 0);
+    CHECK(maxdiff(&m1, &m2) == 0);
+    CHECK(maxdiff(&d1, &d2) == 0);
+    CHECK_OK(ml_threads_set(before));
+    ml_mat_free(&qkv);
+    ml_mat_free(&R);
+    for (int i = 0; i < 8; i++) ml_mat_free(mats[i]);
 }

@@ -15,10 +15,15 @@
 -- --stats: how often each function returned, and the commonest error messages.
 -- Half the calls follow a signature (plausible arguments, one now and then replaced by any
 -- value; option keys learned from "expected one of" messages), the rest are arbitrary.
+-- 4% call methods of the other object types (ns_workspace, ns_plan, corpus, windows, lock),
+-- and 6% check a property (issue 12): a finite input whose result is documented finite gives
+-- a finite result equal to a reference computed here (norm/trace/dot vs slow scaled sums,
+-- matmul/gram vs the triple loop, ns/plan:run/polar vs U V^T of the SVD) at magnitudes from
+-- 2^-1000 to 1e300, and in-place operations on overlapping views equal the result on copies.
 -- Matrices the calls return join the pool when they are small; requests for more than 4096
--- elements that the library would accept are shrunk first (they would only test the
--- machine's memory; the ones it must refuse, over 2^31 elements, are kept). Files are
--- written only in a temp directory.
+-- elements that the library would accept are shrunk first, except one in four up to 2^17
+-- (larger ones would only test the machine's memory; the ones it must refuse, over 2^31 - 1
+-- elements, are kept). Files are written only in a temp directory.
 local ml = require "muonlab"
 
 local opts = { calls = 2000, seed = nil, verbose = false, from = 1, stats = false }
@@ -64,7 +69,8 @@ io.stdout:flush()
 -- Value pools.
 
 local BIG = 4096                  -- matrices larger than this never join the pool
-local LIMIT = 2 ^ 31              -- the library's element limit (core/matrix.h ML_MAX_ELEMS)
+local MEDIUM = 2 ^ 17             -- creation requests up to this size are sometimes kept
+local LIMIT = 2 ^ 31 - 1          -- the library's element limit (core/matrix.h ML_MAX_ELEMS)
 
 local numbers = { 0, 1, -1, 2, 3, 7, 0.5, -0.0, 1e-310, 5e-324, -5e-324, 1e308, -1e308, math.huge, -math.huge,
   0 / 0, math.maxinteger, math.mininteger, 2 ^ 53, 1e6, 2 ^ 31 + 1, 1e12, 100, 101, 1000, 1001, 1e-3, 1 / 3,
@@ -102,7 +108,7 @@ ml.save(tmp .. "/good.txt", ml.randn(4, 2, { seed = 3 }))
 ml.save(tmp .. "/good.csv", ml.randn(2, 2, { seed = 4 }))
 for _, n in ipairs { "good.npy", "good32.npy", "good.txt", "good.csv" } do files[#files + 1] = tmp .. "/" .. n end
 put("huge.npy", npy_header("<f8", "(1000000, 1000000)") .. ("\0"):rep(64))
-put("allowed_but_short.npy", npy_header("<f8", "(2147483648,)") .. ("\0"):rep(64))
+put("allowed_but_short.npy", npy_header("<f8", "(2147483647,)") .. ("\0"):rep(64))
 put("overflow.npy", npy_header("<f8", "(99999999999999999999999, 3)"))
 put("zero.npy", npy_header("<f8", "(0, 3)"))
 put("3d.npy", npy_header("<f4", "(2, 2, 2)") .. ("\0"):rep(32))
@@ -161,6 +167,15 @@ for _, dtype in ipairs { "float64", "float32" } do
   add(closed, "closed" .. tag)
 end
 add(ml.ones(64, 64), "ones64x64")
+for _, s in ipairs { 1e150, 1e300, 1e-300, 2 ^ -1060 } do add(ml.randn(4, 7, { seed = 77 }) * s, ("randn4x7*%g"):format(s)) end
+add(ml.randn(6, 3, { seed = 78, dtype = "float32" }) * 1e30, "randn6x3f*1e30")
+add(ml.randn(6, 3, { seed = 79, dtype = "float32" }) * 1e-30, "randn6x3f*1e-30")
+do   -- overlapping views of one matrix, for the in-place methods
+  local base = ml.randn(8, 8, { seed = 80 })
+  add(base:view(1, 1, 5, 5), "view5x5at1,1")
+  add(base:view(2, 2, 5, 5), "view5x5at2,2")
+  add(base:view(1, 2, 5, 5), "view5x5at1,2")
+end
 add(ml.spectrum(6, 10, { cond = 1e12, zeros = 2, seed = 5 }), "rankdef6x10")
 
 local others = { print, function() error({}) end, coroutine.create(function() end), io.stdout, true, false }
@@ -309,6 +324,8 @@ local sigs = {
   load = { "file" }, save = { "out", "mat" }, seed = { "int" },
   muon_update = { "mat", "same", "same", "num", "num", "opt" },
   append_line = { "out", "str" }, lock_file = { "out" }, sweep = { "tbl" },
+  ns_plan = { "opt" }, ns_workspace = {}, corpus_string = { "str", "opt" }, corpus = { "file", "opt" },
+  adam_moments_ = { "mat", "same", "same", "num", "num" }, adam_dir = { "mat", "same", "same", "num", "num", "num" },
 }
 -- methods: the matrix itself is argument 1
 local method_sigs = {
@@ -346,17 +363,22 @@ local function numel(r, c)
 end
 local creators = { matrix = true, zeros = true, ones = true, eye = true, randn = true, rand = true, orthogonal = true,
   spectrum = true }
+local files_fns = { write_file = true, stage_file = true, commit_file = true, mkdir = true, resolve_path = true,
+  remove = true }
 local function tame(name, args, n)
   if creators[name] then
     local r, c = args[1], args[2]
     if name == "eye" and not math.tointeger(c) then c = r end
     local e = numel(r, c)
-    if e and e > BIG and e <= LIMIT then args[1], args[2] = 2, 3 end
+    -- up to 2^17 elements (1 MiB) one time in four, beyond that shrunk
+    if e and e > BIG and e <= LIMIT and (e > MEDIUM or R(4) > 1) then args[1], args[2] = 2, 3 end
   elseif name == "reshape" then   -- only a view or a copy of the same size: harmless
-  elseif name == "save" or name == "append_line" or name == "lock_file" then
+  elseif name == "save" or name == "append_line" or name == "lock_file" or files_fns[name] then
     -- never a file outside the temp directory (a number would be taken as a file name too)
-    if type(args[1]) ~= "string" or args[1]:sub(1, #tmp) ~= tmp or args[1]:find("..", 1, true) then
-      args[1] = outpath()
+    for a = 1, name == "commit_file" and 2 or 1 do
+      if type(args[a]) ~= "string" or args[a]:sub(1, #tmp + 1) ~= tmp .. "/" or args[a]:find("..", 1, true) then
+        args[a] = outpath()
+      end
     end
   elseif name == "load" then
     if type(args[1]) == "string" and not args[1]:find(tmp, 1, true) and args[1] ~= "" then args[1] = pick(files) end
@@ -414,6 +436,183 @@ local function show_args(args, n)
   for i = 1, n do s[i] = show(args[i]) end
   return table.concat(s, ", ")
 end
+
+
+---------------------------------------------------------------------------------------------
+-- Properties (issue 12): a finite input whose result is documented finite must give a finite
+-- result equal to an independent reference computed here, on small samples: norms, trace and
+-- dot against slow scaled sums in Lua, matmul/gram against the triple loop, ns/polar against
+-- U V^T of the SVD, in-place operations on overlapping views against the same operation on
+-- copies, at unit, huge (1e150..1e300) and tiny (1e-300, 2^-1000) magnitudes. Each returns
+-- nil or what went wrong; a mismatch, a non-finite result or an error is a finding.
+
+local f64_scales = { 1, 1, 1e150, 1e200, 1e300, 1e-150, 1e-200, 1e-300, 2 ^ -1000, 1e19, 1e80, 1e-80, 1e60 }
+local f32_scales = { 1, 1, 1e19, 1e30, 1e-19, 1e-30 }
+local EPS = { float64 = 2 ^ -52, float32 = 2 ^ -23 }
+
+local function rand_input(r, c, dtype)
+  local s = pick(dtype == "float32" and f32_scales or f64_scales)
+  return ml.randn(r, c, { seed = R(10 ^ 6), dtype = dtype }) * s, s
+end
+
+-- sum of f(i) for i = 1..n without overflow: scaled by the largest |f(i)| (as the library does)
+local function slow_sum(n, f)
+  local m = 0
+  for i = 1, n do m = math.max(m, math.abs(f(i))) end
+  if m == 0 then return 0, 0 end
+  local s, a = 0, 0
+  for i = 1, n do s = s + f(i) / m; a = a + math.abs(f(i)) / m end
+  return s * m, a * m
+end
+
+local function close(got, want, tol, what)
+  if got ~= got or math.abs(got) == math.huge then return ("%s: %s, expected %.17g"):format(what, got, want) end
+  if math.abs(got - want) > tol then return ("%s: %.17g, expected %.17g (tolerance %g)"):format(what, got, want, tol) end
+end
+
+local properties = {}
+
+function properties.norms()
+  local dt = pick { "float64", "float64", "float32" }
+  local r, c = R(1, 7), R(1, 7)
+  if R(10) == 1 then r, c = R(50, 100), R(50, 100) end
+  local A = rand_input(r, c, dt)
+  local e = A:flat()
+  -- Frobenius: scaled sum of squares in Lua
+  local m = 0
+  for _, v in ipairs(e) do m = math.max(m, math.abs(v)) end
+  local ss = 0
+  for _, v in ipairs(e) do ss = ss + (v / m) ^ 2 end
+  local fro = m == 0 and 0 or m * math.sqrt(ss)
+  local ok, got = pcall(ml.norm, A)
+  if fro == math.huge then
+    if ok then return "norm of an unrepresentable result returned " .. tostring(got) end
+  elseif not ok then return "norm raised: " .. tostring(got)
+  else
+    local err = close(got, fro, 1e-13 * fro, "norm")
+    if err then return err end
+  end
+  if ml.norm(A, "max") ~= m then return "max norm" end
+  -- trace and dot
+  local k = math.min(r, c)
+  local t, ta = slow_sum(k, function(i) return A:get(i, i) end)
+  local okt, gt = pcall(ml.trace, A)
+  if math.abs(t) < math.huge then
+    if not okt then return "trace raised: " .. tostring(gt) end
+    local err = close(gt, t, 1e-13 * ta + 2 ^ -1074 * k, "trace")
+    if err then return err end
+  end
+  local B = ml.randn(r, c, { seed = R(10 ^ 6), dtype = dt })
+  local b = B:flat()
+  local okd, gd = pcall(ml.dot, A, B)
+  local mb = 0
+  for _, v in ipairs(b) do mb = math.max(mb, math.abs(v)) end
+  local d, da = slow_sum(#e, function(i) return (e[i] / m) * (b[i] / mb) end)
+  d, da = d * m * mb, da * m * mb
+  if math.abs(d) < math.huge and m > 0 then
+    if not okd then return "dot raised: " .. tostring(gd) end
+    local err = close(gd, d, 1e-13 * da + 2 ^ -1074 * #e, "dot")
+    if err then return err end
+  end
+end
+
+function properties.products()
+  local dt = pick { "float64", "float64", "float32" }
+  local m, k, n = R(1, 5), R(1, 5), R(1, 5)
+  -- magnitudes whose products stay inside the range: 1e150 x 1e-150 and the like
+  local sa = pick { 1, 1e150, 1e-150, 1e100 }
+  local sb = dt == "float32" and 1 / sa or pick { 1, 1 / sa, 1 / sa, 1e-100 }
+  if dt == "float32" then sa, sb = pick { 1, 1e15, 1e-15 }, 1 end
+  local A = ml.randn(m, k, { seed = R(10 ^ 6), dtype = dt }) * sa
+  local B = ml.randn(k, n, { seed = R(10 ^ 6), dtype = dt }) * sb
+  local tol = dt == "float32" and 1e-6 or 1e-14
+  -- C against the triple loop over X Y, each entry within tol of the sum of |x y|
+  local function check(C, X, Y, what)
+    for i = 1, C:rows() do
+      for j = 1, C:cols() do
+        local s, a = 0, 0
+        for l = 1, X:cols() do
+          s = s + X:get(i, l) * Y:get(l, j)
+          a = a + math.abs(X:get(i, l) * Y:get(l, j))
+        end
+        local err = close(C:get(i, j), s, tol * a + 1e-300, ("%s (%d,%d)"):format(what, i, j))
+        if err then return err end
+      end
+    end
+  end
+  local err = check(ml.matmul(A, B), A, B, "matmul")
+  if err then return err end
+  if sa * sa < 1e300 and sa * sa > 1e-300 then return check(ml.gram(A), A, A:t(), "gram") end
+end
+
+function properties.polar()
+  local dt = pick { "float64", "float64", "float32" }
+  local r, c = R(1, 6), R(1, 8)
+  local A = ml.spectrum(r, c, { cond = R(1, 10), seed = R(10 ^ 6), dtype = dt })
+  local s = pick(dt == "float32" and f32_scales or f64_scales)
+  local U, _, V = ml.svd(A)
+  local P = ml.matmul(U, V, { tb = true })
+  local tol = dt == "float32" and 1e-4 or 1e-10
+  local pc, form = pick { "frobenius", "spectral", "schatten", "aol" }, pick { "direct", "gram" }
+  local o = { coeffs = "quintic", steps = 30, eps = 0, precond = pc, form = form }
+  local ok, X = pcall(ml.ns, A * s, o)
+  if not ok then return ("ns %s %s at scale %g raised: %s"):format(pc, form, s, X) end
+  local ref = pc == "aol" and ml.ns(A, o) or P
+  local d = ml.norm(X - ref, "max")
+  if not (d <= tol) then return ("ns %s %s at scale %g: %g from the reference"):format(pc, form, s, d) end
+  local plan, out = ml.ns_plan(o), ml.zeros(r, c, { dtype = dt })
+  plan:run(out, A * s)
+  if ml.norm(out - X, "max") ~= 0 then return "plan:run differs from ns" end
+  for _, method in ipairs { "svd", "eig", "qdwh", "zolo" } do
+    local okp, Q = pcall(ml.polar, A * s, { method = method })
+    if not okp then return ("polar %s at scale %g raised: %s"):format(method, s, Q) end
+    d = ml.norm(Q - P, "max")
+    if not (d <= tol) then return ("polar %s at scale %g: %g from U V^T"):format(method, s, d) end
+  end
+end
+
+-- in-place operations on two views of one matrix against the same operation on a copy of the source
+local inplace_ops = {
+  copy_ = function(d, s) d:copy_(s) end,
+  add_ = function(d, s) d:add_(s, -0.5) end,
+  axpby_ = function(d, s) d:axpby_(2, s, 3, d) end,
+  axpby_2 = function(d, s, s2) d:axpby_(1, s, -1, s2) end,
+  mul_ = function(d, s) d:mul_(s) end,
+  scale_rows_ = function(d, s) local r = d:rows() d:scale_rows_(s:view(1, 1, r, 1)) end,
+  scale_cols_ = function(d, s) local c = d:cols() d:scale_cols_(s:view(1, 1, 1, c)) end,
+  row_sums = function(d, s) local r = d:rows() s:row_sums(d:view(1, 1, r, 1)) end,
+  adam_moments_ = function(d, s) ml.adam_moments_(d, ml.zeros(d:rows(), d:cols(), { dtype = d:dtype() }), s, 0.9, 0.99) end,
+  adam_dir = function(d, s) ml.adam_dir(d, s, ml.ones(d:rows(), d:cols(), { dtype = d:dtype() }), 1, 1, 0.5) end,
+}
+local inplace_names = {}
+for k in pairs(inplace_ops) do inplace_names[#inplace_names + 1] = k end
+table.sort(inplace_names)
+
+function properties.overlap()
+  local dt = pick { "float64", "float32" }
+  local R0, C0 = R(2, 7), R(2, 7)
+  local r, c = R(1, R0), R(1, C0)
+  local function corner() return R(1, R0 - r + 1), R(1, C0 - c + 1) end
+  local i1, j1 = corner()
+  local i2, j2 = corner()
+  local i3, j3 = corner()
+  local M = ml.randn(R0, C0, { seed = R(10 ^ 6), dtype = dt })
+  local Ref = M:clone()
+  local name = pick(inplace_names)
+  local op = inplace_ops[name]
+  local ok, e = pcall(op, M:view(i1, j1, r, c), M:view(i2, j2, r, c), M:view(i3, j3, r, c))
+  if not ok then return name .. " on overlapping views raised: " .. e end
+  op(Ref:view(i1, j1, r, c), Ref:view(i2, j2, r, c):clone(), Ref:view(i3, j3, r, c):clone())
+  local d = ml.norm(M - Ref, "max")
+  if d ~= 0 then
+    return ("%s on views (%d,%d) <- (%d,%d), (%d,%d) of %dx%d: %g from the result on copies"):format(name, i1, j1,
+      i2, j2, i3, j3, r, c, d)
+  end
+end
+
+local property_names = {}
+for k in pairs(properties) do property_names[#property_names + 1] = k end
+table.sort(property_names)
 
 ---------------------------------------------------------------------------------------------
 -- The calls.
@@ -514,10 +713,53 @@ end
 local threads0 = ml.get_threads and ml.set_threads and (select(2, pcall(ml.get_threads)))
 if math.type(threads0) ~= "integer" then threads0 = nil end
 
+-- Methods of the other userdata types (workspaces, plans, corpora, windows, locks): the objects
+-- the calls returned (kept in `others`) and a few made here; plausible arguments per method.
+local object_sigs = {
+  run = { "self", "mat", "same" }, allocations = { "self" }, free = { "self" }, steps = { "self" },
+  unlock = { "self" }, batch = { "self", "int", "int", "opt" }, windows = { "self", "int", "int", "opt" },
+  slice = { "self", "int", "int" }, decode = { "self", "mat" }, encode = { "self", "str" }, text = { "self" },
+  size = { "self" }, vocab = { "self" }, vocab_size = { "self" }, seed = { "self", "int" },
+}
+kinds.self = function() return nil end
+local function some_object()
+  local c = R(6)
+  if c == 1 then return ml.ns_workspace() end
+  if c == 2 then return ml.ns_plan(R(3) == 1 and fn_opts("ml.ns_plan") or { steps = R(0, 6) }) end
+  if c == 3 then return ml.corpus_string(pick { "hello world\n", ("abc"):rep(R(1, 50)), "x", pick(words) }) end
+  if c == 4 then return ml.lock_file(tmp .. "/fuzz" .. R(3) .. ".lock") end
+  local objs = {}
+  for _, o in ipairs(others) do
+    if type(o) == "userdata" and not ml.ismatrix(o) and type(getmetatable(o)) == "table"
+      and type(getmetatable(o).__index) == "table" then objs[#objs + 1] = o end
+  end
+  return #objs > 0 and pick(objs) or ml.ns_workspace()
+end
+
 local function one_call(i)
   local c = R(100)
   local label, f, args, n
-  if c <= 55 then
+  if c <= 6 then   -- a property (above): its own finding, no call record of its own
+    local name = pick(property_names)
+    local text = ("%d property %s"):format(i, name)
+    logf:write(text, "\n")
+    if opts.verbose and i >= opts.from then io.stderr:write(text, "\n") end
+    local ok, err = pcall(properties[name])
+    stats.calls = stats.calls + 1
+    stats.by_fn["property " .. name] = (stats.by_fn["property " .. name] or 0) + 1
+    if not ok or err then findings[#findings + 1] = text .. " -> " .. tostring(err) end
+    return
+  elseif c <= 10 then   -- a method of a workspace, plan, corpus, windows or lock object
+    local okobj, obj = pcall(some_object)
+    if not okobj or obj == nil then obj = ml.ns_workspace() end
+    local mnames = {}
+    for k in pairs(getmetatable(obj).__index) do mnames[#mnames + 1] = k end
+    table.sort(mnames)
+    local name = pick(mnames)
+    label, f = ("%s:%s"):format(tostring(obj):match("^[%w_.]+") or "object", name), getmetatable(obj).__index[name]
+    args, n = gen(object_sigs[name] or { "self" }, label, obj)
+    if name == "run" and ml.ismatrix(args[2]) and R(2) == 1 then args[3] = matching(args[2]) end
+  elseif c <= 55 then
     local name = pick(fnames)
     label, f = "ml." .. name, fns[name]
     args, n = tame(name, gen(sigs[name], label))
@@ -604,6 +846,9 @@ end
 local t_start = ml.now()
 for i = 1, opts.calls do one_call(i) end
 collectgarbage()
+-- file kinds, broken headers and concurrent writers: tests/fuzz/fuzz_files.lua
+local files_fuzz = assert(loadfile((arg[0]:match("^(.*)/[^/]*$") or ".") .. "/fuzz_files.lua"))()
+files_fuzz(ml, tmp, R, findings, math.max(50, opts.calls // 50))
 local elapsed = ml.now() - t_start
 
 local distinct = 0

@@ -239,6 +239,9 @@ describe("windows (GPT batches)", function()
     assert.truthy(msg:find("bad argument #3 to 'windows' (a window of 6 tokens and its targets need 7 tokens", 1, true), msg)
     ok, msg = pcall(ml.data.windows, c, 0, 3)
     assert.truthy(not ok and msg:find("bad argument #2 to 'windows'", 1, true), msg)
+    ok, msg = pcall(function() ml.data.windows(c, 2, 3, { seed = "x" }) end)   -- the core's name, at this line
+    assert.is_false(ok)
+    assert.matches("^[^:]*data_spec%.lua:%d+: bad argument #4 to 'windows' %(option 'seed': an integer expected, got string%)$", msg)
     ok, msg = pcall(ml.data.windows, c, 2, 3, { sed = 1 })
     assert.truthy(not ok and msg:find("sed", 1, true), msg)
     local w

@@ -7,7 +7,7 @@ local infA = ml.randn(3, 4, { seed = 1 }); infA:set(1, 1, math.huge)
 
 local cases = {
   { "matrix", function() return ml.matrix(0, 3) end, "dimension" },
-  { "matrix", function() return ml.matrix("a", 3) end, "number expected" },
+  { "matrix", function() return ml.matrix("a", 3) end, "integer expected" },
   { "matrix", function() return ml.matrix(1000000, 1000000) end, "too large" },
   { "matrix", function() return ml.matrix(2, 2, { dtype = "int8" }) end, "dtype" },
   { "from_table", function() return ml.from_table {} end, "empty" },
@@ -25,7 +25,7 @@ local cases = {
   { "svd", function() return ml.svd({}) end, "muonlab.matrix expected" },
   { "polar", function() return ml.polar(infA) end, "NaN or Inf" },
   { "polar", function() return ml.polar(A, { rtol = -1 }) end, "rtol" },
-  { "spectral", function() return ml.spectral(A, -0.5) end, "p must be" },
+  { "spectral", function() return ml.spectral(A, 0 / 0) end, "p must be" },
   { "spectral", function() return ml.spectral(A, 0.5, { methd = "svd" }) end, "unknown option 'methd'" },
   { "ns", function() return ml.ns(nanA) end, "NaN or Inf" },
   { "ns", function() return ml.ns(A, { coeffs = "nonsense" }) end, "unknown schedule" },

@@ -92,9 +92,14 @@ describe("experiments (--quick)", function()
   it("ns_cost_accuracy: every method at two sizes, a non-empty Pareto front per size", function()
     local out, cols, rows = study("ns_cost_accuracy")
     assert.are.same({ "rows", "cols", "method", "kind", "schedule", "steps", "form", "precision", "time_s",
-                      "polar_dist", "pareto" }, cols)
-    -- 8 NS variants x 2 forms x 3 precisions + svd + eig, at 24x96 and 48x192
-    assert.are.equal(2 * (8 * 2 * 3 + 2), #rows)
+                      "polar_dist", "pareto", "iterations", "degree" }, cols)
+    -- (9 NS variants x 2 forms + the published Gram NS with its restart) x 3 precisions + svd, eig,
+    -- qdwh, zolo, at 24x96 and 48x192
+    assert.are.equal(2 * ((9 * 2 + 1) * 3 + 4), #rows)
+    for _, r in ipairs(rows) do
+      if r.kind == "qdwh" then assert.is_true(r.iterations >= 1 and r.iterations <= 6) end
+      if r.kind == "zolo" then assert.is_true(r.iterations <= 2 and r.degree >= 1 and r.degree <= 8) end
+    end
     for _, c in ipairs { 96, 192 } do
       assert.is_true(count(rows, function(r) return r.cols == c and r.pareto == 1 end) >= 1)
       -- the exact methods agree to rounding

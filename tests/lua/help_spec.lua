@@ -93,7 +93,7 @@ describe("ml.help", function()
     local n = 0
     for fname, schema in pairs(options.schemas) do
       local topic = ml.optim[fname] and not help.DOCS[fname] and "optim." .. fname or topic_of(fname)
-      if fname == "spectral" then topic = "optim.spectral" end
+      if fname == "spectral" or fname == "spectral_clip" then topic = "optim." .. fname end   -- optimizers named like ml functions
       local text = quiet_help(topic)
       for key, e in pairs(schema) do
         n = n + 1
@@ -171,7 +171,7 @@ describe("one option error format for C and Lua functions", function()
   end)
 
   it("names the function the same way under pcall and in a direct call", function()
-    assert.are.equal("bad argument #1 to 'coeffs' (unknown schedule '1' (known: cubic, quintic, septic, jordan, you, polar_express, cans))",
+    assert.are.equal("bad argument #1 to 'coeffs' (unknown schedule '1' (known: cubic, quintic, septic, jordan, you, polar_express, gram_ns, cans))",
       msg(ml.coeffs, 1))
     assert.matches("^bad argument #1 to 'svd'", msg(ml.svd, {}))
     assert.matches("^bad argument #2 to 'matmul'", msg(ml.matmul, A, 3))

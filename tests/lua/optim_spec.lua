@@ -13,57 +13,10 @@ local ml = require "muonlab"
 local TOL = 1e-12
 
 -- ---- plain-Lua reference helpers (tables of rows) ----
-local R = {}
-function R.new(r, c, v)
-  local t = {}
-  for i = 1, r do
-    t[i] = {}
-    for j = 1, c do t[i][j] = v or 0 end
-  end
-  return t
-end
-function R.map(A, f)
-  local t = {}
-  for i = 1, #A do
-    t[i] = {}
-    for j = 1, #A[1] do t[i][j] = f(A[i][j], i, j) end
-  end
-  return t
-end
-function R.zip(A, B, f) return R.map(A, function(x, i, j) return f(x, B[i][j]) end) end
-function R.lin(a, A, b, B) return R.zip(A, B, function(x, y) return a * x + b * y end) end
-function R.sum(A, f)
-  local s = 0
-  for i = 1, #A do for j = 1, #A[1] do s = s + (f and f(A[i][j]) or A[i][j]) end end
-  return s
-end
-function R.fro(A) return math.sqrt(R.sum(A, function(x) return x * x end)) end
-function R.dot(A, B)
-  local s = 0
-  for i = 1, #A do for j = 1, #A[1] do s = s + A[i][j] * B[i][j] end end
-  return s
-end
-function R.polar(A) return ml.polar(ml.from_table(A)):totable() end
-function R.copy(A) return R.map(A, function(x) return x end) end
+local R = dofile("tests/lua/plain_matrix.lua")
+local maxdiff = R.maxdiff
 
-local function maxdiff(M, T)
-  local A = ml.ismatrix(M) and M:totable() or M
-  local d = 0
-  for i = 1, #A do for j = 1, #A[1] do d = math.max(d, math.abs(A[i][j] - T[i][j])) end end
-  return d
-end
-
--- Gradients for step s of parameter k: fixed random matrices.
-local function grads_at(shapes, s)
-  local g = {}
-  for k, sh in ipairs(shapes) do g[k] = ml.randn(sh[1], sh[2], { seed = 100 * s + k }) end
-  return g
-end
-local function params_for(shapes)
-  local p = {}
-  for k, sh in ipairs(shapes) do p[k] = ml.randn(sh[1], sh[2], { seed = 7 + k }) end
-  return p
-end
+local grads_at, params_for = R.grads_at, R.params_for
 
 -- Run `steps` steps of opt and of ref (a function(refparams, refgrads, t) updating tables) and
 -- return the largest difference.
@@ -393,7 +346,7 @@ describe("optim: groups", function()
       ml.optim.group { info = { { name = "b", kind = "bias", shape = { 1, 3 } } }, { params = "matrix", opt = ml.optim.sgd {} },
         { params = function() return true end, opt = ml.optim.sgd {} } }:step({ ml.zeros(1, 3) }, { ml.zeros(1, 3) })
     end), 1, true)
-    assert.matches("group 1: unknown parameter kind matrices", err(function()
+    assert.matches("bad argument #1 to 'group' (option '[1].params': unknown parameter kind matrices", err(function()
       ml.optim.group { info = info, { params = "matrices", opt = ml.optim.sgd {} } }
     end), 1, true)
     assert.matches("group 1 selects kinds, which needs info = model:param_info()", err(function()
@@ -537,9 +490,15 @@ describe("optim: 200 steps of ill-conditioned least squares", function()
     muonclip = { lr = 0.05, weight_decay = 0, model = { qk_clip = function() return 0 end } },
     scion = {}, muonadam = {}, polargrad = {}, muonmax = { lr = 0.01 },
     scion_momo = {}, muon_momo = {}, polargrad_momo = {}, muonmax_momo = {},
+    torch_muon = { lr = 0.05, weight_decay = 0 }, adamuon = { lr = 0.05, weight_decay = 0 },
+    root = { lr = 0.05, weight_decay = 0 }, auon = { lr = 0.05 }, kaon = { lr = 0.05 }, freon = { lr = 0.01 },
+    spectral_clip = { lr = 0.05, tau = 10 }, conda = { lr = 0.05 }, dion = { lr = 0.05, weight_decay = 0 },
+    dion2 = { lr = 0.05, weight_decay = 0 },
   }
+  -- muon_mvr and ef21_muon take other step arguments: optim_family_spec.lua runs them
+  local own_step = { group = true, muon_mvr = true, ef21_muon = true }
   for _, name in ipairs(ml.optim.names()) do
-    if name ~= "group" then
+    if not own_step[name] then
       it(name, function()
         assert.is_not_nil(rates[name], "no rate for " .. name)
         local W, b = ml.zeros(8, 6), ml.zeros(1, 6)
@@ -601,13 +560,22 @@ describe("optim: hyperparameter checks", function()
   it("checks step's arguments", function()
     local opt = ml.optim.muon {}
     local P, G = params_for(SHAPES), grads_at(SHAPES, 1)
-    assert.has_error(function() opt:step(P, { G[1] }) end, "muon:step: 2 params but 1 grads")
-    assert.has_error(function() opt:step(P, { G[2], G[1] }) end, "muon:step: grads[1] is 2x4 but params[1] is 3x2")
-    assert.has_error(function() opt:step({ P[1], 3 }, G) end, "muon:step: params[2] is not a matrix")
+    assert.has_error(function() opt:step(P, { G[1] }) end, "bad argument #2 to 'step' (grads: 2 matrices expected (one per param), got 1)")
+    assert.has_error(function() opt:step(P, { G[2], G[1] }) end, "bad argument #2 to 'step' (grads[1]: a 3x2 matrix expected (params[1]'s shape), got 2x4)")
+    local ok, e = pcall(function() opt:step(P, { G[1] }) end)   -- at the caller's line
+    assert.is_false(ok)
+    assert.matches("^[^:]*optim_spec%.lua:%d+: bad argument #2 to 'step' %(grads: ", e)
+    for _, name in ipairs { "group", "muon_mvr" } do   -- their own step wrappers, the same format
+      local o = name == "group" and ml.optim.group { { params = "matrix", opt = ml.optim.sgd {} } } or ml.optim[name] {}
+      local ok2, e2 = pcall(function() o:step(3, G) end)
+      assert.is_false(ok2)
+      assert.matches("^[^:]*optim_spec%.lua:%d+: bad argument #1 to 'step' %(params", e2)
+    end
+    assert.has_error(function() opt:step({ P[1], 3 }, G) end, "bad argument #1 to 'step' (params[2]: a matrix expected, got number)")
     opt:step(P, G)
-    assert.has_error(function() opt:step({ P[1] }, { G[1] }) end, "muon:step: 1 params, but the state was created for 2")
+    assert.has_error(function() opt:step({ P[1] }, { G[1] }) end, "bad argument #1 to 'step' (params: 2 matrices expected (the state was created for 2), got 1)")
     local momo = ml.optim.muon_momo {}
-    assert.has_error(function() momo:step(P, G) end, "muon_momo:step: argument #3 (loss) is required (Momo step sizes use the loss)")
+    assert.has_error(function() momo:step(P, G) end, "bad argument #3 to 'step' (loss: a number expected, got nil (muon_momo's Momo step sizes use the loss))")
     assert.has_error(function() ml.optim.new("nope") end)
   end)
 end)

@@ -95,7 +95,7 @@ describe("requests that cannot be met fail before allocating", function()
     refuses("matrix(maxinteger)", ml.matrix, math.maxinteger, math.maxinteger)
     refuses("float32", ml.zeros, 2 ^ 31 + 1, 1, { dtype = "float32" })
     local ok, e = pcall(ml.zeros, N, N)
-    assert.equal("zeros: 1000000 x 1000000 matrix is too large (more than 2147483648 elements)", e)
+    assert.equal("zeros: 1000000 x 1000000 matrix is too large (more than 2147483647 elements, the BLAS/LAPACK int limit)", e)
   end)
 
   it("operations whose result would be 10^6 x 10^6 refuse it", function()
@@ -127,8 +127,8 @@ describe("requests that cannot be met fail before allocating", function()
     end
     assert.matches("too large", load_error(npy("huge.npy", "(1000000, 1000000)", ("\0"):rep(64))))
     assert.matches("too large", load_error(npy("overflow.npy", "(99999999999999999999999, 3)")))
-    -- allowed in size (2^31 elements) but the file holds 64 bytes: refused before the 16 GiB allocation
-    assert.matches("truncated", load_error(npy("short.npy", "(2147483648,)", ("\0"):rep(64))))
+    -- allowed in size (2^31 - 1 elements) but the file holds 64 bytes: refused before the 16 GiB allocation
+    assert.matches("truncated", load_error(npy("short.npy", "(2147483647,)", ("\0"):rep(64))))
     os.execute("rm -rf " .. dir)
   end)
 end)

@@ -78,14 +78,26 @@ describe("sweep order", function()
       assert.is_false(ok)
       return e
     end
-    assert.matches("'grid' is empty", err { grid = {} })
+    assert.matches("option 'grid': a non%-empty table expected, got {}", err { grid = {} })
     assert.matches("non%-empty list", err { grid = { a = {} } })
-    assert.matches("lists 1 twice", err { grid = { a = { 1, 1.0 } } })
+    assert.matches("option 'grid.a': distinct values expected, got 1 twice", err { grid = { a = { 1, 1.0 } } })
     assert.matches("reserved", err { grid = { status = { 1 } } })
-    assert.matches("is a table", err { grid = { a = { {} } } })
+    assert.matches("option 'grid.a%[1%]': a number, string or boolean expected, got table", err { grid = { a = { {} } } })
     assert.matches("unknown option 'outt'", err { outt = "x", grid = { a = { 1 } } })
     assert.matches("option 'run': a function expected, got number", err { run = 3, out = "x", grid = { a = { 1 } } })
-    assert.matches("shard must be K/N", err { grid = { a = { 1 } }, shard = "2/2" })
+    assert.matches("option 'shard': K/N with 0 <= K < N expected, got '2/2'", err { grid = { a = { 1 } }, shard = "2/2" })
+    -- the one format, raised at the caller's line (not inside sweep.lua)
+    for _, c in ipairs {
+      { { grid = { a = { 1, 1 } } }, "option 'grid%.a': distinct values expected, got 1 twice" },
+      { { grid = { a = { 1 } }, columns = { "a" } }, "option 'columns': new, distinct value names expected %(bad: a%)" },
+      { { grid = { a = { 1 } }, shard = "x" }, "option 'shard': K/N with 0 <= K < N expected, got 'x'" },
+    } do
+      local o = { out = "/tmp/unused.csv", run = run, argv = {}, getenv = noenv, progress = false }
+      for k, v in pairs(c[1]) do o[k] = v end
+      local ok, e = pcall(function() sweep.sweep(o) end)
+      assert.is_false(ok)
+      assert.matches("^[^:]*sweep_spec%.lua:%d+: bad argument #1 to 'sweep' %(" .. c[2] .. "%)$", e)
+    end
   end)
 end)
 

@@ -71,11 +71,15 @@ local function new(opts)
     for key, v in pairs(extra or {}) do self._info[k][key] = v end
     return p, self._grads[k]
   end
-  local function norm_params(prefix, g)
-    local w, b
-    w, g[prefix .. "w"] = add(prefix:gsub("_", ".") .. "w", "norm", ones(1, C))
-    if layernorm then b, g[prefix .. "b"] = add(prefix:gsub("_", ".") .. "b", "norm", zeros(1, C)) end
-    return w, b
+  -- A norm's weight (and LayerNorm's bias) as fields <key>w, <key>b of p, gradients of g.
+  local function norm(p, g, key, name)
+    p[key .. "w"], g[key .. "w"] = add(name .. ".w", "norm", ones(1, C))
+    if layernorm then p[key .. "b"], g[key .. "b"] = add(name .. ".b", "norm", zeros(1, C)) end
+  end
+  -- A linear layer's weight (out x in) and bias, the same way.
+  local function linear(p, g, key, name, rows, cols, std, extra)
+    p[key .. "w"], g[key .. "w"] = add(name .. ".w", "matrix", normal(rows, cols, std), extra)
+    if self.bias then p[key .. "b"], g[key .. "b"] = add(name .. ".b", "bias", zeros(1, rows), extra) end
   end
 
   self.g = {}
@@ -83,34 +87,17 @@ local function new(opts)
   self.wpe, self.g.wpe = add("wpe", "embedding", normal(self.context, C, 0.02))
   self.blocks = {}
   for l = 1, L do
-    local p, g, h = {}, {}, ("h.%d."):format(l)
-    local function linear(name, rows, cols, std, extra)
-      local w, b
-      w, g[name .. "w"] = add(h .. name:gsub("_", ".") .. "w", "matrix", normal(rows, cols, std), extra)
-      if self.bias then b, g[name .. "b"] = add(h .. name:gsub("_", ".") .. "b", "bias", zeros(1, rows), extra) end
-      return w, b
-    end
-    local function block_norm(name)
-      local w, b
-      w, g[name .. "w"] = add(h .. name .. ".w", "norm", ones(1, C))
-      if layernorm then b, g[name .. "b"] = add(h .. name .. ".b", "norm", zeros(1, C)) end
-      return w, b
-    end
+    local p, h = { g = {} }, ("h.%d."):format(l)
     local attn = { heads = self.H, layer = l }
-    p.ln1w, p.ln1b = block_norm("ln1")
-    p.qkvw, p.qkvb = linear("attn_qkv_", 3 * C, C, 0.02, attn)
-    p.projw, p.projb = linear("attn_proj_", C, C, resid, attn)
-    p.ln2w, p.ln2b = block_norm("ln2")
-    p.fcw, p.fcb = linear("mlp_fc_", 4 * C, C, 0.02)
-    p.mprojw, p.mprojb = linear("mlp_proj_", C, 4 * C, resid)
-    -- gradient names follow the parameter fields
-    p.g = { ln1w = g.ln1w, ln1b = g.ln1b, qkvw = g.attn_qkv_w, qkvb = g.attn_qkv_b, projw = g.attn_proj_w,
-      projb = g.attn_proj_b, ln2w = g.ln2w, ln2b = g.ln2b, fcw = g.mlp_fc_w, fcb = g.mlp_fc_b,
-      mprojw = g.mlp_proj_w, mprojb = g.mlp_proj_b }
+    norm(p, p.g, "ln1", h .. "ln1")
+    linear(p, p.g, "qkv", h .. "attn.qkv", 3 * C, C, 0.02, attn)
+    linear(p, p.g, "proj", h .. "attn.proj", C, C, resid, attn)
+    norm(p, p.g, "ln2", h .. "ln2")
+    linear(p, p.g, "fc", h .. "mlp.fc", 4 * C, C, 0.02)
+    linear(p, p.g, "mproj", h .. "mlp.proj", C, 4 * C, resid)
     self.blocks[l] = p
   end
-  self.lnfw, self.lnfb = norm_params("lnf_", self.g)
-  self.g.lnfw, self.g.lnfb = self.g["lnf_w"], self.g["lnf_b"]
+  norm(self, self.g, "lnf", "lnf")
   if self.tie then
     self.head, self.g.head = self.wte, self.g.wte
   else

@@ -8,6 +8,7 @@
 --   ml.models.mlp{sizes=, act=}                          MLP classifier, softmax cross-entropy
 --   ml.models.char_mlp{vocab=, context=, embed=, hidden=} character-level language model
 --   ml.models.gpt{vocab=, context=, layers=, heads=, embed=}  GPT-2 layout transformer language model
+--   ml.models.linear_attention{d=, context=, sequences=, cond=}  in-context linear regression, one linear-attention layer
 -- Loaded on first use.
 local M = {}
 
@@ -18,6 +19,7 @@ local loaders = {
   mlp = function() return require "muonlab.models.mlp" end,
   char_mlp = function() return require "muonlab.models.char_mlp" end,
   gpt = function() return require "muonlab.models.gpt" end,
+  linear_attention = function() return require "muonlab.models.linear_attention" end,
 }
 
 function M.names()

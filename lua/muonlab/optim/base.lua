@@ -44,36 +44,41 @@ M.copy = copy
 
 local Optimizer = {}
 Optimizer.__index = Optimizer
+M.Optimizer = Optimizer   -- for classes that wrap the step (muon_mvr)
 
-local function argerr(self, msg) error(("%s:step: %s"):format(self.label or self.name, msg), 3) end
+-- opt:step's argument errors, in the one format: bad argument #argn to 'step' (msg); level as
+-- error()'s, counted from the function calling step_error (default 2: the caller of the step).
+function M.step_error(argn, msg, level) options.fail("step", argn, msg, (level or 2) + 1) end
+local function argerr(argn, fmt_, ...) M.step_error(argn, fmt_:format(...), 3) end
+local function typename(v) return ml.ismatrix(v) and "matrix" or type(v) end
 
 -- params, grads: arrays of matrices; params updated in place. loss: a number (Momo needs it).
 function Optimizer:step(params, grads, loss)
-  if type(params) ~= "table" then argerr(self, "argument #1 (params) must be an array of matrices") end
-  if type(grads) ~= "table" then argerr(self, "argument #2 (grads) must be an array of matrices") end
+  if type(params) ~= "table" then argerr(1, "params: an array of matrices expected, got %s", typename(params)) end
+  if type(grads) ~= "table" then argerr(2, "grads: an array of matrices expected, got %s", typename(grads)) end
   local n = #params
-  if n == 0 then argerr(self, "argument #1 (params) is empty") end
-  if #grads ~= n then argerr(self, ("%d params but %d grads"):format(n, #grads)) end
+  if n == 0 then argerr(1, "params: a non-empty array of matrices expected, got {}") end
+  if #grads ~= n then argerr(2, "grads: %d matrices expected (one per param), got %d", n, #grads) end
   if loss ~= nil and (type(loss) ~= "number" or loss ~= loss) then
-    argerr(self, "argument #3 (loss) must be a number")
+    argerr(3, "loss: a number expected, got %s", loss ~= loss and "nan" or type(loss))
   end
   if self.needs_loss and loss == nil then
-    argerr(self, "argument #3 (loss) is required (Momo step sizes use the loss)")
+    argerr(3, "loss: a number expected, got nil (%s's Momo step sizes use the loss)", self.label or self.name)
   end
   local shapes = self.shapes
   if shapes and #shapes ~= n then
-    argerr(self, ("%d params, but the state was created for %d"):format(n, #shapes))
+    argerr(1, "params: %d matrices expected (the state was created for %d), got %d", #shapes, #shapes, n)
   end
   for i = 1, n do
     local p, g = params[i], grads[i]
-    if not ml.ismatrix(p) then argerr(self, ("params[%d] is not a matrix"):format(i)) end
-    if not ml.ismatrix(g) then argerr(self, ("grads[%d] is not a matrix"):format(i)) end
+    if not ml.ismatrix(p) then argerr(1, "params[%d]: a matrix expected, got %s", i, typename(p)) end
+    if not ml.ismatrix(g) then argerr(2, "grads[%d]: a matrix expected, got %s", i, typename(g)) end
     local r, c = p:rows(), p:cols()
     if g:rows() ~= r or g:cols() ~= c then
-      argerr(self, ("grads[%d] is %dx%d but params[%d] is %dx%d"):format(i, g:rows(), g:cols(), i, r, c))
+      argerr(2, "grads[%d]: a %dx%d matrix expected (params[%d]'s shape), got %dx%d", i, r, c, i, g:rows(), g:cols())
     end
     if shapes and (shapes[i][1] ~= r or shapes[i][2] ~= c) then
-      argerr(self, ("params[%d] is %dx%d, but its state is %dx%d"):format(i, r, c, shapes[i][1], shapes[i][2]))
+      argerr(1, "params[%d]: a %dx%d matrix expected (its state's shape), got %dx%d", i, shapes[i][1], shapes[i][2], r, c)
     end
   end
   if not shapes then
@@ -90,7 +95,7 @@ function Optimizer:step(params, grads, loss)
     for i = 1, n do state[i] = self:init_state(origin and origin[i] or i, params[i]) end
     self.state = state
   elseif #self.state ~= n then
-    argerr(self, ("the state holds %d matrices, this step %d (another split?)"):format(#self.state, n))
+    argerr(1, "params: %d matrices expected after the split (the state holds %d), got %d (another split?)", #self.state, #self.state, n)
   end
   self.shapes = shapes
   self.t = self.t + 1
@@ -177,7 +182,29 @@ function M.work(self, i)
   return w
 end
 
+-- The EMA momentum most of the family shares: M <- beta M + (1 - beta) G, and the matrix the
+-- update reads: U = beta M + (1 - beta) G (nesterov, KellerJordan's form, in work(self, i).U) or M.
+function M.momentum(self, i, Mbuf, G, beta, nesterov)
+  Mbuf:axpby_(beta, Mbuf, 1 - beta, G)
+  if not nesterov then return Mbuf end
+  local w = M.work(self, i)
+  w.U = w.U or M.zeros_like(G)
+  return w.U:axpby_(beta, Mbuf, 1 - beta, G)
+end
+
 -- A zero matrix like p (same shape and dtype).
+-- sqrt(x_1^2 + ... + x_n^2) of xs[1..n], scaled by the largest |x_i| so that neither the squares
+-- nor their sum overflow or underflow (nuclear norms of gradients of 1e200 are 1e201; issue 12).
+-- No allocation: callers keep xs.
+function M.hypot(xs, n)
+  local m = 0
+  for i = 1, n do m = math.max(m, math.abs(xs[i])) end
+  if m == 0 or m == math.huge then return m end
+  local s = 0
+  for i = 1, n do s = s + (xs[i] / m) ^ 2 end
+  return m * math.sqrt(s)
+end
+
 function M.zeros_like(p) return ml.zeros(p:rows(), p:cols(), { dtype = p:dtype() }) end
 
 -- cls: a class table as described at the top. Returns the constructor.

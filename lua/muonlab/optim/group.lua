@@ -22,39 +22,50 @@ local ml = require "muonlab"
 local base = require "muonlab.optim.base"
 local blocks = require "muonlab.optim.blocks"
 local selector = require "muonlab.optim.select"
+local options = require "muonlab.options"
 
 local Group = { name = "group" }
 Group.__index = Group
 
 local function err(msg, level) error("group: " .. msg, (level or 1) + 1) end
 
+-- The constructor's options, checked by muonlab.options (ml.help("optim.group")): info, and the
+-- groups as a list, each checked as group:member (messages name it: option '[2].opt').
+local SPEC = options.register("group", {
+  info = { nil, "table", "model:param_info(), for selectors by kind or name" },
+})
+local MEMBER = options.register("group:member", {
+  params = { nil, options.kinds.any_selector, "the group's parameters: a kind, a list of kinds or indices, or a function(i, p)" },
+  opt = { nil, options.kind("table", "an optimizer (ml.optim.*{...})", function(v) return type(v.step) == "function" end),
+    "the group's optimizer", required = true },
+  blocks = { nil, options.kind("table function", "{rows = r} | {cols = c} or a function(i, p)"), "split each parameter into blocks the optimizer sees as its parameters" },
+  name = { nil, options.kind("string number", "a string"), "the group's name in messages" },
+  optional = { false, "boolean", "may select no parameter" },
+})
+
+-- an option error of the constructor, at the caller of new
+local function bad(msg) options.fail("group", 1, msg, 3) end
+
 local function new(spec)
-  if type(spec) ~= "table" or #spec == 0 then err("a non-empty list of {params =, opt =} expected", 2) end
-  for key in pairs(spec) do
-    if math.type(key) ~= "integer" and key ~= "info" then
-      err(("unknown field '%s' (known: info, and the groups as a list)"):format(tostring(key)), 2)
-    end
+  if type(spec) ~= "table" or #spec == 0 then
+    bad(("a non-empty list of groups {params =, opt =} expected, got %s"):format(type(spec) == "table" and "{}" or type(spec)))
   end
-  if spec.info ~= nil and type(spec.info) ~= "table" then err("'info' must be model:param_info()", 2) end
+  local named = {}
+  for key, v in pairs(spec) do
+    if math.type(key) ~= "integer" then named[key] = v end
+  end
+  options.check("group", named, SPEC, 1, 2)
   local self = setmetatable({ groups = {}, t = 0, info = spec.info }, Group)
   for k, g in ipairs(spec) do
-    if type(g) ~= "table" then err(("group %d: a table expected"):format(k), 2) end
-    for key in pairs(g) do
-      if key ~= "params" and key ~= "opt" and key ~= "blocks" and key ~= "name" and key ~= "optional" then
-        err(("group %d: unknown field '%s' (known: params, opt, blocks, name, optional)"):format(k, tostring(key)), 2)
-      end
-    end
+    options.check("group", g, MEMBER, 1, 2, ("[%d]."):format(k))
     local where = g.name and ("group %d (%s)"):format(k, tostring(g.name)) or ("group %d"):format(k)
     local sel = g.params
-    local bad_sel = selector.check(sel, where)
-    if bad_sel then err(bad_sel, 2) end
-    if type(g.opt) ~= "table" or type(g.opt.step) ~= "function" then
-      err(("%s: 'opt' must be an optimizer (ml.optim.*{...})"):format(where), 2)
-    end
+    local bad_sel = selector.check(sel, ("option '[%d].params'"):format(k))
+    if bad_sel then bad(bad_sel) end
     local blk = g.blocks
     if blk ~= nil and type(blk) ~= "function" then
-      local bad = blocks.invalid(blk)
-      if bad then err(("group %d: 'blocks' must be {rows = r} or {cols = c} (or a function(i, p)): %s"):format(k, bad), 2) end
+      local why = blocks.invalid(blk)
+      if why then bad(("option '[%d].blocks': {rows = r} or {cols = c} (or a function(i, p)) expected: %s"):format(k, why)) end
     end
     if g.opt.hp and g.opt.hp.qk_clip then g.opt.deferred = true end   -- Group:step clips after all groups
     self.groups[k] = { select = sel, where = where, optional = g.optional, opt = g.opt, blocks = blk, members = nil, P = {}, G = {}, x = {}, MP = {}, MG = {} }
@@ -104,9 +115,9 @@ end
 
 function Group:step(params, grads, loss)
   if type(params) ~= "table" or type(grads) ~= "table" then
-    err("step: params and grads must be arrays of matrices", 2)
+    base.step_error(type(params) ~= "table" and 1 or 2, "params and grads: arrays of matrices expected")
   end
-  if #params ~= #grads then err(("step: %d params but %d grads"):format(#params, #grads), 2) end
+  if #params ~= #grads then base.step_error(2, ("grads: %d matrices expected (one per param), got %d"):format(#params, #grads)) end
   if not self.resolved then
     self:resolve(params)
     self.resolved = true

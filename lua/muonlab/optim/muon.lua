@@ -2,6 +2,9 @@
 --   M_t   = beta M_{t-1} + (1 - beta) G_t
 --   Mhat  = beta M_t / (1 - beta^(t+1)) + (1 - beta) G_t / (1 - beta^t)   (nesterov, optax's form)
 --         = M_t / (1 - beta^t)                                            (otherwise)
+--   nesterov_form = "torch" (KellerJordan/Muon, torch.optim.Muon): no bias correction,
+--   Mhat  = beta M_t + (1 - beta) G_t (nesterov), M_t (otherwise). NS normalises its input, so
+--   the two forms differ in direction through the Nesterov weights, and in size with `adaptive`.
 --   O_t   = NS(Mhat; coeffs, steps), X_0 = Mhat / (||Mhat||_F + eps)     (or the exact polar factor)
 --   O_t  <- <Mhat, O_t> O_t                                  (adaptive: the dual norm, arXiv 2409.20325)
 --   O_t  <- s O_t,  s = 1 | sqrt(max(1, rows/cols)) | 0.2 sqrt(max(rows, cols)) | a number
@@ -18,7 +21,8 @@ local Muon = {
   spec = base.merge(base.ns_spec, {
     lr = { 0.02, "nonneg", "learning rate η" },
     beta = { 0.95, "unit", "momentum EMA β" },
-    nesterov = { true, "boolean", "Nesterov look-ahead (optax's bias-corrected form)" },
+    nesterov = { true, "boolean", "Nesterov look-ahead (nesterov_form says which)" },
+    nesterov_form = { "optax", { "optax", "torch" }, "\"optax\" (bias-corrected) or \"torch\" (KellerJordan: βM + (1−β)G, no bias correction)" },
     eps = { 1e-8, "nonneg", "NS normaliser: X₀ = M/(‖M‖_F + eps); fixed once built" },
     adaptive = { false, "boolean", "scale O by ⟨M̂, O⟩ (the dual norm, arXiv 2409.20325)" },
     weight_decay = { 0, "nonneg", "decoupled weight decay λ" },
@@ -47,7 +51,10 @@ function Muon:update(params, grads)
     w.O = w.O or base.zeros_like(p)
     -- M_t = beta M_{t-1} + (1 - beta) G_t
     mu:axpby_(b, mu, 1 - b, g)
-    if hp.nesterov then
+    if hp.nesterov_form == "torch" then
+      -- Mhat = beta M_t + (1 - beta) G_t (nesterov) or M_t, no bias correction
+      if hp.nesterov then w.mhat:axpby_(b, mu, 1 - b, g) else w.mhat:copy_(mu) end
+    elseif hp.nesterov then
       -- Mhat = beta M_t / (1 - beta^(t+1)) + (1 - beta) G_t / (1 - beta^t)
       w.mhat:axpby_(b / (1 - b ^ (t + 1)), mu, (1 - b) / (1 - b ^ t), g)
     else

@@ -126,7 +126,8 @@ function Steepest:update(params, grads, loss)
 
   -- pass 2: LMOs and dual norms: e_l = <M^l, polar(M^l)>, backup <m, u>
   g.nuc = g.nuc or {}
-  local S, S2, acc, has_backup = 0, 0, 0, false
+  g.es = g.es or {}   -- the blocks' e_l (kept: no allocation per step)
+  local S, es, ne, acc, has_backup = 0, g.es, 0, 0, false
   for i = 1, n do
     local st, w = self.state[i], base.work(self, i)
     if st.kind == "matrix" then
@@ -137,7 +138,8 @@ function Steepest:update(params, grads, loss)
       local e = (hp.stale and g.nuc[i]) or d
       g.nuc[i] = d
       w.e = e
-      S, S2 = S + e, S2 + e * e
+      S, ne = S + e, ne + 1
+      es[ne] = e
     else
       has_backup = true
       w.u = w.u or base.zeros_like(params[i])
@@ -162,10 +164,12 @@ function Steepest:update(params, grads, loss)
   if hp.outer == "max" then
     D, fmat, fth = S + eth, 1, 1
   elseif hp.outer == "l2" then
-    D = math.sqrt(S2 + eth * eth)
+    es[ne + 1] = eth
+    D = base.hypot(es, ne + 1)
     fmat, fth = nil, D > 0 and eth / D or 0   -- f_l = e_l / D, per matrix below
   else
-    D = math.sqrt(S * S + eth * eth)
+    es[1], es[2] = S, eth
+    D = base.hypot(es, 2)
     fmat, fth = D > 0 and S / D or 0, D > 0 and eth / D or 0
   end
 

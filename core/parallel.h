@@ -1,0 +1,20 @@
+/* A parallel for over [0, n) for the elementwise and small-product parts of the layer kernels
+ * (core/attention.c, core/nn.c), with as many threads as BLAS uses (ml_threads_get, at most
+ * ML_PARALLEL_MAX). The range is cut into that many contiguous parts; the calling thread runs
+ * part 0 and a pool of worker threads (started on first use, blocking on a condition variable
+ * between calls: no spinning, so an oversubscribed machine loses nothing; joined at exit;
+ * reset in a forked child) the others. fn must only write what its part owns. Calls made while
+ * a parallel for is running (from a part, or from another thread) run serially. */
+#ifndef ML_PARALLEL_H
+#define ML_PARALLEL_H
+
+#include <stddef.h>
+
+#define ML_PARALLEL_MAX 8
+
+/* fn(ctx, part, begin, end) for the parts of [0, n); part in 0..parts-1. Returns the number of
+ * parts used (1 when n < 2 * min_chunk, one thread, or the pool is busy or cannot start). */
+typedef void (*ml_range_fn)(void *ctx, int part, size_t begin, size_t end);
+int ml_parallel_for(size_t n, size_t min_chunk, ml_range_fn fn, void *ctx);
+
+#endif
