@@ -16,6 +16,8 @@
 -- Runs (ml.sweep, one durable row per run keyed by optimizer, lr, seed, steps, embed, layers; a
 -- rerun resumes, --fresh starts over): every rate with --seed, then the best rate (lowest final
 -- validation loss) with the other seeds. The curve of each run is packed in its row.
+-- The committed plots/gpt_convergence.* is a REDUCED run (shared 2-core machine, OPENBLAS_NUM_THREADS=1):
+--   muonlab experiments/gpt_convergence.lua --steps 200 --seeds 1 --evals 10
 -- --quick: 12 steps of a GPT with C = 32, 2 rates, 2 seeds, into $TMPDIR (smoke test).
 local ml = require "muonlab"
 local csv = require "muonlab.csv"
