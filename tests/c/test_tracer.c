@@ -8,6 +8,7 @@
 #include "ns.h"
 #include "ops.h"
 #include "polar.h"
+#include "qr.h"
 #include "rng.h"
 #include "spectral_newton.h"
 #include "svd.h"
@@ -114,4 +115,8 @@ TEST(choice_parsers_round_trip_and_name_the_choices)
     CHECK_OK(ml_spectral_method_parse("newton", &sm));
     CHECK(sm == ML_SPECTRAL_NEWTON);
     CHECK(ml_spectral_method_parse("eig", &sm) == ML_EINVAL && strstr(ml_errmsg(), "svd or newton"));
+    ml_qr_method qm = ML_QR_HOUSEHOLDER;
+    CHECK_OK(ml_qr_method_parse("rcholesky", &qm));
+    CHECK(qm == ML_QR_RCHOLESKY);
+    CHECK(ml_qr_method_parse("lq", &qm) == ML_EINVAL && strstr(ml_errmsg(), "householder or rcholesky"));
 }
