@@ -12,8 +12,8 @@
  * e_{k+1} <= e_k^2 and e_{k+1}/e_k^2 -> 3/4.
  * (Statement numbers as quoted in secondary summaries of the paper; the paper's Appendix
  * coefficients for degree 3, 7 steps, "eps = 0.3" are reproduced from l = 9e-4, see
- * tests/c/test_coeffs.c.) This is the plain greedy composition of Polar Express (cushion 0,
- * no safety factor); the papers arrived at it independently. */
+ * tests/c/test_coeffs.c.) This is the plain greedy composition of Polar Express (cushion 0);
+ * the papers arrived at it independently. We add Polar Express's run-time safety factor. */
 #include "cans.h"
 #include "error.h"
 #include "remez.h"
@@ -36,13 +36,15 @@ void ml_cans_cubic(double a, double b, double c[2], double *err)
     if (err) *err = (double)(num / den);
 }
 
-int ml_schedule_cans(ml_schedule *out, double l, int degree, int steps)
+int ml_schedule_cans(ml_schedule *out, double l, int degree, int steps, double safety)
 {
     out->steps = out->terms = 0;
     out->c = NULL;
     if (!(l > 0 && l < 1)) return ml_error(ML_EINVAL, "cans: l must be in (0, 1), got %g", l);
     if (degree != 3 && degree != 5 && degree != 7)
         return ml_error(ML_EINVAL, "cans: degree must be 3, 5 or 7, got %d", degree);
+    if (!(safety >= 1) || !isfinite(safety))
+        return ml_error(ML_EINVAL, "cans: safety must be >= 1, got %g", safety);
     const int q = (degree + 1) / 2;
     int rc = ml_schedule_alloc(out, steps, q);
     if (rc) return rc;
@@ -69,5 +71,8 @@ int ml_schedule_cans(ml_schedule *out, double l, int degree, int steps)
         a = 1 - e;
         b = 1 + e;
     }
+    /* Polar Express's run-time safety factor (Algorithm 1): the same map diverges the same way
+     * in bf16 when a singular value is rounded past 1. */
+    ml_schedule_set_safety(out, safety, steps - 1);
     return ML_OK;
 }

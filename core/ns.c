@@ -381,6 +381,7 @@ typedef struct run {
     src x0;           /* X_0 (possibly not formed) */
     int e;            /* the source is G 2^e (prescale_exponent) */
     double eps;       /* o->eps 2^e: the normaliser scales with the source */
+    double safety;    /* the schedule's input_scale: every normaliser is multiplied by it */
     int have_A0;      /* w->A holds X_0 X_0^T */
 } run;
 
@@ -398,6 +399,8 @@ static int check_opts(const ml_ns_opts *o, const ml_schedule *sch)
     if (o->restart_at && o->form != ML_NS_GRAM) return ml_error(ML_EINVAL, "restart positions apply to the gram form only");
     if (!sch || sch->steps < 0 || sch->terms < 1 || sch->terms > ML_MAX_TERMS || (sch->steps > 0 && !sch->c))
         return ml_error(ML_EINVAL, "invalid coefficient schedule");
+    if (!(sch->input_scale >= 1) || !isfinite(sch->input_scale))
+        return ml_error(ML_EINVAL, "the schedule's input_scale must be a finite number >= 1, got %g", sch->input_scale);
     return ML_OK;
 }
 
@@ -437,21 +440,23 @@ static int precondition(run *r, const ml_mat *G)
         syrk_w(&w->A, 1.0, S, gt, 0.0);
         ml_mat_round(&w->A, r->p);
     }
-    double alpha = 1.0;
+    /* The schedule's safety factor s multiplies every normaliser (Algorithm 1 of Polar Express:
+     * X_0 = X / (s ||X||_F + eps)); none has no normaliser, its caller scales G. */
+    double alpha = 1.0, s = r->safety;
     switch (o->precond) {
     case ML_PRECOND_FROBENIUS:
-        alpha = inv_or_zero((gram_S ? sqrt(fmax(ml_trace(&w->A), 0.0)) : ml_norm_fro(S)) + r->eps);
+        alpha = inv_or_zero(s * (gram_S ? sqrt(fmax(ml_trace(&w->A), 0.0)) : ml_norm_fro(S)) + r->eps);
         break;
     case ML_PRECOND_SPECTRAL:
-        alpha = inv_or_zero(ML_NS_SPECTRAL_SAFETY * sqrt(lanczos_max(w, o->power_steps)) + r->eps);
+        alpha = inv_or_zero(s * ML_NS_SPECTRAL_SAFETY * sqrt(lanczos_max(w, o->power_steps)) + r->eps);
         break;
     case ML_PRECOND_SCHATTEN:
-        alpha = inv_or_zero(sqrt(ml_norm_fro(&w->A)) + r->eps);
+        alpha = inv_or_zero(s * sqrt(ml_norm_fro(&w->A)) + r->eps);
         break;
     case ML_PRECOND_AOL: {
         double *d = w->d.data;
         abs_row_sums(&w->A, d);
-        for (size_t i = 0; i < r->m; i++) d[i] = inv_or_zero(sqrt(d[i]) + r->eps);
+        for (size_t i = 0; i < r->m; i++) d[i] = inv_or_zero(s * sqrt(d[i]) + r->eps);
         r->x0.d = d;
         break;
     }
@@ -804,6 +809,7 @@ int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts
     r.reduced = r.p == ML_BF16 || r.p == ML_FP16;
     r.e = prescale_exponent(M, r.p, o->precond);
     r.eps = ldexp(o->eps, r.e);
+    r.safety = sch->input_scale;
     r.tall = G->rows > G->cols;
     r.m = r.tall ? G->cols : G->rows;
     r.n = r.tall ? G->rows : G->cols;

@@ -20,6 +20,11 @@
  *              by the Schur test ||diag(d) G_w||_2 <= 1; note the iteration then converges to
  *              polar(diag(d) G_w), not to polar(G))
  *   none       d = 1
+ * Every normaliser above is multiplied by the schedule's input_scale s (coeffs.h; 1 = none):
+ * Polar Express's run-time safety factor, Algorithm 1 of arXiv 2505.16932 (X_0 = X / (1.01
+ * ||X||_F + eps), for frobenius). We apply it with every normalising preconditioner: it belongs
+ * to the schedule (its maps blow up past 1), and each of them aims at sigma_max(X_0) <= 1 with
+ * equality possible. none has no normaliser and stays X_0 = G: its caller scales G.
  * The first step reuses diag(d) A_G diag(d) as its Gram matrix (no extra product) in fp64 and
  * fp32, and for aol in every precision; bf16/fp16 with the uniform preconditioners follow the
  * Muon recipe instead: X_0 is rounded to the format and step 1 computes X_0 X_0^T.

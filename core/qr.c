@@ -7,6 +7,15 @@
 #include <math.h>
 #include <stdlib.h>
 
+static const char *const method_names[] = {"householder", "rcholesky"};
+
+int ml_qr_method_parse(const char *s, ml_qr_method *out)
+{
+    int i, rc = ml_parse_choice("method", method_names, 2, s, &i);
+    if (!rc) *out = (ml_qr_method)i;
+    return rc;
+}
+
 /* a (m x n, row-major, float64) <- its Householder QR: Q (m x k) in a[.., 0..k-1] is formed
  * only when q != NULL (then q gets it), r (k x n) the upper triangle; diag(r) made >= 0. */
 static int householder(double *a, size_t m, size_t n, double *q, double *r)

@@ -18,4 +18,9 @@
 int ml_qr(const ml_mat *A, ml_mat *Q, ml_mat *R);
 int ml_qr_rcholesky(const ml_mat *P, ml_mat *Q, ml_mat *R, double oversample, ml_rng *rng);
 
+typedef enum { ML_QR_HOUSEHOLDER = 0, ML_QR_RCHOLESKY = 1 } ml_qr_method;
+
+/* Parse a method name ("householder", "rcholesky"); 0 or ML_EINVAL with a message listing them. */
+int ml_qr_method_parse(const char *s, ml_qr_method *out);
+
 #endif

@@ -222,8 +222,6 @@ int ml_schedule_polar_express(ml_schedule *out, double l, int degree, int steps,
         lo = scale * ilo;
         hi = 2 - lo;
     }
-    /* Safety factor (Algorithm 1): p(x/s) for every step but the last. */
-    for (int t = 0; t + 1 < steps; t++)
-        for (int k = 0; k < q; k++) out->c[(size_t)t * q + k] /= pow(safety, 2 * k + 1);
+    ml_schedule_set_safety(out, safety, steps - 1);   /* Algorithm 1: every step but the last, and X_0 */
     return ML_OK;
 }

@@ -28,8 +28,9 @@ void ml_poly_pade(int terms, double *c);
  * sections 4.2-4.4): greedy composition, starting from [l, 1], of best approximations
  * p_t of 1 on [max(l_t, cushion u_t), u_t]; each p_t is rescaled so that its image of
  * [l_t, u_t] straddles 1 evenly, then l_{t+1} = p_t(l_t), u_{t+1} = 2 - l_{t+1}.
- * degree 3, 5 or 7; safety >= 1 divides the x^(2k+1) coefficient of every row but
- * the last by safety^(2k+1); cushion in [0, 1) (ML_PE_CUSHION as published, 0 = plain
+ * degree 3, 5 or 7; safety >= 1 is the run-time factor (ML_SAFETY as published): it divides
+ * the x^(2k+1) coefficient of every row but the last by safety^(2k+1) and sets input_scale
+ * (ml_schedule_set_safety); cushion in [0, 1) (ML_PE_CUSHION as published, 0 = plain
  * greedy, which is the optimal composition). */
 int ml_schedule_polar_express(ml_schedule *out, double l, int degree, int steps, double safety,
                               double cushion);

@@ -1,7 +1,8 @@
 -- Convergence on the small GPT (ROUND2.md: L = 2, C = 128, H = 4, T = 64, B = 32, float32) on the
 -- fortunes corpus: validation loss (nats/char) vs steps and vs training wall time for AdamW, Muon,
 -- MuonClip, TrasMuon, NorMuon, AdaGO, MuonMax-Momo and U Σ^½ Vᵀ of Adam's direction, each at the
--- best rate of a grid of 3, with --seeds seeds (mean and min..max band).
+-- best rate of its grid (3 or 4 rates: a 200-step pilot put 7 of 8 optima at an end of a 3-rate
+-- grid, which then grew by one rate on that side), with --seeds seeds (mean and min..max band).
 --   muonlab experiments/gpt_convergence.lua [--quick] [--steps 1000] [--seeds 3] [--seed 1]
 --       [--embed 128] [--layers 2] [--optimizers adamw,muon,...] [--out plots/gpt_convergence] [--fresh]
 --
@@ -15,6 +16,8 @@
 -- Runs (ml.sweep, one durable row per run keyed by optimizer, lr, seed, steps, embed, layers; a
 -- rerun resumes, --fresh starts over): every rate with --seed, then the best rate (lowest final
 -- validation loss) with the other seeds. The curve of each run is packed in its row.
+-- The committed plots/gpt_convergence.* is a REDUCED run (shared 2-core machine, OPENBLAS_NUM_THREADS=1):
+--   muonlab experiments/gpt_convergence.lua --steps 200 --seeds 1 --evals 10
 -- --quick: 12 steps of a GPT with C = 32, 2 rates, 2 seeds, into $TMPDIR (smoke test).
 local ml = require "muonlab"
 local csv = require "muonlab.csv"
@@ -41,17 +44,17 @@ local BACKUP_LR = 3e-3
 local function hybrid(opt, info) return study.hybrid(opt, info, BACKUP_LR) end
 -- {name, label, rate grid, build(lr, info, model)}
 local OPTIMIZERS = {
-  { "adamw", "AdamW", { 1e-3, 3e-3, 1e-2 }, function(lr) return ml.optim.adamw { lr = lr, weight_decay = 0 } end },
+  { "adamw", "AdamW", { 3e-4, 1e-3, 3e-3, 1e-2 }, function(lr) return ml.optim.adamw { lr = lr, weight_decay = 0 } end },
   { "muon", "Muon (+AdamW)", { 0.01, 0.02, 0.05 }, function(lr, info) return hybrid(ml.optim.muon { lr = lr }, info) end },
-  { "muonclip", "MuonClip (+AdamW)", { 1e-3, 3e-3, 1e-2 },
+  { "muonclip", "MuonClip (+AdamW)", { 1e-3, 3e-3, 1e-2, 0.03 },
     function(lr, info, m) return hybrid(ml.optim.muonclip { lr = lr, model = m }, info) end },
-  { "trasmuon", "TrasMuon (+AdamW)", { 3e-4, 1e-3, 3e-3 },
+  { "trasmuon", "TrasMuon (+AdamW)", { 3e-4, 1e-3, 3e-3, 0.01 },
     function(lr, info) return hybrid(ml.optim.trasmuon { lr = lr }, info) end },
-  { "normuon", "NorMuon (+AdamW)", { 1e-3, 3e-3, 1e-2 },
+  { "normuon", "NorMuon (+AdamW)", { 1e-3, 3e-3, 1e-2, 0.03 },
     function(lr, info) return hybrid(ml.optim.normuon { lr = lr }, info) end },
-  { "adago", "AdaGO (+AdamW)", { 0.03, 0.1, 0.3 }, function(lr, info) return hybrid(ml.optim.adago { lr = lr }, info) end },
-  { "muonmax_momo", "MuonMax-Momo", { 3e-3, 0.01, 0.03 }, function(lr, info) return study.steepest("muonmax_momo")(lr, info) end },
-  { "spectral", "U S^1/2 V^T (Adam)", { 1e-3, 3e-3, 1e-2 },
+  { "adago", "AdaGO (+AdamW)", { 0.03, 0.1, 0.3, 1 }, function(lr, info) return hybrid(ml.optim.adago { lr = lr }, info) end },
+  { "muonmax_momo", "MuonMax-Momo", { 3e-3, 0.01, 0.03, 0.1 }, function(lr, info) return study.steepest("muonmax_momo")(lr, info) end },
+  { "spectral", "U S^1/2 V^T (Adam)", { 1e-3, 3e-3, 1e-2, 0.03 },
     function(lr) return ml.optim.spectral { lr = lr, p = 0.5, base = "adam" } end },
 }
 
@@ -142,9 +145,9 @@ prog:done()
 -- table, CSV of the best-rate curves, figure
 local have = index()
 local out_rows, by_step, by_time = {}, {}, {}
-print(("GPT (L = %d, C = %d, T = %d, B = %d) on fortunes: validation loss (nats/char) after %d steps, best of %d rates"
-  .. " (seed %d), then %d seed(s); ^ = best rate at an end of its grid")
-  :format(CFG.layers, CFG.embed, CFG.context or 64, CFG.batch, STEPS, #lr_grid(optimizers[1][1]), o.seed, #seeds))
+print(("GPT (L = %d, C = %d, T = %d, B = %d) on fortunes: validation loss (nats/char) after %d steps, best rate of"
+  .. " each grid (seed %d), then %d seed(s); ^ = best rate at an end of its grid")
+  :format(CFG.layers, CFG.embed, CFG.context or 64, CFG.batch, STEPS, o.seed, #seeds))
 print(("%-22s %9s %11s %8s %6s %9s %9s  %s"):format("optimizer", "best lr", "final mean", "std", "seeds", "ms/step",
   "tokens/s", "all rates (seed " .. o.seed .. ")"))
 for _, opt in ipairs(optimizers) do

@@ -8,6 +8,7 @@
 -- peak energy ratio; the figure: the ratio over training and the validation loss.
 --   muonlab experiments/gpt_trasmuon.lua [--quick] [--steps 500] [--seeds 3] [--seed 1] [--lr 1e-3]
 --       [--muon_lr 0.02] [--every 10] [--out plots/gpt_trasmuon] [--fresh]
+-- The committed plots/gpt_trasmuon.* is a REDUCED run: --steps 300 --seeds 1.
 -- Runs through ml.sweep (one row per run, curves packed; a rerun resumes).
 -- --quick: 12 steps of a GPT with C = 32 into $TMPDIR.
 local ml = require "muonlab"

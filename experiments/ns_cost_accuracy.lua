@@ -1,7 +1,7 @@
 -- What does accuracy cost? Wall time against distance to the polar factor for every way the
 -- workbench computes an orthogonalization, on Gaussian m x 4m matrices of growing size:
 --   NS      every schedule at 5 steps (Muon's setting), and the converging quintic and Polar
---           Express (with the paper's safety factor 1.01, without which it can diverge in bf16)
+--           Express (its preset has the paper's safety factor 1.01, without which it can diverge in bf16)
 --           at 10, each in three forms (direct: X <- p(XX^T)X; gram: iterate on XX^T and
 --           apply the accumulated polynomial once; eig: the composed polynomial at sqrt(lambda)
 --           through one eigendecomposition of XX^T, fp64/fp32 only) and in fp64, fp32 and
@@ -40,9 +40,9 @@ for r, c in o.sizes:gmatch("(%d+)x(%d+)") do sizes[#sizes + 1] = { tonumber(r), 
 assert(#sizes > 0 and o.reps >= 1, "need --sizes RxC[,RxC...] and --reps >= 1")
 
 local schedules = { { "cubic", 5 }, { "quintic", 5 }, { "jordan", 5 }, { "you", 5 }, { "polar_express", 5 }, { "cans", 5 },
-                    { "gram_ns", 5 }, { "quintic", 10 }, { "PE safety 1.01", 10 } }
+                    { "gram_ns", 5 }, { "quintic", 10 }, { "polar_express", 10 } }
 -- Coefficient lists computed once: a name like "cans" would be recomputed (Remez) in every call.
-local coeffs = { ["PE safety 1.01"] = ml.coeffs("polar_express", { safety = 1.01 }) }
+local coeffs = {}
 for _, sc in ipairs(schedules) do coeffs[sc[1]] = coeffs[sc[1]] or ml.coeffs(sc[1]) end
 local forms = { "direct", "gram", "eig" }   -- eig: fp64/fp32 only (core/ns.c run_eig)
 local precisions = { "fp64", "fp32", "bf16" }

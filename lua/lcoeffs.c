@@ -63,13 +63,35 @@ static int rowlength(lua_State *L, int argi, int tidx, int row)
     return n;
 }
 
+/* A table's field input_scale (the run-time safety factor its rows were made for): nil = 1. */
+static double table_input_scale(lua_State *L, int idx)
+{
+    int t = lua_getfield(L, idx, "input_scale");
+    double v = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    if (t == LUA_TNIL) return 1;
+    if (t != LUA_TNUMBER || !(v >= 1) || !isfinite(v))
+        luaL_argerror(L, idx, "field input_scale: a finite number >= 1 expected");
+    return v;
+}
+
+/* The run-time safety factor of a named schedule: 0 = its default (ML_SAFETY for polar_express
+ * and cans); a factor for another name is refused by the core. */
+static int named_schedule(ml_schedule *out, const char *name, int steps, double safety)
+{
+    if (strcmp(name, "cans") != 0) return ml_schedule_named_safety(out, name, steps, safety);
+    return ml_schedule_cans(out, ML_CANS_L, ML_CANS_DEGREE, steps > 0 ? steps : ML_CANS_STEPS,
+                            safety ? safety : ML_CANS_SAFETY);
+}
+
 /* Convert a schedule name, a list of per-step lists {{c1, c3, ...}, ...} or one flat list
  * {c1, c3, ...} (reused every step) at idx. steps <= 0: the schedule's own length (a name's
  * default, the number of rows, or 5 for a flat list); otherwise rows beyond the list repeat
- * the last one. Rows may differ in length (missing high-order terms are 0). Every check
- * happens before anything is allocated, so a raised error leaks nothing; the caller frees
- * *out with ml_schedule_free. Returns 0. */
-int mlua_toschedule(lua_State *L, int idx, int steps, ml_schedule *out)
+ * the last one. Rows may differ in length (missing high-order terms are 0). A list's field
+ * input_scale (nil = 1) becomes the schedule's; safety (0: the default) is a name's run-time
+ * safety factor (polar_express, cans). Every check happens before anything is allocated, so a
+ * raised error leaks nothing; the caller frees *out with ml_schedule_free. Returns 0. */
+int mlua_toschedule(lua_State *L, int idx, int steps, double safety, ml_schedule *out)
 {
     idx = lua_absindex(L, idx);
     memset(out, 0, sizeof *out);
@@ -78,10 +100,7 @@ int mlua_toschedule(lua_State *L, int idx, int steps, ml_schedule *out)
     if (t == LUA_TSTRING) {
         const char *name = lua_tostring(L, idx);
         if (!is_known_name(name)) unknown_name(L, idx, name);
-        int rc = !strcmp(name, "cans")
-                     ? ml_schedule_cans(out, ML_CANS_L, ML_CANS_DEGREE, steps > 0 ? steps : ML_CANS_STEPS)
-                     : ml_schedule_named(out, name, steps);
-        if (rc) luaL_argerror(L, idx, ml_errmsg());
+        if (named_schedule(out, name, steps, safety)) luaL_argerror(L, idx, ml_errmsg());
         return 0;
     }
     if (t != LUA_TTABLE)
@@ -89,6 +108,7 @@ int mlua_toschedule(lua_State *L, int idx, int steps, ml_schedule *out)
                                               luaL_typename(L, idx)));
     int n = (int)lua_rawlen(L, idx);
     if (n < 1) luaL_argerror(L, idx, "empty list of coefficients");
+    double input_scale = table_input_scale(L, idx);
     lua_rawgeti(L, idx, 1);
     int nested = lua_type(L, -1) == LUA_TTABLE;
     lua_pop(L, 1);
@@ -101,6 +121,7 @@ int mlua_toschedule(lua_State *L, int idx, int steps, ml_schedule *out)
         if (steps <= 0) steps = FLAT_STEPS;
         if (ml_schedule_alloc(out, steps, n)) luaL_argerror(L, idx, ml_errmsg());
         for (int s = 0; s < steps; s++) memcpy(out->c + (size_t)s * n, row, sizeof(double) * n);
+        out->input_scale = input_scale;
         return 0;
     }
 
@@ -118,6 +139,7 @@ int mlua_toschedule(lua_State *L, int idx, int steps, ml_schedule *out)
     }
     if (steps <= 0) steps = n;
     if (ml_schedule_alloc(out, steps, terms)) luaL_argerror(L, idx, ml_errmsg());
+    out->input_scale = input_scale;
     for (int s = 0; s < steps; s++) {   /* zero-filled by the allocation */
         lua_rawgeti(L, idx, s < n ? s + 1 : n);
         int len = (int)lua_rawlen(L, -1);
@@ -138,13 +160,14 @@ static int check_range_steps(lua_State *L, int oi, lua_Integer steps)
     return (int)steps;
 }
 
-/* coeffs's options: steps alone for the fixed schedules, the first 3 for cans, all 5 for
- * a computed polar_express; poly_map and poly_error take steps only. */
+/* coeffs's options: steps alone for the fixed schedules, the first 4 for cans, all 5 for
+ * polar_express; poly_map and poly_error take steps only. */
+#define SAFETY_DOC "cans, polar_express: run-time safety factor (>= 1) of Polar Express's Algorithm 1: every step's polynomial but the last becomes p(x/safety), and the returned input_scale = safety makes ml.ns divide its normaliser by it too; 1: the bare schedule"
 static const mlua_opt coeffs_opts[] = {
     {"steps", "an integer", "the schedule's own (computed: 8)", "number of steps, 1..100 (a fixed schedule's last step repeats)"},
     {"l", "a number", "1e-3", "cans, polar_express: lower end of the singular-value interval [l, 1] the schedule is optimised for, in (0, 1)"},
     {"degree", "an integer", "5", "cans, polar_express: polynomial degree, 3, 5 or 7"},
-    {"safety", "a number", "1", "polar_express: the published safety factor (>= 1) dividing each step's polynomial"},
+    {"safety", "a number", "1.01", SAFETY_DOC},
     {"cushion", "a number", "0.02407327424182761", "polar_express: lower bound on each step's l, in [0, 1)"},
     {NULL},
 };
@@ -175,9 +198,14 @@ static int opt_degree(lua_State *L, int oi, int def)
     return (int)d;
 }
 
+/* The rows, and input_scale when it is not 1 (nil reads as 1 in mlua_toschedule). */
 static void push_schedule(lua_State *L, const ml_schedule *s)
 {
-    lua_createtable(L, s->steps, 0);
+    lua_createtable(L, s->steps, 1);
+    if (s->input_scale != 1) {
+        lua_pushnumber(L, s->input_scale);
+        lua_setfield(L, -2, "input_scale");
+    }
     for (int st = 0; st < s->steps; st++) {
         lua_createtable(L, s->terms, 0);
         for (int k = 0; k < s->terms; k++) {
@@ -188,10 +216,20 @@ static void push_schedule(lua_State *L, const ml_schedule *s)
     }
 }
 
-/* coeffs(name [, opts]) -> {{c1, c3, ...}, ...} one list per step.
- *   polar_express: the published table, or computed when any of l, degree, steps, safety,
- *                  cushion is given (defaults 1e-3, 5, 8, 1, 0.02407327424182761);
- *   cans:          computed (l, degree, steps; defaults 1e-3, 5, 8);
+/* Option safety at oi (shared with ml.ns): a finite number >= 1, default ML_SAFETY. */
+double mlua_optsafety(lua_State *L, int oi)
+{
+    double safety = mlua_optnumber(L, oi, "safety", ML_SAFETY);
+    if (!(safety >= 1) || !isfinite(safety)) mlua_opterror(L, oi, "safety", "a finite number >= 1");
+    return safety;
+}
+
+/* coeffs(name [, opts]) -> {{c1, c3, ...}, ...} one list per step, with field input_scale
+ * (the run-time safety factor) when it is not 1.
+ *   polar_express: the published table (safety alone keeps it), or computed when any of l,
+ *                  degree, steps, cushion is given (defaults 1e-3, 5, 8, 0.02407327424182761);
+ *                  safety default 1.01 either way;
+ *   cans:          computed (l, degree, steps, safety; defaults 1e-3, 5, 8, 1.01);
  *   the others:    steps (default: the schedule's own). */
 static int l_coeffs(lua_State *L)
 {
@@ -200,26 +238,28 @@ static int l_coeffs(lua_State *L)
     if (!is_known_name(name)) unknown_name(L, 1, name);
     ml_schedule *s = mlua_newschedule(L);
     int rc;
-    if (!strcmp(name, "polar_express") && has_any(L, 2, coeffs_opts, 5)) {
+    static const mlua_opt computing[] = {{"steps", 0, 0, 0}, {"l", 0, 0, 0}, {"degree", 0, 0, 0}, {"cushion", 0, 0, 0}};
+    if (!strcmp(name, "polar_express") && has_any(L, 2, computing, 4)) {
         mlua_checkopts(L, 2, coeffs_opts);
         double l = opt_l(L, 2);
         int degree = opt_degree(L, 2, 5);
         int steps = check_range_steps(L, 2, mlua_optinteger(L, 2, "steps", 8));
-        double safety = mlua_optnumber(L, 2, "safety", 1);
-        if (!(safety >= 1) || !isfinite(safety))
-            mlua_opterror(L, 2, "safety", "a finite number >= 1");
+        double safety = mlua_optsafety(L, 2);
         double cushion = mlua_optnumber(L, 2, "cushion", ML_PE_CUSHION);
         if (!(cushion >= 0 && cushion < 1))
             mlua_opterror(L, 2, "cushion", "a number in [0, 1)");
         rc = ml_schedule_polar_express(s, l, degree, steps, safety, cushion);
     } else if (!strcmp(name, "cans")) {
-        mlua_checkopts_n(L, 2, coeffs_opts, 3);
+        mlua_checkopts_n(L, 2, coeffs_opts, 4);
         double l = opt_l(L, 2);
         int degree = opt_degree(L, 2, ML_CANS_DEGREE);
         int steps = check_range_steps(L, 2, mlua_optinteger(L, 2, "steps", ML_CANS_STEPS));
-        rc = ml_schedule_cans(s, l, degree, steps);
+        rc = ml_schedule_cans(s, l, degree, steps, mlua_optsafety(L, 2));
+    } else if (!strcmp(name, "polar_express")) {   /* the published table */
+        mlua_checkopts(L, 2, coeffs_opts);
+        rc = ml_schedule_named_safety(s, name, 0, mlua_optsafety(L, 2));
     } else {
-        mlua_checkopts_n(L, 2, coeffs_opts, !strcmp(name, "polar_express") ? 5 : 1);
+        mlua_checkopts_n(L, 2, coeffs_opts, 1);
         int steps = 0;
         if (has_any(L, 2, coeffs_opts, 1)) steps = check_range_steps(L, 2, mlua_optinteger(L, 2, "steps", 0));
         rc = ml_schedule_named(s, name, steps);
@@ -236,7 +276,7 @@ static ml_schedule *argschedule(lua_State *L, int oi)
     int steps = 0;
     if (has_any(L, oi, coeffs_opts, 1)) steps = check_range_steps(L, oi, mlua_optinteger(L, oi, "steps", 0));
     ml_schedule *s = mlua_newschedule(L);
-    mlua_toschedule(L, 1, steps, s);
+    mlua_toschedule(L, 1, steps, 0, s);
     return s;
 }
 

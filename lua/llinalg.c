@@ -400,14 +400,16 @@ static const mlua_opt qr_opts[] = {
 /* qr(A [, {method = "householder" | "rcholesky", oversample = 1.25, seed =}]) -> Q, R
  * thin: A = Q R, Q m x k orthonormal columns, R k x n upper triangular, k = min(m, n), diag(R) >= 0;
  * the sketch of "rcholesky" is drawn from `seed` or the global generator */
+static int parse_qr_method(const char *s, void *out) { return ml_qr_method_parse(s, out); }
+
 static int l_qr(lua_State *L)
 {
     ml_mat *a = mlua_checkmat(L, 1);
     mlua_checkfinite(L, 1, a);
     mlua_checkopts(L, 2, qr_opts);
-    const char *method = mlua_optstring(L, 2, "method", "householder");
-    int rchol = !strcmp(method, "rcholesky");
-    if (!rchol && strcmp(method, "householder")) mlua_opterror(L, 2, "method", "one of \"householder\", \"rcholesky\"");
+    ml_qr_method method;
+    mlua_optenum(L, 2, "method", "householder", parse_qr_method, &method);
+    int rchol = method == ML_QR_RCHOLESKY;
     if (!rchol && (opt_given(L, 2, "oversample") || opt_given(L, 2, "seed")))
         luaL_argerror(L, 2, "options 'oversample' and 'seed': need method = \"rcholesky\"");
     double over = mlua_optnumber(L, 2, "oversample", 1.25);

@@ -96,7 +96,8 @@ void mlua_optenum(lua_State *L, int idx, const char *key, const char *def, int (
 /* Matrix x at idx must have the shape and dtype of ref (argument refidx). */
 void mlua_checklike(lua_State *L, int idx, const ml_mat *x, const ml_mat *ref, int refidx);
 /* Schedule from a name, a list of per-step lists or one flat list at idx (lcoeffs.c). */
-int mlua_toschedule(lua_State *L, int idx, int steps, ml_schedule *out);
+int mlua_toschedule(lua_State *L, int idx, int steps, double safety, ml_schedule *out);
+double mlua_optsafety(lua_State *L, int oi);   /* option safety: a finite number >= 1, default 1.01 */
 ml_schedule *mlua_newschedule(lua_State *L);   /* lns.c: held by a workspace pushed on the stack */
 
 /* Iteration traces (ltrace.c, core/tracer.h): a recorder owned by a new userdata on the stack,

@@ -115,11 +115,12 @@ static int ws_tostring(lua_State *L)
 /* ---- the options of ml.ns, parsed once for ml.ns and ml.ns_plan ---- */
 
 /* ml.ns's options; ml.ns_plan takes the first NS_PLAN_OPTS (not trace, workspace). */
-#define NS_PLAN_OPTS 9
+#define NS_PLAN_OPTS 10
 static const mlua_opt ns_opts[] = {
     {"coeffs", "a string or a table", "\"jordan\"", "schedule: a name (cubic, quintic, septic, jordan, you, polar_express, gram_ns, cans), a list of per-step lists {{a,b,c},...} (the last repeats) or one list reused every step"},
     {"steps", "an integer", "the schedule's length (5 for jordan)", "NS steps, 1..1000"},
-    {"eps", "a number", "1e-7", "X0 = A / (||A||_F + eps)"},
+    {"eps", "a number", "1e-7", "X0 = A / (s ||A||_F + eps), s the schedule's input_scale"},
+    {"safety", "a number", "1.01", "coeffs \"polar_express\" or \"cans\": Polar Express's run-time safety factor s (Algorithm 1): every step's polynomial but the last at x/s, and every preconditioner's normaliser times s; 1: the bare schedule. A coefficient table carries its own as field input_scale"},
     {"precond", "a string", "\"frobenius\"", "\"frobenius\", \"spectral\" (Lanczos estimate x 1.02), \"aol\" (Turbo-Muon row scaling), \"schatten\" (||AA^T||_F^1/2) or \"none\""},
     {"power_steps", "an integer", "12", "Lanczos products of precond \"spectral\", 1..64"},
     {"precision", "a string", "the input's dtype", "\"fp64\", \"fp32\", \"bf16\" or \"fp16\" (bf16/fp16 emulated; result in the input's dtype)"},
@@ -172,6 +173,16 @@ static void parse_ns_opts(lua_State *L, int oi, ns_workspace *ws)
         }
     }
     if (lua_istable(L, oi)) lua_pop(L, 1);
+    double safety = 0;   /* the named schedule's default */
+    if (lua_istable(L, oi) && lua_getfield(L, oi, "safety") != LUA_TNIL) {
+        lua_getfield(L, oi, "coeffs");
+        const char *name = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+        if (strcmp(name, "polar_express") != 0 && strcmp(name, "cans") != 0)
+            mlua_opterror(L, oi, "safety", "a number >= 1 with coeffs \"polar_express\" or \"cans\"");
+        lua_pop(L, 1);
+        safety = mlua_optsafety(L, oi);
+    }
+    if (lua_istable(L, oi)) lua_pop(L, 1);
     /* the schedule goes to slot oi while it is converted, so that its errors read
      * "bad argument #oi (...)": it is part of the options argument */
     lua_pushvalue(L, oi);
@@ -185,7 +196,7 @@ static void parse_ns_opts(lua_State *L, int oi, ns_workspace *ws)
     }
     lua_replace(L, oi);
     ml_schedule_free(&ws->sch);
-    mlua_toschedule(L, oi, (int)steps, &ws->sch);
+    mlua_toschedule(L, oi, (int)steps, safety, &ws->sch);
     lua_replace(L, oi);   /* the options back */
     ws->planned = 1;
 }
@@ -197,7 +208,7 @@ static void push_trace(lua_State *L, const ml_tracer *t)
     mlua_pushtrace(L, t, "polar_dist");
 }
 
-/* ns(A [, {coeffs=, steps=, eps=, precond=, power_steps=, precision=, form=, restart=, restarts=, trace=,
+/* ns(A [, {coeffs=, steps=, eps=, safety=, precond=, power_steps=, precision=, form=, restart=, restarts=, trace=,
  *          workspace=}]) -> X [, trace] */
 static int l_ns(lua_State *L)
 {

@@ -29,8 +29,10 @@ set linetype cycle 16
 
 set terminal pngcairo size 2100,920 font 'sans,11' enhanced
 set output out_png
-set multiplot layout 2,5 title '5 NS steps on 256x1024 matrices with geometric singular values' noenhanced font ',14'
+set multiplot title '5 NS steps on 256x1024 matrices with geometric singular values' noenhanced font ',14'
 # panel 1
+set lmargin at screen 0.03562; set rmargin at screen 0.19042
+set bmargin at screen 0.54304; set tmargin at screen 0.91033
 set title 'fp32, precond frobenius' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -54,8 +56,10 @@ plot datafile index 0 using 1:2 title 'cubic' noenhanced with linespoints lt 1, 
      datafile index 3 using 1:2 title 'you' noenhanced with linespoints lt 4, \
      datafile index 4 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
      datafile index 5 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 6 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+     datafile index 6 using 1:2 title 'PE bare' noenhanced with linespoints lt 7
 # panel 2
+set lmargin at screen 0.23562; set rmargin at screen 0.39042
+set bmargin at screen 0.54304; set tmargin at screen 0.91033
 set title 'fp32, precond spectral' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -71,14 +75,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 7 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 8 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 9 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 10 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 11 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 12 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 13 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 7 using 1:2 notitle with linespoints lt 1, \
+     datafile index 8 using 1:2 notitle with linespoints lt 2, \
+     datafile index 9 using 1:2 notitle with linespoints lt 3, \
+     datafile index 10 using 1:2 notitle with linespoints lt 4, \
+     datafile index 11 using 1:2 notitle with linespoints lt 5, \
+     datafile index 12 using 1:2 notitle with linespoints lt 6, \
+     datafile index 13 using 1:2 notitle with linespoints lt 7
 # panel 3
+set lmargin at screen 0.43562; set rmargin at screen 0.59042
+set bmargin at screen 0.54304; set tmargin at screen 0.91033
 set title 'fp32, precond aol' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -94,14 +100,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 14 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 15 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 16 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 17 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 18 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 19 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 20 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 14 using 1:2 notitle with linespoints lt 1, \
+     datafile index 15 using 1:2 notitle with linespoints lt 2, \
+     datafile index 16 using 1:2 notitle with linespoints lt 3, \
+     datafile index 17 using 1:2 notitle with linespoints lt 4, \
+     datafile index 18 using 1:2 notitle with linespoints lt 5, \
+     datafile index 19 using 1:2 notitle with linespoints lt 6, \
+     datafile index 20 using 1:2 notitle with linespoints lt 7
 # panel 4
+set lmargin at screen 0.63562; set rmargin at screen 0.79042
+set bmargin at screen 0.54304; set tmargin at screen 0.91033
 set title 'fp32, precond schatten' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -117,14 +125,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 21 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 22 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 23 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 24 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 25 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 26 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 27 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 21 using 1:2 notitle with linespoints lt 1, \
+     datafile index 22 using 1:2 notitle with linespoints lt 2, \
+     datafile index 23 using 1:2 notitle with linespoints lt 3, \
+     datafile index 24 using 1:2 notitle with linespoints lt 4, \
+     datafile index 25 using 1:2 notitle with linespoints lt 5, \
+     datafile index 26 using 1:2 notitle with linespoints lt 6, \
+     datafile index 27 using 1:2 notitle with linespoints lt 7
 # panel 5
+set lmargin at screen 0.83562; set rmargin at screen 0.99042
+set bmargin at screen 0.54304; set tmargin at screen 0.91033
 set title 'fp32, precond none (sigma_max = 1)' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -140,14 +150,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 28 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 29 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 30 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 31 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 32 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 33 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 34 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 28 using 1:2 notitle with linespoints lt 1, \
+     datafile index 29 using 1:2 notitle with linespoints lt 2, \
+     datafile index 30 using 1:2 notitle with linespoints lt 3, \
+     datafile index 31 using 1:2 notitle with linespoints lt 4, \
+     datafile index 32 using 1:2 notitle with linespoints lt 5, \
+     datafile index 33 using 1:2 notitle with linespoints lt 6, \
+     datafile index 34 using 1:2 notitle with linespoints lt 7
 # panel 6
+set lmargin at screen 0.03562; set rmargin at screen 0.19042
+set bmargin at screen 0.06457; set tmargin at screen 0.43185
 set title 'bf16, precond frobenius' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -163,14 +175,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 35 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 36 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 37 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 38 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 39 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 40 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 41 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 35 using 1:2 notitle with linespoints lt 1, \
+     datafile index 36 using 1:2 notitle with linespoints lt 2, \
+     datafile index 37 using 1:2 notitle with linespoints lt 3, \
+     datafile index 38 using 1:2 notitle with linespoints lt 4, \
+     datafile index 39 using 1:2 notitle with linespoints lt 5, \
+     datafile index 40 using 1:2 notitle with linespoints lt 6, \
+     datafile index 41 using 1:2 notitle with linespoints lt 7
 # panel 7
+set lmargin at screen 0.23562; set rmargin at screen 0.39042
+set bmargin at screen 0.06457; set tmargin at screen 0.43185
 set title 'bf16, precond spectral' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -186,14 +200,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 42 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 43 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 44 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 45 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 46 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 47 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 48 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 42 using 1:2 notitle with linespoints lt 1, \
+     datafile index 43 using 1:2 notitle with linespoints lt 2, \
+     datafile index 44 using 1:2 notitle with linespoints lt 3, \
+     datafile index 45 using 1:2 notitle with linespoints lt 4, \
+     datafile index 46 using 1:2 notitle with linespoints lt 5, \
+     datafile index 47 using 1:2 notitle with linespoints lt 6, \
+     datafile index 48 using 1:2 notitle with linespoints lt 7
 # panel 8
+set lmargin at screen 0.43562; set rmargin at screen 0.59042
+set bmargin at screen 0.06457; set tmargin at screen 0.43185
 set title 'bf16, precond aol' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -209,14 +225,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 49 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 50 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 51 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 52 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 53 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 54 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 55 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 49 using 1:2 notitle with linespoints lt 1, \
+     datafile index 50 using 1:2 notitle with linespoints lt 2, \
+     datafile index 51 using 1:2 notitle with linespoints lt 3, \
+     datafile index 52 using 1:2 notitle with linespoints lt 4, \
+     datafile index 53 using 1:2 notitle with linespoints lt 5, \
+     datafile index 54 using 1:2 notitle with linespoints lt 6, \
+     datafile index 55 using 1:2 notitle with linespoints lt 7
 # panel 9
+set lmargin at screen 0.63562; set rmargin at screen 0.79042
+set bmargin at screen 0.06457; set tmargin at screen 0.43185
 set title 'bf16, precond schatten' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -232,14 +250,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 56 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 57 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 58 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 59 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 60 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 61 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 62 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 56 using 1:2 notitle with linespoints lt 1, \
+     datafile index 57 using 1:2 notitle with linespoints lt 2, \
+     datafile index 58 using 1:2 notitle with linespoints lt 3, \
+     datafile index 59 using 1:2 notitle with linespoints lt 4, \
+     datafile index 60 using 1:2 notitle with linespoints lt 5, \
+     datafile index 61 using 1:2 notitle with linespoints lt 6, \
+     datafile index 62 using 1:2 notitle with linespoints lt 7
 # panel 10
+set lmargin at screen 0.83562; set rmargin at screen 0.99042
+set bmargin at screen 0.06457; set tmargin at screen 0.43185
 set title 'bf16, precond none (sigma_max = 1)' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -255,20 +275,22 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 63 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 64 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 65 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 66 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 67 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 68 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 69 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 63 using 1:2 notitle with linespoints lt 1, \
+     datafile index 64 using 1:2 notitle with linespoints lt 2, \
+     datafile index 65 using 1:2 notitle with linespoints lt 3, \
+     datafile index 66 using 1:2 notitle with linespoints lt 4, \
+     datafile index 67 using 1:2 notitle with linespoints lt 5, \
+     datafile index 68 using 1:2 notitle with linespoints lt 6, \
+     datafile index 69 using 1:2 notitle with linespoints lt 7
 unset multiplot
 unset output
 
 set terminal svg size 2100,920 font 'sans,11' enhanced background rgb 'white'
 set output out_svg
-set multiplot layout 2,5 title '5 NS steps on 256x1024 matrices with geometric singular values' noenhanced font ',14'
+set multiplot title '5 NS steps on 256x1024 matrices with geometric singular values' noenhanced font ',14'
 # panel 1
+set lmargin at screen 0.03562; set rmargin at screen 0.19042
+set bmargin at screen 0.54304; set tmargin at screen 0.91033
 set title 'fp32, precond frobenius' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -292,8 +314,10 @@ plot datafile index 0 using 1:2 title 'cubic' noenhanced with linespoints lt 1, 
      datafile index 3 using 1:2 title 'you' noenhanced with linespoints lt 4, \
      datafile index 4 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
      datafile index 5 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 6 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+     datafile index 6 using 1:2 title 'PE bare' noenhanced with linespoints lt 7
 # panel 2
+set lmargin at screen 0.23562; set rmargin at screen 0.39042
+set bmargin at screen 0.54304; set tmargin at screen 0.91033
 set title 'fp32, precond spectral' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -309,14 +333,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 7 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 8 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 9 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 10 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 11 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 12 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 13 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 7 using 1:2 notitle with linespoints lt 1, \
+     datafile index 8 using 1:2 notitle with linespoints lt 2, \
+     datafile index 9 using 1:2 notitle with linespoints lt 3, \
+     datafile index 10 using 1:2 notitle with linespoints lt 4, \
+     datafile index 11 using 1:2 notitle with linespoints lt 5, \
+     datafile index 12 using 1:2 notitle with linespoints lt 6, \
+     datafile index 13 using 1:2 notitle with linespoints lt 7
 # panel 3
+set lmargin at screen 0.43562; set rmargin at screen 0.59042
+set bmargin at screen 0.54304; set tmargin at screen 0.91033
 set title 'fp32, precond aol' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -332,14 +358,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 14 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 15 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 16 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 17 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 18 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 19 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 20 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 14 using 1:2 notitle with linespoints lt 1, \
+     datafile index 15 using 1:2 notitle with linespoints lt 2, \
+     datafile index 16 using 1:2 notitle with linespoints lt 3, \
+     datafile index 17 using 1:2 notitle with linespoints lt 4, \
+     datafile index 18 using 1:2 notitle with linespoints lt 5, \
+     datafile index 19 using 1:2 notitle with linespoints lt 6, \
+     datafile index 20 using 1:2 notitle with linespoints lt 7
 # panel 4
+set lmargin at screen 0.63562; set rmargin at screen 0.79042
+set bmargin at screen 0.54304; set tmargin at screen 0.91033
 set title 'fp32, precond schatten' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -355,14 +383,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 21 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 22 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 23 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 24 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 25 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 26 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 27 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 21 using 1:2 notitle with linespoints lt 1, \
+     datafile index 22 using 1:2 notitle with linespoints lt 2, \
+     datafile index 23 using 1:2 notitle with linespoints lt 3, \
+     datafile index 24 using 1:2 notitle with linespoints lt 4, \
+     datafile index 25 using 1:2 notitle with linespoints lt 5, \
+     datafile index 26 using 1:2 notitle with linespoints lt 6, \
+     datafile index 27 using 1:2 notitle with linespoints lt 7
 # panel 5
+set lmargin at screen 0.83562; set rmargin at screen 0.99042
+set bmargin at screen 0.54304; set tmargin at screen 0.91033
 set title 'fp32, precond none (sigma_max = 1)' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -378,14 +408,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 28 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 29 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 30 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 31 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 32 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 33 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 34 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 28 using 1:2 notitle with linespoints lt 1, \
+     datafile index 29 using 1:2 notitle with linespoints lt 2, \
+     datafile index 30 using 1:2 notitle with linespoints lt 3, \
+     datafile index 31 using 1:2 notitle with linespoints lt 4, \
+     datafile index 32 using 1:2 notitle with linespoints lt 5, \
+     datafile index 33 using 1:2 notitle with linespoints lt 6, \
+     datafile index 34 using 1:2 notitle with linespoints lt 7
 # panel 6
+set lmargin at screen 0.03562; set rmargin at screen 0.19042
+set bmargin at screen 0.06457; set tmargin at screen 0.43185
 set title 'bf16, precond frobenius' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -401,14 +433,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 35 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 36 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 37 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 38 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 39 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 40 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 41 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 35 using 1:2 notitle with linespoints lt 1, \
+     datafile index 36 using 1:2 notitle with linespoints lt 2, \
+     datafile index 37 using 1:2 notitle with linespoints lt 3, \
+     datafile index 38 using 1:2 notitle with linespoints lt 4, \
+     datafile index 39 using 1:2 notitle with linespoints lt 5, \
+     datafile index 40 using 1:2 notitle with linespoints lt 6, \
+     datafile index 41 using 1:2 notitle with linespoints lt 7
 # panel 7
+set lmargin at screen 0.23562; set rmargin at screen 0.39042
+set bmargin at screen 0.06457; set tmargin at screen 0.43185
 set title 'bf16, precond spectral' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -424,14 +458,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 42 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 43 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 44 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 45 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 46 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 47 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 48 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 42 using 1:2 notitle with linespoints lt 1, \
+     datafile index 43 using 1:2 notitle with linespoints lt 2, \
+     datafile index 44 using 1:2 notitle with linespoints lt 3, \
+     datafile index 45 using 1:2 notitle with linespoints lt 4, \
+     datafile index 46 using 1:2 notitle with linespoints lt 5, \
+     datafile index 47 using 1:2 notitle with linespoints lt 6, \
+     datafile index 48 using 1:2 notitle with linespoints lt 7
 # panel 8
+set lmargin at screen 0.43562; set rmargin at screen 0.59042
+set bmargin at screen 0.06457; set tmargin at screen 0.43185
 set title 'bf16, precond aol' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -447,14 +483,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 49 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 50 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 51 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 52 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 53 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 54 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 55 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 49 using 1:2 notitle with linespoints lt 1, \
+     datafile index 50 using 1:2 notitle with linespoints lt 2, \
+     datafile index 51 using 1:2 notitle with linespoints lt 3, \
+     datafile index 52 using 1:2 notitle with linespoints lt 4, \
+     datafile index 53 using 1:2 notitle with linespoints lt 5, \
+     datafile index 54 using 1:2 notitle with linespoints lt 6, \
+     datafile index 55 using 1:2 notitle with linespoints lt 7
 # panel 9
+set lmargin at screen 0.63562; set rmargin at screen 0.79042
+set bmargin at screen 0.06457; set tmargin at screen 0.43185
 set title 'bf16, precond schatten' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -470,14 +508,16 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 56 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 57 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 58 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 59 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 60 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 61 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 62 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 56 using 1:2 notitle with linespoints lt 1, \
+     datafile index 57 using 1:2 notitle with linespoints lt 2, \
+     datafile index 58 using 1:2 notitle with linespoints lt 3, \
+     datafile index 59 using 1:2 notitle with linespoints lt 4, \
+     datafile index 60 using 1:2 notitle with linespoints lt 5, \
+     datafile index 61 using 1:2 notitle with linespoints lt 6, \
+     datafile index 62 using 1:2 notitle with linespoints lt 7
 # panel 10
+set lmargin at screen 0.83562; set rmargin at screen 0.99042
+set bmargin at screen 0.06457; set tmargin at screen 0.43185
 set title 'bf16, precond none (sigma_max = 1)' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -493,12 +533,12 @@ set yrange [0.00050000000000000001:30]
 unset grid
 set grid xtics ytics back ls 100
 unset key
-plot datafile index 63 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
-     datafile index 64 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
-     datafile index 65 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
-     datafile index 66 using 1:2 title 'you' noenhanced with linespoints lt 4, \
-     datafile index 67 using 1:2 title 'polar_express' noenhanced with linespoints lt 5, \
-     datafile index 68 using 1:2 title 'cans' noenhanced with linespoints lt 6, \
-     datafile index 69 using 1:2 title 'PE safety 1.01' noenhanced with linespoints lt 7
+plot datafile index 63 using 1:2 notitle with linespoints lt 1, \
+     datafile index 64 using 1:2 notitle with linespoints lt 2, \
+     datafile index 65 using 1:2 notitle with linespoints lt 3, \
+     datafile index 66 using 1:2 notitle with linespoints lt 4, \
+     datafile index 67 using 1:2 notitle with linespoints lt 5, \
+     datafile index 68 using 1:2 notitle with linespoints lt 6, \
+     datafile index 69 using 1:2 notitle with linespoints lt 7
 unset multiplot
 unset output

@@ -29,8 +29,10 @@ set linetype cycle 16
 
 set terminal pngcairo size 1400,560 font 'sans,11' enhanced
 set output out_png
-set multiplot layout 1,2
+set multiplot
 # panel 1
+set lmargin at screen 0.05718; set rmargin at screen 0.48500
+set bmargin at screen 0.10607; set tmargin at screen 0.92339
 set title 'Gaussian 256x1024: distance to polar factor' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -53,6 +55,8 @@ plot datafile index 0 using 1:2 title 'cubic' noenhanced with linespoints lt 1, 
      datafile index 3 using 1:2 title 'you' noenhanced with linespoints lt 4, \
      datafile index 4 using 1:2 title 'polar_express' noenhanced with linespoints lt 5
 # panel 2
+set lmargin at screen 0.55718; set rmargin at screen 0.98500
+set bmargin at screen 0.10607; set tmargin at screen 0.92339
 set title 'after 5 steps, prescribed spectrum' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -69,7 +73,7 @@ unset grid
 set grid xtics ytics back ls 100
 set key default
 set key reverse Left samplen 3 spacing 1.1
-set key top left
+set key bottom right
 plot datafile index 5 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
      datafile index 6 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
      datafile index 7 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \
@@ -80,8 +84,10 @@ unset output
 
 set terminal svg size 1400,560 font 'sans,11' enhanced background rgb 'white'
 set output out_svg
-set multiplot layout 1,2
+set multiplot
 # panel 1
+set lmargin at screen 0.05718; set rmargin at screen 0.48500
+set bmargin at screen 0.10607; set tmargin at screen 0.92339
 set title 'Gaussian 256x1024: distance to polar factor' noenhanced font ',13'
 set xlabel 'NS steps' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -104,6 +110,8 @@ plot datafile index 0 using 1:2 title 'cubic' noenhanced with linespoints lt 1, 
      datafile index 3 using 1:2 title 'you' noenhanced with linespoints lt 4, \
      datafile index 4 using 1:2 title 'polar_express' noenhanced with linespoints lt 5
 # panel 2
+set lmargin at screen 0.55718; set rmargin at screen 0.98500
+set bmargin at screen 0.10607; set tmargin at screen 0.92339
 set title 'after 5 steps, prescribed spectrum' noenhanced font ',13'
 set xlabel 'condition number' noenhanced
 set ylabel '||X - UV^T||_F / ||UV^T||_F' noenhanced
@@ -120,7 +128,7 @@ unset grid
 set grid xtics ytics back ls 100
 set key default
 set key reverse Left samplen 3 spacing 1.1
-set key top left
+set key bottom right
 plot datafile index 5 using 1:2 title 'cubic' noenhanced with linespoints lt 1, \
      datafile index 6 using 1:2 title 'quintic' noenhanced with linespoints lt 2, \
      datafile index 7 using 1:2 title 'jordan' noenhanced with linespoints lt 3, \

@@ -54,7 +54,7 @@ local DOCS = {
   qr = { sig = "ml.qr(A[, opts])", about = "Thin QR, A = Q R with diag(R) >= 0: LAPACK geqrf/orgqr, or the randomised Cholesky-QR of a tall A (Dion's dion.py: sketch N(0, 1/k), k = ceil(oversample n / 128) 128).",
     returns = "Q (m x k, orthonormal columns), R (k x n, upper triangular), k = min(m, n)", example = "local Q, R = ml.qr(A, {method = \"rcholesky\", seed = 1})" },
   -- ---- Newton-Schulz
-  ns = { sig = "ml.ns(A[, opts])", about = "Newton-Schulz towards the polar factor: X0 = A / (||A||_F + eps) (or the precond's scaling), X <- p(X X^T) X on the short side, one step per schedule entry.",
+  ns = { sig = "ml.ns(A[, opts])", about = "Newton-Schulz towards the polar factor: X0 = A / (s ||A||_F + eps) (or the precond's scaling, times s), X <- p(X X^T) X on the short side, one step per schedule entry; s = the schedule's input_scale (polar_express and cans: the run-time safety factor, option safety, default 1.01; else 1).",
     returns = "X (A's shape and dtype); with trace = true also a list of per-step records {step, orth_fro, orth_spec, polar_dist, smin, smax, time} "
       .. "(orth_* = ||X X^T - I|| on the short side; polar_dist = ||X - polar(A)||_F / ||polar(A)||_F, RELATIVE, while ml.polar_distance is absolute; "
       .. "smin, smax the extreme singular values; time seconds) and trace.precond, the record of X0",
@@ -65,9 +65,9 @@ local DOCS = {
     returns = "plan", example = "local plan = ml.ns_plan {coeffs = \"jordan\", steps = 5}\nplan:run(O, G)" },
   ns_shape = { sig = "ml.ns_shape(shape[, rule])", about = "rows, cols of the matrix Newton-Schulz sees for a parameter of more than 2 dimensions: \"conv\" (out x in*kh*kw, default), \"last\" ((...) x out) or a function(shape) -> rows, cols.",
     returns = "rows, cols", example = "G:reshape(ml.ns_shape({64, 32, 3, 3}))   -- 64 x 288" },
-  coeffs = { sig = "ml.coeffs(name[, opts])", about = "A schedule as per-step coefficient lists {c1, c3, c5, ...} of p(x) = c1 x + c3 x^3 + ... Names: cubic, quintic, septic, jordan, you, polar_express (the published table, or computed when any of l, degree, steps, safety, cushion is given), cans (computed: l, degree, steps).",
+  coeffs = { sig = "ml.coeffs(name[, opts])", about = "A schedule as per-step coefficient lists {c1, c3, c5, ...} of p(x) = c1 x + c3 x^3 + ... Names: cubic, quintic, septic, jordan, you, polar_express (the published table, or computed when any of l, degree, steps, cushion is given), cans (computed: l, degree, steps); both with safety (default 1.01, Algorithm 1 of arXiv 2505.16932: rows but the last at p(x/safety), and field input_scale = safety, which ml.ns, poly_map and poly_error apply to their input; 1 = bare).",
     returns = "list of per-step lists", example = "local s = ml.coeffs(\"polar_express\", {l = 1e-3, steps = 6})" },
-  poly_map = { sig = "ml.poly_map(coeffs, x[, opts])", about = "The composed scalar map of a schedule (a name, list of per-step lists, or one list) at x; overflow gives inf.",
+  poly_map = { sig = "ml.poly_map(coeffs, x[, opts])", about = "The composed scalar map of a schedule (a name, list of per-step lists, or one list) at x / input_scale (the schedule's field, default 1); overflow gives inf.",
     returns = "a number, a new list, or a new matrix (elementwise), like x", example = "print(ml.poly_map(\"jordan\", 0.01))" },
   poly_error = { sig = "ml.poly_error(coeffs, l, u[, opts])", about = "max over x in [l, u] of |f(x) - 1| for the composed map f.",
     returns = "number", example = "print(ml.poly_error(\"polar_express\", 1e-3, 1))" },

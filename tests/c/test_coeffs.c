@@ -91,7 +91,7 @@ TEST(coeffs_error_matches_sampling)
     /* A single best approximation: its error on [a, b] is the levelled error E of the solve. */
     double c[3], E;
     CHECK_OK(ml_remez_odd(3, 0.1, 1, c, &E, NULL));
-    ml_schedule one = {1, 3, c};
+    ml_schedule one = {1, 3, c, 1};
     CHECK_REL(ml_schedule_error(&one, 0.1, 1), E, 1e-13);
 
     /* Bad intervals are refused. */
@@ -174,19 +174,80 @@ TEST(coeffs_remez_rejects)
 
 TEST(coeffs_polar_express_published)
 {
-    /* Algorithm 1 with the published parameters reproduces the published table (stored
-     * without the safety factor). Measured: rows 1-6 agree to ~1.3e-15, row 7 to 2.5e-11,
-     * row 8 to 5.2e-9 (the table has exactly the Pade (15/8, -10/8, 3/8) there; the
-     * construction gives it divided by u^(2k+1), u = 1 + ~1e-9). */
-    ml_schedule s, t;
-    CHECK_OK(ml_schedule_polar_express(&s, 1e-3, 5, 8, 1, ML_PE_CUSHION));
-    CHECK_OK(ml_schedule_named(&t, "polar_express", 8));
-    CHECK(s.steps == 8 && s.terms == 3);
-    CHECK(max_rel_diff(s.c, t.c, 24) < 1e-8);
-    CHECK(max_rel_diff(s.c, t.c, 18) < 1e-13);
-    CHECK(max_rel_diff(s.c, t.c, 21) < 1e-10);
+    /* Algorithm 1 with the published parameters reproduces the published table, both bare
+     * (safety 1) and with the default run-time factor 1.01. Measured: rows 1-6 agree to
+     * ~1.3e-15, row 7 to 2.5e-11, row 8 to 5.2e-9 (the table has exactly the Pade
+     * (15/8, -10/8, 3/8) there; the construction gives it divided by u^(2k+1), u = 1 + ~1e-9). */
+    for (int pass = 0; pass < 2; pass++) {
+        double safety = pass ? ML_SAFETY : 1;
+        ml_schedule s, t;
+        CHECK_OK(ml_schedule_polar_express(&s, 1e-3, 5, 8, safety, ML_PE_CUSHION));
+        CHECK_OK(ml_schedule_named_safety(&t, "polar_express", 8, safety));
+        CHECK(s.steps == 8 && s.terms == 3);
+        CHECK(s.input_scale == safety && t.input_scale == safety);
+        CHECK(max_rel_diff(s.c, t.c, 24) < 1e-8);
+        CHECK(max_rel_diff(s.c, t.c, 18) < 1e-13);
+        CHECK(max_rel_diff(s.c, t.c, 21) < 1e-10);
+        ml_schedule_free(&s);
+        ml_schedule_free(&t);
+    }
+}
+
+TEST(coeffs_polar_express_named_safety)
+{
+    /* The named table's default is Algorithm 1 as printed (arXiv 2505.16932): the published
+     * rows, all but the last as (a/1.01, b/1.01^3, c/1.01^5), the last bare, and the input
+     * factor 1.01; steps beyond the table repeat the bare last row, fewer steps keep their
+     * scaled rows. Transcribed here from the bare table; 1e-15: one division each side. */
+    ml_schedule bare, s;
+    CHECK_OK(ml_schedule_named_safety(&bare, "polar_express", 10, 1));
+    CHECK(bare.input_scale == 1);
+    CHECK_NEAR(bare.c[0], 8.28721201814563, 0);   /* the published number */
+    for (int steps = 4; steps <= 10; steps += 6) {
+        CHECK_OK(ml_schedule_named(&s, "polar_express", steps));
+        CHECK(s.input_scale == 1.01);
+        for (int t = 0; t < steps; t++)
+            for (int k = 0; k < 3; k++) {
+                double a1 = bare.c[t * 3 + k] / (t < 7 ? pow(1.01, 2 * k + 1) : 1);
+                CHECK_REL(s.c[t * 3 + k], a1, 1e-15);
+            }
+        ml_schedule_free(&s);
+    }
+    CHECK_OK(ml_schedule_named_safety(&s, "polar_express", 0, 1.05));
+    CHECK(s.steps == 8 && s.input_scale == 1.05);
+    CHECK_REL(s.c[2], bare.c[2] / pow(1.05, 5), 1e-15);
     ml_schedule_free(&s);
-    ml_schedule_free(&t);
+    ml_schedule_free(&bare);
+    /* the map includes the input factor: f(x) = p_8(...p_1(x / 1.01)) */
+    ml_schedule one;
+    CHECK_OK(ml_schedule_named_safety(&one, "polar_express", 1, 1.01));
+    double x = 0.37, y = x / 1.01, c0 = 8.28721201814563 / 1.01, c1 = -23.595886519098837 / pow(1.01, 3),
+           c2 = 17.300387312530933 / pow(1.01, 5);
+    CHECK_REL(ml_schedule_apply(&one, x), y * (c0 + y * y * (c1 + y * y * c2)), 1e-14);
+    ml_schedule_free(&one);
+    /* bad factors, and a factor for a schedule that has none, are refused */
+    CHECK(ml_schedule_named_safety(&s, "polar_express", 8, 0.99) == ML_EINVAL);
+    CHECK(ml_schedule_named_safety(&s, "polar_express", 8, NAN) == ML_EINVAL);
+    CHECK(ml_schedule_named_safety(&s, "jordan", 5, 1.01) == ML_EINVAL);
+    CHECK(strstr(ml_errmsg(), "jordan") != NULL);
+    CHECK_OK(ml_schedule_named(&s, "gram_ns", 0));   /* its 1.05 is of the rows only (published) */
+    CHECK(s.input_scale == 1);
+    ml_schedule_free(&s);
+}
+
+TEST(coeffs_cans_safety)
+{
+    /* CANS takes the same run-time factor by the same rule: every row but the last, and the input. */
+    ml_schedule s1, s2;
+    CHECK_OK(ml_schedule_cans(&s1, 1e-3, 5, 8, 1));
+    CHECK_OK(ml_schedule_cans(&s2, 1e-3, 5, 8, ML_CANS_SAFETY));
+    CHECK(s1.input_scale == 1 && s2.input_scale == 1.01);
+    for (int t = 0; t < 8; t++)
+        for (int k = 0; k < 3; k++)
+            CHECK_REL(s2.c[t * 3 + k], s1.c[t * 3 + k] / (t < 7 ? pow(1.01, 2 * k + 1) : 1), 1e-15);
+    ml_schedule_free(&s1);
+    ml_schedule_free(&s2);
+    CHECK(ml_schedule_cans(&s1, 1e-3, 5, 8, 0.5) == ML_EINVAL);
 }
 
 /* Each row of a Polar Express schedule (safety 1) is its step's best approximation
@@ -238,6 +299,7 @@ TEST(coeffs_polar_express_safety)
     ml_schedule s1, s2;
     CHECK_OK(ml_schedule_polar_express(&s1, 1e-3, 5, 8, 1, ML_PE_CUSHION));
     CHECK_OK(ml_schedule_polar_express(&s2, 1e-3, 5, 8, 1.01, ML_PE_CUSHION));
+    CHECK(s1.input_scale == 1 && s2.input_scale == 1.01);
     for (int t = 0; t < 8; t++)
         for (int k = 0; k < 3; k++) {
             double want = s1.c[t * 3 + k] / (t < 7 ? pow(1.01, 2 * k + 1) : 1);
@@ -314,7 +376,7 @@ TEST(coeffs_cans_published)
         {1.839437716819516, -0.547668362229117},
     };
     ml_schedule s;
-    CHECK_OK(ml_schedule_cans(&s, 9e-4, 3, 7));
+    CHECK_OK(ml_schedule_cans(&s, 9e-4, 3, 7, 1));
     CHECK(max_rel_diff(s.c, &published[0][0], 14) < 1e-13);
     CHECK_NEAR(ml_schedule_error(&s, 9e-4, 1), 0.29752853580613647, 1e-12);
     ml_schedule_free(&s);
@@ -325,7 +387,7 @@ TEST(coeffs_cans_cubic_convergence)
     /* Proposition 3: e_{k+1} <= e_k^2 and e_{k+1}/e_k^2 -> 3/4, where e_k is the error of
      * the first k+1 steps (the image of [l, 1] is exactly [1 - e_k, 1 + e_k]). */
     ml_schedule s;
-    CHECK_OK(ml_schedule_cans(&s, 1e-3, 3, 16));
+    CHECK_OK(ml_schedule_cans(&s, 1e-3, 3, 16, 1));
     double prev = -1, ratio = 0;
     for (int k = 1; k <= 16; k++) {
         ml_schedule p = prefix(&s, k);
@@ -347,7 +409,7 @@ TEST(coeffs_cans_is_plain_greedy_polar_express)
      * not yet switched to its Pade rule. */
     for (int d = 3; d <= 7; d += 2) {
         ml_schedule a, b;
-        CHECK_OK(ml_schedule_cans(&a, 1e-3, d, 6));
+        CHECK_OK(ml_schedule_cans(&a, 1e-3, d, 6, 1));
         CHECK_OK(ml_schedule_polar_express(&b, 1e-3, d, 6, 1, 0));
         CHECK(max_rel_diff(a.c, b.c, 6 * a.terms) < 1e-11);
         ml_schedule_free(&a);
@@ -355,7 +417,7 @@ TEST(coeffs_cans_is_plain_greedy_polar_express)
     }
     /* and it keeps going to convergence without failing */
     ml_schedule s;
-    CHECK_OK(ml_schedule_cans(&s, 1e-3, 7, 30));
+    CHECK_OK(ml_schedule_cans(&s, 1e-3, 7, 30, 1));
     CHECK(ml_schedule_error(&s, 1e-3, 1) < 1e-15);
     ml_schedule_free(&s);
 }
@@ -363,8 +425,8 @@ TEST(coeffs_cans_is_plain_greedy_polar_express)
 TEST(coeffs_cans_rejects)
 {
     ml_schedule s;
-    CHECK(ml_schedule_cans(&s, 0, 3, 7) == ML_EINVAL);
-    CHECK(ml_schedule_cans(&s, 1.5, 3, 7) == ML_EINVAL);
-    CHECK(ml_schedule_cans(&s, 1e-3, 9, 7) == ML_EINVAL);
-    CHECK(ml_schedule_cans(&s, 1e-3, 3, 0) == ML_EINVAL);
+    CHECK(ml_schedule_cans(&s, 0, 3, 7, 1) == ML_EINVAL);
+    CHECK(ml_schedule_cans(&s, 1.5, 3, 7, 1) == ML_EINVAL);
+    CHECK(ml_schedule_cans(&s, 1e-3, 9, 7, 1) == ML_EINVAL);
+    CHECK(ml_schedule_cans(&s, 1e-3, 3, 0, 1) == ML_EINVAL);
 }

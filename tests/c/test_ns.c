@@ -643,8 +643,8 @@ TEST(ns_rejects_bad_options)
 TEST(schedule_named_tables)
 {
     ml_schedule s;
-    CHECK_OK(ml_schedule_named(&s, "polar_express", 10));
-    CHECK(s.steps == 10 && s.terms == 3);
+    CHECK_OK(ml_schedule_named_safety(&s, "polar_express", 10, 1));   /* the bare published table */
+    CHECK(s.steps == 10 && s.terms == 3 && s.input_scale == 1);
     CHECK_NEAR(s.c[0], 8.28721201814563, 0);
     CHECK_NEAR(s.c[9 * 3 + 0], 1.875, 0);   /* beyond the table the last row repeats */
     ml_schedule_free(&s);

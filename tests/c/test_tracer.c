@@ -8,6 +8,7 @@
 #include "ns.h"
 #include "ops.h"
 #include "polar.h"
+#include "qr.h"
 #include "rng.h"
 #include "spectral_newton.h"
 #include "svd.h"
@@ -116,4 +117,8 @@ TEST(choice_parsers_round_trip_and_name_the_choices)
     CHECK_OK(ml_spectral_method_parse("eig", &sm));
     CHECK(sm == ML_SPECTRAL_EIG);
     CHECK(ml_spectral_method_parse("qr", &sm) == ML_EINVAL && strstr(ml_errmsg(), "svd, newton or eig"));
+    ml_qr_method qm = ML_QR_HOUSEHOLDER;
+    CHECK_OK(ml_qr_method_parse("rcholesky", &qm));
+    CHECK(qm == ML_QR_RCHOLESKY);
+    CHECK(ml_qr_method_parse("lq", &qm) == ML_EINVAL && strstr(ml_errmsg(), "householder or rcholesky"));
 }

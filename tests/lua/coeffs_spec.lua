@@ -18,16 +18,7 @@ local function has(msg, ...)
   end
 end
 
-local published = {
-  { 8.28721201814563, -23.595886519098837, 17.300387312530933 },
-  { 4.107059111542203, -2.9478499167379106, 0.5448431082926601 },
-  { 3.9486908534822946, -2.908902115962949, 0.5518191394370137 },
-  { 3.3184196573706015, -2.488488024314874, 0.51004894012372 },
-  { 2.300652019954817, -1.6689039845747493, 0.4188073119525673 },
-  { 1.891301407787398, -1.2679958271945868, 0.37680408948524835 },
-  { 1.8750014808534479, -1.2500016453999487, 0.3750001645474248 },
-  { 1.875, -1.25, 0.375 },
-}
+local published = dofile("tests/lua/polar_express_table.lua")
 
 describe("coeffs", function()
   it("returns built-in schedules as one list of coefficients per step", function()
@@ -45,13 +36,13 @@ describe("coeffs", function()
     assert.are.same({ 2172 / 1024, -1833 / 1024, 682 / 1024 }, y[8])
   end)
 
-  it("gives the published Polar Express table without options", function()
-    assert.are.same(published, ml.coeffs("polar_express"))
-    assert.are.same(published, ml.coeffs("polar_express", {}))
+  it("gives the published Polar Express table with safety = 1 (the default 1.01: safety_spec)", function()
+    assert.are.same(published, ml.coeffs("polar_express", { safety = 1 }))
+    assert.are.same(ml.coeffs("polar_express"), ml.coeffs("polar_express", {}))
   end)
 
   it("computes Polar Express that reproduces the published table", function()
-    local c = ml.coeffs("polar_express", { l = 1e-3, degree = 5, steps = 8 })
+    local c = ml.coeffs("polar_express", { l = 1e-3, degree = 5, steps = 8, safety = 1 })
     assert.are.equal(8, #c)
     for t = 1, 8 do
       for k = 1, 3 do assert.is_true(rel(c[t][k], published[t][k]) < 1e-8) end
@@ -64,8 +55,9 @@ describe("coeffs", function()
   end)
 
   it("applies the safety factor to every row but the last", function()
-    local c = ml.coeffs("polar_express", { steps = 8 })
-    local s = ml.coeffs("polar_express", { steps = 8, safety = 1.01 })
+    local c = ml.coeffs("polar_express", { steps = 8, safety = 1 })
+    local s = ml.coeffs("polar_express", { steps = 8 })   -- default 1.01
+    assert.are.equal(1.01, s.input_scale)
     for t = 1, 7 do
       for k = 1, 3 do
         assert.is_true(rel(s[t][k], c[t][k] / 1.01 ^ (2 * k - 1)) < 1e-15)
@@ -84,7 +76,7 @@ describe("coeffs", function()
   end)
 
   it("computes CANS, matching the paper's degree-3 coefficients", function()
-    local c = ml.coeffs("cans", { l = 9e-4, degree = 3, steps = 7 })
+    local c = ml.coeffs("cans", { l = 9e-4, degree = 3, steps = 7, safety = 1 })
     assert.are.equal(7, #c)
     assert.is_true(rel(c[1][1], 5.181702879894027) < 1e-13)
     assert.is_true(rel(c[1][2], -5.177039351076183) < 1e-13)
@@ -119,7 +111,8 @@ describe("coeffs", function()
     has(err(function() return ml.coeffs("polar_express", { lower = 1e-3 }) end),
       "bad argument #2 to 'coeffs' (unknown option 'lower'")
     has(err(function() return ml.coeffs("cubic", { l = 0.1 }) end), "unknown option 'l'")
-    has(err(function() return ml.coeffs("cans", { safety = 1.01 }) end), "unknown option 'safety'")
+    has(err(function() return ml.coeffs("cubic", { safety = 1.01 }) end), "unknown option 'safety'")
+    has(err(function() return ml.coeffs("cans", { cushion = 0.1 }) end), "unknown option 'cushion'")
     has(err(function() return ml.coeffs("cubic", 5) end), "bad argument #2 to 'coeffs'", "table expected")
   end)
 end)

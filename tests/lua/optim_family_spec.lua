@@ -20,10 +20,11 @@ local TOL = 1e-12
 local R = dofile("tests/lua/plain_matrix.lua")
 function R.sign(x) return x > 0 and 1 or x < 0 and -1 or 0 end
 function R.polar(A) return ml.polar(ml.from_table(A)):totable() end
--- Newton-Schulz: X_0 = G/(||G||_F + eps) (norm = false: X_0 = G), then for each step
+-- Newton-Schulz: X_0 = G/(s ||G||_F + eps), s = coeffs.input_scale or 1 (Polar Express's
+-- safety factor; norm = false: X_0 = G), then for each step
 -- X <- a X + b (X X^T) X + c (X X^T)^2 X; coeffs a list of {a, b, c} (the last repeats).
 function R.ns(G, coeffs, steps, eps, norm)
-  local X = norm == false and R.copy(G) or R.scale(G, 1 / (R.fro(G) + eps))
+  local X = norm == false and R.copy(G) or R.scale(G, 1 / ((coeffs.input_scale or 1) * R.fro(G) + eps))
   for k = 1, steps do
     local c = coeffs[math.min(k, #coeffs)]
     local A = R.mm(X, R.t(X))

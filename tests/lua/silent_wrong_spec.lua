@@ -24,9 +24,11 @@ describe("issue 12 item 1: norms without overflow or underflow", function()
     -- 1e80/1e-80: inside the prescaling window's old bound (2^300), where the spectral
     -- preconditioner's Lanczos vectors overflowed (found after the first fix)
     local scales = dt == "float64" and { 1e154, 1e-200, 1e300, 1e-300, 1e80, 1e-80 } or { 1e19, 1e-19, 1e30, 1e-30 }
-    local tol = dt == "float64" and 1e-13 or 2e-5
     for _, pc in ipairs { "frobenius", "spectral", "aol", "schatten" } do
       for _, form in ipairs { "direct", "gram" } do
+        -- float32 gram form: it iterates on the squared singular values, measured up to 2.2e-5
+        -- (spectral, Polar Express at safety 1.01; 1.6e-5 at 1): 5e-5 there
+        local tol = dt == "float64" and 1e-13 or form == "gram" and 5e-5 or 2e-5
         it(("ns %s %s %s equals the unit-scale result at %s"):format(dt, pc, form, table.concat(scales, ", ")),
           function()
             for _, G in ipairs { B:astype(dt), Bt:astype(dt) } do

@@ -21,14 +21,14 @@ local selector = require "muonlab.optim.select"
 
 local ADAMW_DEFAULTS = { lr = 3e-4, beta1 = 0.9, beta2 = 0.95, eps = 1e-10, weight_decay = 0 }
 
-local SPEC = {
+local SPEC = options.register("muon_adamw", {
   muon = { {}, "table", "options of ml.optim.muon for the Muon parameters" },
   adamw = { {}, "table", "options of ml.optim.adamw for the rest", show = "{lr = 3e-4, beta1 = 0.9, beta2 = 0.95, eps = 1e-10, weight_decay = 0}" },
   exclude = { {}, "table", "indices that go to AdamW whatever their shape (embedding, head)" },
   choose = { nil, options.kinds.any_selector, "the Muon parameters: a kind, a list of kinds, or function(i, p) -> \"muon\" | \"adamw\"",
     show = "both dims > 1, not excluded, kind \"matrix\" when info is given" },
   info = { nil, "table", "model:param_info() (entries {name =, kind =, shape =}); needed by kind rules" },
-}
+})
 
 local function sub(ctor, key, o)
   local ok, r = pcall(ctor, o)
