@@ -16,8 +16,9 @@
 -- Runs (ml.sweep, one durable row per run keyed by optimizer, lr, seed, steps, embed, layers; a
 -- rerun resumes, --fresh starts over): every rate with --seed, then the best rate (lowest final
 -- validation loss) with the other seeds. The curve of each run is packed in its row.
--- The committed plots/gpt_convergence.* is a REDUCED run (shared 2-core machine, OPENBLAS_NUM_THREADS=1):
---   muonlab experiments/gpt_convergence.lua --steps 200 --seeds 1 --evals 10
+-- The committed plots/gpt_convergence.* is a 500-step run (3 seeds; two processes, one per half of the optimizers,
+-- their runs files concatenated and rendered by a third call with --runs on the merged file):
+--   muonlab experiments/gpt_convergence.lua --steps 500 --seeds 3
 -- --quick: 12 steps of a GPT with C = 32, 2 rates, 2 seeds, into $TMPDIR (smoke test).
 local ml = require "muonlab"
 local csv = require "muonlab.csv"

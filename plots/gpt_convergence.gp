@@ -29,7 +29,7 @@ set linetype cycle 16
 
 set terminal pngcairo size 1500,520 font 'sans,11' enhanced
 set output out_png
-set multiplot title 'GPT L=2 C=128 on fortunes, 200 steps: validation loss at the best rate, mean and min..max over 1 seed(s)' noenhanced font ',14'
+set multiplot title 'GPT L=2 C=128 on fortunes, 500 steps: validation loss at the best rate, mean and min..max over 3 seed(s)' noenhanced font ',14'
 # panel 1
 set lmargin at screen 0.05220; set rmargin at screen 0.48367
 set bmargin at screen 0.18721; set tmargin at screen 0.84135
@@ -116,7 +116,7 @@ unset output
 
 set terminal svg size 1500,520 font 'sans,11' enhanced background rgb 'white'
 set output out_svg
-set multiplot title 'GPT L=2 C=128 on fortunes, 200 steps: validation loss at the best rate, mean and min..max over 1 seed(s)' noenhanced font ',14'
+set multiplot title 'GPT L=2 C=128 on fortunes, 500 steps: validation loss at the best rate, mean and min..max over 3 seed(s)' noenhanced font ',14'
 # panel 1
 set lmargin at screen 0.05220; set rmargin at screen 0.48367
 set bmargin at screen 0.18721; set tmargin at screen 0.84135
