@@ -3,6 +3,7 @@
  * Jacobian are plain loops over the lower triangle. */
 #include "attention.h"
 #include "error.h"
+#include "internal/argcheck.h"
 #include "parallel.h"
 #include <cblas.h>
 #include <math.h>
@@ -11,20 +12,6 @@
 #pragma GCC optimize("no-trapping-math")
 
 /* ---- checks ---------------------------------------------------------------------------- */
-
-static int shape_is(const char *fn, const char *what, const ml_mat *m, size_t r, size_t c)
-{
-    if (m->rows != r || m->cols != c)
-        return ml_error(ML_EINVAL, "%s: %s must be %zu x %zu, got %zu x %zu", fn, what, r, c, m->rows, m->cols);
-    return ML_OK;
-}
-
-static int dtype_is(const char *fn, const char *what, const ml_mat *m, ml_dtype t)
-{
-    if (m->dtype != t)
-        return ml_error(ML_EINVAL, "%s: %s is %s, qkv is %s", fn, what, ml_dtype_name(m->dtype), ml_dtype_name(t));
-    return ML_OK;
-}
 
 /* Shapes from qkv: T tokens per sequence, C channels, hs per head. */
 static int check_qkv(const char *fn, const ml_mat *qkv, size_t B, size_t H, size_t *T, size_t *C)
@@ -142,12 +129,12 @@ int ml_attn_forward(ml_mat *out, ml_mat *P, ml_mat *maxlogit, const ml_mat *qkv,
     size_t T, C;
     int rc;
     if ((rc = check_qkv(fn, qkv, B, H, &T, &C))) return rc;
-    if ((rc = shape_is(fn, "output", out, B * T, C)) || (rc = shape_is(fn, "probabilities", P, B * H * T, T))) return rc;
-    if ((rc = dtype_is(fn, "output", out, qkv->dtype)) || (rc = dtype_is(fn, "probabilities", P, qkv->dtype))) return rc;
+    if ((rc = ml_check_shape(fn, "output", out, B * T, C)) || (rc = ml_check_shape(fn, "probabilities", P, B * H * T, T))) return rc;
+    if ((rc = ml_check_dtype(fn, "output", out, qkv->dtype, "qkv")) || (rc = ml_check_dtype(fn, "probabilities", P, qkv->dtype, "qkv"))) return rc;
     if ((rc = disjoint(fn, "output", out, "qkv", qkv)) || (rc = disjoint(fn, "probabilities", P, "qkv", qkv)) ||
         (rc = disjoint(fn, "output", out, "the probabilities", P)))
         return rc;
-    if (maxlogit && (rc = shape_is(fn, "max logits", maxlogit, 1, H))) return rc;
+    if (maxlogit && (rc = ml_check_shape(fn, "max logits", maxlogit, 1, H))) return rc;
     attn_job j = {.out = out, .P = P, .qkv = qkv, .T = T, .C = C, .H = H};
     for (j.h0 = 0; j.h0 < H; j.h0 = j.h1) {
         j.h1 = j.h0 + PASS_HEADS < H ? j.h0 + PASS_HEADS : H;
@@ -197,11 +184,11 @@ int ml_attn_backward(ml_mat *dqkv, ml_mat *dP, const ml_mat *dout, const ml_mat 
     size_t T, C;
     int rc;
     if ((rc = check_qkv(fn, qkv, B, H, &T, &C))) return rc;
-    if ((rc = shape_is(fn, "qkv gradient", dqkv, B * T, 3 * C)) || (rc = shape_is(fn, "work space", dP, B * H * T, T)) ||
-        (rc = shape_is(fn, "output gradient", dout, B * T, C)) || (rc = shape_is(fn, "probabilities", P, B * H * T, T)))
+    if ((rc = ml_check_shape(fn, "qkv gradient", dqkv, B * T, 3 * C)) || (rc = ml_check_shape(fn, "work space", dP, B * H * T, T)) ||
+        (rc = ml_check_shape(fn, "output gradient", dout, B * T, C)) || (rc = ml_check_shape(fn, "probabilities", P, B * H * T, T)))
         return rc;
-    if ((rc = dtype_is(fn, "qkv gradient", dqkv, qkv->dtype)) || (rc = dtype_is(fn, "work space", dP, qkv->dtype)) ||
-        (rc = dtype_is(fn, "output gradient", dout, qkv->dtype)) || (rc = dtype_is(fn, "probabilities", P, qkv->dtype)))
+    if ((rc = ml_check_dtype(fn, "qkv gradient", dqkv, qkv->dtype, "qkv")) || (rc = ml_check_dtype(fn, "work space", dP, qkv->dtype, "qkv")) ||
+        (rc = ml_check_dtype(fn, "output gradient", dout, qkv->dtype, "qkv")) || (rc = ml_check_dtype(fn, "probabilities", P, qkv->dtype, "qkv")))
         return rc;
     const ml_mat *in[] = {dout, P, qkv};
     const char *names[] = {"the output gradient", "the probabilities", "qkv"};

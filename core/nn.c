@@ -3,6 +3,7 @@
  * Elementwise work is done in double whatever the storage; products go to BLAS (ops.c). */
 #include "nn.h"
 #include "error.h"
+#include "internal/argcheck.h"
 #include "ops.h"
 #include "parallel.h"
 #include <math.h>
@@ -37,13 +38,6 @@ static int same_dtype(const char *fn, const ml_mat *a, const ml_mat *b)
     return ML_OK;
 }
 
-static int shape_is(const char *fn, const char *what, const ml_mat *m, size_t r, size_t c)
-{
-    if (m->rows != r || m->cols != c)
-        return ml_error(ML_EINVAL, "%s: %s must be %zu x %zu, got %zu x %zu", fn, what, r, c, m->rows, m->cols);
-    return ML_OK;
-}
-
 /* An id (label, token, row number) must be an integer in [0, n). */
 static int check_id(const char *fn, const char *what, double v, size_t k, size_t n)
 {
@@ -71,7 +65,7 @@ static int check_labels(const char *fn, const ml_mat *y, size_t B, size_t K)
 int ml_nn_bias_add(ml_mat *Y, const ml_mat *b)
 {
     int rc;
-    if ((rc = shape_is("bias_add", "bias", b, 1, Y->cols))) return rc;
+    if ((rc = ml_check_shape("bias_add", "bias", b, 1, Y->cols))) return rc;
     if ((rc = same_dtype("bias_add", Y, b))) return rc;
     if (Y->dtype == ML_F64) {
         const double *bb = b->data;
@@ -93,7 +87,7 @@ int ml_nn_bias_add(ml_mat *Y, const ml_mat *b)
 int ml_nn_bias_backward(ml_mat *db, const ml_mat *dY, double beta)
 {
     int rc;
-    if ((rc = shape_is("bias_backward", "bias gradient", db, 1, dY->cols))) return rc;
+    if ((rc = ml_check_shape("bias_backward", "bias gradient", db, 1, dY->cols))) return rc;
     if ((rc = same_dtype("bias_backward", db, dY))) return rc;
     if (beta == 0) ml_mat_fill(db, 0.0);
     else if (beta != 1) ml_scale(db, beta);
@@ -120,11 +114,11 @@ int ml_nn_linear_forward(ml_mat *Y, const ml_mat *X, const ml_mat *W, const ml_m
     if (X->cols != W->cols)
         return ml_error(ML_EINVAL, "linear_forward: input has %zu columns but the weight is %zu x %zu (out x in)",
                         X->cols, W->rows, W->cols);
-    if ((rc = shape_is("linear_forward", "output", Y, X->rows, W->rows))) return rc;
+    if ((rc = ml_check_shape("linear_forward", "output", Y, X->rows, W->rows))) return rc;
     if ((rc = same_dtype("linear_forward", Y, X)) || (rc = same_dtype("linear_forward", Y, W))) return rc;
     if (overlaps(Y, X) || overlaps(Y, W))
         return ml_error(ML_EINVAL, "linear_forward: the output must not share storage with the input or the weight");
-    if (b && (rc = shape_is("linear_forward", "bias", b, 1, W->rows))) return rc;
+    if (b && (rc = ml_check_shape("linear_forward", "bias", b, 1, W->rows))) return rc;
     if (b && (rc = same_dtype("linear_forward", Y, b))) return rc;
     if ((rc = ml_gemm(Y, 1.0, X, ML_NOTRANS, W, ML_TRANS, 0.0))) return rc;
     return b ? ml_nn_bias_add(Y, b) : ML_OK;
@@ -139,15 +133,15 @@ int ml_nn_linear_backward(ml_mat *dX, ml_mat *dW, ml_mat *db, const ml_mat *dY, 
     if (X->cols != W->cols)
         return ml_error(ML_EINVAL, "%s: input has %zu columns but the weight is %zu x %zu (out x in)", fn, X->cols,
                         W->rows, W->cols);
-    if ((rc = shape_is(fn, "output gradient", dY, X->rows, W->rows))) return rc;
+    if ((rc = ml_check_shape(fn, "output gradient", dY, X->rows, W->rows))) return rc;
     if ((rc = same_dtype(fn, dY, X)) || (rc = same_dtype(fn, dY, W))) return rc;
     if (dX) {
-        if ((rc = shape_is(fn, "input gradient", dX, X->rows, X->cols)) || (rc = same_dtype(fn, dX, X))) return rc;
+        if ((rc = ml_check_shape(fn, "input gradient", dX, X->rows, X->cols)) || (rc = same_dtype(fn, dX, X))) return rc;
         if (overlaps(dX, dY) || overlaps(dX, W))
             return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with dY or the weight", fn);
     }
-    if (dW && ((rc = shape_is(fn, "weight gradient", dW, W->rows, W->cols)) || (rc = same_dtype(fn, dW, W)))) return rc;
-    if (db && ((rc = shape_is(fn, "bias gradient", db, 1, W->rows)) || (rc = same_dtype(fn, db, W)))) return rc;
+    if (dW && ((rc = ml_check_shape(fn, "weight gradient", dW, W->rows, W->cols)) || (rc = same_dtype(fn, dW, W)))) return rc;
+    if (db && ((rc = ml_check_shape(fn, "bias gradient", db, 1, W->rows)) || (rc = same_dtype(fn, db, W)))) return rc;
     if (dX && (rc = ml_gemm(dX, 1.0, dY, ML_NOTRANS, W, ML_NOTRANS, 0.0))) return rc;
     if (dW && (rc = ml_gemm(dW, 1.0, dY, ML_TRANS, X, ML_NOTRANS, accumulate ? 1.0 : 0.0))) return rc;
     if (db && (rc = ml_nn_bias_backward(db, dY, accumulate ? 1.0 : 0.0))) return rc;
@@ -160,7 +154,7 @@ int ml_nn_linear_backward(ml_mat *dX, ml_mat *dW, ml_mat *db, const ml_mat *dY, 
 int ml_nn_relu_forward(ml_mat *Y, const ml_mat *X)
 {
     int rc;
-    if ((rc = shape_is("relu_forward", "output", Y, X->rows, X->cols)) || (rc = same_dtype("relu_forward", Y, X)))
+    if ((rc = ml_check_shape("relu_forward", "output", Y, X->rows, X->cols)) || (rc = same_dtype("relu_forward", Y, X)))
         return rc;
     for (size_t i = 0; i < X->rows; i++)
         for (size_t j = 0; j < X->cols; j++) {
@@ -175,7 +169,7 @@ int ml_nn_relu_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
 {
     int rc;
     const char *fn = "relu_backward";
-    if ((rc = shape_is(fn, "output gradient", dY, X->rows, X->cols)) || (rc = shape_is(fn, "input gradient", dX, X->rows, X->cols)))
+    if ((rc = ml_check_shape(fn, "output gradient", dY, X->rows, X->cols)) || (rc = ml_check_shape(fn, "input gradient", dX, X->rows, X->cols)))
         return rc;
     if ((rc = same_dtype(fn, dX, dY)) || (rc = same_dtype(fn, dX, X))) return rc;
     for (size_t i = 0; i < X->rows; i++)
@@ -190,7 +184,7 @@ int ml_nn_relu_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
 int ml_nn_relu2_forward(ml_mat *Y, const ml_mat *X)
 {
     int rc;
-    if ((rc = shape_is("relu2_forward", "output", Y, X->rows, X->cols)) || (rc = same_dtype("relu2_forward", Y, X)))
+    if ((rc = ml_check_shape("relu2_forward", "output", Y, X->rows, X->cols)) || (rc = same_dtype("relu2_forward", Y, X)))
         return rc;
     for (size_t i = 0; i < X->rows; i++) {
         if (X->dtype == ML_F64) {
@@ -211,7 +205,7 @@ int ml_nn_relu2_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
 {
     int rc;
     const char *fn = "relu2_backward";
-    if ((rc = shape_is(fn, "output gradient", dY, X->rows, X->cols)) || (rc = shape_is(fn, "input gradient", dX, X->rows, X->cols)))
+    if ((rc = ml_check_shape(fn, "output gradient", dY, X->rows, X->cols)) || (rc = ml_check_shape(fn, "input gradient", dX, X->rows, X->cols)))
         return rc;
     if ((rc = same_dtype(fn, dX, dY)) || (rc = same_dtype(fn, dX, X))) return rc;
     if (overlaps(dX, X)) return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with the input", fn);
@@ -400,9 +394,9 @@ int ml_nn_gelu_forward_keep(ml_mat *Y, ml_mat *Tk, const ml_mat *X)
 {
     int rc;
     const char *fn = "gelu_forward";
-    if ((rc = shape_is(fn, "output", Y, X->rows, X->cols)) || (rc = same_dtype(fn, Y, X))) return rc;
+    if ((rc = ml_check_shape(fn, "output", Y, X->rows, X->cols)) || (rc = same_dtype(fn, Y, X))) return rc;
     if (Tk) {
-        if ((rc = shape_is(fn, "kept tanh", Tk, X->rows, X->cols)) || (rc = same_dtype(fn, Tk, X))) return rc;
+        if ((rc = ml_check_shape(fn, "kept tanh", Tk, X->rows, X->cols)) || (rc = same_dtype(fn, Tk, X))) return rc;
         if (overlaps(Tk, X) || overlaps(Tk, Y))
             return ml_error(ML_EINVAL, "%s: the kept tanh must not share storage with the input or the output", fn);
     }
@@ -417,12 +411,12 @@ int ml_nn_gelu_backward_kept(ml_mat *dX, const ml_mat *dY, const ml_mat *X, cons
 {
     int rc;
     const char *fn = "gelu_backward";
-    if ((rc = shape_is(fn, "output gradient", dY, X->rows, X->cols)) || (rc = shape_is(fn, "input gradient", dX, X->rows, X->cols)))
+    if ((rc = ml_check_shape(fn, "output gradient", dY, X->rows, X->cols)) || (rc = ml_check_shape(fn, "input gradient", dX, X->rows, X->cols)))
         return rc;
     if ((rc = same_dtype(fn, dX, dY)) || (rc = same_dtype(fn, dX, X))) return rc;
     if (overlaps(dX, X)) return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with the input", fn);
     if (Tk) {
-        if ((rc = shape_is(fn, "kept tanh", Tk, X->rows, X->cols)) || (rc = same_dtype(fn, Tk, X))) return rc;
+        if ((rc = ml_check_shape(fn, "kept tanh", Tk, X->rows, X->cols)) || (rc = same_dtype(fn, Tk, X))) return rc;
         if (overlaps(dX, Tk)) return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with the kept tanh", fn);
     }
     gelu_job j = {.Y = dX, .Tk = (ml_mat *)Tk, .X = X, .dY = dY};
@@ -455,7 +449,7 @@ int ml_nn_softmax_ce(double *loss, size_t *ncorrect, ml_mat *dZ, const ml_mat *Z
     int rc;
     size_t B = Z->rows, K = Z->cols;
     if ((rc = check_labels("softmax_ce", y, B, K))) return rc;
-    if (dZ && ((rc = shape_is("softmax_ce", "logit gradient", dZ, B, K)) || (rc = same_dtype("softmax_ce", dZ, Z))))
+    if (dZ && ((rc = ml_check_shape("softmax_ce", "logit gradient", dZ, B, K)) || (rc = same_dtype("softmax_ce", dZ, Z))))
         return rc;
     double total = 0;
     size_t correct = 0;
@@ -477,7 +471,7 @@ int ml_nn_softmax_ce(double *loss, size_t *ncorrect, ml_mat *dZ, const ml_mat *Z
 int ml_nn_softmax(ml_mat *P, const ml_mat *Z)
 {
     int rc;
-    if ((rc = shape_is("softmax", "output", P, Z->rows, Z->cols)) || (rc = same_dtype("softmax", P, Z))) return rc;
+    if ((rc = ml_check_shape("softmax", "output", P, Z->rows, Z->cols)) || (rc = same_dtype("softmax", P, Z))) return rc;
     for (size_t i = 0; i < Z->rows; i++) {
         double lse = row_lse(Z, i, NULL);
         for (size_t j = 0; j < Z->cols; j++) ml_mat_set(P, i, j, exp(ml_mat_get(Z, i, j) - lse));
@@ -522,7 +516,7 @@ static int check_embed(const char *fn, const ml_mat *E, const ml_mat *ids, const
 {
     int rc;
     size_t B = ids->rows, T = ids->cols, V = C->rows, d = C->cols;
-    if ((rc = shape_is(fn, "embedded window", E, B, T * d))) return rc;
+    if ((rc = ml_check_shape(fn, "embedded window", E, B, T * d))) return rc;
     if ((rc = same_dtype(fn, E, C))) return rc;
     for (size_t b = 0; b < B; b++)
         for (size_t t = 0; t < T; t++)
@@ -576,7 +570,7 @@ static int check_tokpos(const char *fn, const ml_mat *X, const ml_mat *ids, cons
     if (wte && wpe && wte->cols != wpe->cols)
         return ml_error(ML_EINVAL, "%s: token table has %zu columns, position table %zu", fn, wte->cols, wpe->cols);
     const ml_mat *tab = wte ? wte : wpe;
-    if ((rc = shape_is(fn, "embedded tokens", X, B * T, tab->cols)) || (rc = same_dtype(fn, X, tab))) return rc;
+    if ((rc = ml_check_shape(fn, "embedded tokens", X, B * T, tab->cols)) || (rc = same_dtype(fn, X, tab))) return rc;
     if (wte && wpe && (rc = same_dtype(fn, wte, wpe))) return rc;
     if (wpe && wpe->rows < T)
         return ml_error(ML_EINVAL, "%s: %zu positions exceed the position table's %zu rows (the context)", fn, T, wpe->rows);

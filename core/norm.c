@@ -2,23 +2,10 @@
  * dtype serves both: RMSNorm is LayerNorm without centring (mu = 0) and without bias. */
 #include "norm.h"
 #include "error.h"
+#include "internal/argcheck.h"
 #include <math.h>
 
 /* ---- checks ---------------------------------------------------------------------------- */
-
-static int shape_is(const char *fn, const char *what, const ml_mat *m, size_t r, size_t c)
-{
-    if (m->rows != r || m->cols != c)
-        return ml_error(ML_EINVAL, "%s: %s must be %zu x %zu, got %zu x %zu", fn, what, r, c, m->rows, m->cols);
-    return ML_OK;
-}
-
-static int dtype_is(const char *fn, const char *what, const ml_mat *m, ml_dtype t)
-{
-    if (m->dtype != t)
-        return ml_error(ML_EINVAL, "%s: %s is %s, the input is %s", fn, what, ml_dtype_name(m->dtype), ml_dtype_name(t));
-    return ML_OK;
-}
 
 /* Every operand the shape and dtype it must have; NULL operands are skipped. */
 static int check(const char *fn, const ml_mat *X, const ml_mat *stats, const ml_mat *w, const ml_mat *b,
@@ -26,14 +13,14 @@ static int check(const char *fn, const ml_mat *X, const ml_mat *stats, const ml_
 {
     int rc;
     size_t N = X->rows, n = X->cols;
-    if ((rc = shape_is(fn, "statistics", stats, N, 2))) return rc;
+    if ((rc = ml_check_shape(fn, "statistics", stats, N, 2))) return rc;
     if (stats->dtype != ML_F64) return ml_error(ML_EINVAL, "%s: statistics must be float64", fn);
     const ml_mat *m[] = {w, b, Y, dX, dw, db};
     const char *names[] = {"weight", "bias", yname, "input gradient", "weight gradient", "bias gradient"};
     size_t rows[] = {1, 1, N, N, 1, 1};
     for (int i = 0; i < 6; i++) {
         if (!m[i]) continue;
-        if ((rc = shape_is(fn, names[i], m[i], rows[i], n)) || (rc = dtype_is(fn, names[i], m[i], X->dtype))) return rc;
+        if ((rc = ml_check_shape(fn, names[i], m[i], rows[i], n)) || (rc = ml_check_dtype(fn, names[i], m[i], X->dtype, "the input"))) return rc;
     }
     if (Y && Y->buf == X->buf) return ml_error(ML_EINVAL, "%s: the %s must not share storage with the input", fn, yname);
     if (dX && (dX->buf == Y->buf || dX->buf == X->buf))
