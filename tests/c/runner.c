@@ -42,6 +42,17 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* ML_TEST_SKIP="a b": tests not to run (tests/valgrind.sh: numerical sweeps that take minutes
+ * under valgrind and reach no code the other tests do not). */
+static int skipped(const char *name)
+{
+    const char *list = getenv("ML_TEST_SKIP");
+    size_t n = strlen(name);
+    for (const char *p = list; p && (p = strstr(p, name)); p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ')) return 1;
+    return 0;
+}
+
 /* Usage: test_core [substring]: run the tests whose names contain it. */
 int main(int argc, char **argv)
 {
@@ -49,6 +60,10 @@ int main(int argc, char **argv)
     if (ntests) qsort(tests, (size_t)ntests, sizeof tests[0], by_name);
     for (int i = 0; i < ntests; i++) {
         if (argc > 1 && !strstr(tests[i].name, argv[1])) continue;
+        if (skipped(tests[i].name)) {
+            printf("skip %s (ML_TEST_SKIP)\n", tests[i].name);
+            continue;
+        }
         current_failed = 0;
         tests[i].fn();
         if (current_failed) {
