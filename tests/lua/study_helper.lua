@@ -18,13 +18,7 @@ function H.sh(cmd)
   return tonumber(out:match("rc=(%d+)%s*$")), out
 end
 
-function H.slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+H.slurp = dofile("tests/lua/file_helper.lua").slurp
 
 function H.count(rows, pred)
   local n = 0
