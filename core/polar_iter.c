@@ -154,3 +154,16 @@ int ml_polar_prepare(ml_tallmat *t, const ml_mat *A, const char *method, int wan
     if (rc) ml_tall_free(t);
     return rc;
 }
+
+int ml_cm_gram_solve(const double *x, double *y, double *Z, int m, int n, double a, double b, const char *method)
+{
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n, m, a, x, m, 0.0, Z, n);
+    for (int i = 0; i < n; i++) Z[i + (size_t)i * n] += b;
+    lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, Z, n);
+    if (info) return ml_error(ML_ENUM, "%s: Cholesky factorisation failed, info = %d", method, (int)info);
+    memcpy(y, x, (size_t)m * (size_t)n * sizeof(double));
+    /* Y W = X, then Y W^T = Y: Y = X W^-1 W^-T = X Z^-1 */
+    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, m, n, 1.0, Z, n, y, m);
+    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasTrans, CblasNonUnit, m, n, 1.0, Z, n, y, m);
+    return ML_OK;
+}

@@ -56,15 +56,7 @@ static int qr_step(const double *x, double *y, double *B, double *tau, int m, in
 /* Y <- X (I + c X^T X)^-1: Cholesky form. Z is n x n. */
 static int chol_step(const double *x, double *y, double *Z, int m, int n, double c)
 {
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n, m, c, x, m, 0.0, Z, n);
-    for (int i = 0; i < n; i++) Z[i + (size_t)i * n] += 1.0;
-    lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, Z, n);
-    if (info) return ml_error(ML_ENUM, "qdwh: Cholesky factorisation failed, info = %d", (int)info);
-    memcpy(y, x, (size_t)m * (size_t)n * sizeof(double));
-    /* Y W = X, then Y W^T = Y: Y = X W^-1 W^-T = X Z^-1 */
-    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, m, n, 1.0, Z, n, y, m);
-    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasTrans, CblasNonUnit, m, n, 1.0, Z, n, y, m);
-    return ML_OK;
+    return ml_cm_gram_solve(x, y, Z, m, n, c, 1.0, "qdwh");
 }
 
 int ml_polar_qdwh(ml_mat *out, const ml_mat *A, ml_polar_info *info)

@@ -125,14 +125,7 @@ static int solve(const double *x, double *y, double *B, double *tau, int m, int 
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, m, n, n, 1.0 / sc, B, mn, B + m, mn, 0.0, y, m);
         return ML_OK;
     }
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n, m, 1.0, x, m, 0.0, B, n);
-    for (int i = 0; i < n; i++) B[i + (size_t)i * n] += c;
-    info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, B, n);
-    if (info) return ml_error(ML_ENUM, "zolo: Cholesky factorisation failed, info = %d", (int)info);
-    memcpy(y, x, (size_t)m * (size_t)n * sizeof(double));
-    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, m, n, 1.0, B, n, y, m);
-    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasTrans, CblasNonUnit, m, n, 1.0, B, n, y, m);
-    return ML_OK;
+    return ml_cm_gram_solve(x, y, B, m, n, 1.0, c, "zolo");
 }
 
 int ml_polar_zolo(ml_mat *out, const ml_mat *A, ml_polar_info *info)

@@ -35,6 +35,10 @@ double ml_cm_norm2_bound(const double *x, int m, int n);
  * triangular solves each), O(n^2) per step against the QR's 2 m n^2. */
 #define ML_POLAR_EST_STEPS 30
 int ml_cm_extremes(const double *x, int m, int n, double *smax, double *smin);
+
+/* Y <- X (a X^T X + b I)^-1 by Cholesky (Z: n x n workspace, overwritten): the Cholesky form of
+ * QDWH (a = c, b = 1) and of Zolo-PD's shifted solves (a = 1, b = c). method names the caller. */
+int ml_cm_gram_solve(const double *x, double *y, double *Z, int m, int n, double a, double b, const char *method);
 /* The estimates are moved toward safety: alpha = min(the norm bound, 1.02 sigma_max est) (the
  * spectral preconditioner's factor, core/ns.h: sigma(X_0) may exceed 1 by the power iteration's
  * shortfall, which both rational maps tolerate), l0 = sigma_min est / (1.5 alpha) (inverse
