@@ -156,11 +156,20 @@ int ml_nn_relu_forward(ml_mat *Y, const ml_mat *X)
     int rc;
     if ((rc = ml_check_shape("relu_forward", "output", Y, X->rows, X->cols)) || (rc = same_dtype("relu_forward", Y, X)))
         return rc;
-    for (size_t i = 0; i < X->rows; i++)
-        for (size_t j = 0; j < X->cols; j++) {
-            double x = ml_mat_get(X, i, j);
-            ml_mat_set(Y, i, j, x > 0 || x != x ? x : 0.0);   /* NaN passes (README: nn kernels propagate) */
+    /* NaN passes (README: nn kernels propagate): x > 0 is false for NaN, so the test is x <= 0 */
+    for (size_t i = 0; i < X->rows; i++) {
+        if (X->dtype == ML_F64) {
+            const double *x = (const double *)X->data + i * X->stride;
+            double *y = (double *)Y->data + i * Y->stride;
+#pragma omp simd
+            for (size_t j = 0; j < X->cols; j++) y[j] = x[j] <= 0 ? 0.0 : x[j];
+        } else {
+            const float *x = (const float *)X->data + i * X->stride;
+            float *y = (float *)Y->data + i * Y->stride;
+#pragma omp simd
+            for (size_t j = 0; j < X->cols; j++) y[j] = x[j] <= 0 ? 0.0f : x[j];
         }
+    }
     return ML_OK;
 }
 
@@ -172,9 +181,19 @@ int ml_nn_relu_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
     if ((rc = ml_check_shape(fn, "output gradient", dY, X->rows, X->cols)) || (rc = ml_check_shape(fn, "input gradient", dX, X->rows, X->cols)))
         return rc;
     if ((rc = same_dtype(fn, dX, dY)) || (rc = same_dtype(fn, dX, X))) return rc;
-    for (size_t i = 0; i < X->rows; i++)
-        for (size_t j = 0; j < X->cols; j++)
-            ml_mat_set(dX, i, j, ml_mat_get(X, i, j) > 0 ? ml_mat_get(dY, i, j) : 0.0);
+    for (size_t i = 0; i < X->rows; i++) {
+        if (X->dtype == ML_F64) {
+            const double *x = (const double *)X->data + i * X->stride, *dy = (const double *)dY->data + i * dY->stride;
+            double *dx = (double *)dX->data + i * dX->stride;
+#pragma omp simd
+            for (size_t j = 0; j < X->cols; j++) dx[j] = x[j] > 0 ? dy[j] : 0.0;
+        } else {
+            const float *x = (const float *)X->data + i * X->stride, *dy = (const float *)dY->data + i * dY->stride;
+            float *dx = (float *)dX->data + i * dX->stride;
+#pragma omp simd
+            for (size_t j = 0; j < X->cols; j++) dx[j] = x[j] > 0 ? dy[j] : 0.0f;
+        }
+    }
     return ML_OK;
 }
 

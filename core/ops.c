@@ -3,6 +3,7 @@
 #include "svd.h"
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #define SHAPE_ERR(what, a, b) \
@@ -24,13 +25,13 @@ static int check_binary(const char *what, const ml_mat *a, const ml_mat *b)
             const double *x = (const double *)(X)->data + i * (X)->stride;              \
             const double *y = (const double *)(Y)->data + i * (Y)->stride;              \
             (void)y;                                                                    \
-            for (size_t j = 0; j < (Z)->cols; j++) z[j] = EXPR;                         \
+            _Pragma("omp simd") for (size_t j = 0; j < (Z)->cols; j++) z[j] = EXPR;     \
         } else {                                                                        \
             float *z = (float *)(Z)->data + i * (Z)->stride;                            \
             const float *x = (const float *)(X)->data + i * (X)->stride;                \
             const float *y = (const float *)(Y)->data + i * (Y)->stride;                \
             (void)y;                                                                    \
-            for (size_t j = 0; j < (Z)->cols; j++) z[j] = EXPR;                         \
+            _Pragma("omp simd") for (size_t j = 0; j < (Z)->cols; j++) z[j] = EXPR;     \
         }                                                                               \
     }
 
@@ -161,15 +162,35 @@ int ml_symm_right(ml_mat *C, double alpha, const ml_mat *B, const ml_mat *S, dou
     return ML_OK;
 }
 
-/* Sums are accumulated in double for both dtypes. */
+/* max |x| as the maximum of the bit patterns with the sign cleared: for IEEE numbers that order
+ * is the order of |x|, +Inf sits above every finite value and every NaN above +Inf, so one
+ * unsigned max (which vectorizes; a floating max with NaN checks does not) gives the norm, Inf or
+ * NaN exactly. It runs on every ml_ns call (the prescale exponent), once per optimizer step. */
 double ml_norm_maxabs(const ml_mat *X)
 {
-    double m = 0;
-    for (size_t i = 0; i < X->rows; i++)
-        for (size_t j = 0; j < X->cols; j++) {
-            double v = fabs(ml_mat_get(X, i, j));
-            if (v > m || v != v) m = v;
+    if (X->dtype == ML_F64) {
+        uint64_t mb = 0;
+        for (size_t i = 0; i < X->rows; i++) {
+            const uint64_t *x = (const uint64_t *)((const double *)X->data + i * X->stride);
+            for (size_t j = 0; j < X->cols; j++) {
+                uint64_t u = x[j] & 0x7FFFFFFFFFFFFFFFull;
+                mb = u > mb ? u : mb;
+            }
         }
+        double m;
+        memcpy(&m, &mb, sizeof m);
+        return m;
+    }
+    uint32_t mb = 0;
+    for (size_t i = 0; i < X->rows; i++) {
+        const uint32_t *x = (const uint32_t *)((const float *)X->data + i * X->stride);
+        for (size_t j = 0; j < X->cols; j++) {
+            uint32_t u = x[j] & 0x7FFFFFFFu;
+            mb = u > mb ? u : mb;
+        }
+    }
+    float m;
+    memcpy(&m, &mb, sizeof m);
     return m;
 }
 

@@ -18,12 +18,12 @@ local progress = require "muonlab.progress"
 local usage = [==[
 usage: muonlab experiments/fashion_mnist.lua --optimizer NAME --epochs N [--lr X] [--seed S] [--batch B]
        [--hidden H[,H2...]] [--act relu|gelu] [--adam_lr X] [--weight_decay X] [--dtype float32|float64]
-       [--standardize] [--limit N] [--csv PATH] [--synthetic]]==]
+       [--standardize] [--limit N] [--csv PATH] [--synthetic] [--ns_form auto|direct|gram|eig]]==]
 
 local o = cli.parse(arg, {
   optimizer = "muon", epochs = 5, lr = 0, seed = 1, batch = 128, hidden = "256", act = "relu",
   adam_lr = 1e-3, weight_decay = 0, dtype = "float32", standardize = false, limit = 0, csv = "",
-  synthetic = false,
+  synthetic = false, ns_form = "auto",
 }, usage)
 
 local function die(msg) io.stderr:write("fashion_mnist: ", msg, "\n"); os.exit(2) end
@@ -51,7 +51,7 @@ local info = model:param_info()
 local function make_optimizer(name, lr)
   local wd = o.weight_decay > 0 and o.weight_decay or nil
   if name == "muon" or name == "muon_all" then
-    local muon = { lr = lr > 0 and lr or nil, weight_decay = wd }
+    local muon = { lr = lr > 0 and lr or nil, weight_decay = wd, ns_form = o.ns_form }
     return ml.optim.muon_adamw {
       muon = muon, adamw = { lr = o.adam_lr, weight_decay = wd },
       choose = function(i)
