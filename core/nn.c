@@ -150,6 +150,10 @@ int ml_nn_linear_backward(ml_mat *dX, ml_mat *dW, ml_mat *db, const ml_mat *dY, 
 
 /* ---- ReLU -------------------------------------------------------------------------- */
 
+/* The ReLU loops vectorize (omp simd) only where comparisons may not trap. */
+#pragma GCC push_options
+#pragma GCC optimize("no-trapping-math")
+
 /* y = max(x, 0) */
 int ml_nn_relu_forward(ml_mat *Y, const ml_mat *X)
 {
@@ -186,16 +190,24 @@ int ml_nn_relu_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
             const double *x = (const double *)X->data + i * X->stride, *dy = (const double *)dY->data + i * dY->stride;
             double *dx = (double *)dX->data + i * dX->stride;
 #pragma omp simd
-            for (size_t j = 0; j < X->cols; j++) dx[j] = x[j] > 0 ? dy[j] : 0.0;
+            for (size_t j = 0; j < X->cols; j++) {
+                double d = dy[j];   /* loaded unconditionally: a select, not a branch */
+                dx[j] = x[j] > 0 ? d : 0.0;
+            }
         } else {
             const float *x = (const float *)X->data + i * X->stride, *dy = (const float *)dY->data + i * dY->stride;
             float *dx = (float *)dX->data + i * dX->stride;
 #pragma omp simd
-            for (size_t j = 0; j < X->cols; j++) dx[j] = x[j] > 0 ? dy[j] : 0.0f;
+            for (size_t j = 0; j < X->cols; j++) {
+                float d = dy[j];
+                dx[j] = x[j] > 0 ? d : 0.0f;
+            }
         }
     }
     return ML_OK;
 }
+
+#pragma GCC pop_options
 
 /* ---- squared ReLU -------------------------------------------------------------------- */
 
