@@ -4,6 +4,7 @@
 #include "attention.h"
 #include "error.h"
 #include "internal/argcheck.h"
+#include "internal/simd.h"
 #include "parallel.h"
 #include <cblas.h>
 #include <math.h>
@@ -53,8 +54,8 @@ float ml_attn_expf(float) __asm__("expf") __attribute__((simd("notinbranch"), co
 
 /* Rows of one T x T block p (stride ld) hold scores S; replace them by the causal softmax and
  * return max_{i, j<=i} S_ij. */
-#define DEFINE_CAUSAL_SOFTMAX(NAME, REAL, EXP)                                                 \
-    static double NAME(REAL *p, size_t T, size_t ld)                                            \
+#define DEFINE_CAUSAL_SOFTMAX(NAME, REAL, EXP, ATTR)                                           \
+    ATTR static double NAME(REAL *p, size_t T, size_t ld)                                            \
     {                                                                                           \
         double top = -INFINITY;                                                                 \
         for (size_t i = 0; i < T; i++) {                                                        \
@@ -70,12 +71,12 @@ float ml_attn_expf(float) __asm__("expf") __attribute__((simd("notinbranch"), co
         }                                                                                       \
         return top;                                                                             \
     }
-DEFINE_CAUSAL_SOFTMAX(causal_softmax_d, double, ml_attn_exp)
-DEFINE_CAUSAL_SOFTMAX(causal_softmax_f, float, ml_attn_expf)
+DEFINE_CAUSAL_SOFTMAX(causal_softmax_d, double, ml_attn_exp, )
+DEFINE_CAUSAL_SOFTMAX(causal_softmax_f, float, ml_attn_expf, ML_CLONES)
 
 /* dS_ij = P_ij (dP_ij - sum_{k<=i} P_ik dP_ik), in place in dp; zero above the diagonal. */
-#define DEFINE_SOFTMAX_BACKWARD(NAME, REAL)                                          \
-    static void NAME(REAL *dp, const REAL *p, size_t T, size_t ldd, size_t ldp)       \
+#define DEFINE_SOFTMAX_BACKWARD(NAME, REAL, ATTR)                                    \
+    ATTR static void NAME(REAL *dp, const REAL *p, size_t T, size_t ldd, size_t ldp)       \
     {                                                                                 \
         for (size_t i = 0; i < T; i++) {                                              \
             REAL *restrict d = dp + i * ldd, dot = 0;                                 \
@@ -85,8 +86,8 @@ DEFINE_CAUSAL_SOFTMAX(causal_softmax_f, float, ml_attn_expf)
             for (size_t j = i + 1; j < T; j++) d[j] = 0;                              \
         }                                                                             \
     }
-DEFINE_SOFTMAX_BACKWARD(softmax_backward_d, double)
-DEFINE_SOFTMAX_BACKWARD(softmax_backward_f, float)
+DEFINE_SOFTMAX_BACKWARD(softmax_backward_d, double, )
+DEFINE_SOFTMAX_BACKWARD(softmax_backward_f, float, ML_CLONES)
 
 /* ---- forward ----------------------------------------------------------------------------- */
 

@@ -4,6 +4,7 @@
 #include "nn.h"
 #include "error.h"
 #include "internal/argcheck.h"
+#include "internal/simd.h"
 #include "ops.h"
 #include "parallel.h"
 #include <math.h>
@@ -60,6 +61,25 @@ static int check_labels(const char *fn, const ml_mat *y, size_t B, size_t K)
     return ML_OK;
 }
 
+/* The float32 rows of bias_add and bias_backward (Y and the bias do not overlap: checked). */
+ML_CLONES static void bias_add_f(const ml_mat *Y, const float *restrict bb)
+{
+    for (size_t i = 0; i < Y->rows; i++) {
+        float *restrict y = (float *)Y->data + i * Y->stride;
+#pragma omp simd
+        for (size_t j = 0; j < Y->cols; j++) y[j] += bb[j];
+    }
+}
+
+ML_CLONES static void bias_sum_f(float *restrict g, const ml_mat *dY)
+{
+    for (size_t i = 0; i < dY->rows; i++) {
+        const float *restrict d = (const float *)dY->data + i * dY->stride;
+#pragma omp simd
+        for (size_t j = 0; j < dY->cols; j++) g[j] += d[j];
+    }
+}
+
 /* ---- linear ------------------------------------------------------------------------ */
 
 int ml_nn_bias_add(ml_mat *Y, const ml_mat *b)
@@ -67,18 +87,16 @@ int ml_nn_bias_add(ml_mat *Y, const ml_mat *b)
     int rc;
     if ((rc = ml_check_shape("bias_add", "bias", b, 1, Y->cols))) return rc;
     if ((rc = same_dtype("bias_add", Y, b))) return rc;
+    if (overlaps(Y, b)) return ml_error(ML_EINVAL, "bias_add: the bias must not share storage with the output");
     if (Y->dtype == ML_F64) {
         const double *bb = b->data;
         for (size_t i = 0; i < Y->rows; i++) {
             double *y = (double *)Y->data + i * Y->stride;
+#pragma omp simd
             for (size_t j = 0; j < Y->cols; j++) y[j] += bb[j];
         }
     } else {
-        const float *bb = b->data;
-        for (size_t i = 0; i < Y->rows; i++) {
-            float *y = (float *)Y->data + i * Y->stride;
-            for (size_t j = 0; j < Y->cols; j++) y[j] += bb[j];
-        }
+        bias_add_f(Y, b->data);
     }
     return ML_OK;
 }
@@ -89,20 +107,19 @@ int ml_nn_bias_backward(ml_mat *db, const ml_mat *dY, double beta)
     int rc;
     if ((rc = ml_check_shape("bias_backward", "bias gradient", db, 1, dY->cols))) return rc;
     if ((rc = same_dtype("bias_backward", db, dY))) return rc;
+    if (overlaps(db, dY))
+        return ml_error(ML_EINVAL, "bias_backward: the bias gradient must not share storage with the output gradient");
     if (beta == 0) ml_mat_fill(db, 0.0);
     else if (beta != 1) ml_scale(db, beta);
     if (db->dtype == ML_F64) {
         double *g = db->data;
         for (size_t i = 0; i < dY->rows; i++) {
             const double *d = (const double *)dY->data + i * dY->stride;
+#pragma omp simd
             for (size_t j = 0; j < dY->cols; j++) g[j] += d[j];
         }
     } else {
-        float *g = db->data;
-        for (size_t i = 0; i < dY->rows; i++) {
-            const float *d = (const float *)dY->data + i * dY->stride;
-            for (size_t j = 0; j < dY->cols; j++) g[j] += d[j];
-        }
+        bias_sum_f(db->data, dY);
     }
     return ML_OK;
 }
@@ -345,7 +362,7 @@ static void gelu_row_d(double *restrict y, double *restrict t, const double *res
     }
 }
 
-static void gelu_row_f(float *restrict y, float *restrict t, const float *restrict x, size_t n)
+ML_CLONES static void gelu_row_f(float *restrict y, float *restrict t, const float *restrict x, size_t n)
 {
     if (t) {
 #pragma omp simd
@@ -372,7 +389,7 @@ static void gelu_back_row_d(double *dx, const double *dy, const double *restrict
     }
 }
 
-static void gelu_back_row_f(float *dx, const float *dy, const float *restrict x, const float *restrict t, size_t n)
+ML_CLONES static void gelu_back_row_f(float *dx, const float *dy, const float *restrict x, const float *restrict t, size_t n)
 {
     if (t) {
 #pragma omp simd
@@ -474,6 +491,33 @@ static double row_lse(const ml_mat *Z, size_t i, size_t *arg)
     return m + log(s);
 }
 
+/* One row of softmax_ce in double whatever the storage: returns lse(z) - z_y, sets *arg to the
+ * first maximum, and when dz is given dz_j = (exp(z_j - lse) - [j = y]) / B. The loops vectorize
+ * (omp simd, libmvec's exp within 4 ulp); a NaN in z makes the loss NaN (it enters the sum).
+ * dz may be z (in place: each entry is read before it is written). */
+#pragma GCC push_options
+#pragma GCC optimize("no-trapping-math")
+#define DEFINE_CE_ROW(NAME, REAL, ATTR)                                                                   \
+    ATTR static double NAME(const REAL *z, REAL *dz, size_t K, size_t y, double Bd,                         \
+                            size_t *arg)                                                                  \
+    {                                                                                                     \
+        double m = z[0], s = 0;                                                                           \
+        _Pragma("omp simd reduction(max : m)") for (size_t j = 0; j < K; j++) m = z[j] > m ? z[j] : m;     \
+        size_t a = 0;                                                                                     \
+        while (a < K && !(z[a] == m)) a++;                                                                \
+        *arg = a < K ? a : 0;                                                                             \
+        _Pragma("omp simd reduction(+ : s)") for (size_t j = 0; j < K; j++) s += ml_vexp((double)z[j] - m); \
+        double lse = m + log(s), zy = (double)z[y];   /* dz may be z itself: read z_y first */          \
+        if (dz) {                                                                                         \
+            _Pragma("omp simd") for (size_t j = 0; j < K; j++) dz[j] = (REAL)(ml_vexp((double)z[j] - lse) / Bd); \
+            dz[y] = (REAL)((exp(zy - lse) - 1) / Bd);                                                     \
+        }                                                                                                 \
+        return lse - zy;                                                                                  \
+    }
+DEFINE_CE_ROW(ce_row_d, double, )
+DEFINE_CE_ROW(ce_row_f, float, ML_CLONES)
+#pragma GCC pop_options
+
 /* loss = (1/B) sum_i lse(z_i) - z_i,y_i;  dZ = (softmax(Z) - onehot(y)) / B */
 int ml_nn_softmax_ce(double *loss, size_t *ncorrect, ml_mat *dZ, const ml_mat *Z, const ml_mat *y)
 {
@@ -486,12 +530,13 @@ int ml_nn_softmax_ce(double *loss, size_t *ncorrect, ml_mat *dZ, const ml_mat *Z
     size_t correct = 0;
     for (size_t i = 0; i < B; i++) {
         size_t arg, yi = (size_t)flat_get(y, i);
-        double lse = row_lse(Z, i, &arg);
-        total += lse - ml_mat_get(Z, i, yi);
+        if (Z->dtype == ML_F64)
+            total += ce_row_d((const double *)Z->data + i * Z->stride, dZ ? (double *)dZ->data + i * dZ->stride : NULL,
+                              K, yi, (double)B, &arg);
+        else
+            total += ce_row_f((const float *)Z->data + i * Z->stride, dZ ? (float *)dZ->data + i * dZ->stride : NULL,
+                              K, yi, (double)B, &arg);
         correct += arg == yi;
-        if (dZ)
-            for (size_t j = 0; j < K; j++)
-                ml_mat_set(dZ, i, j, (exp(ml_mat_get(Z, i, j) - lse) - (j == yi)) / (double)B);
     }
     if (loss) *loss = total / (double)B;
     if (ncorrect) *ncorrect = correct;

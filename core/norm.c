@@ -3,6 +3,7 @@
 #include "norm.h"
 #include "error.h"
 #include "internal/argcheck.h"
+#include "internal/simd.h"
 #include <math.h>
 
 /* ---- checks ---------------------------------------------------------------------------- */
@@ -34,8 +35,8 @@ static int check(const char *fn, const ml_mat *X, const ml_mat *stats, const ml_
  * to vectorize (_Pragma("omp simd"), enabled by -fopenmp-simd). */
 
 /* y = w .* (x - mu) r + b with mu = mean(x) when center (else 0), r = 1/sqrt(mean((x-mu)^2) + eps). */
-#define DEFINE_NORM_ROWS(NAME, REAL)                                                                      \
-    static void NAME(const ml_mat *Y, const ml_mat *st, const ml_mat *X, const ml_mat *W, const ml_mat *Bi, \
+#define DEFINE_NORM_ROWS(NAME, REAL, ATTR)                                                                \
+    ATTR static void NAME(const ml_mat *Y, const ml_mat *st, const ml_mat *X, const ml_mat *W, const ml_mat *Bi, \
                      int center)                                                                          \
     {                                                                                                     \
         size_t n = X->cols;                                                                               \
@@ -60,12 +61,12 @@ static int check(const char *fn, const ml_mat *X, const ml_mat *stats, const ml_
             }                                                                                             \
         }                                                                                                 \
     }
-DEFINE_NORM_ROWS(norm_rows_d, double)
-DEFINE_NORM_ROWS(norm_rows_f, float)
+DEFINE_NORM_ROWS(norm_rows_d, double, )
+DEFINE_NORM_ROWS(norm_rows_f, float, ML_CLONES)
 
 /* dx (+)= r (g - mean(g) [center only] - xh mean(g .* xh)), g = w .* dy; dw += dy .* xh; db += dy */
-#define DEFINE_NORM_BACK_ROWS(NAME, REAL)                                                                 \
-    static void NAME(const ml_mat *DX, const ml_mat *DW, const ml_mat *DB, const ml_mat *DY, const ml_mat *X, \
+#define DEFINE_NORM_BACK_ROWS(NAME, REAL, ATTR)                                                           \
+    ATTR static void NAME(const ml_mat *DX, const ml_mat *DW, const ml_mat *DB, const ml_mat *DY, const ml_mat *X, \
                      const ml_mat *W, const ml_mat *st, int center, int acc)                             \
     {                                                                                                     \
         size_t n = X->cols;                                                                               \
@@ -99,8 +100,8 @@ DEFINE_NORM_ROWS(norm_rows_f, float)
             }                                                                                             \
         }                                                                                                 \
     }
-DEFINE_NORM_BACK_ROWS(norm_back_rows_d, double)
-DEFINE_NORM_BACK_ROWS(norm_back_rows_f, float)
+DEFINE_NORM_BACK_ROWS(norm_back_rows_d, double, )
+DEFINE_NORM_BACK_ROWS(norm_back_rows_f, float, ML_CLONES)
 
 /* ---- the four entry points --------------------------------------------------------------- */
 
