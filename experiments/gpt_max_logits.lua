@@ -118,15 +118,17 @@ for k, x in ipairs(OPTS) do
       local xs, ys, lo, hi = study.band(curves, l + 1)
       study.band_series(series[l], xs, ys, lo, hi, x[2], k)
     end
-    local last = curves[1][#curves[1]]
-    print(line .. ("  %13.2f %10.4f %8s"):format(last and last[2] or 0 / 0, (study.stats(finals)),
-      x[1] == "muon_qkclip" and tostring(math.tointeger(study.stats(clips)) or study.stats(clips)) or "-"))
+    local lasts = {}   -- layer 1's last logit of each seed
+    for _, c in ipairs(curves) do if #c > 0 then lasts[#lasts + 1] = c[#c][2] end end
+    print(line .. ("  %13.2f %10.4f %8s"):format((study.stats(lasts)), (study.stats(finals)),
+      x[1] == "muon_qkclip" and ("%.0f"):format((study.stats(clips))) or "-"))
   end
 end
 local cols = { "optimizer", "seed", "step" }
 for l = 1, L do cols[#cols + 1] = "layer" .. l end
 csv.write(o.out .. ".csv", cols, out_rows)
-print(("\n(%.1f s; runs in %s; clipped: head-steps clipped over the run)"):format(ml.now() - t0, path))
+print(("\n(%.1f s; runs in %s; peaks: max over seeds; layer 1 final, val loss and clipped (head-steps clipped over the"
+  .. " run): mean over seeds)"):format(ml.now() - t0, path))
 for l = 1, L do
   table.insert(series[l], { x = { 1, STEPS }, y = { o.tau, o.tau }, title = ("tau = %g"):format(o.tau), style = "dt 2 lc rgb 'gray40'" })
   panels[l] = { title = ("layer %d"):format(l), xlabel = "step", ylabel = "max attention logit", logy = true,

@@ -63,14 +63,23 @@ describe("GPT studies (--quick)", function()
     assert.truthy(out:find("scale moonlight", 1, true) and out:find("C = 32", 1, true))
   end)
 
-  it("gpt_trasmuon: 5 variants x 2 seeds, energy ratios over training", function()
+  it("gpt_trasmuon: 5 variants x 2 seeds at their best of 2 rates, energy ratios over training", function()
     if not fortunes_installed() then pending("fortunes not installed") return end
     local out, cols, rows = study("gpt_trasmuon")
-    assert.are.same({ "variant", "seed", "step", "energy_ratio", "val_loss" }, cols)
-    -- 5 variants x 2 seeds x steps 0, 3, 6, 9, 12
+    assert.are.same({ "variant", "lr", "seed", "step", "energy_ratio", "val_loss" }, cols)
+    -- 5 variants x 2 seeds x steps 0, 3, 6, 9, 12, each variant at one of its rates (base x 1 or x 4)
     assert.are.equal(5 * 2 * 5, #rows)
-    for _, r in ipairs(rows) do assert.is_true(r.energy_ratio >= 1) end   -- max / median
-    assert.truthy(out:find("no energy damping", 1, true))
+    local lr = {}
+    for _, r in ipairs(rows) do
+      assert.is_true(r.energy_ratio >= 1)   -- max / median
+      lr[r.variant] = lr[r.variant] or r.lr
+      assert.are.equal(lr[r.variant], r.lr)  -- one rate per variant
+    end
+    for v, x in pairs(lr) do
+      local base = v == "muon" and 0.02 or 1e-3
+      assert.is_true(math.abs(x - base) < 1e-12 or math.abs(x - 4 * base) < 1e-12, v .. " lr " .. x)
+    end
+    assert.truthy(out:find("no energy damping", 1, true) and out:find("at base lr", 1, true))
   end)
 end)
 
