@@ -1,8 +1,9 @@
 -- Convergence on the small GPT (ROUND2.md: L = 2, C = 128, H = 4, T = 64, B = 32, float32) on the
 -- fortunes corpus: validation loss (nats/char) vs steps and vs training wall time for AdamW, Muon,
 -- MuonClip, TrasMuon, NorMuon, AdaGO, MuonMax-Momo and U Σ^½ Vᵀ of Adam's direction, each at the
--- best rate of its grid (3 or 4 rates: a 200-step pilot put 7 of 8 optima at an end of a 3-rate
--- grid, which then grew by one rate on that side), with --seeds seeds (mean and min..max band).
+-- best rate of its grid (4 rates: a 200-step pilot put 7 of 8 optima at an end of a 3-rate
+-- grid, which then grew by one rate on that side; Muon's, whose 500-step optimum then sat at
+-- its lower end 0.01, grew by 0.005), with --seeds seeds (mean and min..max band).
 --   muonlab experiments/gpt_convergence.lua [--quick] [--steps 1000] [--seeds 3] [--seed 1]
 --       [--embed 128] [--layers 2] [--optimizers adamw,muon,...] [--out plots/gpt_convergence] [--fresh]
 --
@@ -46,7 +47,7 @@ local function hybrid(opt, info) return study.hybrid(opt, info, BACKUP_LR) end
 -- {name, label, rate grid, build(lr, info, model)}
 local OPTIMIZERS = {
   { "adamw", "AdamW", { 3e-4, 1e-3, 3e-3, 1e-2 }, function(lr) return ml.optim.adamw { lr = lr, weight_decay = 0 } end },
-  { "muon", "Muon (+AdamW)", { 0.01, 0.02, 0.05 }, function(lr, info) return hybrid(ml.optim.muon { lr = lr }, info) end },
+  { "muon", "Muon (+AdamW)", { 0.005, 0.01, 0.02, 0.05 }, function(lr, info) return hybrid(ml.optim.muon { lr = lr }, info) end },
   { "muonclip", "MuonClip (+AdamW)", { 1e-3, 3e-3, 1e-2, 0.03 },
     function(lr, info, m) return hybrid(ml.optim.muonclip { lr = lr, model = m }, info) end },
   { "trasmuon", "TrasMuon (+AdamW)", { 3e-4, 1e-3, 3e-3, 0.01 },
