@@ -188,32 +188,25 @@ int ml_symm_right(ml_mat *C, double alpha, const ml_mat *B, const ml_mat *S, dou
  * is the order of |x|, +Inf sits above every finite value and every NaN above +Inf, so one
  * unsigned max (which vectorizes; a floating max with NaN checks does not) gives the norm, Inf or
  * NaN exactly. It runs on every ml_ns call (the prescale exponent), once per optimizer step. */
+#define MAXABS_BITS(X, UINT, REAL, MASK)                                                  \
+    do {                                                                                \
+        UINT mb = 0;                                                                    \
+        for (size_t i = 0; i < (X)->rows; i++) {                                        \
+            const UINT *x = (const UINT *)((const REAL *)(X)->data + i * (X)->stride);  \
+            for (size_t j = 0; j < (X)->cols; j++) {                                    \
+                UINT u = x[j] & (MASK);                                                 \
+                mb = u > mb ? u : mb;                                                   \
+            }                                                                           \
+        }                                                                               \
+        REAL m;                                                                         \
+        memcpy(&m, &mb, sizeof m);                                                      \
+        return m;                                                                       \
+    } while (0)
+
 double ml_norm_maxabs(const ml_mat *X)
 {
-    if (X->dtype == ML_F64) {
-        uint64_t mb = 0;
-        for (size_t i = 0; i < X->rows; i++) {
-            const uint64_t *x = (const uint64_t *)((const double *)X->data + i * X->stride);
-            for (size_t j = 0; j < X->cols; j++) {
-                uint64_t u = x[j] & 0x7FFFFFFFFFFFFFFFull;
-                mb = u > mb ? u : mb;
-            }
-        }
-        double m;
-        memcpy(&m, &mb, sizeof m);
-        return m;
-    }
-    uint32_t mb = 0;
-    for (size_t i = 0; i < X->rows; i++) {
-        const uint32_t *x = (const uint32_t *)((const float *)X->data + i * X->stride);
-        for (size_t j = 0; j < X->cols; j++) {
-            uint32_t u = x[j] & 0x7FFFFFFFu;
-            mb = u > mb ? u : mb;
-        }
-    }
-    float m;
-    memcpy(&m, &mb, sizeof m);
-    return m;
+    if (X->dtype == ML_F64) MAXABS_BITS(X, uint64_t, double, 0x7FFFFFFFFFFFFFFFull);
+    MAXABS_BITS(X, uint32_t, float, 0x7FFFFFFFu);
 }
 
 /* max |x - y| (Y NULL: y = 0) as a power of two: *e with the maximum in [2^e, 2^(e+1)). Returns
