@@ -33,7 +33,6 @@ local o = study.options("gpt_convergence", arg, {
   out = "plots/gpt_convergence", runs = "", fresh = false, resume = false, threads = 1, optimizers = "all",
 }, "usage: muonlab experiments/gpt_convergence.lua [--quick] [--steps N] [--seeds N] [--seed S] [--embed C]\n"
   .. "       [--layers L] [--batch B] [--evals K] [--optimizers a,b] [--out STEM] [--runs STEM] [--threads N] [--fresh] [--resume]")
-local finite = study.finite
 
 local Q = o.quick
 local STEPS = Q and 12 or math.tointeger(o.steps)
@@ -81,26 +80,8 @@ local function train(optname, lr, seed)
   local m = P.model
   local params, info = m:params(), m:param_info()
   local opt = OPT[optname].build(lr, info, m)
-  local what = ("%s lr=%g seed %d"):format(optname, lr, seed)
-  local m0 = P.metric()
-  local curve = { { 0, 0, m0 } }
-  local every = math.max(1, STEPS // EVALS)
-  local t, counted, diverged_at = 0, 0, nil
-  for s = 1, STEPS do
-    local t0 = ml.now()
-    local loss, grads = P.step()
-    if not finite(loss) then diverged_at = s; break end
-    opt:step(params, grads, loss)
-    t = t + ml.now() - t0
-    prog:step(1, loss, what)
-    counted = s
-    if s % every == 0 or s == STEPS then
-      local v = P.metric()
-      curve[#curve + 1] = { s, t, v }
-      if not finite(v) or v > 3 * m0 then diverged_at = s; break end
-    end
-  end
-  if counted < STEPS then prog:step(STEPS - counted) end
+  local curve, t, counted, diverged_at = study.train_curve(P, function(grads, loss) opt:step(params, grads, loss) end,
+    { steps = STEPS, evals = EVALS, diverge = 3, prog = prog, what = ("%s lr=%g seed %d"):format(optname, lr, seed) })
   local r = { final = curve[#curve][3], ms_per_step = 1000 * t / math.max(1, counted),
     tokens_per_s = P.tokens_per_step * counted / math.max(t, 1e-9), curve = study.pack(curve, "%d:%.4g:%.6g") }
   if diverged_at then r.diverged_at = diverged_at; r.final = 0 / 0 end

@@ -20,7 +20,7 @@ local o = study.options(cfg.name, cfg.argv, {
   problems = cfg.problems, optimizers = cfg.optimizers, steps = 0,
 }, ("usage: muonlab experiments/%s.lua [--quick] [--seed S] [--seeds N] [--out STEM] [--runs STEM]\n"
   .. "       [--problems a,b] [--optimizers a,b] [--steps N] [--threads N] [--fresh] [--resume]"):format(cfg.name))
-local list, finite = study.list, study.finite
+local list = study.list
 local label = cfg.title or "Convergence"
 
 ---------------------------------------------------------------------------------------------
@@ -195,27 +195,10 @@ local function train(problem, optname, lr, seed)
   local P = PROBLEMS[problem].make(seed)
   local params, info = P.model:params(), P.model:param_info()
   local opt = OPT[optname].build(lr, info, problem)
-  local what = ("%s/%s lr=%g seed %d"):format(problem, optname, lr, seed)
-  local m0 = P.metric()
-  local curve = { { 0, 0, m0 } }
-  local every = STEPS // EVALS
-  local t, diverged_at, loss, counted = 0, nil, nil, 0
-  for s = 1, STEPS do
-    local t0 = ml.now()
-    local grads
-    loss, grads = P.step()
-    if not finite(loss) then diverged_at = s; break end
-    if opt.step2 then opt.step2(params, grads, loss, P.regrad) else opt:step(params, grads, loss) end
-    t = t + ml.now() - t0
-    prog:step(1, loss, what)
-    counted = s
-    if s % every == 0 or s == STEPS then
-      local m = P.metric()
-      curve[#curve + 1] = { s, t, m }
-      if not finite(m) or m > 100 * m0 then diverged_at = s; break end
-    end
-  end
-  if counted < STEPS then prog:step(STEPS - counted) end
+  local update = opt.step2 and function(grads, loss) opt.step2(params, grads, loss, P.regrad) end
+    or function(grads, loss) opt:step(params, grads, loss) end
+  local curve, t, _, diverged_at = study.train_curve(P, update,
+    { steps = STEPS, evals = EVALS, diverge = 100, prog = prog, what = ("%s/%s lr=%g seed %d"):format(problem, optname, lr, seed) })
   local r = { lr = lr, final = curve[#curve][3], ms_per_step = 1000 * t / math.max(1, curve[#curve][1]),
     curve = study.pack(curve, "%d:%.4g:%.6g") }
   if diverged_at then r.diverged_at = diverged_at; r.final = 0 / 0

@@ -250,6 +250,36 @@ end
 ---------------------------------------------------------------------------------------------
 -- Curves and statistics
 
+-- One training run with its curve, shared by gpt_convergence.lua and lib/convergence_study.lua:
+-- `steps` steps of P.step() -> loss, grads followed by update(grads, loss); P.metric() at step 0
+-- and every steps // evals steps (and the last); training time excludes the evaluations. Stops
+-- at a non-finite loss or metric, or a metric above `diverge` times the first. opts: steps,
+-- evals, diverge, prog (a progress line), what (its label). Returns the curve ({step, seconds,
+-- metric} points), the training seconds, the steps run and the step it diverged at (nil if it did not).
+function M.train_curve(P, update, opts)
+  local steps = opts.steps
+  local m0 = P.metric()
+  local curve = { { 0, 0, m0 } }
+  local every = math.max(1, steps // opts.evals)
+  local t, counted, diverged_at = 0, 0, nil
+  for s = 1, steps do
+    local t0 = ml.now()
+    local loss, grads = P.step()
+    if not M.finite(loss) then diverged_at = s; break end
+    update(grads, loss)
+    t = t + ml.now() - t0
+    opts.prog:step(1, loss, opts.what)
+    counted = s
+    if s % every == 0 or s == steps then
+      local v = P.metric()
+      curve[#curve + 1] = { s, t, v }
+      if not M.finite(v) or v > opts.diverge * m0 then diverged_at = s; break end
+    end
+  end
+  if counted < steps then opts.prog:step(steps - counted) end
+  return curve, t, counted, diverged_at
+end
+
 -- {{step, v...}, ...} -> "step:v:...;..." with the per-point format fmt
 function M.pack(curve, fmt)
   local t = {}
