@@ -30,6 +30,9 @@ local function die(msg) io.stderr:write("fashion_mnist: ", msg, "\n"); os.exit(2
 if o.epochs < 1 or o.epochs ~= math.floor(o.epochs) then die("--epochs must be a positive integer") end
 if o.batch < 1 or o.batch ~= math.floor(o.batch) then die("--batch must be a positive integer") end
 if o.lr < 0 or o.adam_lr <= 0 then die("--lr must be >= 0 and --adam_lr > 0") end
+if o.ns_form ~= "auto" and o.optimizer ~= "muon" and o.optimizer ~= "muon_all" then
+  die("--ns_form applies to --optimizer muon or muon_all, got --optimizer " .. o.optimizer)
+end
 
 local sizes = { 784 }
 for h in tostring(o.hidden):gmatch("[^,]+") do
