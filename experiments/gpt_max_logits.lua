@@ -8,7 +8,7 @@
 -- the heads clipped.
 --   muonlab experiments/gpt_max_logits.lua [--quick] [--steps 500] [--seeds 1] [--seed 1]
 --       [--muon_lr 0.1] [--adamw_lr 3e-3] [--tau 30] [--every 10] [--out plots/gpt_max_logits] [--fresh]
--- The committed plots/gpt_max_logits.* is a REDUCED run: --steps 300 (1 seed, the default).
+-- The committed plots/gpt_max_logits.* is the full run with 3 seeds: --steps 500 --seeds 3.
 -- Runs go through ml.sweep (one row per run, curves packed; a rerun resumes).
 -- --quick: 12 steps of a GPT with C = 32 into $TMPDIR.
 local ml = require "muonlab"

@@ -29,8 +29,10 @@ set linetype cycle 16
 
 set terminal pngcairo size 1600,480 font 'sans,11' enhanced
 set output out_png
-set multiplot layout 1,2 title 'Largest pre-softmax attention logit per layer, GPT C=128, 300 steps (1 seed(s))' noenhanced font ',14'
+set multiplot title 'Largest pre-softmax attention logit per layer, GPT C=128, 500 steps (3 seed(s))' noenhanced font ',14'
 # panel 1
+set lmargin at screen 0.04675; set rmargin at screen 0.48469
+set bmargin at screen 0.20281; set tmargin at screen 0.82812
 set title 'layer 1' noenhanced font ',13'
 set xlabel 'step' noenhanced
 set ylabel 'max attention logit' noenhanced
@@ -46,13 +48,15 @@ unset grid
 set grid xtics ytics back ls 100
 unset key
 plot datafile index 0 using 1:3:4 notitle with filledcurves lt 1, \
-     datafile index 1 using 1:2 title 'AdamW lr 0.003' noenhanced with lines lt 1, \
+     datafile index 1 using 1:2 notitle with lines lt 1, \
      datafile index 2 using 1:3:4 notitle with filledcurves lt 2, \
-     datafile index 3 using 1:2 title 'Muon lr 0.1 (+AdamW)' noenhanced with lines lt 2, \
+     datafile index 3 using 1:2 notitle with lines lt 2, \
      datafile index 4 using 1:3:4 notitle with filledcurves lt 3, \
-     datafile index 5 using 1:2 title 'Muon lr 0.1 + QK-Clip tau 30' noenhanced with lines lt 3, \
-     datafile index 6 using 1:2 title 'tau = 30' noenhanced with lines lt 4 dt 2 lc rgb 'gray40'
+     datafile index 5 using 1:2 notitle with lines lt 3, \
+     datafile index 6 using 1:2 notitle with lines lt 4 dt 2 lc rgb 'gray40'
 # panel 2
+set lmargin at screen 0.54675; set rmargin at screen 0.98469
+set bmargin at screen 0.20281; set tmargin at screen 0.82812
 set title 'layer 2' noenhanced font ',13'
 set xlabel 'step' noenhanced
 set ylabel 'max attention logit' noenhanced
@@ -66,23 +70,36 @@ set mytics default
 set yrange [*:*]
 unset grid
 set grid xtics ytics back ls 100
-set key default
-set key reverse Left samplen 3 spacing 1.1
-set key outside right top
+unset key
 plot datafile index 7 using 1:3:4 notitle with filledcurves lt 1, \
-     datafile index 8 using 1:2 title 'AdamW lr 0.003' noenhanced with lines lt 1, \
+     datafile index 8 using 1:2 notitle with lines lt 1, \
      datafile index 9 using 1:3:4 notitle with filledcurves lt 2, \
-     datafile index 10 using 1:2 title 'Muon lr 0.1 (+AdamW)' noenhanced with lines lt 2, \
+     datafile index 10 using 1:2 notitle with lines lt 2, \
      datafile index 11 using 1:3:4 notitle with filledcurves lt 3, \
-     datafile index 12 using 1:2 title 'Muon lr 0.1 + QK-Clip tau 30' noenhanced with lines lt 3, \
-     datafile index 13 using 1:2 title 'tau = 30' noenhanced with lines lt 4 dt 2 lc rgb 'gray40'
+     datafile index 12 using 1:2 notitle with lines lt 3, \
+     datafile index 13 using 1:2 notitle with lines lt 4 dt 2 lc rgb 'gray40'
+# shared key
+set lmargin at screen 0.00000; set rmargin at screen 1.00000
+set bmargin at screen 0.00000; set tmargin at screen 0.07906
+unset title; unset xlabel; unset ylabel; unset logscale; unset grid; unset border
+unset xtics; unset ytics; unset mxtics; unset mytics
+set xrange [0:1]; set yrange [0:1]
+set key default
+set key reverse Left samplen 3 spacing 1.1 horizontal center center maxcols 4 maxrows 1
+plot NaN notitle, keyentry with lines lt 1 title 'AdamW lr 0.003' noenhanced, \
+     keyentry with lines lt 2 title 'Muon lr 0.1 (+AdamW)' noenhanced, \
+     keyentry with lines lt 3 title 'Muon lr 0.1 + QK-Clip tau 30' noenhanced, \
+     keyentry with lines lt 4 dt 2 lc rgb 'gray40' title 'tau = 30' noenhanced
+set border 3 back lw 1 lc rgb '#404040'; set xtics; set ytics
 unset multiplot
 unset output
 
 set terminal svg size 1600,480 font 'sans,11' enhanced background rgb 'white'
 set output out_svg
-set multiplot layout 1,2 title 'Largest pre-softmax attention logit per layer, GPT C=128, 300 steps (1 seed(s))' noenhanced font ',14'
+set multiplot title 'Largest pre-softmax attention logit per layer, GPT C=128, 500 steps (3 seed(s))' noenhanced font ',14'
 # panel 1
+set lmargin at screen 0.04675; set rmargin at screen 0.48469
+set bmargin at screen 0.20281; set tmargin at screen 0.82812
 set title 'layer 1' noenhanced font ',13'
 set xlabel 'step' noenhanced
 set ylabel 'max attention logit' noenhanced
@@ -98,13 +115,15 @@ unset grid
 set grid xtics ytics back ls 100
 unset key
 plot datafile index 0 using 1:3:4 notitle with filledcurves lt 1, \
-     datafile index 1 using 1:2 title 'AdamW lr 0.003' noenhanced with lines lt 1, \
+     datafile index 1 using 1:2 notitle with lines lt 1, \
      datafile index 2 using 1:3:4 notitle with filledcurves lt 2, \
-     datafile index 3 using 1:2 title 'Muon lr 0.1 (+AdamW)' noenhanced with lines lt 2, \
+     datafile index 3 using 1:2 notitle with lines lt 2, \
      datafile index 4 using 1:3:4 notitle with filledcurves lt 3, \
-     datafile index 5 using 1:2 title 'Muon lr 0.1 + QK-Clip tau 30' noenhanced with lines lt 3, \
-     datafile index 6 using 1:2 title 'tau = 30' noenhanced with lines lt 4 dt 2 lc rgb 'gray40'
+     datafile index 5 using 1:2 notitle with lines lt 3, \
+     datafile index 6 using 1:2 notitle with lines lt 4 dt 2 lc rgb 'gray40'
 # panel 2
+set lmargin at screen 0.54675; set rmargin at screen 0.98469
+set bmargin at screen 0.20281; set tmargin at screen 0.82812
 set title 'layer 2' noenhanced font ',13'
 set xlabel 'step' noenhanced
 set ylabel 'max attention logit' noenhanced
@@ -118,15 +137,26 @@ set mytics default
 set yrange [*:*]
 unset grid
 set grid xtics ytics back ls 100
-set key default
-set key reverse Left samplen 3 spacing 1.1
-set key outside right top
+unset key
 plot datafile index 7 using 1:3:4 notitle with filledcurves lt 1, \
-     datafile index 8 using 1:2 title 'AdamW lr 0.003' noenhanced with lines lt 1, \
+     datafile index 8 using 1:2 notitle with lines lt 1, \
      datafile index 9 using 1:3:4 notitle with filledcurves lt 2, \
-     datafile index 10 using 1:2 title 'Muon lr 0.1 (+AdamW)' noenhanced with lines lt 2, \
+     datafile index 10 using 1:2 notitle with lines lt 2, \
      datafile index 11 using 1:3:4 notitle with filledcurves lt 3, \
-     datafile index 12 using 1:2 title 'Muon lr 0.1 + QK-Clip tau 30' noenhanced with lines lt 3, \
-     datafile index 13 using 1:2 title 'tau = 30' noenhanced with lines lt 4 dt 2 lc rgb 'gray40'
+     datafile index 12 using 1:2 notitle with lines lt 3, \
+     datafile index 13 using 1:2 notitle with lines lt 4 dt 2 lc rgb 'gray40'
+# shared key
+set lmargin at screen 0.00000; set rmargin at screen 1.00000
+set bmargin at screen 0.00000; set tmargin at screen 0.07906
+unset title; unset xlabel; unset ylabel; unset logscale; unset grid; unset border
+unset xtics; unset ytics; unset mxtics; unset mytics
+set xrange [0:1]; set yrange [0:1]
+set key default
+set key reverse Left samplen 3 spacing 1.1 horizontal center center maxcols 4 maxrows 1
+plot NaN notitle, keyentry with lines lt 1 title 'AdamW lr 0.003' noenhanced, \
+     keyentry with lines lt 2 title 'Muon lr 0.1 (+AdamW)' noenhanced, \
+     keyentry with lines lt 3 title 'Muon lr 0.1 + QK-Clip tau 30' noenhanced, \
+     keyentry with lines lt 4 dt 2 lc rgb 'gray40' title 'tau = 30' noenhanced
+set border 3 back lw 1 lc rgb '#404040'; set xtics; set ytics
 unset multiplot
 unset output
