@@ -11,7 +11,7 @@
 -- mean validation loss over the seeds) and at the base rate, the figure the best.
 --   muonlab experiments/gpt_trasmuon.lua [--quick] [--steps 500] [--seeds 3] [--seed 1] [--lr 1e-3]
 --       [--muon_lr 0.02] [--mults 0.5,1,2] [--every 10] [--out plots/gpt_trasmuon] [--fresh]
--- The committed plots/gpt_trasmuon.* is a REDUCED run: --steps 300 --seeds 1.
+-- The committed plots/gpt_trasmuon.* is the full run: --steps 500 --seeds 3 --mults 0.5,1,2 (45 runs, 29 min on one thread).
 -- Runs through ml.sweep (one row per run, curves packed; a rerun resumes).
 -- --quick: 12 steps of a GPT with C = 32 at multipliers 1 and 4, into $TMPDIR.
 local ml = require "muonlab"

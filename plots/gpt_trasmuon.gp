@@ -29,7 +29,7 @@ set linetype cycle 16
 
 set terminal pngcairo size 1500,500 font 'sans,11' enhanced
 set output out_png
-set multiplot title 'TrasMuon ablation on the GPT C=128, 300 steps, mean and min..max over 1 seed(s)' noenhanced font ',14'
+set multiplot title 'TrasMuon ablation on the GPT C=128, 500 steps, each variant at its best rate, mean and min..max over 3 seed(s)' noenhanced font ',14'
 # panel 1
 set lmargin at screen 0.05220; set rmargin at screen 0.48367
 set bmargin at screen 0.19470; set tmargin at screen 0.83500
@@ -90,18 +90,18 @@ unset xtics; unset ytics; unset mxtics; unset mytics
 set xrange [0:1]; set yrange [0:1]
 set key default
 set key reverse Left samplen 3 spacing 1.1 horizontal center center maxcols 5 maxrows 1
-plot NaN notitle, keyentry with linespoints lt 1 title 'TrasMuon' noenhanced, \
-     keyentry with linespoints lt 2 title 'no energy damping' noenhanced, \
-     keyentry with linespoints lt 3 title 'no row scale' noenhanced, \
-     keyentry with linespoints lt 4 title 'no RMS calibration' noenhanced, \
-     keyentry with linespoints lt 5 title 'Muon' noenhanced
+plot NaN notitle, keyentry with linespoints lt 1 title 'TrasMuon (lr 0.001)' noenhanced, \
+     keyentry with linespoints lt 2 title 'no energy damping (lr 0.001)' noenhanced, \
+     keyentry with linespoints lt 3 title 'no row scale (lr 0.002)' noenhanced, \
+     keyentry with linespoints lt 4 title 'no RMS calibration (lr 0.001)' noenhanced, \
+     keyentry with linespoints lt 5 title 'Muon (lr 0.01)' noenhanced
 set border 3 back lw 1 lc rgb '#404040'; set xtics; set ytics
 unset multiplot
 unset output
 
 set terminal svg size 1500,500 font 'sans,11' enhanced background rgb 'white'
 set output out_svg
-set multiplot title 'TrasMuon ablation on the GPT C=128, 300 steps, mean and min..max over 1 seed(s)' noenhanced font ',14'
+set multiplot title 'TrasMuon ablation on the GPT C=128, 500 steps, each variant at its best rate, mean and min..max over 3 seed(s)' noenhanced font ',14'
 # panel 1
 set lmargin at screen 0.05220; set rmargin at screen 0.48367
 set bmargin at screen 0.19470; set tmargin at screen 0.83500
@@ -162,11 +162,11 @@ unset xtics; unset ytics; unset mxtics; unset mytics
 set xrange [0:1]; set yrange [0:1]
 set key default
 set key reverse Left samplen 3 spacing 1.1 horizontal center center maxcols 5 maxrows 1
-plot NaN notitle, keyentry with linespoints lt 1 title 'TrasMuon' noenhanced, \
-     keyentry with linespoints lt 2 title 'no energy damping' noenhanced, \
-     keyentry with linespoints lt 3 title 'no row scale' noenhanced, \
-     keyentry with linespoints lt 4 title 'no RMS calibration' noenhanced, \
-     keyentry with linespoints lt 5 title 'Muon' noenhanced
+plot NaN notitle, keyentry with linespoints lt 1 title 'TrasMuon (lr 0.001)' noenhanced, \
+     keyentry with linespoints lt 2 title 'no energy damping (lr 0.001)' noenhanced, \
+     keyentry with linespoints lt 3 title 'no row scale (lr 0.002)' noenhanced, \
+     keyentry with linespoints lt 4 title 'no RMS calibration (lr 0.001)' noenhanced, \
+     keyentry with linespoints lt 5 title 'Muon (lr 0.01)' noenhanced
 set border 3 back lw 1 lc rgb '#404040'; set xtics; set ytics
 unset multiplot
 unset output
