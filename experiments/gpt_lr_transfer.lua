@@ -5,7 +5,7 @@
 -- Muon runs on the weight matrices; AdamW (lr 3e-3, the same at every width) on the rest.
 --   muonlab experiments/gpt_lr_transfer.lua [--quick] [--steps 500] [--batch 32] [--widths 64,128,256] [--seeds 1]
 --       [--seed 1] [--out plots/gpt_lr_transfer] [--fresh]
--- The committed plots/gpt_lr_transfer.* is a REDUCED run: --steps 100 --batch 8 (1 seed).
+-- The committed plots/gpt_lr_transfer.* is the full run: --steps 500 --batch 32 (1 seed; 45 runs, 72 min on one thread).
 -- Runs through ml.sweep (one row per run; a rerun resumes; --shard K/N splits the grid).
 -- --quick: 8 steps at widths 16 and 32 with 2 rates, into $TMPDIR.
 local ml = require "muonlab"

@@ -29,7 +29,7 @@ set linetype cycle 16
 
 set terminal pngcairo size 1600,480 font 'sans,11' enhanced
 set output out_png
-set multiplot title 'Learning-rate transfer across width: GPT L=2, head size 32, batch 8, 100 steps' noenhanced font ',14'
+set multiplot title 'Learning-rate transfer across width: GPT L=2, head size 32, batch 32, 500 steps' noenhanced font ',14'
 # panel 1
 set lmargin at screen 0.04894; set rmargin at screen 0.31911
 set bmargin at screen 0.20281; set tmargin at screen 0.82812
@@ -107,7 +107,7 @@ unset output
 
 set terminal svg size 1600,480 font 'sans,11' enhanced background rgb 'white'
 set output out_svg
-set multiplot title 'Learning-rate transfer across width: GPT L=2, head size 32, batch 8, 100 steps' noenhanced font ',14'
+set multiplot title 'Learning-rate transfer across width: GPT L=2, head size 32, batch 32, 500 steps' noenhanced font ',14'
 # panel 1
 set lmargin at screen 0.04894; set rmargin at screen 0.31911
 set bmargin at screen 0.20281; set tmargin at screen 0.82812
