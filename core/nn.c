@@ -177,6 +177,8 @@ int ml_nn_relu_forward(ml_mat *Y, const ml_mat *X)
     int rc;
     if ((rc = ml_check_shape("relu_forward", "output", Y, X->rows, X->cols)) || (rc = same_dtype("relu_forward", Y, X)))
         return rc;
+    if (ml_mat_overlap(Y, X))   /* in place (the same view) is fine; a shifted overlap is not, for omp simd */
+        return ml_error(ML_EINVAL, "relu_forward: the output overlaps the input other than as the same view");
     /* NaN passes (README: nn kernels propagate): x > 0 is false for NaN, so the test is x <= 0 */
     for (size_t i = 0; i < X->rows; i++) {
         if (X->dtype == ML_F64) {
@@ -202,6 +204,8 @@ int ml_nn_relu_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
     if ((rc = ml_check_shape(fn, "output gradient", dY, X->rows, X->cols)) || (rc = ml_check_shape(fn, "input gradient", dX, X->rows, X->cols)))
         return rc;
     if ((rc = same_dtype(fn, dX, dY)) || (rc = same_dtype(fn, dX, X))) return rc;
+    if (ml_mat_overlap(dX, dY) || ml_mat_overlap(dX, X))
+        return ml_error(ML_EINVAL, "%s: the input gradient overlaps dY or X other than as the same view", fn);
     for (size_t i = 0; i < X->rows; i++) {
         if (X->dtype == ML_F64) {
             const double *x = (const double *)X->data + i * X->stride, *dy = (const double *)dY->data + i * dY->stride;

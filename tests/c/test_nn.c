@@ -415,3 +415,43 @@ TEST(nn_tanh_f32_accuracy)
     }
     CHECK_NEAR(worst, 0, 5e-7);
 }
+
+/* ReLU forward/backward run their rows with omp simd: in place (the same view) gives the plain
+ * rule, NaN passes the forward; an output shifted over its input is refused, not silently wrong. */
+TEST(relu_in_place_and_overlap)
+{
+    for (int t = 0; t < 2; t++) {
+        ml_dtype dt = t ? ML_F32 : ML_F64;
+        ml_mat A, G;
+        CHECK_OK(ml_mat_alloc(&A, 3, 37, dt));
+        CHECK_OK(ml_mat_alloc(&G, 3, 37, dt));
+        for (size_t i = 0; i < 3; i++)
+            for (size_t j = 0; j < 37; j++) {
+                ml_mat_set(&A, i, j, ((i * 37 + j) % 5) - 2.0);
+                ml_mat_set(&G, i, j, 1.0 + (double)j);
+            }
+        ml_mat_set(&A, 1, 5, NAN);
+        ml_mat X0;
+        CHECK_OK(ml_mat_clone(&X0, &A, dt));
+        CHECK_OK(ml_nn_relu_backward(&G, &G, &A));   /* dX = dY in place */
+        CHECK_OK(ml_nn_relu_forward(&A, &A));
+        int ok = 1;
+        for (size_t i = 0; i < 3; i++)
+            for (size_t j = 0; j < 37; j++) {
+                double x = ml_mat_get(&X0, i, j), y = ml_mat_get(&A, i, j), g = ml_mat_get(&G, i, j);
+                ok &= (x != x) ? (y != y) : y == (x > 0 ? x : 0.0);
+                ok &= g == (x > 0 ? 1.0 + (double)j : 0.0);   /* NaN > 0 is false: 0 */
+            }
+        CHECK(ok);
+        ml_mat S = A;   /* the same storage one element on */
+        S.cols = 36;
+        S.data = (char *)A.data + ml_dtype_size(dt);
+        ml_mat V = A;
+        V.cols = 36;
+        CHECK(ml_nn_relu_forward(&S, &V) == ML_EINVAL);
+        CHECK(ml_nn_relu_backward(&S, &V, &V) == ML_EINVAL);
+        ml_mat_free(&A);
+        ml_mat_free(&G);
+        ml_mat_free(&X0);
+    }
+}
