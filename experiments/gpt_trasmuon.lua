@@ -10,8 +10,9 @@
 -- variants --lr, Muon --muon_lr); the table gives each variant at its best multiplier (lowest
 -- mean validation loss over the seeds) and at the base rate, the figure the best.
 --   muonlab experiments/gpt_trasmuon.lua [--quick] [--steps 500] [--seeds 3] [--seed 1] [--lr 1e-3]
---       [--muon_lr 0.02] [--mults 0.5,1,2] [--every 10] [--out plots/gpt_trasmuon] [--fresh]
--- The committed plots/gpt_trasmuon.* is the full run: --steps 500 --seeds 3 --mults 0.5,1,2 (45 runs, 29 min on one thread).
+--       [--muon_lr 0.02] [--mults 0.25,0.5,1,2,4] [--every 10] [--out plots/gpt_trasmuon] [--fresh]
+-- The committed plots/gpt_trasmuon.* is the full run: --steps 500 --seeds 3, rates 0.25..4 x base (75 runs, ~50 min
+-- on one thread; the 0.25 and 4 runs were added in two processes and their runs files merged).
 -- Runs through ml.sweep (one row per run, curves packed; a rerun resumes).
 -- --quick: 12 steps of a GPT with C = 32 at multipliers 1 and 4, into $TMPDIR.
 local ml = require "muonlab"
@@ -22,7 +23,7 @@ package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
 local study = require "study"
 
 local o = study.options("gpt_trasmuon", arg, {
-  quick = false, seed = 1, seeds = 3, steps = 500, every = 10, lr = 1e-3, muon_lr = 0.02, embed = 128, mults = "0.5,1,2",
+  quick = false, seed = 1, seeds = 3, steps = 500, every = 10, lr = 1e-3, muon_lr = 0.02, embed = 128, mults = "0.25,0.5,1,2,4",
   out = "plots/gpt_trasmuon", runs = "", fresh = false, resume = false, threads = 1,
 }, "usage: muonlab experiments/gpt_trasmuon.lua [--quick] [--steps N] [--seeds N] [--seed S] [--lr x] [--muon_lr x] [--mults a,b,c]\n"
   .. "       [--every k] [--embed C] [--out STEM] [--runs STEM] [--threads N] [--fresh] [--resume]")
