@@ -23,15 +23,6 @@ static void vec_set(ml_mat *m, size_t k, double v)
         ml_mat_set(m, k, 0, v);
 }
 
-/* Bytes spanned by a (possibly strided) matrix. */
-static int overlaps(const ml_mat *a, const ml_mat *b)
-{
-    const char *a0 = a->data, *b0 = b->data;
-    const char *a1 = a0 + ((a->rows - 1) * a->stride + a->cols) * ml_dtype_size(a->dtype);
-    const char *b1 = b0 + ((b->rows - 1) * b->stride + b->cols) * ml_dtype_size(b->dtype);
-    return a0 < b1 && b0 < a1;
-}
-
 static int same_dtype(const char *fn, const ml_mat *a, const ml_mat *b)
 {
     if (a->dtype != b->dtype)
@@ -87,7 +78,7 @@ int ml_nn_bias_add(ml_mat *Y, const ml_mat *b)
     int rc;
     if ((rc = ml_check_shape("bias_add", "bias", b, 1, Y->cols))) return rc;
     if ((rc = same_dtype("bias_add", Y, b))) return rc;
-    if (overlaps(Y, b)) return ml_error(ML_EINVAL, "bias_add: the bias must not share storage with the output");
+    if (ml_mat_shares(Y, b)) return ml_error(ML_EINVAL, "bias_add: the bias must not share storage with the output");
     if (Y->dtype == ML_F64) {
         const double *bb = b->data;
         for (size_t i = 0; i < Y->rows; i++) {
@@ -107,7 +98,7 @@ int ml_nn_bias_backward(ml_mat *db, const ml_mat *dY, double beta)
     int rc;
     if ((rc = ml_check_shape("bias_backward", "bias gradient", db, 1, dY->cols))) return rc;
     if ((rc = same_dtype("bias_backward", db, dY))) return rc;
-    if (overlaps(db, dY))
+    if (ml_mat_shares(db, dY))
         return ml_error(ML_EINVAL, "bias_backward: the bias gradient must not share storage with the output gradient");
     if (beta == 0) ml_mat_fill(db, 0.0);
     else if (beta != 1) ml_scale(db, beta);
@@ -133,7 +124,7 @@ int ml_nn_linear_forward(ml_mat *Y, const ml_mat *X, const ml_mat *W, const ml_m
                         X->cols, W->rows, W->cols);
     if ((rc = ml_check_shape("linear_forward", "output", Y, X->rows, W->rows))) return rc;
     if ((rc = same_dtype("linear_forward", Y, X)) || (rc = same_dtype("linear_forward", Y, W))) return rc;
-    if (overlaps(Y, X) || overlaps(Y, W))
+    if (ml_mat_shares(Y, X) || ml_mat_shares(Y, W))
         return ml_error(ML_EINVAL, "linear_forward: the output must not share storage with the input or the weight");
     if (b && (rc = ml_check_shape("linear_forward", "bias", b, 1, W->rows))) return rc;
     if (b && (rc = same_dtype("linear_forward", Y, b))) return rc;
@@ -154,7 +145,7 @@ int ml_nn_linear_backward(ml_mat *dX, ml_mat *dW, ml_mat *db, const ml_mat *dY, 
     if ((rc = same_dtype(fn, dY, X)) || (rc = same_dtype(fn, dY, W))) return rc;
     if (dX) {
         if ((rc = ml_check_shape(fn, "input gradient", dX, X->rows, X->cols)) || (rc = same_dtype(fn, dX, X))) return rc;
-        if (overlaps(dX, dY) || overlaps(dX, W))
+        if (ml_mat_shares(dX, dY) || ml_mat_shares(dX, W))
             return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with dY or the weight", fn);
     }
     if (dW && ((rc = ml_check_shape(fn, "weight gradient", dW, W->rows, W->cols)) || (rc = same_dtype(fn, dW, W)))) return rc;
@@ -260,7 +251,7 @@ int ml_nn_relu2_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X)
     if ((rc = ml_check_shape(fn, "output gradient", dY, X->rows, X->cols)) || (rc = ml_check_shape(fn, "input gradient", dX, X->rows, X->cols)))
         return rc;
     if ((rc = same_dtype(fn, dX, dY)) || (rc = same_dtype(fn, dX, X))) return rc;
-    if (overlaps(dX, X)) return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with the input", fn);
+    if (ml_mat_shares(dX, X)) return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with the input", fn);
     for (size_t i = 0; i < X->rows; i++) {
         if (X->dtype == ML_F64) {
             const double *x = (const double *)X->data + i * X->stride, *dy = (const double *)dY->data + i * dY->stride;
@@ -449,7 +440,7 @@ int ml_nn_gelu_forward_keep(ml_mat *Y, ml_mat *Tk, const ml_mat *X)
     if ((rc = ml_check_shape(fn, "output", Y, X->rows, X->cols)) || (rc = same_dtype(fn, Y, X))) return rc;
     if (Tk) {
         if ((rc = ml_check_shape(fn, "kept tanh", Tk, X->rows, X->cols)) || (rc = same_dtype(fn, Tk, X))) return rc;
-        if (overlaps(Tk, X) || overlaps(Tk, Y))
+        if (ml_mat_shares(Tk, X) || ml_mat_shares(Tk, Y))
             return ml_error(ML_EINVAL, "%s: the kept tanh must not share storage with the input or the output", fn);
     }
     gelu_job j = {.Y = Y, .Tk = Tk, .X = X};
@@ -466,10 +457,10 @@ int ml_nn_gelu_backward_kept(ml_mat *dX, const ml_mat *dY, const ml_mat *X, cons
     if ((rc = ml_check_shape(fn, "output gradient", dY, X->rows, X->cols)) || (rc = ml_check_shape(fn, "input gradient", dX, X->rows, X->cols)))
         return rc;
     if ((rc = same_dtype(fn, dX, dY)) || (rc = same_dtype(fn, dX, X))) return rc;
-    if (overlaps(dX, X)) return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with the input", fn);
+    if (ml_mat_shares(dX, X)) return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with the input", fn);
     if (Tk) {
         if ((rc = ml_check_shape(fn, "kept tanh", Tk, X->rows, X->cols)) || (rc = same_dtype(fn, Tk, X))) return rc;
-        if (overlaps(dX, Tk)) return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with the kept tanh", fn);
+        if (ml_mat_shares(dX, Tk)) return ml_error(ML_EINVAL, "%s: the input gradient must not share storage with the kept tanh", fn);
     }
     gelu_job j = {.Y = dX, .Tk = (ml_mat *)Tk, .X = X, .dY = dY};
     ml_parallel_for(X->rows, GELU_ROWS, gelu_back_part, &j);
@@ -665,7 +656,7 @@ int ml_nn_tokpos_forward(ml_mat *X, const ml_mat *ids, const ml_mat *wte, const 
 {
     int rc;
     if ((rc = check_tokpos("tokpos_forward", X, ids, wte, wpe))) return rc;
-    if (overlaps(X, wte) || overlaps(X, wpe))
+    if (ml_mat_shares(X, wte) || ml_mat_shares(X, wpe))
         return ml_error(ML_EINVAL, "tokpos_forward: the output must not share storage with the tables");
     size_t T = ids->cols, C = wte->cols;
     for (size_t b = 0; b < ids->rows; b++)
@@ -722,7 +713,7 @@ int ml_nn_gather_rows(ml_mat *dst, const ml_mat *src, const ml_mat *idx, size_t 
     if (offset > vec_len(idx) || vec_len(idx) - offset < dst->rows)
         return ml_error(ML_EINVAL, "gather_rows: %zu rows from offset %zu need %zu indices, the index has %zu", dst->rows,
                         offset, offset + dst->rows, vec_len(idx));
-    if (overlaps(dst, src)) return ml_error(ML_EINVAL, "gather_rows: destination and source share storage");
+    if (ml_mat_shares(dst, src)) return ml_error(ML_EINVAL, "gather_rows: destination and source share storage");
     for (size_t r = 0; r < dst->rows; r++)
         if ((rc = check_id("gather_rows", "row index", vec_get(idx, offset + r), offset + r, src->rows))) return rc;
     size_t es = ml_dtype_size(src->dtype);

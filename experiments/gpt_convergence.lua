@@ -163,11 +163,7 @@ for _, opt in ipairs(optimizers) do
     local edge = (b.lr == grid[1] or b.lr == grid[#grid]) and "^" or " "
     print(("%-22s %8.3g%s %11.4f %8.3f %6d %9.1f %9.0f  %s"):format(opt[2], b.lr, edge, mean, sd, #finals,
       (study.stats(ms)), (study.stats(tps)), table.concat(rates, " ")))
-    local xs, ys, lo, hi, ts = study.band(curves, 3, 2)
-    if #xs > 0 then
-      study.band_series(by_step, xs, ys, lo, hi, opt[2])
-      study.band_series(by_time, ts, ys, lo, hi, opt[2])
-    end
+    study.step_time_series(by_step, by_time, curves, opt[2])
   end
 end
 csv.write(o.out .. ".csv", { "optimizer", "lr", "seed", "step", "time", "loss", "status" }, out_rows)

@@ -56,6 +56,9 @@ local function energy_ratio(W)
   return mx / w.M:median()
 end
 
+-- A variant's base rate: TrasMuon's variants --lr, Muon --muon_lr
+local function base_lr(v) return v[3] and o.lr or o.muon_lr end
+
 local prog
 local function train(name, seed, mult)
   local P = make(seed)
@@ -64,11 +67,11 @@ local function train(name, seed, mult)
   local v = BY[name]
   local rule
   if v[3] then
-    local t = { lr = o.lr * mult }
+    local t = { lr = base_lr(v) * mult }
     for key, x in pairs(v[3]) do t[key] = x end
     rule = ml.optim.trasmuon(t)
   else
-    rule = ml.optim.muon { lr = o.muon_lr * mult }
+    rule = ml.optim.muon { lr = base_lr(v) * mult }
   end
   local opt = study.hybrid(rule, info, 3e-3)
   local qkv = {}
@@ -140,7 +143,7 @@ for k, v in ipairs(VARIANTS) do
   if g and #g.curves > 0 then
     local base = by_mult[1]
     local base_txt = base and base.bad == 0 and #base.finals > 0 and ("%.4f"):format((study.stats(base.finals))) or "-"
-    local lr = (v[3] and o.lr or o.muon_lr) * best
+    local lr = base_lr(v) * best
     local mean, sd = study.stats(g.finals)
     print(("%-22s %8.3g %12.4f %8.4f %13.2f %12.2f %6d %14s"):format(v[2], lr, mean, sd, (study.stats(g.ratios)),
       (study.stats(g.peaks)), #g.finals, base_txt))

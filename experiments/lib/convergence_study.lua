@@ -329,11 +329,7 @@ for _, p in ipairs(problems) do
       local edge = (rs[1].lr == g[1] or rs[1].lr == g[#g]) and "^" or " "
       print(("%-20s %8.3g%s %12.4g %10.2g %7d %9.2f%s%s"):format(opt[2], rs[1].lr, edge, mean, sd, #finals, msm, acc, note))
       -- mean curve and min..max band over the seeds that reached each point
-      local xs, ys, lo, hi, ts = study.band(curves, 3, 2)
-      if #xs > 0 then
-        study.band_series(by_step, xs, ys, lo, hi, opt[2])
-        study.band_series(by_time, ts, ys, lo, hi, opt[2])
-      end
+      study.step_time_series(by_step, by_time, curves, opt[2])
     end
   end
   if #by_step > 0 then

@@ -250,6 +250,16 @@ end
 ---------------------------------------------------------------------------------------------
 -- Curves and statistics
 
+-- The mean curve and min..max band over the seeds of a run set (curves of {step, seconds, value}
+-- points), as one series vs steps into by_step and one vs seconds into by_time, labelled `label`.
+function M.step_time_series(by_step, by_time, curves, label)
+  local xs, ys, lo, hi, ts = M.band(curves, 3, 2)
+  if #xs > 0 then
+    M.band_series(by_step, xs, ys, lo, hi, label)
+    M.band_series(by_time, ts, ys, lo, hi, label)
+  end
+end
+
 -- One training run with its curve, shared by gpt_convergence.lua and lib/convergence_study.lua:
 -- `steps` steps of P.step() -> loss, grads followed by update(grads, loss); P.metric() at step 0
 -- and every steps // evals steps (and the last); training time excludes the evaluations. Stops
