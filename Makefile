@@ -11,10 +11,10 @@
 
 PREFIX  ?= /usr/local
 CC      ?= cc
-PKGS    := lua5.4 openblas lapacke
+PKGS    := lua5.4 libxsmm openblas lapacke
 SAN     ?=
 
-DEPS_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 libopenblas-dev liblapacke-dev \
+DEPS_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 libopenblas-dev liblapacke-dev libxsmm-dev \
                  gnuplot-nox zlib1g-dev lua-busted python3-numpy openmpi-bin valgrind \
                  dataset-fashion-mnist fortunes libreadline-dev tmux python3-torch
 

@@ -1,10 +1,15 @@
 /* Causal multi-head self-attention, forward and backward (equations in attention.h).
- * Products: cblas gemm on strided T x hs blocks of qkv; the row-wise softmax and its
+ * Products: small-matrix kernels (internal/smallmm.h: libxsmm, cblas for what it lacks) on
+ * strided T x hs blocks of qkv; the products with a transposed second operand (Q K^T, dO V^T)
+ * run as plain products on a transposed copy of K or V kept on the stack (libxsmm generates no
+ * A B^T), with 1/sqrt(hs) folded into K's copy and into dS. The row-wise softmax and its
  * Jacobian are plain loops over the lower triangle. */
 #include "attention.h"
 #include "error.h"
 #include "internal/argcheck.h"
 #include "internal/simd.h"
+#include "internal/smallmm.h"
+#include "internal/transpose.h"
 #include "parallel.h"
 #include <cblas.h>
 #include <math.h>
@@ -74,15 +79,15 @@ float ml_attn_expf(float) __asm__("expf") __attribute__((simd("notinbranch"), co
 DEFINE_CAUSAL_SOFTMAX(causal_softmax_d, double, ml_attn_exp, )
 DEFINE_CAUSAL_SOFTMAX(causal_softmax_f, float, ml_attn_expf, ML_CLONES)
 
-/* dS_ij = P_ij (dP_ij - sum_{k<=i} P_ik dP_ik), in place in dp; zero above the diagonal. */
+/* dS_ij = scale P_ij (dP_ij - sum_{k<=i} P_ik dP_ik), in place in dp; zero above the diagonal. */
 #define DEFINE_SOFTMAX_BACKWARD(NAME, REAL, ATTR)                                    \
-    ATTR static void NAME(REAL *dp, const REAL *p, size_t T, size_t ldd, size_t ldp)       \
+    ATTR static void NAME(REAL *dp, const REAL *p, size_t T, size_t ldd, size_t ldp, REAL scale) \
     {                                                                                 \
         for (size_t i = 0; i < T; i++) {                                              \
             REAL *restrict d = dp + i * ldd, dot = 0;                                 \
             const REAL *restrict r = p + i * ldp;                                     \
             _Pragma("omp simd reduction(+:dot)") for (size_t j = 0; j <= i; j++) dot += r[j] * d[j]; \
-            _Pragma("omp simd") for (size_t j = 0; j <= i; j++) d[j] = r[j] * (d[j] - dot); \
+            _Pragma("omp simd") for (size_t j = 0; j <= i; j++) d[j] = scale * (r[j] * (d[j] - dot)); \
             for (size_t j = i + 1; j < T; j++) d[j] = 0;                              \
         }                                                                             \
     }
@@ -94,11 +99,19 @@ DEFINE_SOFTMAX_BACKWARD(softmax_backward_f, float, ML_CLONES)
 /* Heads per parallel pass of the forward (the parts keep one max logit per head apart). */
 #define PASS_HEADS 64
 
+/* Q K^T and dO V^T run as plain products on a transposed copy of the T x hs block of K or V
+ * kept on each part's stack when T hs <= PACK_MAX (64 KB): libxsmm generates no A B^T kernel.
+ * Larger blocks go to cblas. (Packing the other operands contiguously as well was measured:
+ * the kernels gain what the copies cost.) */
+#define PACK_MAX 8192
+
 /* What the parts of a parallel call share; each part owns the sequences b in [b0, b1). */
 typedef struct {
     ml_mat *out, *P, *dqkv, *dP;
     const ml_mat *qkv, *dout, *Pin;
     size_t T, C, H, h0, h1;
+    int pk;                        /* K^T and V^T copies fit (T hs <= PACK_MAX) */
+    ml_smallmm mm[4];              /* forward: S, O; backward: dP, dV, dQ, dK */
     double top[ML_PARALLEL_MAX][PASS_HEADS];   /* forward: max logit per part and head h0 + i */
 } attn_job;
 
@@ -106,19 +119,25 @@ static void forward_part(void *ctx, int part, size_t b0, size_t b1)
 {
     attn_job *j = ctx;
     const ml_mat *qkv = j->qkv;
-    size_t T = j->T, C = j->C, H = j->H, hs = C / H, es = ml_dtype_size(qkv->dtype);
+    ml_dtype t = qkv->dtype;
+    size_t T = j->T, C = j->C, H = j->H, hs = C / H, es = ml_dtype_size(t);
     size_t lq = qkv->stride, lo = j->out->stride, lp = j->P->stride;
-    double scale = 1 / sqrt((double)hs);
+    double scale = 1 / sqrt((double)hs), kt[PACK_MAX];
     for (size_t h = j->h0; h < j->h1; h++) {
         double top = -INFINITY;
         for (size_t b = b0; b < b1; b++) {
             const char *q = (const char *)qkv->data + (b * T * lq + h * hs) * es, *k = q + C * es, *v = q + 2 * C * es;
             char *p = (char *)j->P->data + (b * H + h) * T * lp * es;
             char *o = (char *)j->out->data + (b * T * lo + h * hs) * es;
-            gemm(qkv->dtype, 0, 1, T, T, hs, scale, q, lq, k, lq, 0, p, lp);   /* S = Q K^T / sqrt(hs) */
-            double m = qkv->dtype == ML_F64 ? causal_softmax_d((double *)p, T, lp) : causal_softmax_f((float *)p, T, lp);
+            if (j->pk) {   /* S = Q (K^T / sqrt(hs)) */
+                ml_transpose_block(t, kt, T, k, lq, T, hs, scale);
+                ml_smallmm_run(&j->mm[0], q, kt, p);
+            } else {
+                gemm(t, 0, 1, T, T, hs, scale, q, lq, k, lq, 0, p, lp);   /* S = Q K^T / sqrt(hs) */
+            }
+            double m = t == ML_F64 ? causal_softmax_d((double *)p, T, lp) : causal_softmax_f((float *)p, T, lp);
             if (m > top) top = m;
-            gemm(qkv->dtype, 0, 0, T, hs, T, 1, p, lp, v, lq, 0, o, lo);      /* O = P V */
+            ml_smallmm_run(&j->mm[1], p, v, o);   /* O = P V */
         }
         j->top[part][h - j->h0] = top;
     }
@@ -136,7 +155,10 @@ int ml_attn_forward(ml_mat *out, ml_mat *P, ml_mat *maxlogit, const ml_mat *qkv,
         (rc = disjoint(fn, "output", out, "the probabilities", P)))
         return rc;
     if (maxlogit && (rc = ml_check_shape(fn, "max logits", maxlogit, 1, H))) return rc;
-    attn_job j = {.out = out, .P = P, .qkv = qkv, .T = T, .C = C, .H = H};
+    size_t hs = C / H;
+    attn_job j = {.out = out, .P = P, .qkv = qkv, .T = T, .C = C, .H = H, .pk = hs * T <= PACK_MAX};
+    ml_smallmm_plan(&j.mm[0], qkv->dtype, 0, 0, T, T, hs, qkv->stride, T, P->stride);   /* Q (K^T / sqrt(hs)) */
+    ml_smallmm_plan(&j.mm[1], qkv->dtype, 0, 0, T, hs, T, P->stride, qkv->stride, out->stride);   /* P V */
     for (j.h0 = 0; j.h0 < H; j.h0 = j.h1) {
         j.h1 = j.h0 + PASS_HEADS < H ? j.h0 + PASS_HEADS : H;
         int parts = ml_parallel_for(B, 1, forward_part, &j);
@@ -155,10 +177,10 @@ static void backward_part(void *ctx, int part, size_t b0, size_t b1)
 {
     attn_job *j = ctx;
     const ml_mat *qkv = j->qkv;
-    size_t T = j->T, C = j->C, H = j->H, hs = C / H, es = ml_dtype_size(qkv->dtype);
-    size_t lq = qkv->stride, ldq = j->dqkv->stride, lo = j->dout->stride, lp = j->Pin->stride, ld = j->dP->stride;
-    double scale = 1 / sqrt((double)hs);
     ml_dtype t = qkv->dtype;
+    size_t T = j->T, C = j->C, H = j->H, hs = C / H, es = ml_dtype_size(t);
+    size_t lq = qkv->stride, ldq = j->dqkv->stride, lo = j->dout->stride, lp = j->Pin->stride, ld = j->dP->stride;
+    double scale = 1 / sqrt((double)hs), vt[PACK_MAX];
     for (size_t b = b0; b < b1; b++)
         for (size_t h = 0; h < H; h++) {
             size_t qoff = b * T * lq + h * hs, goff = b * T * ldq + h * hs;
@@ -167,14 +189,19 @@ static void backward_part(void *ctx, int part, size_t b0, size_t b1)
             const char *p = (const char *)j->Pin->data + (b * H + h) * T * lp * es;
             char *dp = (char *)j->dP->data + (b * H + h) * T * ld * es;
             const char *dO = (const char *)j->dout->data + (b * T * lo + h * hs) * es;
-            gemm(t, 0, 1, T, T, hs, 1, dO, lo, v, lq, 0, dp, ld);   /* dP = dO V^T */
-            gemm(t, 1, 0, T, hs, T, 1, p, lp, dO, lo, 0, dv, ldq);  /* dV = P^T dO */
-            if (t == ML_F64)
-                softmax_backward_d((double *)dp, (const double *)p, T, ld, lp);
+            if (j->pk) {   /* dP = dO (V^T) */
+                ml_transpose_block(t, vt, T, v, lq, T, hs, 1.0);
+                ml_smallmm_run(&j->mm[0], dO, vt, dp);
+            } else {
+                gemm(t, 0, 1, T, T, hs, 1, dO, lo, v, lq, 0, dp, ld);   /* dP = dO V^T */
+            }
+            ml_smallmm_run(&j->mm[1], p, dO, dv);   /* dV = P^T dO */
+            if (t == ML_F64)   /* dS / sqrt(hs), in dp */
+                softmax_backward_d((double *)dp, (const double *)p, T, ld, lp, scale);
             else
-                softmax_backward_f((float *)dp, (const float *)p, T, ld, lp);
-            gemm(t, 0, 0, T, hs, T, scale, dp, ld, k, lq, 0, dq, ldq); /* dQ = dS K / sqrt(hs) */
-            gemm(t, 1, 0, T, hs, T, scale, dp, ld, q, lq, 0, dk, ldq); /* dK = dS^T Q / sqrt(hs) */
+                softmax_backward_f((float *)dp, (const float *)p, T, ld, lp, (float)scale);
+            ml_smallmm_run(&j->mm[2], dp, k, dq);   /* dQ = dS K / sqrt(hs) */
+            ml_smallmm_run(&j->mm[3], dp, q, dk);   /* dK = dS^T Q / sqrt(hs) */
         }
 }
 
@@ -197,7 +224,15 @@ int ml_attn_backward(ml_mat *dqkv, ml_mat *dP, const ml_mat *dout, const ml_mat 
         if ((rc = disjoint(fn, "the qkv gradient", dqkv, names[i], in[i])) || (rc = disjoint(fn, "the work space", dP, names[i], in[i])))
             return rc;
     if ((rc = disjoint(fn, "the qkv gradient", dqkv, "the work space", dP))) return rc;
-    attn_job j = {.dqkv = dqkv, .dP = dP, .dout = dout, .Pin = P, .qkv = qkv, .T = T, .C = C, .H = H};
+    size_t hs = C / H, ldq = dqkv->stride;
+    attn_job j = {.dqkv = dqkv, .dP = dP, .dout = dout, .Pin = P, .qkv = qkv, .T = T, .C = C, .H = H,
+                  .pk = hs * T <= PACK_MAX};
+    size_t lq = qkv->stride;
+    ml_dtype t = qkv->dtype;
+    ml_smallmm_plan(&j.mm[0], t, 0, 0, T, T, hs, dout->stride, T, dP->stride);   /* dO (V^T) */
+    ml_smallmm_plan(&j.mm[1], t, 1, 0, T, hs, T, P->stride, dout->stride, ldq);   /* P^T dO */
+    ml_smallmm_plan(&j.mm[2], t, 0, 0, T, hs, T, dP->stride, lq, ldq);      /* dS K */
+    ml_smallmm_plan(&j.mm[3], t, 1, 0, T, hs, T, dP->stride, lq, ldq);      /* dS^T Q */
     ml_parallel_for(B, 1, backward_part, &j);
     return ML_OK;
 }

@@ -1,6 +1,7 @@
 #include "ops.h"
 #include "error.h"
 #include "svd.h"
+#include "internal/transpose.h"
 #include <cblas.h>
 #include <xmmintrin.h>
 #include <math.h>
@@ -97,42 +98,61 @@ int ml_gemm(ml_mat *C, double alpha, const ml_mat *A, ml_trans ta, const ml_mat 
     return ML_OK;
 }
 
-/* Blocked 32x32 so that reading columns of the upper triangle stays in cache; float32 moves
- * whole 4x4 tiles through SSE registers (_MM_TRANSPOSE4_PS): it runs after every Gram-form
- * product of ml_ns, a dozen times per optimizer step. */
-static void transpose_tile4_f(float *d, size_t ld, size_t i, size_t j)
+/* dst (cols x rows, row stride ldd) = scale src^T, src rows x cols (row stride lds); the two
+ * must not overlap. float32 moves whole 4x4 tiles through SSE registers (_MM_TRANSPOSE4_PS),
+ * then the ragged edges. Used after every Gram-form product of ml_ns (mirroring the upper
+ * triangle) and for the attention's transposed K and V blocks, thousands of times a step. */
+void ml_transpose_block(ml_dtype t, void *dst, size_t ldd, const void *src, size_t lds, size_t rows, size_t cols,
+                        double scale)
 {
-    __m128 r0 = _mm_loadu_ps(d + j * ld + i), r1 = _mm_loadu_ps(d + (j + 1) * ld + i),
-           r2 = _mm_loadu_ps(d + (j + 2) * ld + i), r3 = _mm_loadu_ps(d + (j + 3) * ld + i);
-    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-    _mm_storeu_ps(d + i * ld + j, r0);
-    _mm_storeu_ps(d + (i + 1) * ld + j, r1);
-    _mm_storeu_ps(d + (i + 2) * ld + j, r2);
-    _mm_storeu_ps(d + (i + 3) * ld + j, r3);
+    if (t == ML_F64) {
+        double *o = dst;
+        const double *in = src;
+        for (size_t r = 0; r < rows; r++)
+            for (size_t c = 0; c < cols; c++) o[c * ldd + r] = scale * in[r * lds + c];
+        return;
+    }
+    float *o = dst, sc = (float)scale;
+    const float *in = src;
+    __m128 vs = _mm_set1_ps(sc);
+    size_t r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        size_t c = 0;
+        for (; c + 4 <= cols; c += 4) {
+            __m128 r0 = _mm_loadu_ps(in + r * lds + c), r1 = _mm_loadu_ps(in + (r + 1) * lds + c),
+                   r2 = _mm_loadu_ps(in + (r + 2) * lds + c), r3 = _mm_loadu_ps(in + (r + 3) * lds + c);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            _mm_storeu_ps(o + c * ldd + r, _mm_mul_ps(vs, r0));
+            _mm_storeu_ps(o + (c + 1) * ldd + r, _mm_mul_ps(vs, r1));
+            _mm_storeu_ps(o + (c + 2) * ldd + r, _mm_mul_ps(vs, r2));
+            _mm_storeu_ps(o + (c + 3) * ldd + r, _mm_mul_ps(vs, r3));
+        }
+        for (size_t i = r; i < r + 4; i++)
+            for (size_t j = c; j < cols; j++) o[j * ldd + i] = sc * in[i * lds + j];
+    }
+    for (; r < rows; r++)
+        for (size_t c = 0; c < cols; c++) o[c * ldd + r] = sc * in[r * lds + c];
 }
 
+/* Blocked 32x32 so that reading columns of the upper triangle stays in cache; the off-diagonal
+ * blocks by ml_transpose_block. */
 void ml_symmetrize_from_upper(ml_mat *S)
 {
-    size_t n = S->rows, ld = S->stride;
+    size_t n = S->rows, ld = S->stride, es = ml_dtype_size(S->dtype);
+    char *d = S->data;
     for (size_t i0 = 0; i0 < n; i0 += 32)
         for (size_t j0 = 0; j0 <= i0; j0 += 32) {
             size_t i1 = i0 + 32 < n ? i0 + 32 : n, j1 = j0 + 32 < n ? j0 + 32 : n;
-            if (S->dtype == ML_F64) {
-                double *d = S->data;
+            if (j0 < i0) {   /* rows i0..i1, columns j0..j1 <- the transpose of rows j0..j1, columns i0..i1 */
+                ml_transpose_block(S->dtype, d + (i0 * ld + j0) * es, ld, d + (j0 * ld + i0) * es, ld, j1 - j0, i1 - i0, 1.0);
+            } else if (S->dtype == ML_F64) {
+                double *x = S->data;
                 for (size_t i = i0; i < i1; i++)
-                    for (size_t j = j0; j < j1 && j < i; j++) d[i * ld + j] = d[j * ld + i];
+                    for (size_t j = j0; j < i; j++) x[i * ld + j] = x[j * ld + i];
             } else {
-                float *d = S->data;
-                size_t i = i0;
-                if (j0 < i0)   /* an off-diagonal block: whole tiles, then the ragged edges */
-                    for (; i + 4 <= i1; i += 4) {
-                        size_t j = j0;
-                        for (; j + 4 <= j1; j += 4) transpose_tile4_f(d, ld, i, j);
-                        for (size_t r = i; r < i + 4; r++)
-                            for (size_t c = j; c < j1; c++) d[r * ld + c] = d[c * ld + r];
-                    }
-                for (; i < i1; i++)
-                    for (size_t j = j0; j < j1 && j < i; j++) d[i * ld + j] = d[j * ld + i];
+                float *x = S->data;
+                for (size_t i = i0; i < i1; i++)
+                    for (size_t j = j0; j < i; j++) x[i * ld + j] = x[j * ld + i];
             }
         }
 }

@@ -7,6 +7,7 @@
  * derivatives: truncation ~h^2 = 1e-10, rounding ~1e-16/h = 1e-11, so 1e-7 relative
  * (norm-wise over the tensor) is a wide margin that a wrong term (O(1)) cannot pass. */
 #include "attention.h"
+#include "internal/smallmm.h"
 #include "check.h"
 #include "error.h"
 #include "nn.h"
@@ -15,6 +16,8 @@
 #include "parallel.h"
 #include "threads.h"
 #include "rng.h"
+#include <float.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void randmat(ml_mat *m, size_t r, size_t c, ml_dtype t, uint64_t seed)
@@ -393,6 +396,154 @@ TEST(parallel_for_covers_the_range_once)
     }
     CHECK_OK(ml_threads_set(before));
 }
+
+/* ---- small products (core/internal/smallmm.h) and the attention at production sizes ------- */
+
+/* Every (ta, tb) against a long double triple loop, on strided operands, float32 and float64.
+ * Tolerance: the standard bound for a K-term dot product, |err| <= K eps sum_k |a_ik b_kj|
+ * (summation in any order, Higham 3.1), per entry. */
+TEST(smallmm_matches_a_triple_loop)
+{
+    const char *env = getenv("ML_SMALLMM");
+    int jit_expected = !(env && strcmp(env, "blas") == 0);
+    size_t shapes[][3] = {{64, 64, 32}, {64, 32, 64}, {7, 5, 9}, {1, 1, 1}};
+    for (int ti = 0; ti < 2; ti++) {
+        ml_dtype t = ti ? ML_F64 : ML_F32;
+        double eps = ti ? DBL_EPSILON : FLT_EPSILON;
+        for (int s = 0; s < 4; s++)
+            for (int ta = 0; ta < 2; ta++)
+                for (int tb = 0; tb < 2; tb++) {
+                    size_t M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+                    size_t ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
+                    ml_mat A, B, C;   /* 3 spare columns each: strides beyond the width */
+                    randmat(&A, ar, ac + 3, t, 31 + s);
+                    randmat(&B, br, bc + 3, t, 41 + s);
+                    randmat(&C, M, N + 3, t, 51 + s);
+                    ml_smallmm p;
+                    ml_smallmm_plan(&p, t, ta, tb, M, N, K, A.stride, B.stride, C.stride);
+                    if (!tb && s < 2) CHECK(ml_smallmm_jit(&p) == jit_expected);
+                    if (tb) CHECK(!ml_smallmm_jit(&p));   /* libxsmm generates no A B^T */
+                    ml_smallmm_run(&p, A.data, B.data, C.data);
+                    double worst = 0;
+                    for (size_t i = 0; i < M; i++)
+                        for (size_t j = 0; j < N; j++) {
+                            long double r = 0, bound = 0;
+                            for (size_t k = 0; k < K; k++) {
+                                long double a = ta ? ml_mat_get(&A, k, i) : ml_mat_get(&A, i, k);
+                                long double b = tb ? ml_mat_get(&B, j, k) : ml_mat_get(&B, k, j);
+                                r += a * b;
+                                bound += fabsl(a * b);
+                            }
+                            double e = fabs((double)r - ml_mat_get(&C, i, j)) / ((double)bound * K * eps + 1e-300);
+                            worst = fmax(worst, e);
+                        }
+                    CHECK(worst <= 1);
+                    if (!(worst <= 1))
+                        fprintf(stderr, "smallmm dtype %d %zux%zux%zu ta %d tb %d: error %g of the bound\n", ti, M, N, K,
+                                ta, tb, worst);
+                    ml_mat_free(&A);
+                    ml_mat_free(&B);
+                    ml_mat_free(&C);
+                }
+    }
+}
+
+/* Forward and backward against the formulas of attention.h evaluated by slow loops in long
+ * double, at sizes where the products run through libxsmm (T = 64, hs = 32: the benchmark GPT)
+ * and where the transposed block does not fit the stack buffer (hs T = 130 x 66 > 8192: cblas).
+ * Tolerances relative to the largest entry of each result: float64 1e-12, float32 2e-5 (sums
+ * of <= 130 products, two products deep, eps 1.2e-7: K eps = 1.6e-5 is the worst case). */
+static void attention_vs_loops(ml_dtype t, size_t B, size_t T, size_t H, size_t C, double tol)
+{
+    size_t N = B * T, hs = C / H;
+    ml_mat qkv, R, out, P, dqkv, dP, maxl;
+    randmat(&qkv, N, 3 * C, t, 61);
+    ml_scale(&qkv, 2.0 / sqrt(sqrt((double)hs)));   /* scores of a few units at any hs */
+    randmat(&R, N, C, t, 62);
+    CHECK_OK(ml_mat_alloc(&out, N, C, t));
+    CHECK_OK(ml_mat_alloc(&P, B * H * T, T, t));
+    CHECK_OK(ml_mat_alloc(&dqkv, N, 3 * C, t));
+    CHECK_OK(ml_mat_alloc(&dP, B * H * T, T, t));
+    CHECK_OK(ml_mat_alloc(&maxl, 1, H, ML_F64));
+    CHECK_OK(ml_attn_forward(&out, &P, &maxl, &qkv, B, H));
+    CHECK_OK(ml_attn_backward(&dqkv, &dP, &R, &P, &qkv, B, H));
+    long double *S = malloc(T * T * sizeof *S), *G = malloc(T * T * sizeof *G);
+    long double *ref = calloc(N * 3 * C, sizeof *ref), *refo = calloc(N * C, sizeof *refo);
+    CHECK(S && G && ref && refo);
+    double top_err = 0;
+#define QKV(b, i, part, e) ((long double)ml_mat_get(&qkv, (b) * T + (i), (part) * C + h * hs + (e)))
+#define DO(b, i, e) ((long double)ml_mat_get(&R, (b) * T + (i), h * hs + (e)))
+    for (size_t h = 0; h < H; h++) {
+        long double top = -INFINITY;
+        for (size_t b = 0; b < B; b++) {
+            for (size_t i = 0; i < T; i++) {   /* P = causal softmax(Q K^T / sqrt(hs)) */
+                long double m = -INFINITY, z = 0;
+                for (size_t j = 0; j <= i; j++) {
+                    long double d = 0;
+                    for (size_t e = 0; e < hs; e++) d += QKV(b, i, 0, e) * QKV(b, j, 1, e);
+                    S[i * T + j] = d / sqrtl((long double)hs);
+                    if (S[i * T + j] > m) m = S[i * T + j];
+                }
+                if (m > top) top = m;
+                for (size_t j = 0; j <= i; j++) z += expl(S[i * T + j] - m);
+                for (size_t j = 0; j < T; j++) S[i * T + j] = j <= i ? expl(S[i * T + j] - m) / z : 0;
+                for (size_t e = 0; e < hs; e++) {
+                    long double o = 0;
+                    for (size_t j = 0; j <= i; j++) o += S[i * T + j] * QKV(b, j, 2, e);
+                    refo[(b * T + i) * C + h * hs + e] = o;
+                }
+            }
+            for (size_t i = 0; i < T; i++) {   /* dP = dO V^T, dS = P (dP - rowsum(P dP)) / sqrt(hs) */
+                long double dot = 0;
+                for (size_t j = 0; j <= i; j++) {
+                    long double d = 0;
+                    for (size_t e = 0; e < hs; e++) d += DO(b, i, e) * QKV(b, j, 2, e);
+                    G[i * T + j] = d;
+                    dot += S[i * T + j] * d;
+                }
+                for (size_t j = 0; j < T; j++) G[i * T + j] = j <= i ? S[i * T + j] * (G[i * T + j] - dot) / sqrtl((long double)hs) : 0;
+            }
+            for (size_t i = 0; i < T; i++)
+                for (size_t e = 0; e < hs; e++) {
+                    long double dq = 0, dk = 0, dv = 0;
+                    for (size_t j = 0; j < T; j++) {
+                        dq += G[i * T + j] * QKV(b, j, 1, e);   /* dQ = dS K */
+                        dk += G[j * T + i] * QKV(b, j, 0, e);   /* dK = dS^T Q */
+                        dv += S[j * T + i] * DO(b, j, e);       /* dV = P^T dO */
+                    }
+                    size_t r = (b * T + i) * 3 * C + h * hs + e;
+                    ref[r] = dq, ref[r + C] = dk, ref[r + 2 * C] = dv;
+                }
+        }
+        top_err = fmax(top_err, fabs((double)top - ml_mat_get(&maxl, 0, h)));
+    }
+#undef QKV
+#undef DO
+    double eo = 0, mo = 0, eg = 0, mg = 0;
+    for (size_t i = 0; i < N; i++) {
+        for (size_t c = 0; c < C; c++) {
+            eo = fmax(eo, fabs((double)refo[i * C + c] - ml_mat_get(&out, i, c)));
+            mo = fmax(mo, fabs((double)refo[i * C + c]));
+        }
+        for (size_t c = 0; c < 3 * C; c++) {
+            eg = fmax(eg, fabs((double)ref[i * 3 * C + c] - ml_mat_get(&dqkv, i, c)));
+            mg = fmax(mg, fabs((double)ref[i * 3 * C + c]));
+        }
+    }
+    CHECK(eo <= tol * mo);
+    CHECK(eg <= tol * mg);
+    CHECK(top_err <= tol * 10);
+    if (!(eo <= tol * mo && eg <= tol * mg))
+        fprintf(stderr, "attention %zux%zu H %zu C %zu dtype %d: output %g, gradient %g (relative)\n", B, T, H, C, (int)t,
+                eo / mo, eg / mg);
+    free(S), free(G), free(ref), free(refo);
+    ml_mat *all[] = {&qkv, &R, &out, &P, &dqkv, &dP, &maxl};
+    for (int i = 0; i < 7; i++) ml_mat_free(all[i]);
+}
+
+TEST(attention_at_gpt_sizes_f64) { attention_vs_loops(ML_F64, 2, 64, 4, 128, 1e-12); }
+TEST(attention_at_gpt_sizes_f32) { attention_vs_loops(ML_F32, 2, 64, 4, 128, 2e-5); }
+TEST(attention_beyond_the_stack_buffer) { attention_vs_loops(ML_F64, 1, 66, 1, 130, 1e-12); }
 
 /* The batch split changes no arithmetic: 1 and 2 threads give identical bits. */
 TEST(attention_same_bits_on_one_and_two_threads)
