@@ -540,11 +540,41 @@ local function loadavg()
 end
 local gpt_load = {}
 
+-- The attention kernel alone (bench/attention.lua, the GPT's sizes, fp32) with its small products
+-- through libxsmm and through OpenBLAS (ML_SMALLMM=blas), child processes alternated `pairs` times.
+local attn_rows = {}
+local function attention_case(threads, pairs)
+  local times = { libxsmm = {}, OpenBLAS = {} }
+  for _ = 1, pairs do
+    for _, env in ipairs { "", "ML_SMALLMM=blas " } do
+      local cmd = ("env %sML_THREADS=%d %s %s --reps 30 --batch %d --context %d --heads %d --embed %d"):format(env, threads,
+        shell_quote(HOST), shell_quote(here .. "/attention.lua"), GPT.batch, GPT.context, GPT.heads, GPT.embed)
+      local p = assert(io.popen(cmd))
+      local out = p:read("a")
+      p:close()
+      local by, ms = out:match("products by (%a+): ([%d.]+) ms")
+      if not by then error("bench: bench/attention.lua gave no result line:\n" .. out, 0) end
+      local t = times[by]
+      t[#t + 1] = tonumber(ms)
+      pause()
+    end
+  end
+  local x, b = median(times.libxsmm), median(times.OpenBLAS)
+  for _, r in ipairs { { "muonlab attention libxsmm", x, times.libxsmm }, { "muonlab attention openblas", b, times.OpenBLAS } } do
+    attn_rows[#attn_rows + 1] = { kind = "attention", method = r[1], rows = GPT.batch * GPT.context, cols = GPT.embed,
+      precision = "fp32", threads = threads, median_ms = r[2], min_ms = math.min(table.unpack(r[3])), reps = pairs }
+  end
+  io.write(("  attention fwd+bwd fp32 %d thread%s: products by libxsmm %.2f ms, by OpenBLAS %.2f ms (%.2fx)\n")
+    :format(threads, threads > 1 and "s" or "", x, b, b / x))
+  io.flush()
+end
+
 local function gpt_cases(reps)
   gpt_load[1] = loadavg()
   local V = gpt_vocab()
   for t in o.gpt_threads:gmatch("%d+") do
     for _, dtype in ipairs { "float32", "float64" } do gpt_case(dtype, tonumber(t), reps, V) end
+    attention_case(tonumber(t), math.max(3, reps))
   end
   gpt_load[2] = loadavg()
 end
@@ -568,6 +598,17 @@ local function gpt_markdown()
     end
   end
   md[#md + 1] = ""
+  md[#md + 1] = "The attention kernel alone (`bench/attention.lua`: forward + backward at the sizes above, fp32, median ms "
+    .. "of 30 calls, the median over child processes alternated with `ML_SMALLMM=blas`): its 6 small products per "
+    .. "(sequence, head) through libxsmm's generated kernels against OpenBLAS's gemm."
+  md[#md + 1] = ""
+  md[#md + 1] = "| threads | libxsmm ms | OpenBLAS ms | x OpenBLAS |"
+  md[#md + 1] = "|--:|--:|--:|--:|"
+  for i = 1, #attn_rows, 2 do
+    local x, b = attn_rows[i], attn_rows[i + 1]
+    md[#md + 1] = ("| %d | %.2f | %.2f | %.2f |"):format(x.threads, x.median_ms, b.median_ms, b.median_ms / x.median_ms)
+  end
+  md[#md + 1] = ""
   md[#md + 1] = ("Load average (1 min) of the machine at the start and the end of these rows: %s, %s "
     .. "(the machine has %s cores; with more runnable threads than cores, multithreaded runs lose most).")
     :format(gpt_load[1] or "?", gpt_load[2] or "?", (function()
@@ -583,7 +624,10 @@ local GPT_COLS = { "kind", "method", "rows", "cols", "precision", "threads", "me
   "tokens_per_s", "speedup_torch", "speedup_torch_passive", "loss_diff" }
 local function write_gpt(md)
   atomic.write(o.gpt_out .. ".md", "# muonlab bench: GPT training step (`make bench`)\n\n" .. table.concat(md, "\n") .. "\n")
-  csv.write(o.gpt_out .. ".csv", GPT_COLS, gpt_rows)
+  local rows = {}
+  for _, r in ipairs(gpt_rows) do rows[#rows + 1] = r end
+  for _, r in ipairs(attn_rows) do rows[#rows + 1] = r end
+  csv.write(o.gpt_out .. ".csv", GPT_COLS, rows)
 end
 
 ---------------------------------------------------------------------------- the run
