@@ -216,6 +216,8 @@ TEST(ns_form_auto_rule)
     CHECK(ml_ns_form_auto(256, 256, ML_FP64, &j) == ML_NS_EIG);
     CHECK(ml_ns_form_auto(32, 128, ML_FP32, &j) == ML_NS_GRAM);
     CHECK(ml_ns_form_auto(128, 128, ML_FP32, &j) == ML_NS_DIRECT);
+    CHECK(ml_ns_form_auto(64, 64, ML_FP32, &j) == ML_NS_DIRECT);   /* small square: direct is faster and more accurate */
+    CHECK(ml_ns_form_auto(32, 48, ML_FP64, &j) == ML_NS_DIRECT);
     CHECK(ml_ns_form_auto(32, 128, ML_FP32, &y) == ML_NS_DIRECT);   /* too steep for the unchecked gram form */
     CHECK(ml_ns_form_auto(1024, 4096, ML_BF16, &j) == ML_NS_DIRECT);
     CHECK(ml_ns_form_auto(1024, 4096, ML_FP32, &one) == ML_NS_DIRECT);
