@@ -602,12 +602,19 @@ local function gpt_markdown()
     .. "of 30 calls, the median over child processes alternated with `ML_SMALLMM=blas`): its 6 small products per "
     .. "(sequence, head) through libxsmm's generated kernels against OpenBLAS's gemm."
   md[#md + 1] = ""
-  md[#md + 1] = "| threads | libxsmm ms | OpenBLAS ms | x OpenBLAS |"
-  md[#md + 1] = "|--:|--:|--:|--:|"
+  md[#md + 1] = "| threads | libxsmm ms | OpenBLAS ms | x OpenBLAS | libxsmm GFLOP/s |"
+  md[#md + 1] = "|--:|--:|--:|--:|--:|"
+  local flops = 6 * 2 * GPT.batch * GPT.heads * GPT.context ^ 2 * (GPT.embed // GPT.heads)
   for i = 1, #attn_rows, 2 do
     local x, b = attn_rows[i], attn_rows[i + 1]
-    md[#md + 1] = ("| %d | %.2f | %.2f | %.2f |"):format(x.threads, x.median_ms, b.median_ms, b.median_ms / x.median_ms)
+    md[#md + 1] = ("| %d | %.2f | %.2f | %.2f | %.1f |"):format(x.threads, x.median_ms, b.median_ms, b.median_ms / x.median_ms,
+      flops / (x.median_ms * 1e-3) / 1e9)
   end
+  md[#md + 1] = ""
+  md[#md + 1] = "GFLOP/s: the six products' flops over the whole kernel's time (softmax, its backward and the K/V transposes "
+    .. "included), far below the gemm peak: the 64 x 64 x 32 products read Q, K and V as rows 3C apart in qkv, and "
+    .. "the kernels wait on memory (the same libxsmm kernel runs 1.7x faster on contiguous operands; packing them "
+    .. "contiguously first costs what it saves, measured)."
   md[#md + 1] = ""
   md[#md + 1] = ("Load average (1 min) of the machine at the start and the end of these rows: %s, %s "
     .. "(the machine has %s cores; with more runnable threads than cores, multithreaded runs lose most).")
