@@ -452,7 +452,8 @@ TEST(smallmm_matches_a_triple_loop)
  * double, at sizes where the products run through libxsmm (T = 64, hs = 32: the benchmark GPT)
  * and where the transposed block does not fit the stack buffer (hs T = 130 x 66 > 8192: cblas).
  * Tolerances relative to the largest entry of each result: float64 1e-12, float32 2e-5 (sums
- * of <= 130 products, two products deep, eps 1.2e-7: K eps = 1.6e-5 is the worst case). */
+ * of <= 256 products, two products deep: K eps bounds them by 5.7e-14 and 3.1e-5; measured
+ * 2e-16..8e-16 and 1e-7..4e-7, while a wrong or missing term is O(1)). */
 static void attention_vs_loops(ml_dtype t, size_t B, size_t T, size_t H, size_t C, double tol)
 {
     size_t N = B * T, hs = C / H;
@@ -544,6 +545,10 @@ static void attention_vs_loops(ml_dtype t, size_t B, size_t T, size_t H, size_t 
 TEST(attention_at_gpt_sizes_f64) { attention_vs_loops(ML_F64, 2, 64, 4, 128, 1e-12); }
 TEST(attention_at_gpt_sizes_f32) { attention_vs_loops(ML_F32, 2, 64, 4, 128, 2e-5); }
 TEST(attention_beyond_the_stack_buffer) { attention_vs_loops(ML_F64, 1, 66, 1, 130, 1e-12); }
+/* causal row blocks of 32 (core/attention.c): a short last block (70 = 32 + 32 + 6), and the
+ * largest blocked context (256: 8 blocks) */
+TEST(attention_causal_blocks_ragged) { attention_vs_loops(ML_F64, 2, 70, 2, 64, 1e-12); }
+TEST(attention_causal_blocks_256) { attention_vs_loops(ML_F32, 1, 256, 1, 32, 2e-5); }
 
 /* The batch split changes no arithmetic: 1 and 2 threads give identical bits. */
 TEST(attention_same_bits_on_one_and_two_threads)
