@@ -15,10 +15,11 @@
  *   dS_ij = P_ij (dP_ij - sum_k P_ik dP_ik)    (softmax Jacobian; 0 outside the mask)
  *   dQ = dS K / sqrt(hs),  dK = dS^T Q / sqrt(hs).
  *
- * Every product is one small-matrix kernel call per (b, h) on strided blocks of qkv
+ * The products are small-matrix kernel calls per (b, h) on strided blocks of qkv
  * (core/internal/smallmm.h: libxsmm's generated kernels, cblas gemm where it has none); for
  * Q K^T and dO V^T the T x hs block of K (scaled by 1/sqrt(hs)) or V is first transposed into a
- * stack buffer, the only copies. P, the probabilities, is (B*H*T) x T, row (b*H + h)*T + i,
+ * stack buffer, the only copies; up to T = 256 they run by causal row blocks of 32 rows, each over
+ * only the columns the mask keeps. P, the probabilities, is (B*H*T) x T, row (b*H + h)*T + i,
  * kept by the forward for the backward. All matrices of a call have the same dtype (float64 or
  * float32); nothing is allocated on the heap. The sequences of the batch are split between
  * ml_threads_get() threads (core/parallel.h); every part runs its own single-threaded calls. */
