@@ -126,7 +126,7 @@ typedef struct {
     size_t T, C, H, h0, h1;
     int pk;                        /* K^T and V^T copies fit (T hs <= PACK_MAX) */
     size_t tb, nb;                 /* causal row blocks: nb blocks of tb rows (the last may be short) */
-    ml_smallmm mm[4][NB_MAX];      /* per block: forward S, O; backward dP, dV, dQ, dK (see plan_blocks) */
+    ml_smallmm mm[4][NB_MAX];      /* per block: forward S, O; backward dP, dV, dQ, dK (planned by the callers) */
     double top[ML_PARALLEL_MAX][PASS_HEADS];   /* forward: max logit per part and head h0 + i */
 } attn_job;
 
