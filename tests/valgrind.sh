@@ -7,6 +7,9 @@
 testbin=$1 host=$2
 # One OpenBLAS thread: valgrind serialises threads anyway, and the run is quicker.
 export OPENBLAS_NUM_THREADS=1
+# libxsmm's generated kernels for AVX2 (Haswell): valgrind executes no AVX-512, and on an AVX-512
+# machine libxsmm would otherwise pick it from CPUID (on AVX2 machines this changes nothing).
+export LIBXSMM_TARGET=hsw
 # Tests that need x87 80-bit long double, which valgrind computes with 64-bit doubles
 # (documented valgrind limitation): their failures under valgrind are not counted.
 EXTENDED_PRECISION_TESTS="coeffs_remez_narrow_intervals"
