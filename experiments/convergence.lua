@@ -2,7 +2,7 @@
 -- steps and vs wall time, each optimizer at its best learning rate from a small grid, three seeds
 -- drawn as a band (min..max) around the mean.
 --   muonlab experiments/convergence.lua [--quick] [--seed 1] [--seeds 3] [--out plots/convergence]
---       [--problems least_squares,lowrank,mlp,char_lm] [--optimizers muon,adamw,...] [--fresh]
+--       [--problems least_squares,lowrank,mlp,char_lm] [--optimizers muon,adamw,...] [--extend K] [--fresh]
 --
 -- Problems (ml.models): least squares 1/(2n)||A W^T - B||^2, W out x in, cond(A) = 1e3 (plotted: f - f*);
 -- low-rank matrix factorisation 1/2||UV^T - M*||^2 (rank 4, k = 8); an MLP 784-128-128-10 on
@@ -20,7 +20,8 @@
 --
 -- Runs (ml.sweep: one durable CSV row per run, keyed by problem, optimizer, lr, seed and steps;
 -- rerunning skips finished runs, --fresh starts over): every learning rate of the optimizer's
--- grid with --seed, then the best of them (lowest final plotted loss) with the other seeds.
+-- grid with --seed, one half-decade more while the best (lowest final plotted loss) sits at an end of
+-- the grid (up to --extend 3 times; not with --quick), then the best with the other seeds.
 -- The rows, each curve packed in a `curve` field, go to <runs>.csv (--runs, default
 -- results/convergence; `<out>` when --out is not under plots/). Then <out>.csv (one row per curve
 -- point of the best-rate runs), <out>.png/.svg and the table.

@@ -17,9 +17,9 @@ local M = {}
 function M.main(cfg)
 local o = study.options(cfg.name, cfg.argv, {
   quick = false, seed = 1, seeds = 3, out = cfg.out, runs = "", fresh = false, resume = false, threads = 1,
-  problems = cfg.problems, optimizers = cfg.optimizers, steps = 0,
+  problems = cfg.problems, optimizers = cfg.optimizers, steps = 0, extend = 3,
 }, ("usage: muonlab experiments/%s.lua [--quick] [--seed S] [--seeds N] [--out STEM] [--runs STEM]\n"
-  .. "       [--problems a,b] [--optimizers a,b] [--steps N] [--threads N] [--fresh] [--resume]"):format(cfg.name))
+  .. "       [--problems a,b] [--optimizers a,b] [--steps N] [--threads N] [--extend K] [--fresh] [--resume]"):format(cfg.name))
 local list = study.list
 local label = cfg.title or "Convergence"
 
@@ -181,9 +181,20 @@ do
 end
 local OPT = {}
 for _, opt in ipairs(optimizers) do OPT[opt[1]] = { label = opt[2], grid = opt[3], build = opt[4] } end
-local function lr_grid(opt, problem)
+local function base_grid(opt, problem)
   local g = OPT[opt].grid[problem]
   return Q and { g[2], g[3] } or g
+end
+-- The grid a (problem, optimizer) was run on: the base grid, extended by half-decades while the
+-- best rate sat at one of its ends (at most --extend times; below).
+local extended = {}
+local function lr_grid(opt, problem) return extended[problem .. "/" .. opt] or base_grid(opt, problem) end
+-- The next rate of the 1, 3, 10, 30 ... sequence beyond lr, upwards (dir = 1) or downwards.
+local function next_rate(lr, dir)
+  local e = math.floor(math.log(lr, 10) + 1e-9)
+  local m = lr / 10 ^ e   -- 1 or 3 (or another mantissa of a hand-set grid)
+  local v = dir > 0 and (m < 2 and 3 * lr or lr * 10 / 3) or (m >= 2 and lr / 3 or lr * 0.3)
+  return tonumber(("%.3g"):format(v))
 end
 
 ---------------------------------------------------------------------------------------------
@@ -254,10 +265,24 @@ end
 prog = progress.new { label = cfg.name, total = pending }
 
 local best = {}
+local EXTEND = Q and 0 or math.tointeger(o.extend) or 0
 for _, p in ipairs(problems) do
   for _, opt in ipairs(optimizers) do
     sweep(p, opt[1], lr_grid(opt[1], p), { o.seed })
     local b = best_of(index(), p, opt[1])
+    -- best at an end of the grid: one more rate beyond it (a rerun finds these runs in the file)
+    for _ = 1, EXTEND do
+      local g = lr_grid(opt[1], p)
+      local dir = b and (b.lr == g[1] and -1 or b.lr == g[#g] and 1) or nil
+      if not dir then break end
+      local lr = next_rate(b.lr, dir)
+      local ng = { table.unpack(g) }
+      table.insert(ng, dir < 0 and 1 or #ng + 1, lr)
+      extended[p .. "/" .. opt[1]] = ng
+      prog.total = prog.total and prog.total + STEPS * #seeds
+      sweep(p, opt[1], { lr }, { o.seed })
+      b = best_of(index(), p, opt[1])
+    end
     best[p .. "/" .. opt[1]] = b
     if b and #seeds > 1 then sweep(p, opt[1], { b.lr }, { table.unpack(seeds, 2) })
     elseif not b then prog:step(STEPS * (#seeds - 1)) end
@@ -286,15 +311,15 @@ for _, p in ipairs(problems) do
     end
   end
 end
-local function nlr(n) return #lr_grid(n, problems[1]) end
+local function nlr(n, p) return #lr_grid(n, p) end
 
 local out_rows = {}
 
 local stats, unpack_curve = study.stats, study.unpack_curve
 
-print(("%s at the best learning rate of each optimizer (%d steps; grid of %d-%d rates with seed %d, "
-  .. "then %d seed(s); ^ = best rate at an end of its grid)")
-  :format(label, STEPS, 3, 4, o.seed, #seeds))
+print(("%s at the best learning rate of each optimizer (%d steps; grid of %d-%d rates with seed %d, extended by "
+  .. "up to %d half-decade(s) while the best sat at an end; then %d seed(s); ^ = best rate still at an end of its grid)")
+  :format(label, STEPS, 3, 4, o.seed, EXTEND, #seeds))
 local panels = {}
 for _, p in ipairs(problems) do
   local pr = PROBLEMS[p]
@@ -307,7 +332,7 @@ for _, p in ipairs(problems) do
     local rs = runs_of[key]
     if not rs then
       print(("%-20s %9s %12s %10s %7s %9s   (%d of %d rates diverged or failed)"):format(opt[2], "-", "-", "-", 0, "-",
-        diverged_count[key] or 0, nlr(opt[1])))
+        diverged_count[key] or 0, nlr(opt[1], p)))
     else
       local finals, ms, accs, curves = {}, {}, {}, {}
       for _, r in ipairs(rs) do
@@ -324,7 +349,7 @@ for _, p in ipairs(problems) do
       local mean, sd = stats(finals)
       local msm = stats(ms)
       local acc = #accs > 0 and ("  %.4f"):format((stats(accs))) or ""
-      local note = (diverged_count[key] or 0) > 0 and ("  (%d of %d rates diverged)"):format(diverged_count[key], nlr(opt[1])) or ""
+      local note = (diverged_count[key] or 0) > 0 and ("  (%d of %d rates diverged)"):format(diverged_count[key], nlr(opt[1], p)) or ""
       local g = lr_grid(opt[1], p)
       local edge = (rs[1].lr == g[1] or rs[1].lr == g[#g]) and "^" or " "
       print(("%-20s %8.3g%s %12.4g %10.2g %7d %9.2f%s%s"):format(opt[2], rs[1].lr, edge, mean, sd, #finals, msm, acc, note))

@@ -76,4 +76,32 @@ describe("orthogonalization studies (--quick)", function()
     end
     assert.truthy(out:find("Round-two family", 1, true))
   end)
+
+  -- Not --quick (that runs no extension): 30 steps of least squares, one seed. At this length AuON's
+  -- best rate lies above its base grid {0.01, 0.03, 0.1} and Freon's below {1e-3, 3e-3, 0.01}.
+  it("family_round_two: extends a rate grid by half-decades while the best rate sits at an end", function()
+    local stem, runs = tmp() .. "/ext", tmp() .. "/ext_runs"
+    local rc, out = sh(("ML_PROGRESS=0 %s experiments/family_round_two.lua --problems least_squares --optimizers auon,freon "
+      .. "--steps 30 --seeds 1 --out '%s' --runs '%s'"):format(HOST, stem, runs))
+    assert(rc == 0, out)
+    local _, rows = csv.read(runs .. ".csv")
+    for _, case in ipairs { { "auon", { 0.01, 0.03, 0.1 } }, { "freon", { 1e-3, 3e-3, 0.01 } } } do
+      local n, base = case[1], case[2]
+      local lrs, best = {}, nil
+      for _, r in ipairs(rows) do
+        if r.optimizer == n then
+          lrs[#lrs + 1] = r.lr
+          if r.status == "ok" and (not best or r.final < best.final) then best = r end
+        end
+      end
+      table.sort(lrs)
+      assert.is_true(#lrs > #base, n .. ": no rate beyond the base grid")
+      for _, lr in ipairs(lrs) do   -- every rate on the 1, 3, 10, 30 ... sequence
+        local m = lr / 10 ^ math.floor(math.log(lr, 10) + 1e-9)
+        assert.is_true(math.abs(m - 1) < 1e-6 or math.abs(m - 3) < 1e-6, n .. ": rate " .. lr)
+      end
+      -- the best rate now has a tried neighbour on both sides
+      assert.is_true(best.lr > lrs[1] and best.lr < lrs[#lrs], n .. ": best " .. best.lr .. " still at an end")
+    end
+  end)
 end)
