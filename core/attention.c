@@ -10,6 +10,7 @@
 #include "internal/simd.h"
 #include "internal/smallmm.h"
 #include "internal/transpose.h"
+#include "ops.h"
 #include "parallel.h"
 #include <cblas.h>
 #include <math.h>
@@ -201,6 +202,11 @@ int ml_attn_forward(ml_mat *out, ml_mat *P, ml_mat *maxlogit, const ml_mat *qkv,
             if (maxlogit) ml_mat_set(maxlogit, 0, h, top);
         }
     }
+    /* finite qkv gives finite scores and outputs unless Q K^T overflowed: an error, not a NaN (a
+     * NaN or Inf in qkv propagates, as in every nn kernel) */
+    if (!ml_mat_all_finite(out) && ml_mat_all_finite(qkv))
+        return ml_error(ML_ENUM, "%s: the scores Q K^T / sqrt(hs) overflow the %s range (qkv entries up to %g); scale "
+                        "the inputs down", fn, ml_dtype_name(qkv->dtype), ml_norm_maxabs(qkv));
     return ML_OK;
 }
 
@@ -280,5 +286,9 @@ int ml_attn_backward(ml_mat *dqkv, ml_mat *dP, const ml_mat *dout, const ml_mat 
         ml_smallmm_plan(&j.mm[3][i], t, 1, 0, r1 - r0, hs, T - r0, dP->stride, lq, ldq);     /* dS^T Q */
     }
     ml_parallel_for(B, 1, backward_part, &j);
+    /* finite inputs give a finite gradient unless a product overflowed: an error, not a NaN */
+    if (!ml_mat_all_finite(dqkv) && ml_mat_all_finite(dout) && ml_mat_all_finite(P) && ml_mat_all_finite(qkv))
+        return ml_error(ML_ENUM, "%s: a product overflows the %s range (inputs up to %g); scale them down", fn,
+                        ml_dtype_name(qkv->dtype), fmax(ml_norm_maxabs(qkv), ml_norm_maxabs(dout)));
     return ML_OK;
 }

@@ -151,6 +151,43 @@ static void attention_case(ml_dtype t, double tol)
 TEST(attention_forward_backward_f64) { attention_case(ML_F64, 1e-13); }
 TEST(attention_forward_f32) { attention_case(ML_F32, 1e-5); }
 
+/* Finite inputs whose products overflow are an error (ML_ENUM), never a silent NaN or Inf; a NaN
+ * already in the input propagates like every nn kernel; tiny inputs (1e-300) stay exact-sized. */
+TEST(attention_overflow_is_an_error)
+{
+    size_t B = 2, T = 8, H = 2, C = 8;
+    for (int ti = 0; ti < 2; ti++) {
+        ml_dtype t = ti ? ML_F32 : ML_F64;
+        double big = ti ? 1e30 : 1e300;   /* q.k ~ big^2: beyond either range */
+        ml_mat qkv, out, P, R, dq, dP;
+        randmat(&qkv, B * T, 3 * C, t, 71);
+        randmat(&R, B * T, C, t, 72);
+        CHECK_OK(ml_mat_alloc(&out, B * T, C, t));
+        CHECK_OK(ml_mat_alloc(&P, B * H * T, T, t));
+        CHECK_OK(ml_mat_alloc(&dq, B * T, 3 * C, t));
+        CHECK_OK(ml_mat_alloc(&dP, B * H * T, T, t));
+        ml_scale(&qkv, 1e10);   /* scores ~1e20: finite in both */
+        CHECK_OK(ml_attn_forward(&out, &P, NULL, &qkv, B, H));
+        CHECK_OK(ml_attn_backward(&dq, &dP, &R, &P, &qkv, B, H));
+        ml_scale(&R, ti ? 1e30 : 1e300);   /* dP = dO V^T ~1e40 / 1e310: overflows */
+        CHECK(ml_mat_all_finite(&R));
+        CHECK(ml_attn_backward(&dq, &dP, &R, &P, &qkv, B, H) == ML_ENUM);
+        CHECK(strstr(ml_errmsg(), "attention_backward") != NULL);
+        ml_scale(&qkv, big / 1e10);
+        CHECK(ml_attn_forward(&out, &P, NULL, &qkv, B, H) == ML_ENUM);
+        CHECK(strstr(ml_errmsg(), "overflow") != NULL);
+        ml_scale(&qkv, 1 / big * 1e-300);   /* tiny: scores ~0, a uniform causal average, finite */
+        CHECK_OK(ml_attn_forward(&out, &P, NULL, &qkv, B, H));
+        CHECK(ml_mat_all_finite(&out));
+        CHECK_NEAR(ml_mat_get(&P, T - 1, 0), 1.0 / T, 1e-6);   /* last row of (b 0, h 0): 1/T each */
+        ml_mat_set(&qkv, 0, 0, NAN);   /* NaN in: propagates, no error */
+        CHECK_OK(ml_attn_forward(&out, &P, NULL, &qkv, B, H));
+        CHECK(!ml_mat_all_finite(&out));
+        ml_mat *all[] = {&qkv, &out, &P, &R, &dq, &dP};
+        for (int i = 0; i < 6; i++) ml_mat_free(all[i]);
+    }
+}
+
 TEST(attention_rejects_bad_shapes)
 {
     ml_mat qkv, out, P, bad;
