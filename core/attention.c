@@ -166,9 +166,11 @@ static void forward_part(void *ctx, int part, size_t b0, size_t b1)
     }
 }
 
-/* Blocks of TB rows when the transposed copies fit and TB < T <= TB NB_MAX, else one block. */
+/* Whether the transposed copies fit; blocks of TB rows when they do and TB < T <= TB NB_MAX,
+ * else one block. */
 static void set_blocks(attn_job *j)
 {
+    j->pk = j->C / j->H * j->T <= PACK_MAX;
     j->tb = j->pk && j->T > TB && j->T <= (size_t)TB * NB_MAX ? TB : j->T;
     j->nb = (j->T + j->tb - 1) / j->tb;
 }
@@ -186,7 +188,7 @@ int ml_attn_forward(ml_mat *out, ml_mat *P, ml_mat *maxlogit, const ml_mat *qkv,
         return rc;
     if (maxlogit && (rc = ml_check_shape(fn, "max logits", maxlogit, 1, H))) return rc;
     size_t hs = C / H;
-    attn_job j = {.out = out, .P = P, .qkv = qkv, .T = T, .C = C, .H = H, .pk = hs * T <= PACK_MAX};
+    attn_job j = {.out = out, .P = P, .qkv = qkv, .T = T, .C = C, .H = H};
     set_blocks(&j);
     for (size_t i = 0, r0, r1; i < j.nb; i++) {   /* row block [r0, r1) uses columns [0, r1) */
         block_rows(j.tb, T, i, &r0, &r1);
@@ -228,14 +230,14 @@ static void backward_part(void *ctx, int part, size_t b0, size_t b1)
             const char *p = (const char *)j->Pin->data + (b * H + h) * T * lp * es;
             char *dp = (char *)j->dP->data + (b * H + h) * T * ld * es;
             const char *dO = (const char *)j->dout->data + (b * T * lo + h * hs) * es;
-            if (j->pk) {   /* dP = dO (V^T), row block [r0, r1) over columns < r1 */
+            const void *vb = v;   /* dP = dO V^T, row block [r0, r1) over columns < r1 */
+            if (j->pk) {
                 ml_transpose_block(t, vt, T, v, lq, T, hs, 1.0);
-                for (size_t i = 0, r0, r1; i < j->nb; i++) {
-                    block_rows(j->tb, T, i, &r0, &r1);
-                    ml_smallmm_run(&j->mm[0][i], dO + r0 * lo * es, vt, dp + r0 * ld * es);
-                }
-            } else {
-                gemm(t, 0, 1, T, T, hs, 1, dO, lo, v, lq, 0, dp, ld);   /* dP = dO V^T */
+                vb = vt;
+            }
+            for (size_t i = 0, r0, r1; i < j->nb; i++) {
+                block_rows(j->tb, T, i, &r0, &r1);
+                ml_smallmm_run(&j->mm[0][i], dO + r0 * lo * es, vb, dp + r0 * ld * es);
             }
             /* dS / sqrt(hs) in dp, zeros above the diagonal (over the columns no block computed too) */
             if (t == ML_F64)
@@ -272,15 +274,14 @@ int ml_attn_backward(ml_mat *dqkv, ml_mat *dP, const ml_mat *dout, const ml_mat 
         if ((rc = disjoint(fn, "the qkv gradient", dqkv, names[i], in[i])) || (rc = disjoint(fn, "the work space", dP, names[i], in[i])))
             return rc;
     if ((rc = disjoint(fn, "the qkv gradient", dqkv, "the work space", dP))) return rc;
-    size_t hs = C / H, ldq = dqkv->stride;
-    attn_job j = {.dqkv = dqkv, .dP = dP, .dout = dout, .Pin = P, .qkv = qkv, .T = T, .C = C, .H = H,
-                  .pk = hs * T <= PACK_MAX};
-    size_t lq = qkv->stride;
+    size_t hs = C / H, ldq = dqkv->stride, lq = qkv->stride;
+    attn_job j = {.dqkv = dqkv, .dP = dP, .dout = dout, .Pin = P, .qkv = qkv, .T = T, .C = C, .H = H};
     ml_dtype t = qkv->dtype;
     set_blocks(&j);
     for (size_t i = 0, r0, r1; i < j.nb; i++) {
         block_rows(j.tb, T, i, &r0, &r1);
-        ml_smallmm_plan(&j.mm[0][i], t, 0, 0, r1 - r0, r1, hs, dout->stride, T, dP->stride);    /* dO (V^T) */
+        /* dO (V^T) on the transposed copy, or dO V^T on V in qkv (cblas) */
+        ml_smallmm_plan(&j.mm[0][i], t, 0, !j.pk, r1 - r0, r1, hs, dout->stride, j.pk ? T : lq, dP->stride);
         ml_smallmm_plan(&j.mm[1][i], t, 1, 0, r1 - r0, hs, T - r0, P->stride, dout->stride, ldq);   /* P^T dO */
         ml_smallmm_plan(&j.mm[2][i], t, 0, 0, r1 - r0, hs, r1, dP->stride, lq, ldq);         /* dS K */
         ml_smallmm_plan(&j.mm[3][i], t, 1, 0, r1 - r0, hs, T - r0, dP->stride, lq, ldq);     /* dS^T Q */
