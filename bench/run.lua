@@ -100,6 +100,15 @@ end
 
 local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 
+-- The standard output of a shell command (nil when it cannot start).
+local function capture(cmd)
+  local p = io.popen(cmd)
+  if not p then return nil end
+  local out = p:read("a")
+  p:close()
+  return out
+end
+
 local tmpdir = os.tmpname()
 os.remove(tmpdir)
 assert(os.execute("mkdir -m 700 " .. shell_quote(tmpdir)), "bench: cannot create " .. tmpdir)
@@ -416,9 +425,7 @@ local function fm_row(t, reps)
   for _ = 1, reps do
     local cmd = ("env ML_THREADS=%d %s %s --optimizer muon --epochs 1 2>/dev/null"):format(t, shell_quote(HOST),
       shell_quote(here .. "/../experiments/fashion_mnist.lua"))
-    local p = assert(io.popen(cmd))
-    local out = p:read("a")
-    p:close()
+    local out = assert(capture(cmd))
     local secs = out:match("examples/s | ([%d.]+) s,")
     ma = tonumber(out:match("test_accuracy=([%d.]+)"))
     if not secs or not ma then error("bench: fashion_mnist.lua gave no epoch line:\n" .. out, 0) end
@@ -549,9 +556,7 @@ local function attention_case(threads, pairs)
     for _, env in ipairs { "", "ML_SMALLMM=blas " } do
       local cmd = ("env %sML_THREADS=%d %s %s --reps 30 --batch %d --context %d --heads %d --embed %d"):format(env, threads,
         shell_quote(HOST), shell_quote(here .. "/attention.lua"), GPT.batch, GPT.context, GPT.heads, GPT.embed)
-      local p = assert(io.popen(cmd))
-      local out = p:read("a")
-      p:close()
+      local out = assert(capture(cmd))
       local by, ms = out:match("products by (%a+): ([%d.]+) ms")
       if not by then error("bench: bench/attention.lua gave no result line:\n" .. out, 0) end
       local t = times[by]
@@ -618,12 +623,7 @@ local function gpt_markdown()
   md[#md + 1] = ""
   md[#md + 1] = ("Load average (1 min) of the machine at the start and the end of these rows: %s, %s "
     .. "(the machine has %s cores; with more runnable threads than cores, multithreaded runs lose most).")
-    :format(gpt_load[1] or "?", gpt_load[2] or "?", (function()
-      local p = io.popen("nproc 2>/dev/null")
-      local n = p and p:read("l")
-      if p then p:close() end
-      return n or "?"
-    end)())
+    :format(gpt_load[1] or "?", gpt_load[2] or "?", MACHINE.cores)
   return md
 end
 

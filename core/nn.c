@@ -52,24 +52,25 @@ static int check_labels(const char *fn, const ml_mat *y, size_t B, size_t K)
     return ML_OK;
 }
 
-/* The float32 rows of bias_add and bias_backward (Y and the bias do not overlap: checked). */
-ML_CLONES static void bias_add_f(const ml_mat *Y, const float *restrict bb)
-{
-    for (size_t i = 0; i < Y->rows; i++) {
-        float *restrict y = (float *)Y->data + i * Y->stride;
-#pragma omp simd
-        for (size_t j = 0; j < Y->cols; j++) y[j] += bb[j];
+/* The rows of bias_add (Y += b per row) and bias_backward (g += the rows of dY); the operands do
+ * not overlap (checked by the callers). */
+#define DEFINE_BIAS_ROWS(ADD, SUM, REAL, ATTR)                                  \
+    ATTR static void ADD(const ml_mat *Y, const REAL *restrict bb)              \
+    {                                                                           \
+        for (size_t i = 0; i < Y->rows; i++) {                                  \
+            REAL *restrict y = (REAL *)Y->data + i * Y->stride;                 \
+            _Pragma("omp simd") for (size_t j = 0; j < Y->cols; j++) y[j] += bb[j]; \
+        }                                                                       \
+    }                                                                           \
+    ATTR static void SUM(REAL *restrict g, const ml_mat *dY)                    \
+    {                                                                           \
+        for (size_t i = 0; i < dY->rows; i++) {                                 \
+            const REAL *restrict d = (const REAL *)dY->data + i * dY->stride;   \
+            _Pragma("omp simd") for (size_t j = 0; j < dY->cols; j++) g[j] += d[j]; \
+        }                                                                       \
     }
-}
-
-ML_CLONES static void bias_sum_f(float *restrict g, const ml_mat *dY)
-{
-    for (size_t i = 0; i < dY->rows; i++) {
-        const float *restrict d = (const float *)dY->data + i * dY->stride;
-#pragma omp simd
-        for (size_t j = 0; j < dY->cols; j++) g[j] += d[j];
-    }
-}
+DEFINE_BIAS_ROWS(bias_add_d, bias_sum_d, double, )
+DEFINE_BIAS_ROWS(bias_add_f, bias_sum_f, float, ML_CLONES)
 
 /* ---- linear ------------------------------------------------------------------------ */
 
@@ -79,16 +80,8 @@ int ml_nn_bias_add(ml_mat *Y, const ml_mat *b)
     if ((rc = ml_check_shape("bias_add", "bias", b, 1, Y->cols))) return rc;
     if ((rc = same_dtype("bias_add", Y, b))) return rc;
     if (ml_mat_shares(Y, b)) return ml_error(ML_EINVAL, "bias_add: the bias must not share storage with the output");
-    if (Y->dtype == ML_F64) {
-        const double *bb = b->data;
-        for (size_t i = 0; i < Y->rows; i++) {
-            double *y = (double *)Y->data + i * Y->stride;
-#pragma omp simd
-            for (size_t j = 0; j < Y->cols; j++) y[j] += bb[j];
-        }
-    } else {
-        bias_add_f(Y, b->data);
-    }
+    if (Y->dtype == ML_F64) bias_add_d(Y, b->data);
+    else bias_add_f(Y, b->data);
     return ML_OK;
 }
 
@@ -102,16 +95,8 @@ int ml_nn_bias_backward(ml_mat *db, const ml_mat *dY, double beta)
         return ml_error(ML_EINVAL, "bias_backward: the bias gradient must not share storage with the output gradient");
     if (beta == 0) ml_mat_fill(db, 0.0);
     else if (beta != 1) ml_scale(db, beta);
-    if (db->dtype == ML_F64) {
-        double *g = db->data;
-        for (size_t i = 0; i < dY->rows; i++) {
-            const double *d = (const double *)dY->data + i * dY->stride;
-#pragma omp simd
-            for (size_t j = 0; j < dY->cols; j++) g[j] += d[j];
-        }
-    } else {
-        bias_sum_f(db->data, dY);
-    }
+    if (db->dtype == ML_F64) bias_sum_d(db->data, dY);
+    else bias_sum_f(db->data, dY);
     return ML_OK;
 }
 
@@ -471,18 +456,21 @@ int ml_nn_gelu_backward(ml_mat *dX, const ml_mat *dY, const ml_mat *X) { return 
 
 /* ---- softmax cross-entropy ------------------------------------------------------------ */
 
-/* m = max_j z_j (first maximum at *arg), s = sum_j exp(z_j - m): lse = m + log s. */
-static double row_lse(const ml_mat *Z, size_t i, size_t *arg)
+/* The first maximum of row i of Z. */
+static size_t row_argmax(const ml_mat *Z, size_t i)
 {
-    size_t K = Z->cols, a = 0;
+    size_t a = 0;
     double m = ml_mat_get(Z, i, 0);
-    for (size_t j = 1; j < K; j++) {
-        double z = ml_mat_get(Z, i, j);
-        if (z > m) m = z, a = j;
-    }
-    double s = 0;
-    for (size_t j = 0; j < K; j++) s += exp(ml_mat_get(Z, i, j) - m);
-    if (arg) *arg = a;
+    for (size_t j = 1; j < Z->cols; j++)
+        if (ml_mat_get(Z, i, j) > m) m = ml_mat_get(Z, i, j), a = j;
+    return a;
+}
+
+/* m = max_j z_j, s = sum_j exp(z_j - m): lse = m + log s. */
+static double row_lse(const ml_mat *Z, size_t i)
+{
+    double m = ml_mat_get(Z, i, row_argmax(Z, i)), s = 0;
+    for (size_t j = 0; j < Z->cols; j++) s += exp(ml_mat_get(Z, i, j) - m);
     return m + log(s);
 }
 
@@ -544,7 +532,7 @@ int ml_nn_softmax(ml_mat *P, const ml_mat *Z)
     int rc;
     if ((rc = ml_check_shape("softmax", "output", P, Z->rows, Z->cols)) || (rc = same_dtype("softmax", P, Z))) return rc;
     for (size_t i = 0; i < Z->rows; i++) {
-        double lse = row_lse(Z, i, NULL);
+        double lse = row_lse(Z, i);
         for (size_t j = 0; j < Z->cols; j++) ml_mat_set(P, i, j, exp(ml_mat_get(Z, i, j) - lse));
     }
     return ML_OK;
@@ -555,13 +543,7 @@ int ml_nn_argmax(ml_mat *idx, const ml_mat *Z)
     if (!is_vector(idx) || vec_len(idx) != Z->rows)
         return ml_error(ML_EINVAL, "argmax: the result must be a vector of %zu entries, got %zu x %zu", Z->rows,
                         idx->rows, idx->cols);
-    for (size_t i = 0; i < Z->rows; i++) {
-        size_t a = 0;
-        double m = ml_mat_get(Z, i, 0);
-        for (size_t j = 1; j < Z->cols; j++)
-            if (ml_mat_get(Z, i, j) > m) m = ml_mat_get(Z, i, j), a = j;
-        vec_set(idx, i, (double)a);
-    }
+    for (size_t i = 0; i < Z->rows; i++) vec_set(idx, i, (double)row_argmax(Z, i));
     return ML_OK;
 }
 
@@ -570,13 +552,7 @@ int ml_nn_count_correct(size_t *ncorrect, const ml_mat *Z, const ml_mat *y)
     int rc;
     if ((rc = check_labels("accuracy", y, Z->rows, Z->cols))) return rc;
     size_t c = 0;
-    for (size_t i = 0; i < Z->rows; i++) {
-        size_t a = 0;
-        double m = ml_mat_get(Z, i, 0);
-        for (size_t j = 1; j < Z->cols; j++)
-            if (ml_mat_get(Z, i, j) > m) m = ml_mat_get(Z, i, j), a = j;
-        c += a == (size_t)flat_get(y, i);
-    }
+    for (size_t i = 0; i < Z->rows; i++) c += row_argmax(Z, i) == (size_t)flat_get(y, i);
     *ncorrect = c;
     return ML_OK;
 }
