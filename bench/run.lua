@@ -82,7 +82,12 @@ local function machine()
   for _, fl in ipairs { "sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16", "amx_tile" } do
     if flags[fl] then isa[#isa + 1] = fl end
   end
-  return { model = model, isa = table.concat(isa, " "), cores = cores }
+  -- The OpenBLAS kernels: the python peers inherit OPENBLAS_CORETYPE from this process, so when
+  -- the host replaced OpenBLAS's fallback (core/blas_core.c) every side runs the same kernels.
+  local b = ml.blas_info()
+  local blas = b.fallback and ("%s for muonlab and the peers (OpenBLAS alone runs %s on this CPU)"):format(b.core, b.fallback)
+    or b.core .. (b.better and (" (this CPU could run " .. b.better .. ")") or "")
+  return { model = model, isa = table.concat(isa, " "), cores = cores, blas = blas }
 end
 local MACHINE = machine()
 
@@ -659,7 +664,8 @@ local ok, err = xpcall(function()
   print("  " .. peer { op = "info" })
   print(("  muonlab features: workspace %s, form=gram %s, polar method=eig %s, set_threads %s"):format(
     tostring(HAS.workspace), tostring(HAS.gram), tostring(HAS.eig), tostring(HAS.threads)))
-  print(("  machine: %s, %d cores, ISA %s"):format(MACHINE.model, MACHINE.cores, MACHINE.isa))
+  print(("  machine: %s, %d cores, ISA %s; OpenBLAS kernels %s"):format(MACHINE.model, MACHINE.cores, MACHINE.isa,
+    MACHINE.blas))
   if GPT_ONLY then
     gpt_cases(o.reps)
     print(("  (bench took %.0f s)"):format(ml.now() - t0))
@@ -695,7 +701,8 @@ if not ok then error(err, 0) end
 local function machine_line()
   local p = peak.float32 and ("; measured gemm peak (2048³): sgemm %.0f GFLOP/s, dgemm %.0f at %d threads, %.0f and "
     .. "%.0f at 1 thread"):format(peak.float32, peak.float64, o.threads, peak1.float32 or 0, peak1.float64 or 0) or ""
-  return ("Machine: %s, %d cores, ISA %s%s."):format(MACHINE.model, MACHINE.cores, MACHINE.isa, p)
+  return ("Machine: %s, %d cores, ISA %s; OpenBLAS kernels %s%s."):format(MACHINE.model, MACHINE.cores, MACHINE.isa,
+    MACHINE.blas, p)
 end
 local gpt_md = {}
 if ONLY.gpt then

@@ -2,6 +2,7 @@
  * It behaves like the stock `lua` program (script and `arg`, -e, -i, -v, -, a REPL)
  * and makes the module available as the global `ml` as well as `require "muonlab"`. */
 #include "lmuonlab.h"
+#include "blas_core.h"
 #include <lualib.h>
 #include <limits.h>
 #include <libgen.h>
@@ -405,6 +406,7 @@ static int run_merge(lua_State *L, char **argv, int argc)
 
 int main(int argc, char **argv)
 {
+    ml_blas_core_reexec(argv);   /* OpenBLAS kernels that use this CPU's AVX2/AVX-512, when it fell back */
     if (argv[0] && argv[0][0]) progname = argv[0];
     lua_State *L = luaL_newstate();
     if (!L) {

@@ -10,6 +10,10 @@ export OPENBLAS_NUM_THREADS=1
 # libxsmm's generated kernels for AVX2 (Haswell): valgrind executes no AVX-512, and on an AVX-512
 # machine libxsmm would otherwise pick it from CPUID (on AVX2 machines this changes nothing).
 export LIBXSMM_TARGET=hsw
+# OpenBLAS's AVX2 kernels for the same reason, chosen here: without OPENBLAS_CORETYPE the programs
+# would re-execute themselves on a CPU OpenBLAS does not know (core/blas_core.c), and an exec'd
+# program runs outside valgrind.
+grep -qw avx2 /proc/cpuinfo 2>/dev/null && export OPENBLAS_CORETYPE=Haswell
 # Tests that need x87 80-bit long double, which valgrind computes with 64-bit doubles
 # (documented valgrind limitation): their failures under valgrind are not counted.
 EXTENDED_PRECISION_TESTS="coeffs_remez_narrow_intervals"

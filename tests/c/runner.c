@@ -1,4 +1,5 @@
 #include "check.h"
+#include "blas_core.h"
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ static int skipped(const char *name)
 /* Usage: test_core [substring]: run the tests whose names contain it. */
 int main(int argc, char **argv)
 {
+    ml_blas_core_reexec(argv);   /* test the kernels bin/muonlab runs */
     int passed = 0, failed = 0;
     if (ntests) qsort(tests, (size_t)ntests, sizeof tests[0], by_name);
     for (int i = 0; i < ntests; i++) {
