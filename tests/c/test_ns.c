@@ -790,3 +790,53 @@ TEST(threads_set_get_env)
     free(saved);
     CHECK_OK(ml_threads_set(n));
 }
+
+/* Small NS problems run on one BLAS thread (ml_ns's ML_NS_SERIAL_WORK): the caller's thread count
+ * comes back after the call, also when it fails, and the result is the one a 1-thread run gives;
+ * a problem above the limit keeps both threads throughout (its hook sees them). */
+static int hook_threads(void *ctx, int step, const ml_mat *X, double secs)
+{
+    (void)X, (void)secs;
+    if (step == 1) *(int *)ctx = ml_threads_get();
+    return 0;
+}
+
+TEST(ns_small_problems_on_one_blas_thread)
+{
+    int n0 = ml_threads_get();
+    if (ml_threads_set(2)) {
+        printf("note: ns_small_problems_on_one_blas_thread: no second BLAS thread\n");
+        return;
+    }
+    ml_rng r;
+    ml_rng_seed(&r, 77);
+    ml_mat G, X1 = {0}, X2 = {0};
+    CHECK_OK(ml_mat_alloc(&G, 16, 64, ML_F32));
+    ml_rng_fill_normal(&r, &G, 0, 1);
+    ml_schedule sch;
+    CHECK_OK(ml_schedule_named(&sch, "jordan", 5));
+    ml_ns_opts o;
+    ml_ns_opts_default(&o);
+    int seen = 0;
+    o.hook = hook_threads, o.hook_ctx = &seen;
+    CHECK_OK(ml_ns(&X2, &G, &sch, &o, NULL));
+    CHECK(seen == 1);
+    CHECK(ml_threads_get() == 2);
+    CHECK_OK(ml_threads_set(1));
+    CHECK_OK(ml_ns(&X1, &G, &sch, &o, NULL));
+    CHECK_OK(ml_threads_set(2));
+    CHECK(memcmp(X1.data, X2.data, 16 * 64 * sizeof(float)) == 0);
+    ml_mat_set(&G, 3, 5, NAN);
+    CHECK(ml_ns(&X2, &G, &sch, &o, NULL) == ML_ENUM);
+    CHECK(ml_threads_get() == 2);
+    ml_mat B, XB = {0};
+    CHECK_OK(ml_mat_alloc(&B, 256, 512, ML_F32));
+    ml_rng_fill_normal(&r, &B, 0, 1);
+    seen = 0;
+    CHECK_OK(ml_ns(&XB, &B, &sch, &o, NULL));
+    CHECK(seen == 2);
+    CHECK(ml_threads_get() == 2);
+    ml_mat_free(&G), ml_mat_free(&X1), ml_mat_free(&X2), ml_mat_free(&B), ml_mat_free(&XB);
+    ml_schedule_free(&sch);
+    CHECK_OK(ml_threads_set(n0));
+}
