@@ -1,5 +1,6 @@
-/* ML_CLONES: build a hot float32 row kernel twice, for baseline x86-64 (SSE2, 4 lanes) and for
- * x86-64-v3 (AVX2 + FMA, 8 lanes), the CPU picking one at load time (GCC target_clones). The
+/* ML_CLONES: build a hot row kernel twice, for baseline x86-64 (SSE2, 4 float lanes) and for
+ * x86-64-v3 (AVX2 + FMA, 8 lanes), the CPU picking one at load time (GCC target_clones): the layer
+ * kernels, the elementwise ops (ops.c), the max-abs and finiteness scans (ops.c, matrix.c). The
  * build stays portable and valgrind-clean (no AVX-512 code) while AVX2 machines run 8 lanes.
  * ISO C mode (-std=c11) keeps floating-point contraction off, so elementwise kernels give the
  * same bits in both; omp simd reductions may sum in another order (within their tolerance). */

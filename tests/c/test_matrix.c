@@ -86,6 +86,74 @@ TEST(matrix_all_finite)
     ml_mat_free(&a);
 }
 
+/* ml_mat_all_finite (vectorized row scans) on a strided 5 x 37 view of both dtypes (37 columns:
+ * vector bodies and a tail): a NaN or +-Inf at any position is seen, NaN in the padding outside
+ * the view is not, and the largest finite values and subnormals are finite. */
+TEST(matrix_all_finite_every_position)
+{
+    for (int t = 0; t < 2; t++) {
+        ml_dtype dt = t ? ML_F32 : ML_F64;
+        ml_mat A, V;
+        CHECK_OK(ml_mat_alloc(&A, 7, 41, dt));
+        ml_mat_fill(&A, NAN);
+        CHECK_OK(ml_mat_view(&V, &A, 1, 2, 5, 37));
+        ml_mat_fill(&V, 1.0);
+        ml_mat_set(&V, 0, 0, t ? 3.4028234663852886e38 : 1.7976931348623157e308);
+        ml_mat_set(&V, 4, 36, t ? -1e-45 : -4.9e-324);
+        CHECK(ml_mat_all_finite(&V));
+        CHECK(!ml_mat_all_finite(&A));
+        int missed = 0;
+        double specials[] = {NAN, INFINITY, -INFINITY};
+        for (size_t i = 0; i < 5; i++)
+            for (size_t j = 0; j < 37; j++)
+                for (int k = 0; k < 3; k++) {
+                    double keep = ml_mat_get(&V, i, j);
+                    ml_mat_set(&V, i, j, specials[k]);
+                    missed += ml_mat_all_finite(&V);
+                    ml_mat_set(&V, i, j, keep);
+                }
+        CHECK(missed == 0);
+        CHECK(ml_mat_all_finite(&V));
+        ml_mat_free(&V);
+        ml_mat_free(&A);
+    }
+}
+
+/* ml_axpby in float32 computes in double and rounds once (both builds of its row kernel, SSE2
+ * and AVX2, give these bits): every entry equals the scalar (float)(a x + b y), on a strided view
+ * with a tail, in place too. */
+TEST(axpby_float_rounds_once)
+{
+    ml_mat X, Y, Z, V;
+    CHECK_OK(ml_mat_alloc(&X, 6, 43, ML_F32));
+    CHECK_OK(ml_mat_alloc(&Y, 6, 43, ML_F32));
+    CHECK_OK(ml_mat_alloc(&Z, 8, 50, ML_F32));
+    ml_rng r;
+    ml_rng_seed(&r, 11);
+    ml_rng_fill_normal(&r, &X, 0, 1);
+    ml_rng_fill_normal(&r, &Y, 0, 1e-3);
+    CHECK_OK(ml_mat_view(&V, &Z, 1, 3, 6, 43));
+    const double a = 0.95, b = 1.0 / 3.0;
+    CHECK_OK(ml_axpby(&V, a, &X, b, &Y));
+    int wrong = 0;
+    for (size_t i = 0; i < 6; i++)
+        for (size_t j = 0; j < 43; j++) {
+            float want = (float)(a * (double)((float *)X.data)[i * X.stride + j] + b * (double)((float *)Y.data)[i * Y.stride + j]);
+            wrong += ((float *)V.data)[i * V.stride + j] != want;
+        }
+    CHECK(wrong == 0);
+    ml_mat W;
+    CHECK_OK(ml_mat_clone(&W, &X, ML_F32));
+    CHECK_OK(ml_axpby(&X, a, &X, b, &Y));   /* in place */
+    for (size_t i = 0; i < 6; i++)
+        for (size_t j = 0; j < 43; j++) {
+            float want = (float)(a * (double)((float *)W.data)[i * W.stride + j] + b * (double)((float *)Y.data)[i * Y.stride + j]);
+            wrong += ((float *)X.data)[i * X.stride + j] != want;
+        }
+    CHECK(wrong == 0);
+    ml_mat_free(&W), ml_mat_free(&V), ml_mat_free(&X), ml_mat_free(&Y), ml_mat_free(&Z);
+}
+
 /* gemm/syrk/symm against the textbook triple loop in double. */
 static void check_products(ml_dtype t, double tol)
 {
