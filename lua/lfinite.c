@@ -9,7 +9,9 @@
  * clip_, sign_, ...) and the ml.nn layer kernels propagate IEEE values (a diverging training run
  * shows as a NaN loss). The lists below are that rule: mlua_guard_finite wraps each listed C
  * function so that the check runs before the function itself, in the same call frame (errors
- * still name the function as called). */
+ * still name the function as called). From finite inputs, a matrix result holding Inf or NaN
+ * (an overflowing product: ml.hadamard of two 1e300 entries) is an error too, raised by the same
+ * wrapper after the call (own_result_rule names the exceptions). */
 #include "lmuonlab.h"
 #include <math.h>
 #include <string.h>
@@ -36,6 +38,14 @@ static const guarded matrix_methods[] = {
 
 static const guarded plan_methods[] = {{"run", "3"}, {NULL, NULL}};
 
+/* Functions whose result the wrapper leaves alone: ns and plan:run raise on a non-finite result
+ * themselves (no second pass over it), poly_map reports +-inf where a composed map overflows (its
+ * documented answer, issue 13 item 6). */
+static int own_result_rule(const char *name)
+{
+    return !strcmp(name, "ns") || !strcmp(name, "run") || !strcmp(name, "poly_map");
+}
+
 static int guard(lua_State *L)
 {
     lua_CFunction f = lua_tocfunction(L, lua_upvalueindex(1));
@@ -45,7 +55,15 @@ static int guard(lua_State *L)
         if (m && m->buf) mlua_checkfinite(L, k, m);
         if (lua_type(L, k) == LUA_TNUMBER && !isfinite(lua_tonumber(L, k))) luaL_argerror(L, k, "number is NaN or Inf");
     }
-    return f(L);
+    int n = f(L);
+    if (lua_toboolean(L, lua_upvalueindex(3))) return n;
+    for (int i = lua_gettop(L) - n + 1; i <= lua_gettop(L); i++) {
+        ml_mat *m = mlua_testmat(L, i);
+        if (m && m->buf && !ml_mat_all_finite(m))
+            luaL_error(L, "%s: the result is beyond the %s range (finite inputs gave Inf or NaN)",
+                       lua_tostring(L, lua_upvalueindex(4)), ml_dtype_name(m->dtype));
+    }
+    return n;
 }
 
 /* Wrap table[name] for every entry of list; the table is at the top of the stack. A listed name
@@ -58,7 +76,9 @@ static void wrap(lua_State *L, const guarded *list, const char *where)
             luaL_error(L, "muonlab: the NaN/Inf rule lists %s.%s, which is not a plain C function", where, g->name);
         }
         lua_pushstring(L, g->args);
-        lua_pushcclosure(L, guard, 2);
+        lua_pushboolean(L, own_result_rule(g->name));
+        lua_pushstring(L, g->name);
+        lua_pushcclosure(L, guard, 4);
         lua_setfield(L, -2, g->name);
     }
 }

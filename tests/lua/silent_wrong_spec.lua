@@ -130,6 +130,32 @@ describe("issue 12 item 1: norms without overflow or underflow", function()
     raises("orth_error: X X^T is beyond the double range", ml.orth_error, B * 1e160)
   end)
 
+  it("products and elementwise results from finite inputs beyond the range raise; tiny ones round", function()
+    for _, dt in ipairs { "float64", "float32" } do
+      local big = dt == "float64" and 1e300 or 1e30
+      local A = ml.from_table({ { big, 1 }, { 2, 3 } }, { dtype = dt })
+      local range = "the result is beyond the " .. dt .. " range"
+      raises("hadamard: " .. range, ml.hadamard, A, A)
+      raises("matmul: " .. range, ml.matmul, A, A)
+      raises("mm: " .. range, function() return A:mm(A) end)
+      raises("gram: " .. range, ml.gram, A)
+      -- in range: the plain products, exactly
+      local H = ml.hadamard(A, ml.from_table({ { 0.5, 1 }, { 2, 3 } }, { dtype = dt }))
+      assert.equal(A:get(1, 1) * 0.5, H:get(1, 1))
+      assert.equal(9, H:get(2, 2))
+      -- underflow is rounding, not an error: 1e-300^2 is 0 in double, 1e-30^2 in float32 too
+      local tiny = dt == "float64" and 1e-300 or 1e-30
+      local T = ml.from_table({ { tiny, 1 } }, { dtype = dt })
+      local P = ml.hadamard(T, T)
+      assert.equal(0, P:get(1, 1))
+      assert.equal(1, P:get(1, 2))
+    end
+    -- the in-place methods keep propagating IEEE values (a diverging run shows as inf/NaN)
+    local Z = ml.from_table { { 1e300 } }
+    Z:scale_(1e10)
+    assert.equal(math.huge, Z:get(1, 1))
+  end)
+
   it("polar_distance, polar eig and spectral newton work at 1e300 and 1e-300", function()
     local P = ml.polar(B)
     for _, sc in ipairs { 1e300, 1e-300, 1e154 } do
