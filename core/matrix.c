@@ -251,9 +251,8 @@ void ml_mat_set_eye(ml_mat *m)
     for (size_t i = 0; i < k; i++) ml_mat_set(m, i, i, 1.0);
 }
 
-/* 1 when every entry is finite: exponent bits all ones means Inf or NaN. Integer tests in
- * blocks of 8 vectorise at -O2 (gcc's cheap cost model refuses loops needing an epilogue). */
-/* Whether a row holds a NaN or Inf: the exponent bits all set. Built for x86-64-v3 too. */
+/* Whether a row holds a NaN or Inf (exponent bits all ones), as an integer test that vectorizes;
+ * built for x86-64-v3 too. ml_mat_all_finite stops at the first such row. */
 ML_CLONES static int row_nonfinite_d(const uint64_t *x, size_t n)
 {
     uint64_t bad = 0;

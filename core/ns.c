@@ -786,30 +786,6 @@ static int reserve(run *r, ml_ns_form form, const ml_mat *G, const ml_schedule *
     return rc;
 }
 
-static int ns_run(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts *o, ml_ns_work *w);
-
-/* Small problems on one BLAS thread: OpenBLAS's threads cost more than they bring there (its
- * syrk and symm have no size threshold of their own). Measured with bench/crossover.lua, 5 Jordan
- * steps fp32, 2 BLAS threads against 1 (Intel Xeon, AVX-512 kernels), ms: 16 x 16 direct 0.033 /
- * 0.011, 32 x 32 0.073 / 0.043, 64 x 64 0.196 / 0.149, 128 x 512 gram 1.27 / 1.05; two threads
- * ahead from 256 x 256 (3.59 / 4.29). With this rule 2 threads give the 1-thread times there. */
-#define ML_NS_SERIAL_WORK (128.0 * 128.0 * 512.0)
-
-int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts *o, ml_ns_work *w)
-{
-    int blas = ml_threads_get();
-    double m = 0, n = 0;
-    if (G && G->buf) {
-        m = (double)(G->rows < G->cols ? G->rows : G->cols);
-        n = (double)(G->rows < G->cols ? G->cols : G->rows);
-    }
-    if (blas < 2 || m * m * n > ML_NS_SERIAL_WORK) return ns_run(out, G, sch, o, w);
-    ml_threads_set(1);
-    int rc = ns_run(out, G, sch, o, w);
-    ml_threads_set(blas);
-    return rc;
-}
-
 static int ns_run(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts *o, ml_ns_work *w)
 {
     double t0 = now();
@@ -865,5 +841,29 @@ static int ns_run(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml
                                "range of %s)", ml_precision_name(r.p));
 done:
     if (own) ml_ns_work_free(w);
+    return rc;
+}
+
+/* Small problems on one BLAS thread: OpenBLAS's threads cost more than they bring there (its
+ * syrk and symm have no size threshold of their own). Measured with bench/crossover.lua, 5 Jordan
+ * steps fp32, 2 BLAS threads against 1 (Intel Xeon, AVX-512 kernels), ms: 16 x 16 direct 0.033 /
+ * 0.011, 32 x 32 0.073 / 0.043, 64 x 64 0.196 / 0.149, 128 x 512 gram 1.27 / 1.05; two threads
+ * ahead from 256 x 256 (3.59 / 4.29). With this rule 2 threads give the 1-thread times there. */
+#define ML_NS_SERIAL_WORK (128.0 * 128.0 * 512.0)
+
+double ml_ns_cost(const ml_mat *G)
+{
+    if (!G || !G->buf) return 0;
+    double m = (double)(G->rows < G->cols ? G->rows : G->cols), n = (double)(G->rows < G->cols ? G->cols : G->rows);
+    return m * m * n;
+}
+
+int ml_ns(ml_mat *out, const ml_mat *G, const ml_schedule *sch, const ml_ns_opts *o, ml_ns_work *w)
+{
+    int blas = ml_threads_get();
+    if (blas < 2 || ml_ns_cost(G) > ML_NS_SERIAL_WORK) return ns_run(out, G, sch, o, w);
+    ml_threads_set(1);
+    int rc = ns_run(out, G, sch, o, w);
+    ml_threads_set(blas);
     return rc;
 }

@@ -121,6 +121,10 @@ void ml_ns_opts_default(ml_ns_opts *o);
  * the eig form's own accuracy check, which may still fall back to direct). */
 ml_ns_form ml_ns_form_auto(size_t m, size_t n, ml_precision p, const ml_schedule *sch);
 
+/* m^2 n for an m x n or n x m input (m <= n), 0 without one: the size that ml_ns's one-BLAS-thread
+ * rule and ml_ns_many's concurrency rule compare. */
+double ml_ns_cost(const ml_mat *G);
+
 /* Reusable workspace: keep one per parameter shape in a training loop; after the first call
  * with a given shape, form and precision no further allocation happens (`allocs` counts the
  * buffer allocations made so far, for tests). The hook path allocates for its own scratch. */

@@ -30,12 +30,6 @@ typedef struct many {
     share_result *res;     /* per thread */
 } many;
 
-static double cost(const ml_mat *G)
-{
-    double m = (double)(G->rows < G->cols ? G->rows : G->cols), n = (double)(G->rows < G->cols ? G->cols : G->rows);
-    return m * m * n;
-}
-
 /* Shares [begin, end) (one each when the pool runs them in parallel, all of them when it cannot). */
 static void run_shares(void *ctx, int part, size_t begin, size_t end)
 {
@@ -56,7 +50,7 @@ static void run_shares(void *ctx, int part, size_t begin, size_t end)
 static int by_cost_desc(const void *a, const void *b, void *G)
 {
     const ml_mat *const *g = G;
-    double ca = cost(g[*(const size_t *)a]), cb = cost(g[*(const size_t *)b]);
+    double ca = ml_ns_cost(g[*(const size_t *)a]), cb = ml_ns_cost(g[*(const size_t *)b]);
     if (ca != cb) return ca < cb ? 1 : -1;
     return *(const size_t *)a < *(const size_t *)b ? -1 : 1;   /* stable: by index */
 }
@@ -69,7 +63,7 @@ int ml_ns_many(size_t k, ml_mat *const *out, const ml_mat *const *G, const ml_sc
     for (size_t i = 0; i < k; i++)
         if (!G[i] || !G[i]->buf || !out[i]) return ml_error(ML_EINVAL, "matrix %zu: empty input matrix", i + 1);
     double biggest = 0;
-    for (size_t i = 0; i < k; i++) biggest = cost(G[i]) > biggest ? cost(G[i]) : biggest;
+    for (size_t i = 0; i < k; i++) biggest = ml_ns_cost(G[i]) > biggest ? ml_ns_cost(G[i]) : biggest;
     int T = nworks < (int)(k < (size_t)ML_PARALLEL_MAX ? k : ML_PARALLEL_MAX) ? nworks : (int)k;
     if (T < 2 || (o && o->hook) || biggest > ML_NS_MANY_SMALL) {
         for (size_t i = 0; i < k; i++) {
@@ -94,7 +88,7 @@ int ml_ns_many(size_t k, ml_mat *const *out, const ml_mat *const *G, const ml_sc
         for (int t = 1; t < T; t++)
             if (load[t] < load[best]) best = t;
         owner[order[j]] = best;
-        load[best] += cost(G[order[j]]);
+        load[best] += ml_ns_cost(G[order[j]]);
     }
     many c = {k, out, G, sch, o, works, order, owner, res};
     int blas = openblas_get_num_threads();

@@ -218,10 +218,8 @@ int ml_symm_right(ml_mat *C, double alpha, const ml_mat *B, const ml_mat *S, dou
 /* max |x| as the maximum of the bit patterns with the sign cleared: for IEEE numbers that order
  * is the order of |x|, +Inf sits above every finite value and every NaN above +Inf, so one
  * unsigned max (which vectorizes; a floating max with NaN checks does not) gives the norm, Inf or
- * NaN exactly. It runs on every ml_ns call (the prescale exponent), once per optimizer step. */
-/* max |x| as the largest sign-cleared bit pattern (NaN's above Inf's above every finite value),
- * one row at a time; built for x86-64-v3 too (SSE2 has no unsigned 32-bit max: the float row
- * ran scalar). */
+ * NaN exactly. It runs on every ml_ns call (the prescale exponent), once per optimizer step; the
+ * row scans are built for x86-64-v3 too (SSE2 has no unsigned 32-bit max: the float row ran scalar). */
 #define DEFINE_MAXBITS_ROW(name, UINT, MASK)                                          \
     ML_CLONES static UINT name(const UINT *x, size_t n, UINT mb)                     \
     {                                                                                 \
