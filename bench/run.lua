@@ -10,7 +10,8 @@
 -- pause before each call; the table shows medians. muonlab's NS runs keep one workspace per
 -- method and case; its allocation count after the first call and after the last is recorded
 -- (the issue's "no allocation after the first call with a given shape").
--- Writes bench/results.csv, bench/results.md and plots/ns_scaling.{png,svg,dat,gp,csv}.
+-- Writes bench/results.csv, bench/results.md and plots/ns_scaling.{png,svg,dat,gp,csv}; a run
+-- with --only writes bench/results_<sections>.{csv,md} instead (and the figure only with ns).
 --
 -- Flops counted per call (G m x n with m <= n after transposing, s = 5 steps):
 --   numpy   s (3 m^2 n + 2 m^3)   its matmul computes X @ X.T with syrk (m^2 n), A @ A and B @ X
@@ -41,6 +42,8 @@ for w in tostring(o.only):gmatch("[^,]+") do
   ONLY[w] = true
 end
 if not next(ONLY) then ONLY = { ns = true, polar = true, train = true, gpt = true } end
+-- A partial run keeps the full tables: its own files unless --out is given (bench/results_train).
+if o.only ~= "" and o.out == "bench/results" then o.out = "bench/results_" .. o.only:gsub(",", "_") end
 local GPT_ONLY = o.only == "gpt"
 
 local STEPS = 5
@@ -894,6 +897,10 @@ for _, m in ipairs(SWEEP) do
 end
 series[#series + 1] = { x = xs, y = ys, with = "lines", style = "lw 2 dt 2 lc rgb '#555555'",
   title = ("numpy's flops at the sgemm peak (%.0f GFLOP/s)"):format(peak.float32) }
+if not ONLY.ns then   -- no NS rows: the scaling figure of the last full run stays
+  print(("wrote %s.csv, %s.md"):format(o.out, o.out))
+  return
+end
 ml.plot {
   output = o.plot, formats = { "png", "svg" }, logx = true, logy = true, grid = true, key = "top left",
   title = "5-step Newton-Schulz (Jordan), fp32, m x n with n = 4m: time per call (median)",

@@ -3,6 +3,7 @@
 #include "ops.h"
 #include "threads.h"
 #include "rng.h"
+#include "internal/blas_split.h"
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
@@ -168,45 +169,19 @@ static void convert_source(ml_mat *S, const ml_mat *G, ml_precision p, int e)
 /* C <- alpha op(A) op(A)^T + beta C (op(A) = A or A^T), both triangles. */
 static void syrk_w(ml_mat *C, double alpha, const ml_mat *A, ml_trans t, double beta)
 {
-    int n = (int)C->rows, k = (int)(t ? A->rows : A->cols);
-    enum CBLAS_TRANSPOSE T = t ? CblasTrans : CblasNoTrans;
-    if (C->dtype == ML_F64)
-        cblas_dsyrk(CblasRowMajor, CblasUpper, T, n, k, alpha, A->data, (int)A->stride, beta, C->data, (int)C->stride);
-    else
-        cblas_ssyrk(CblasRowMajor, CblasUpper, T, n, k, (float)alpha, A->data, (int)A->stride, (float)beta, C->data,
-                    (int)C->stride);
+    ml_blas_syrk_upper(C->dtype, t != 0, C->rows, t ? A->rows : A->cols, alpha, A->data, A->stride, beta, C->data,
+                       C->stride);
     ml_symmetrize_from_upper(C);
-}
-
-/* Upper triangle of rows/columns r0..r0+nb-1 of C = S1 S2: the diagonal blocks recursively,
- * the off-diagonal block by one gemm; blocks of SYMPROD_LEAF or fewer rows by a full gemm. */
-#define SYMPROD_LEAF 128
-static void symprod_rec(const ml_mat *S1, const ml_mat *S2, ml_mat *C, size_t r0, size_t nb)
-{
-    size_t es = ml_dtype_size(C->dtype), k = S1->cols;
-    size_t h = nb <= SYMPROD_LEAF ? nb : (nb / 2 + 31) / 32 * 32;
-    const char *a = (const char *)S1->data + r0 * S1->stride * es;
-    const char *b = (const char *)S2->data + (r0 + (h < nb ? h : 0)) * es;
-    char *c = (char *)C->data + (r0 * C->stride + r0 + (h < nb ? h : 0)) * es;
-    int M = (int)h, N = (int)(h < nb ? nb - h : nb), K = (int)k;
-    if (C->dtype == ML_F64)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, (const double *)a, (int)S1->stride,
-                    (const double *)b, (int)S2->stride, 0.0, (double *)c, (int)C->stride);
-    else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, (const float *)a, (int)S1->stride,
-                    (const float *)b, (int)S2->stride, 0.0f, (float *)c, (int)C->stride);
-    if (h < nb) {
-        symprod_rec(S1, S2, C, r0, h);
-        symprod_rec(S1, S2, C, r0 + h, nb - h);
-    }
 }
 
 /* C <- S1 S2 for symmetric S1, S2 that commute (polynomials in the same matrix), so that the
  * product is symmetric: only its upper triangle is computed (about 0.6x the flops of gemm for
- * m = 1024), then mirrored. */
+ * m = 1024; diagonal blocks of SYMPROD_LEAF or fewer rows by a full gemm), then mirrored. */
+#define SYMPROD_LEAF 128
 static void symprod(ml_mat *C, const ml_mat *S1, const ml_mat *S2)
 {
-    symprod_rec(S1, S2, C, 0, C->rows);
+    ml_blas_upper_product(C->dtype, C->rows, S1->cols, S1->data, S1->stride, S2->data, S2->stride, C->data, C->stride,
+                          SYMPROD_LEAF);
     ml_symmetrize_from_upper(C);
 }
 

@@ -1,6 +1,7 @@
 #include "ops.h"
 #include "error.h"
 #include "svd.h"
+#include "internal/blas_split.h"
 #include "internal/simd.h"
 #include "internal/transpose.h"
 #include <cblas.h>
@@ -99,13 +100,8 @@ int ml_gemm(ml_mat *C, double alpha, const ml_mat *A, ml_trans ta, const ml_mat 
     if (A->dtype != B->dtype || A->dtype != C->dtype)
         return ml_error(ML_EINVAL, "matmul: dtype mismatch (%s, %s, %s)", ml_dtype_name(A->dtype),
                         ml_dtype_name(B->dtype), ml_dtype_name(C->dtype));
-    enum CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
-    if (C->dtype == ML_F64)
-        cblas_dgemm(CblasRowMajor, TA, TB, (int)m, (int)n, (int)k, alpha, A->data, (int)A->stride, B->data,
-                    (int)B->stride, beta, C->data, (int)C->stride);
-    else
-        cblas_sgemm(CblasRowMajor, TA, TB, (int)m, (int)n, (int)k, (float)alpha, A->data, (int)A->stride, B->data,
-                    (int)B->stride, (float)beta, C->data, (int)C->stride);
+    ml_blas_gemm(C->dtype, ta != 0, tb != 0, m, n, k, alpha, A->data, A->stride, B->data, B->stride, beta, C->data,
+                 C->stride);
     return ML_OK;
 }
 
@@ -174,13 +170,7 @@ int ml_syrk(ml_mat *C, double alpha, const ml_mat *A, ml_trans trans, double bet
     if (C->rows != n || C->cols != n)
         return ml_error(ML_EINVAL, "syrk: result must be %zu x %zu, got %zu x %zu", n, n, C->rows, C->cols);
     if (A->dtype != C->dtype) return ml_error(ML_EINVAL, "syrk: dtype mismatch");
-    enum CBLAS_TRANSPOSE T = trans ? CblasTrans : CblasNoTrans;
-    if (C->dtype == ML_F64)
-        cblas_dsyrk(CblasRowMajor, CblasUpper, T, (int)n, (int)k, alpha, A->data, (int)A->stride, beta, C->data,
-                    (int)C->stride);
-    else
-        cblas_ssyrk(CblasRowMajor, CblasUpper, T, (int)n, (int)k, (float)alpha, A->data, (int)A->stride, (float)beta,
-                    C->data, (int)C->stride);
+    ml_blas_syrk_upper(C->dtype, trans != 0, n, k, alpha, A->data, A->stride, beta, C->data, C->stride);
     ml_symmetrize_from_upper(C);
     return ML_OK;
 }
@@ -191,12 +181,8 @@ int ml_symm(ml_mat *C, double alpha, const ml_mat *S, const ml_mat *B, double be
         return ml_error(ML_EINVAL, "symm: shape mismatch");
     if (S->dtype != B->dtype || B->dtype != C->dtype) return ml_error(ML_EINVAL, "symm: dtype mismatch");
     int m = (int)C->rows, n = (int)C->cols;
-    if (C->dtype == ML_F64)
-        cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, m, n, alpha, S->data, (int)S->stride, B->data,
-                    (int)B->stride, beta, C->data, (int)C->stride);
-    else
-        cblas_ssymm(CblasRowMajor, CblasLeft, CblasUpper, m, n, (float)alpha, S->data, (int)S->stride, B->data,
-                    (int)B->stride, (float)beta, C->data, (int)C->stride);
+    ml_blas_symm(C->dtype, 0, (size_t)m, (size_t)n, alpha, S->data, S->stride, B->data, B->stride, beta, C->data,
+                 C->stride);
     return ML_OK;
 }
 
@@ -206,12 +192,8 @@ int ml_symm_right(ml_mat *C, double alpha, const ml_mat *B, const ml_mat *S, dou
         return ml_error(ML_EINVAL, "symm: shape mismatch");
     if (S->dtype != B->dtype || B->dtype != C->dtype) return ml_error(ML_EINVAL, "symm: dtype mismatch");
     int m = (int)C->rows, n = (int)C->cols;
-    if (C->dtype == ML_F64)
-        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, m, n, alpha, S->data, (int)S->stride, B->data,
-                    (int)B->stride, beta, C->data, (int)C->stride);
-    else
-        cblas_ssymm(CblasRowMajor, CblasRight, CblasUpper, m, n, (float)alpha, S->data, (int)S->stride, B->data,
-                    (int)B->stride, (float)beta, C->data, (int)C->stride);
+    ml_blas_symm(C->dtype, 1, (size_t)m, (size_t)n, alpha, S->data, S->stride, B->data, B->stride, beta, C->data,
+                 C->stride);
     return ML_OK;
 }
 

@@ -1,10 +1,11 @@
 /* A parallel for over [0, n) for the elementwise and small-product parts of the layer kernels
- * (core/attention.c, core/nn.c), with as many threads as BLAS uses (ml_threads_get, at most
- * ML_PARALLEL_MAX). The range is cut into that many contiguous parts; the calling thread runs
- * part 0 and a pool of worker threads (started on first use, blocking on a condition variable
- * between calls: no spinning, so an oversubscribed machine loses nothing; joined at exit;
- * reset in a forked child) the others. fn must only write what its part owns. Calls made while
- * a parallel for is running (from a part, or from another thread) run serially. */
+ * (core/attention.c, core/nn.c) and the split products (internal/blas_split.h), with as many
+ * threads as BLAS uses (ml_threads_get, at most ML_PARALLEL_MAX). The range is cut into that
+ * many contiguous parts; the calling thread runs part 0 and a pool of worker threads (started on
+ * first use; joined at exit; reset in a forked child) the others. Between calls a worker spins
+ * for 0.2 ms, then blocks on a condition variable, so an idle pool costs no CPU after that and
+ * an oversubscribed machine loses at most that per call. fn must only write what its part owns.
+ * Calls made while a parallel for is running (from a part, or from another thread) run serially. */
 #ifndef ML_PARALLEL_H
 #define ML_PARALLEL_H
 
