@@ -35,7 +35,11 @@ int ml_split_parts(double mac)
 {
     pthread_once(&env_once, read_env);
     int t = ml_threads_get();
-    if (!enabled || t < 2 || mac > SPLIT_MAX_MAC) return 0;
+    if (t < 2) return 0;
+    if (!enabled || mac > SPLIT_MAX_MAC) {
+        ml_parallel_nap();
+        return 0;
+    }
     if (mac < SPLIT_MIN_MAC) return 1;
     return t > ML_PARALLEL_MAX ? ML_PARALLEL_MAX : t;
 }

@@ -4,6 +4,7 @@
  * f (ml.spectral_map, e.g. spectral clipping) g = f(sigma)/sigma; ns.c's form "eig" uses the same
  * pieces with g the composed Newton-Schulz polynomial. */
 #include "gram_eig.h"
+#include "parallel.h"
 #include "error.h"
 #include "ops.h"
 #include "polar.h"
@@ -58,6 +59,7 @@ int ml_gram_eig_decompose(ml_gram_eig *e, const ml_mat *R)
     if (!rc && R != &e->V) rc = need(e, &e->V, m, m, t);
     if (!rc && R != &e->V) rc = ml_mat_copy(&e->V, R);
     if (rc) return rc;
+    ml_parallel_nap();   /* LAPACK's products run on OpenBLAS's threads */
     lapack_int info, n = (lapack_int)m, ld = (lapack_int)e->V.stride, liw = 0, lw;
     double *l = e->lam.data;
     size_t es = ml_dtype_size(t);

@@ -3,23 +3,27 @@
  * counts down `pending` once it is done with the job (so that none still reads it when the next
  * is written); the caller runs part 0 and waits for pending = 0.
  *
- * Waiting spins first, then blocks: a worker that finished a job watches `generation` for
- * ML_PARALLEL_SPIN_NS before it sleeps on the condition variable, and the caller watches
- * `pending` as long before it sleeps. The split products of a Newton-Schulz step (blas_split.c)
- * come a few microseconds apart and take 50-200 us each; waking a sleeping thread costs 10-50 us
- * on a virtual machine, a quarter of a product. A sleeper is woken through the mutex (the flag
- * `sleepers` / `caller_sleeps` is set under it before the last check, and read after the
- * publishing store: sequentially consistent atomics, so one side always sees the other). */
+ * Waiting spins first, then blocks. A worker that finished a job watches `generation`: 0.2 ms
+ * with `pause` between looks, then up to 0.1 s with sched_yield between them (a runnable thread
+ * on its CPU goes first), then it sleeps on the condition variable; ml_parallel_nap() cuts the
+ * yielding phase short before OpenBLAS's own threads need the cores. The caller watches
+ * `pending` for 0.2 ms before it sleeps. Why so long: on the 2-vCPU VMs here waking a sleeping
+ * thread costs 0.1-1.5 ms, and a woken worker lands on the caller's CPU (moved off below): with
+ * a 0.2 ms spin only, a 5-step NS of 256 x 1024 called every 0.1 s took 12-16 ms against 5-6 ms
+ * with OpenBLAS's own threading (whose workers spin ~0.1 s); with the yielding phase 5.3-5.4
+ * against 6.0-6.2. A sleeper is woken through the mutex (the flag `sleepers` / `caller_sleeps`
+ * is set under it before the last check, and read after the publishing store: sequentially
+ * consistent atomics, so one side always sees the other). */
 #include "parallel.h"
 #include "threads.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <time.h>
 
-/* Long enough to bridge the gaps between the products of one optimizer step, short enough that
- * a worker with nothing to do gives its core back within a fraction of a millisecond. */
 #define ML_PARALLEL_SPIN_NS 200000L
+#define ML_PARALLEL_YIELD_NS 100000000L
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t start = PTHREAD_COND_INITIALIZER, done = PTHREAD_COND_INITIALIZER;
@@ -31,7 +35,7 @@ static struct {
     ml_range_fn fn;
     void *ctx;
     size_t n;
-    int parts;
+    int parts, caller_cpu;
 } job;
 
 static void part_range(size_t n, int parts, int k, size_t *b, size_t *e)
@@ -66,17 +70,45 @@ static int spin_until_done(void)
     }
 }
 
+/* A worker waits for the next job: ML_PARALLEL_SPIN_NS of pause-spinning, then up to
+ * ML_PARALLEL_YIELD_NS yielding between looks (a runnable thread on its CPU goes first), unless
+ * ml_parallel_nap() asks the pool to sleep. */
+static atomic_ulong naps;
 static int spin_while_gen(unsigned long seen)
 {
     long t0 = now_ns();
+    unsigned long nap0 = atomic_load(&naps);
+    int yielding = 0;
     for (unsigned i = 1;; i++) {
         if (atomic_load(&generation) != seen || atomic_load(&stopping)) return 1;
-        relax();
-        if (!(i & 255) && now_ns() - t0 > ML_PARALLEL_SPIN_NS) return 0;
+        if (yielding) {
+            sched_yield();
+            if (!(i & 15) && (now_ns() - t0 > ML_PARALLEL_YIELD_NS || atomic_load(&naps) != nap0)) return 0;
+        } else {
+            relax();
+            if (!(i & 255) && now_ns() - t0 > ML_PARALLEL_SPIN_NS) yielding = 1;
+        }
     }
 }
 
+void ml_parallel_nap(void) { atomic_fetch_add(&naps, 1); }
+
 static unsigned long first_seen[ML_PARALLEL_MAX];   /* the generation when worker k started */
+
+/* A sleeping worker may be woken onto the caller's CPU (the scheduler's wake-affine placement;
+ * seen on a 2-vCPU VM whose vCPUs share no cache level as far as the guest knows), where its
+ * spinning and its part then halve the caller's speed until the load balancer moves it,
+ * milliseconds later: a 5-step NS of 256 x 1024 called every 0.1 s took 15 ms instead of 5.
+ * So a woken worker that finds itself there moves off at once (affinity without that CPU, then
+ * the old mask back: the second call does not move it). */
+static void move_off(int cpu)
+{
+    cpu_set_t all, other;
+    if (cpu < 0 || sched_getaffinity(0, sizeof all, &all)) return;
+    other = all;
+    CPU_CLR(cpu, &other);
+    if (CPU_COUNT(&other) > 0 && sched_setaffinity(0, sizeof other, &other) == 0) sched_setaffinity(0, sizeof all, &all);
+}
 
 static void *worker(void *arg)
 {
@@ -89,6 +121,7 @@ static void *worker(void *arg)
             while (!atomic_load(&stopping) && atomic_load(&generation) == seen) pthread_cond_wait(&start, &lock);
             atomic_fetch_sub(&sleepers, 1);
             pthread_mutex_unlock(&lock);
+            if (!atomic_load(&stopping) && sched_getcpu() == job.caller_cpu) move_off(job.caller_cpu);
         }
         if (atomic_load(&stopping)) break;
         seen = atomic_load(&generation);
@@ -168,7 +201,7 @@ int ml_parallel_for_threads(size_t n, size_t min_chunk, int threads, ml_range_fn
         fn(ctx, 0, 0, n);
         return 1;
     }
-    job.fn = fn, job.ctx = ctx, job.n = n, job.parts = parts;
+    job.fn = fn, job.ctx = ctx, job.n = n, job.parts = parts, job.caller_cpu = sched_getcpu();
     atomic_store(&pending, w);
     atomic_fetch_add(&generation, 1);   /* publishes job (sequentially consistent) */
     if (atomic_load(&sleepers)) {

@@ -3,8 +3,8 @@
  * threads as BLAS uses (ml_threads_get, at most ML_PARALLEL_MAX). The range is cut into that
  * many contiguous parts; the calling thread runs part 0 and a pool of worker threads (started on
  * first use; joined at exit; reset in a forked child) the others. Between calls a worker spins
- * for 0.2 ms, then blocks on a condition variable, so an idle pool costs no CPU after that and
- * an oversubscribed machine loses at most that per call. fn must only write what its part owns.
+ * 0.2 ms, then yields its CPU between looks for up to 0.1 s (like OpenBLAS's own workers), then
+ * blocks on a condition variable (parallel.c says why). fn must only write what its part owns.
  * Calls made while a parallel for is running (from a part, or from another thread) run serially. */
 #ifndef ML_PARALLEL_H
 #define ML_PARALLEL_H
@@ -20,5 +20,9 @@ int ml_parallel_for(size_t n, size_t min_chunk, ml_range_fn fn, void *ctx);
 /* The same with at most `threads` parts instead of ml_threads_get() (core/ns_many.c: one part per
  * thread's share of a matrix list, with BLAS set to one thread meanwhile). */
 int ml_parallel_for_threads(size_t n, size_t min_chunk, int threads, ml_range_fn fn, void *ctx);
+
+/* Idle workers stop waiting for work and sleep: called before products that OpenBLAS threads
+ * itself (blas_split.c above its window, LAPACK), whose threads need the cores. */
+void ml_parallel_nap(void);
 
 #endif

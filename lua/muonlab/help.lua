@@ -97,7 +97,9 @@ local DOCS = {
   corpus_string = { sig = "ml.corpus_string(text[, opts])", about = "A corpus from a string (methods: see ml.help(\"corpus\")).", returns = "corpus", example = "local c = ml.corpus_string(\"hello world\\n\")" },
   append_line = { sig = "ml.append_line(path, line)", about = "One complete line appended with a single write(2) and fsync (crash-safe results rows).", returns = "nothing", example = "ml.append_line(\"runs.csv\", \"0.1,ok\")" },
   lock_file = { sig = "ml.lock_file(path)", about = "An exclusive lock on path (:unlock(), also on <close> and GC).", returns = "lock, or nil and who holds it", example = "local lk <close> = assert(ml.lock_file(\"runs.csv.lock\"))" },
-  set_threads = { sig = "ml.set_threads(n)", about = "OpenBLAS threads (env ML_THREADS is applied at load).", returns = "the previous count", example = "ml.set_threads(1)" },
+  set_threads = { sig = "ml.set_threads(n)", about = "Threads of the products and kernels (env ML_THREADS is applied at load). "
+    .. "From 2 threads, products of 2^20 to 2^28 multiply-adds are split in blocks between muonlab's own threads, "
+    .. "one OpenBLAS thread each (env ML_BLAS_SPLIT=0: OpenBLAS threads them itself).", returns = "the previous count", example = "ml.set_threads(1)" },
   get_threads = { sig = "ml.get_threads()", about = "OpenBLAS threads in use.", returns = "number", example = "print(ml.get_threads())" },
   blas_info = { sig = "ml.blas_info()",
     about = "The OpenBLAS kernels that run. Debian's OpenBLAS picks them by CPU model and falls back to SSE3 "

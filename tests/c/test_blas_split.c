@@ -200,9 +200,9 @@ static void mark_once(void *ctx, int part, size_t b, size_t e)
     for (size_t i = b; i < e; i++) __atomic_add_fetch(&m->seen[i], 1, __ATOMIC_RELAXED);
 }
 
-/* 20000 jobs back to back (the workers spinning), every 500th after a pause longer than the
- * spin (the workers asleep), some with a slow worker part (the caller asleep) and some with a
- * slow caller part: every index of every job is marked exactly once. */
+/* 20000 jobs back to back (the workers spinning), every 500th after a pause and a nap (the
+ * workers asleep), some with a slow worker part (the caller asleep) and some with a slow caller
+ * part (the worker yielding): every index of every job is marked exactly once. */
 TEST(parallel_pool_hands_over_many_jobs)
 {
     int n0 = ml_threads_get();
@@ -211,7 +211,11 @@ TEST(parallel_pool_hands_over_many_jobs)
     int seen[N];
     int bad = 0;
     for (int job = 0; job < 20000 && !bad; job++) {
-        if (job % 500 == 499) usleep(1000);
+        if (job % 500 == 499) {   /* past the pause-spin, then told to nap: the workers sleep */
+            usleep(1000);
+            ml_parallel_nap();
+            usleep(1000);
+        }
         memset(seen, 0, sizeof seen);
         marks m = {seen, job % 997 == 1 ? 1 : job % 991 == 2 ? 0 : -1};
         int parts = ml_parallel_for_threads(N, 1, 2, mark_once, &m);
