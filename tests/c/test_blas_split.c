@@ -4,6 +4,7 @@
 #include "error.h"
 #include "internal/blas_split.h"
 #include "parallel.h"
+#include "refdot.h"
 #include "rng.h"
 #include "threads.h"
 #include <float.h>
@@ -66,12 +67,7 @@ TEST(blas_split_gemm_matches_a_triple_loop)
                     int bad = 0;
                     for (size_t i = 0; i < M; i++)
                         for (size_t j = 0; j < N; j++) {
-                            long double sum = 0, bound = 0;
-                            for (size_t k = 0; k < K; k++) {
-                                long double a = ta ? ml_mat_get(&A, k, i) : ml_mat_get(&A, i, k);
-                                long double b = tb ? ml_mat_get(&B, j, k) : ml_mat_get(&B, k, j);
-                                sum += a * b, bound += fabsl(a * b);
-                            }
+                            long double bound, sum = ref_dot(&A, ta, &B, tb, i, j, K, &bound);
                             long double c0 = ml_mat_get(&C0, i, j);
                             check_entry(ml_mat_get(&C, i, j), alpha * sum + beta * c0, alpha * bound + fabsl(beta * c0),
                                         eps, K, &bad);
@@ -150,13 +146,8 @@ TEST(blas_split_upper_triangles_match_a_triple_loop)
             double al = kind == 2 ? 1.0 : alpha, be = kind == 2 ? 0.0 : beta;
             for (size_t i = 0; i < n; i++)
                 for (size_t j = i; j < n; j++) {
-                    long double sum = 0, bound = 0;
-                    for (size_t q = 0; q < kk; q++) {
-                        long double a = kind == 1 ? ml_mat_get(&A, q, i) : ml_mat_get(&A, i, q);
-                        long double b = kind == 2 ? ml_mat_get(&B, q, j)
-                                        : kind == 1 ? ml_mat_get(&A, q, j) : ml_mat_get(&A, j, q);
-                        sum += a * b, bound += fabsl(a * b);
-                    }
+                    long double bound, sum = kind == 2 ? ref_dot(&A, 0, &B, 0, i, j, kk, &bound)
+                                                       : ref_dot(&A, kind, &A, !kind, i, j, kk, &bound);
                     long double c0 = ml_mat_get(&C0, i, j);
                     check_entry(ml_mat_get(&C, i, j), al * sum + be * c0, fabsl(al) * bound + fabsl(be * c0), eps, kk,
                                 &bad);

@@ -14,6 +14,7 @@
 #include "norm.h"
 #include "ops.h"
 #include "parallel.h"
+#include "refdot.h"
 #include "threads.h"
 #include "rng.h"
 #include <float.h>
@@ -464,13 +465,7 @@ TEST(smallmm_matches_a_triple_loop)
                     double worst = 0;
                     for (size_t i = 0; i < M; i++)
                         for (size_t j = 0; j < N; j++) {
-                            long double r = 0, bound = 0;
-                            for (size_t k = 0; k < K; k++) {
-                                long double a = ta ? ml_mat_get(&A, k, i) : ml_mat_get(&A, i, k);
-                                long double b = tb ? ml_mat_get(&B, j, k) : ml_mat_get(&B, k, j);
-                                r += a * b;
-                                bound += fabsl(a * b);
-                            }
+                            long double bound, r = ref_dot(&A, ta, &B, tb, i, j, K, &bound);
                             double e = fabs((double)r - ml_mat_get(&C, i, j)) / ((double)bound * K * eps + 1e-300);
                             worst = fmax(worst, e);
                         }
