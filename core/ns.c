@@ -166,12 +166,11 @@ static void convert_source(ml_mat *S, const ml_mat *G, ml_precision p, int e)
     ml_mat_round(S, p);
 }
 
-/* C <- alpha op(A) op(A)^T + beta C (op(A) = A or A^T), both triangles. */
+/* C <- alpha op(A) op(A)^T + beta C (op(A) = A or A^T), both triangles; shapes are the
+ * workspace's own, so ml_syrk cannot fail here. */
 static void syrk_w(ml_mat *C, double alpha, const ml_mat *A, ml_trans t, double beta)
 {
-    ml_blas_syrk_upper(C->dtype, t != 0, C->rows, t ? A->rows : A->cols, alpha, A->data, A->stride, beta, C->data,
-                       C->stride);
-    ml_symmetrize_from_upper(C);
+    (void)ml_syrk(C, alpha, A, t, beta);
 }
 
 /* C <- S1 S2 for symmetric S1, S2 that commute (polynomials in the same matrix), so that the

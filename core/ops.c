@@ -4,7 +4,6 @@
 #include "internal/blas_split.h"
 #include "internal/simd.h"
 #include "internal/transpose.h"
-#include <cblas.h>
 #include <xmmintrin.h>
 #include <math.h>
 #include <stdint.h>
