@@ -12,7 +12,8 @@ void openblas_set_num_threads(int num_threads);
 
 /* The window, in multiply-adds. Below 2^20 (a 100^3 product, ~10 us on one core) the split's
  * hand-over is a noticeable part of the product; from 2^28 (512 x 512 x 1024) OpenBLAS's own
- * threading scales about 1.9x. Measured on the 2-core Intel Xeon (AVX-512), alternated runs:
+ * threading scales about 1.9x (with no upper bound, the eig NS of 1024 x 4096, whose products
+ * are 2^30-2^32, took 185-217 ms against 183-196 in 3 alternated pairs). Measured on the 2-core Intel Xeon (AVX-512), alternated runs:
  * fp32 256^3 166-238 us split against 187-203 unsplit (a wash alone), the 5-step gram NS of
  * 256 x 784 4.5-4.8 ms against 5.1-5.2, a GPT training step (bench/run.lua's) 45-62 ms against
  * 58-88, a Fashion-MNIST epoch 2.7-3.0 s against 2.8-3.1 (the products of both sides' steps
