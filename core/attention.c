@@ -7,12 +7,12 @@
 #include "attention.h"
 #include "error.h"
 #include "internal/argcheck.h"
+#include "internal/blas_split.h"
 #include "internal/simd.h"
 #include "internal/smallmm.h"
 #include "internal/transpose.h"
 #include "ops.h"
 #include "parallel.h"
-#include <cblas.h>
 #include <math.h>
 
 /* GCC vectorizes the row loops (omp simd) only when comparisons may not trap. */
@@ -41,18 +41,6 @@ static int disjoint(const char *fn, const char *a, const ml_mat *x, const char *
 }
 
 /* ---- dtype-generic pieces ---------------------------------------------------------------- */
-
-/* C = alpha op(A) op(B) + beta C on raw row-major blocks of dtype t. */
-static void gemm(ml_dtype t, int ta, int tb, size_t m, size_t n, size_t k, double alpha, const void *A, size_t lda,
-                 const void *Bm, size_t ldb, double beta, void *Cm, size_t ldc)
-{
-    enum CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
-    if (t == ML_F64)
-        cblas_dgemm(CblasRowMajor, TA, TB, (int)m, (int)n, (int)k, alpha, A, (int)lda, Bm, (int)ldb, beta, Cm, (int)ldc);
-    else
-        cblas_sgemm(CblasRowMajor, TA, TB, (int)m, (int)n, (int)k, (float)alpha, A, (int)lda, Bm, (int)ldb,
-                    (float)beta, Cm, (int)ldc);
-}
 
 /* libm's exp and expf with their vector variants (glibc's libmvec), so the row loops vectorize. */
 double ml_attn_exp(double) __asm__("exp") __attribute__((simd("notinbranch"), const, nothrow, leaf));
@@ -152,7 +140,7 @@ static void forward_part(void *ctx, int part, size_t b0, size_t b1)
                     ml_smallmm_run(&j->mm[0][i], q + r0 * lq * es, kt, p + r0 * lp * es);
                 }
             } else {
-                gemm(t, 0, 1, T, T, hs, scale, q, lq, k, lq, 0, p, lp);   /* S = Q K^T / sqrt(hs) */
+                ml_blas_gemm1(t, 0, 1, T, T, hs, scale, q, lq, k, lq, 0, p, lp);   /* S = Q K^T / sqrt(hs) */
             }
             /* the softmax writes the zeros above the diagonal, over the columns no block computed too */
             double m = t == ML_F64 ? causal_softmax_d((double *)p, T, lp) : causal_softmax_f((float *)p, T, lp);

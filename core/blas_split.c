@@ -8,16 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-void openblas_set_num_threads(int num_threads);
-
 /* The window, in multiply-adds. Below 2^20 (a 100^3 product, ~10 us on one core) the split's
  * hand-over is a noticeable part of the product; from 2^28 (512 x 512 x 1024) OpenBLAS's own
  * threading scales about 1.9x (with no upper bound, the eig NS of 1024 x 4096, whose products
- * are 2^30-2^32, took 185-217 ms against 183-196 in 3 alternated pairs). Measured on the 2-core Intel Xeon (AVX-512), alternated runs:
- * fp32 256^3 166-238 us split against 187-203 unsplit (a wash alone), the 5-step gram NS of
- * 256 x 784 4.5-4.8 ms against 5.1-5.2, a GPT training step (bench/run.lua's) 45-62 ms against
- * 58-88, a Fashion-MNIST epoch 2.7-3.0 s against 2.8-3.1 (the products of both sides' steps
- * stay in one thread pool, and OpenBLAS's spinning workers are not woken between them). */
+ * are 2^30-2^32, took 185-217 ms against 183-196 in 3 alternated pairs). Measured on the 2-core
+ * Intel Xeon (AVX-512), alternated runs: fp32 256^3 166-238 us split against 187-203 unsplit (a
+ * wash alone); the 5-step gram NS of 256 x 784 4.5-4.8 ms against 5.1-5.2; a GPT training step
+ * 58.6 ms against 63.4-66.1 (with parallel.c's final waits); a Fashion-MNIST epoch 2.6-2.9 s
+ * against 3.1-3.3. The gain is that OpenBLAS's spinning workers are no longer woken between the
+ * products of a step, not the products themselves. */
 #define SPLIT_MIN_MAC 1048576.0
 #define SPLIT_MAX_MAC 268435456.0
 #define UNIT 16   /* blocks of the result start at multiples of 16 rows or columns */
@@ -45,16 +44,7 @@ int ml_split_parts(double mac)
     return t > ML_PARALLEL_MAX ? ML_PARALLEL_MAX : t;
 }
 
-/* fn over `units` units in `parts` parts, with OpenBLAS on one thread meanwhile. */
-static void run_parts(int parts, size_t units, ml_range_fn fn, void *ctx)
-{
-    int blas = ml_threads_get();
-    openblas_set_num_threads(1);
-    ml_parallel_for_threads(units, 1, parts, fn, ctx);
-    openblas_set_num_threads(blas);
-}
-
-static void gemm1(ml_dtype t, int ta, int tb, size_t M, size_t N, size_t K, double alpha, const void *A, size_t lda,
+void ml_blas_gemm1(ml_dtype t, int ta, int tb, size_t M, size_t N, size_t K, double alpha, const void *A, size_t lda,
                   const void *B, size_t ldb, double beta, void *C, size_t ldc)
 {
     enum CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
@@ -70,7 +60,8 @@ static void symm1(ml_dtype t, int right, size_t M, size_t N, double alpha, const
 {
     enum CBLAS_SIDE side = right ? CblasRight : CblasLeft;
     if (t == ML_F64)
-        cblas_dsymm(CblasRowMajor, side, CblasUpper, (int)M, (int)N, alpha, S, (int)lds, B, (int)ldb, beta, C, (int)ldc);
+        cblas_dsymm(CblasRowMajor, side, CblasUpper, (int)M, (int)N, alpha, S, (int)lds, B, (int)ldb, beta, C,
+                    (int)ldc);
     else
         cblas_ssymm(CblasRowMajor, side, CblasUpper, (int)M, (int)N, (float)alpha, S, (int)lds, B, (int)ldb,
                     (float)beta, C, (int)ldc);
@@ -110,11 +101,11 @@ static void gemm_part(void *ctx, int part, size_t b, size_t e)
     unit_range(b, e, j->by_rows ? j->M : j->N, &lo, &hi);
     if (lo >= hi) return;
     if (j->by_rows)   /* rows lo..hi of C: rows of op(A) (columns of A when ta) */
-        gemm1(j->t, j->ta, j->tb, hi - lo, j->N, j->K, j->alpha, j->A + (j->ta ? lo : lo * j->lda) * es, j->lda, j->B,
-              j->ldb, j->beta, j->C + lo * j->ldc * es, j->ldc);
+        ml_blas_gemm1(j->t, j->ta, j->tb, hi - lo, j->N, j->K, j->alpha, j->A + (j->ta ? lo : lo * j->lda) * es,
+                      j->lda, j->B, j->ldb, j->beta, j->C + lo * j->ldc * es, j->ldc);
     else   /* columns lo..hi of C: columns of op(B) (rows of B when tb) */
-        gemm1(j->t, j->ta, j->tb, j->M, hi - lo, j->K, j->alpha, j->A, j->lda, j->B + (j->tb ? lo * j->ldb : lo) * es,
-              j->ldb, j->beta, j->C + lo * es, j->ldc);
+        ml_blas_gemm1(j->t, j->ta, j->tb, j->M, hi - lo, j->K, j->alpha, j->A, j->lda,
+                      j->B + (j->tb ? lo * j->ldb : lo) * es, j->ldb, j->beta, j->C + lo * es, j->ldc);
 }
 
 void ml_blas_gemm(ml_dtype t, int ta, int tb, size_t M, size_t N, size_t K, double alpha, const void *A, size_t lda,
@@ -122,12 +113,12 @@ void ml_blas_gemm(ml_dtype t, int ta, int tb, size_t M, size_t N, size_t K, doub
 {
     int parts = ml_split_parts((double)M * (double)N * (double)K);
     if (!parts) {
-        gemm1(t, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        ml_blas_gemm1(t, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
     job j = {.t = t, .ta = ta, .tb = tb, .by_rows = M >= N, .M = M, .N = N, .K = K, .lda = lda, .ldb = ldb,
              .ldc = ldc, .alpha = alpha, .beta = beta, .A = A, .B = B, .C = C};
-    run_parts(parts, ((j.by_rows ? M : N) + UNIT - 1) / UNIT, gemm_part, &j);
+    ml_parallel_for_blas1(((j.by_rows ? M : N) + UNIT - 1) / UNIT, 1, parts, gemm_part, &j);
 }
 
 static void symm_part(void *ctx, int part, size_t b, size_t e)
@@ -159,7 +150,7 @@ void ml_blas_symm(ml_dtype t, int right, size_t M, size_t N, double alpha, const
     }
     job j = {.t = t, .ta = right, .M = M, .N = N, .lda = lds, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta,
              .A = S, .B = B, .C = C};
-    run_parts(parts, ((right ? M : N) + UNIT - 1) / UNIT, symm_part, &j);
+    ml_parallel_for_blas1(((right ? M : N) + UNIT - 1) / UNIT, 1, parts, symm_part, &j);
 }
 
 /* Rows [a, b) of part p of an upper triangle of order n cut into `parts` parts of equal area:
@@ -188,8 +179,8 @@ static void syrk_part(void *ctx, int part, size_t u0, size_t u1)
     const char *ra = j->A + (j->ta ? a : a * j->lda) * es, *rb = j->A + (j->ta ? b : b * j->lda) * es;
     syrk1(j->t, j->ta, b - a, j->K, j->alpha, ra, j->lda, j->beta, j->C + (a * j->ldc + a) * es, j->ldc);
     if (b < n)   /* C[a:b, b:n] = alpha op(A)[a:b] op(A)[b:n]^T + beta C */
-        gemm1(j->t, j->ta, !j->ta, b - a, n - b, j->K, j->alpha, ra, j->lda, rb, j->lda, j->beta,
-              j->C + (a * j->ldc + b) * es, j->ldc);
+        ml_blas_gemm1(j->t, j->ta, !j->ta, b - a, n - b, j->K, j->alpha, ra, j->lda, rb, j->lda, j->beta,
+                      j->C + (a * j->ldc + b) * es, j->ldc);
 }
 
 void ml_blas_syrk_upper(ml_dtype t, int trans, size_t n, size_t k, double alpha, const void *A, size_t lda,
@@ -202,7 +193,7 @@ void ml_blas_syrk_upper(ml_dtype t, int trans, size_t n, size_t k, double alpha,
     }
     job j = {.t = t, .ta = trans, .parts = parts, .N = n, .K = k, .lda = lda, .ldc = ldc, .alpha = alpha,
              .beta = beta, .A = A, .C = C};
-    run_parts(parts, (size_t)parts, syrk_part, &j);
+    ml_parallel_for_blas1((size_t)parts, 1, parts, syrk_part, &j);
 }
 
 /* Upper triangle of rows/columns r0..r0+nb-1 of C = A B: the diagonal blocks recursively, the
@@ -211,8 +202,8 @@ static void upper_rec(const job *j, size_t r0, size_t nb)
 {
     size_t es = ml_dtype_size(j->t);
     size_t h = nb <= j->leaf ? nb : (nb / 2 + 31) / 32 * 32, c0 = r0 + (h < nb ? h : 0);
-    gemm1(j->t, 0, 0, h, h < nb ? nb - h : nb, j->K, 1.0, j->A + r0 * j->lda * es, j->lda, j->B + c0 * es, j->ldb, 0.0,
-          j->C + (r0 * j->ldc + c0) * es, j->ldc);
+    ml_blas_gemm1(j->t, 0, 0, h, h < nb ? nb - h : nb, j->K, 1.0, j->A + r0 * j->lda * es, j->lda, j->B + c0 * es,
+                  j->ldb, 0.0, j->C + (r0 * j->ldc + c0) * es, j->ldc);
     if (h < nb) {
         upper_rec(j, r0, h);
         upper_rec(j, r0 + h, nb - h);
@@ -227,8 +218,8 @@ static void upper_part(void *ctx, int part, size_t u0, size_t u1)
     triangle_rows(n, j->parts, (int)u0, &a, &b);
     if (a >= b) return;
     if (b < n)
-        gemm1(j->t, 0, 0, b - a, n - b, j->K, 1.0, j->A + a * j->lda * es, j->lda, j->B + b * es, j->ldb, 0.0,
-              j->C + (a * j->ldc + b) * es, j->ldc);
+        ml_blas_gemm1(j->t, 0, 0, b - a, n - b, j->K, 1.0, j->A + a * j->lda * es, j->lda, j->B + b * es, j->ldb, 0.0,
+                      j->C + (a * j->ldc + b) * es, j->ldc);
     upper_rec(j, a, b - a);
 }
 
@@ -241,5 +232,5 @@ void ml_blas_upper_product(ml_dtype t, size_t n, size_t k, const void *A, size_t
         upper_rec(&j, 0, n);
         return;
     }
-    run_parts(j.parts, (size_t)j.parts, upper_part, &j);
+    ml_parallel_for_blas1((size_t)j.parts, 1, j.parts, upper_part, &j);
 }

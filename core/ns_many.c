@@ -9,10 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* OpenBLAS extensions (as in threads.c). */
-void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
-
 typedef struct share_result {
     int rc;
     char msg[256];   /* ml_errmsg() is thread-local: copied out of the worker */
@@ -91,10 +87,7 @@ int ml_ns_many(size_t k, ml_mat *const *out, const ml_mat *const *G, const ml_sc
         load[best] += ml_ns_cost(G[order[j]]);
     }
     many c = {k, out, G, sch, o, works, order, owner, res};
-    int blas = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-    ml_parallel_for_threads((size_t)T, 1, T, run_shares, &c);
-    openblas_set_num_threads(blas);
+    ml_parallel_for_blas1((size_t)T, 1, T, run_shares, &c);
     for (int t = 0; t < T && !rc; t++)   /* the first failure in thread order */
         if (res[t].rc) rc = ml_error(res[t].rc, "%s", res[t].msg);
 done:

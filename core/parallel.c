@@ -223,3 +223,12 @@ int ml_parallel_for_threads(size_t n, size_t min_chunk, int threads, ml_range_fn
     atomic_store(&busy, 0);
     return parts;
 }
+
+int ml_parallel_for_blas1(size_t n, size_t min_chunk, int threads, ml_range_fn fn, void *ctx)
+{
+    int blas = ml_threads_get();
+    ml_threads_set(1);
+    int parts = ml_parallel_for_threads(n, min_chunk, threads, fn, ctx);
+    ml_threads_set(blas);
+    return parts;
+}

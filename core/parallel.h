@@ -21,6 +21,11 @@ int ml_parallel_for(size_t n, size_t min_chunk, ml_range_fn fn, void *ctx);
  * thread's share of a matrix list, with BLAS set to one thread meanwhile). */
 int ml_parallel_for_threads(size_t n, size_t min_chunk, int threads, ml_range_fn fn, void *ctx);
 
+/* ml_parallel_for_threads with BLAS on one thread while the parts run, each part calling
+ * single-threaded BLAS (ns_many.c's shares of a matrix list, blas_split.c's blocks of a
+ * product); BLAS's thread count comes back afterwards. */
+int ml_parallel_for_blas1(size_t n, size_t min_chunk, int threads, ml_range_fn fn, void *ctx);
+
 /* Idle workers stop waiting for work and sleep: called before products that OpenBLAS threads
  * itself (blas_split.c above its window, LAPACK), whose threads need the cores. */
 void ml_parallel_nap(void);

@@ -1,6 +1,6 @@
 /* Small products through libxsmm (internal/smallmm.h). */
 #include "internal/smallmm.h"
-#include <cblas.h>
+#include "internal/blas_split.h"
 #include <libxsmm.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -54,11 +54,8 @@ void ml_smallmm_run(const ml_smallmm *p, const void *A, const void *B, void *C)
         p->fd(B, A, C);
         return;
     }
-    enum CBLAS_TRANSPOSE TA = p->ta ? CblasTrans : CblasNoTrans, TB = p->tb ? CblasTrans : CblasNoTrans;
-    if (p->t == ML_F64)
-        cblas_dgemm(CblasRowMajor, TA, TB, p->M, p->N, p->K, 1.0, A, p->lda, B, p->ldb, 0.0, C, p->ldc);
-    else
-        cblas_sgemm(CblasRowMajor, TA, TB, p->M, p->N, p->K, 1.0f, A, p->lda, B, p->ldb, 0.0f, C, p->ldc);
+    ml_blas_gemm1(p->t, p->ta, p->tb, (size_t)p->M, (size_t)p->N, (size_t)p->K, 1.0, A, (size_t)p->lda, B,
+                  (size_t)p->ldb, 0.0, C, (size_t)p->ldc);
 }
 
 int ml_smallmm_jit(const ml_smallmm *p)

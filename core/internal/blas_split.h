@@ -20,7 +20,12 @@
  * thread gains little and leaves its workers spinning); else split in that many parts. */
 int ml_split_parts(double mac);
 
-/* C (M x N) <- alpha op(A) op(B) + beta C. */
+/* C (M x N) <- alpha op(A) op(B) + beta C: one plain cblas call, never split (for callers
+ * already inside a part of the pool, as the attention's per-sequence products). */
+void ml_blas_gemm1(ml_dtype t, int ta, int tb, size_t M, size_t N, size_t K, double alpha, const void *A, size_t lda,
+                   const void *B, size_t ldb, double beta, void *C, size_t ldc);
+
+/* C (M x N) <- alpha op(A) op(B) + beta C, split when ml_split_parts says so. */
 void ml_blas_gemm(ml_dtype t, int ta, int tb, size_t M, size_t N, size_t K, double alpha, const void *A, size_t lda,
                   const void *B, size_t ldb, double beta, void *C, size_t ldc);
 
