@@ -5,12 +5,12 @@
  * pieces with g the composed Newton-Schulz polynomial. */
 #include "gram_eig.h"
 #include "parallel.h"
+#include "internal/syevd.h"
 #include "error.h"
 #include "ops.h"
 #include "polar.h"
 #include <cblas.h>
 #include <float.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -46,8 +46,8 @@ static int grow(ml_gram_eig *e, void **p, size_t *have, size_t bytes)
     return ML_OK;
 }
 
-/* syevd through its _work interface, the workspace kept in e (LAPACKE_?syevd would allocate it
- * on every call). Column-major call on the row-major buffer: the matrix is symmetric, and on
+/* internal/syevd.h's decomposition, the workspace kept in e (allocated on the first call with a
+ * shape). Column-major call on the row-major buffer: the matrix is symmetric, and on
  * return row i holds the i-th eigenvector. */
 int ml_gram_eig_decompose(ml_gram_eig *e, const ml_mat *R)
 {
@@ -59,34 +59,18 @@ int ml_gram_eig_decompose(ml_gram_eig *e, const ml_mat *R)
     if (!rc && R != &e->V) rc = need(e, &e->V, m, m, t);
     if (!rc && R != &e->V) rc = ml_mat_copy(&e->V, R);
     if (rc) return rc;
-    ml_parallel_nap();   /* LAPACK's products run on OpenBLAS's threads */
-    lapack_int info, n = (lapack_int)m, ld = (lapack_int)e->V.stride, liw = 0, lw;
-    double *l = e->lam.data;
-    size_t es = ml_dtype_size(t);
-    if (t == ML_F64) {
-        double qw;
-        info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'V', 'U', n, e->V.data, ld, l, &qw, -1, &liw, -1);
-        lw = (lapack_int)qw;
-    } else {
-        float qw;
-        info = LAPACKE_ssyevd_work(LAPACK_COL_MAJOR, 'V', 'U', n, e->V.data, ld, (float *)l, &qw, -1, &liw, -1);
-        lw = (lapack_int)qw + (lapack_int)m;   /* + room for the float eigenvalues */
-    }
-    if (!info) rc = grow(e, &e->work, &e->work_bytes, (size_t)lw * es);
-    if (!info && !rc) rc = grow(e, &e->iwork, &e->iwork_bytes, (size_t)liw * sizeof(lapack_int));
+    ml_parallel_nap();   /* LAPACK's and the back-transformation's products run on OpenBLAS's threads */
+    size_t lw, liw, es = ml_dtype_size(t);
+    rc = ml_syevd_query(t, m, &lw, &liw);
+    if (!rc) rc = grow(e, &e->work, &e->work_bytes, (lw + m) * es);   /* + room for float eigenvalues */
+    if (!rc) rc = grow(e, &e->iwork, &e->iwork_bytes, liw * sizeof(int));
     if (rc) return rc;
-    if (!info) {
-        if (t == ML_F64) {
-            info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'V', 'U', n, e->V.data, ld, l, e->work, lw, e->iwork, liw);
-        } else {
-            float *lf = (float *)e->work + (lw - (lapack_int)m);
-            info = LAPACKE_ssyevd_work(LAPACK_COL_MAJOR, 'V', 'U', n, e->V.data, ld, lf, e->work, lw - (lapack_int)m,
-                                       e->iwork, liw);
-            for (size_t i = 0; i < m; i++) l[i] = lf[i];
-        }
-    }
-    if (info)
-        return ml_error(info < 0 ? ML_EINVAL : ML_ENUM, "eigendecomposition (syevd) failed, info = %d", (int)info);
+    double *l = e->lam.data;
+    float *lf = (float *)e->work + lw;
+    rc = ml_syevd(t, m, e->V.data, e->V.stride, t == ML_F64 ? (void *)l : (void *)lf, e->work, e->iwork);
+    if (rc) return rc;
+    if (t == ML_F32)
+        for (size_t i = 0; i < m; i++) l[i] = lf[i];
     return ML_OK;
 }
 

@@ -1,0 +1,173 @@
+/* ml_syevd (core/syevd.c: ?sytrd, ?stedc, its own blocked back-transformation) against matrices of
+ * known spectrum A = Q diag(lambda) Q^T and against LAPACK's ?syevd on the same matrix. */
+#include "check.h"
+#include "error.h"
+#include "internal/syevd.h"
+#include "rng.h"
+#include "threads.h"
+#include <float.h>
+#include <lapacke.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Column-major n x n A = Q diag(lam) Q^T, Q a product of n random Householder reflectors, in
+ * long double (the reference; rounded to t when stored). */
+static long double *known_spectrum(size_t n, const double *lam, uint64_t seed)
+{
+    long double *Q = calloc(n * n, sizeof *Q), *A = calloc(n * n, sizeof *A), *v = malloc(n * sizeof *v);
+    ml_rng r;
+    ml_rng_seed(&r, seed);
+    for (size_t i = 0; i < n; i++) Q[i * n + i] = 1;
+    for (size_t h = 0; h < n; h++) {
+        long double nn = 0;
+        for (size_t i = 0; i < n; i++) {
+            v[i] = ml_rng_normal(&r);
+            nn += v[i] * v[i];
+        }
+        for (size_t j = 0; j < n; j++) {   /* column j of Q <- (I - 2 v v^T / v^T v) column j */
+            long double d = 0;
+            for (size_t i = 0; i < n; i++) d += v[i] * Q[j * n + i];
+            for (size_t i = 0; i < n; i++) Q[j * n + i] -= 2 * d / nn * v[i];
+        }
+    }
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < n; i++) {
+            long double s = 0;
+            for (size_t k = 0; k < n; k++) s += Q[k * n + i] * lam[k] * Q[k * n + j];
+            A[j * n + i] = s;
+        }
+    free(Q), free(v);
+    return A;
+}
+
+static double at(ml_dtype t, const void *p, size_t i)
+{
+    return t == ML_F64 ? ((const double *)p)[i] : ((const float *)p)[i];
+}
+
+static void put(ml_dtype t, void *p, size_t i, long double x)
+{
+    if (t == ML_F64)
+        ((double *)p)[i] = (double)x;
+    else
+        ((float *)p)[i] = (float)x;
+}
+
+typedef struct {
+    double lam_err, resid, orth;
+} quality;
+
+/* max |w_i - lam_i| / ||A||, max |A v_j - w_j v_j| / ||A||, max |V^T V - I|, A the stored
+ * (rounded) matrix, in long double. */
+static quality measure(ml_dtype t, size_t n, const void *A, const void *V, const void *w, const double *lam,
+                       double anorm)
+{
+    quality q = {0, 0, 0};
+    for (size_t j = 0; j < n; j++) {
+        q.lam_err = fmax(q.lam_err, fabs(at(t, w, j) - lam[j]) / anorm);
+        for (size_t i = 0; i < n; i++) {
+            long double av = 0, vv = 0;
+            for (size_t k = 0; k < n; k++) {
+                av += (long double)at(t, A, k * n + i) * at(t, V, j * n + k);
+                vv += (long double)at(t, V, i * n + k) * at(t, V, j * n + k);
+            }
+            q.resid = fmax(q.resid, (double)fabsl(av - at(t, w, j) * at(t, V, j * n + i)) / anorm);
+            q.orth = fmax(q.orth, (double)fabsl(vv - (i == j)));
+        }
+    }
+    return q;
+}
+
+/* Orders around the block size (64: 63 reflectors in one block, 65: one full block, 130 and
+ * 200: two to four blocks, the last partial), fp32 and fp64, spectrum 1..n (spread, ||A|| = n)
+ * and one with a cluster (20 equal eigenvalues); 1 and 2 BLAS threads. Bounds: backward stable
+ * algorithms leave eigenvalue errors and residuals of c n eps ||A|| (LAPACK's own tests accept
+ * a residual ratio |A V - V W| / (n eps ||A||) below 30; 2 is used here per entry), and
+ * orthogonality of c n eps; the same bounds hold for ?syevd's result on the same matrix, which
+ * is measured too, so a regression shows as a ratio to LAPACK's. */
+TEST(syevd_matches_known_spectra_and_lapack)
+{
+    int n0 = ml_threads_get();
+    size_t orders[] = {1, 2, 7, 64, 65, 130, 200};
+    for (int th = 1; th <= 2; th++) {
+        if (ml_threads_set(th)) continue;
+        for (int ti = 0; ti < 2; ti++) {
+            ml_dtype t = ti ? ML_F64 : ML_F32;
+            size_t es = ti ? sizeof(double) : sizeof(float);
+            double eps = ti ? DBL_EPSILON : FLT_EPSILON;
+            for (size_t oi = 0; oi < sizeof orders / sizeof *orders; oi++)
+                for (int cluster = 0; cluster < 2; cluster++) {
+                    size_t n = orders[oi], lw, liw;
+                    double *lam = malloc(n * sizeof *lam);
+                    for (size_t i = 0; i < n; i++) lam[i] = cluster && i >= n / 3 && i < n / 3 + 20 ? n / 3 + 1 : i + 1;
+                    for (size_t i = 1; i < n; i++)   /* ascending */
+                        for (size_t k = i; k > 0 && lam[k - 1] > lam[k]; k--) {
+                            double s = lam[k];
+                            lam[k] = lam[k - 1], lam[k - 1] = s;
+                        }
+                    long double *Al = known_spectrum(n, lam, 100 + n);
+                    char *A = malloc(n * n * es), *V = malloc(n * n * es), *w = malloc(n * es);
+                    for (size_t i = 0; i < n * n; i++) put(t, A, i, Al[i]);
+                    memcpy(V, A, n * n * es);
+                    CHECK_OK(ml_syevd_query(t, n, &lw, &liw));
+                    void *work = malloc(lw * es);
+                    int *iwork = malloc(liw * sizeof(int));
+                    CHECK_OK(ml_syevd(t, n, V, n, w, work, iwork));
+                    double anorm = lam[n - 1];
+                    quality q = measure(t, n, A, V, w, lam, anorm);
+                    /* LAPACK's ?syevd on the same stored matrix */
+                    char *Vr = malloc(n * n * es), *wr = malloc(n * es);
+                    memcpy(Vr, A, n * n * es);
+                    int info = ti ? LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', (int)n, (double *)Vr, (int)n, (double *)wr)
+                                  : LAPACKE_ssyevd(LAPACK_COL_MAJOR, 'V', 'U', (int)n, (float *)Vr, (int)n, (float *)wr);
+                    CHECK(info == 0);
+                    quality qr = measure(t, n, A, Vr, wr, lam, anorm);
+                    double bound = 2 * (double)n * eps;
+                    if (!(q.lam_err <= bound && q.resid <= bound && q.orth <= bound))
+                        ml_test_fail(__FILE__, __LINE__,
+                                     "%s n=%zu cluster=%d threads=%d: eigenvalue %.3g, residual %.3g, orthogonality %.3g "
+                                     "(bound %.3g; LAPACK's syevd %.3g, %.3g, %.3g)",
+                                     ti ? "fp64" : "fp32", n, cluster, th, q.lam_err, q.resid, q.orth, bound, qr.lam_err,
+                                     qr.resid, qr.orth);
+                    /* eigenvalues agree with LAPACK's to the same accuracy */
+                    for (size_t i = 0; i < n; i++) CHECK_NEAR(at(t, w, i), at(t, wr, i), bound * anorm);
+                    free(lam), free(Al), free(A), free(V), free(w), free(work), free(iwork), free(Vr), free(wr);
+                }
+        }
+    }
+    CHECK_OK(ml_threads_set(n0));
+}
+
+/* Only the upper triangle is read (the lower one NaN); far-from-unit magnitudes are scaled by a
+ * power of 2 (2^-100 and 2^+120 in fp32, outside [3e-16, 3e15], where ?syevd scales too) and
+ * give the unit matrix's eigenvalues times that power; a NaN or Inf in the upper triangle and
+ * order 0 are errors. */
+TEST(syevd_reads_the_upper_triangle_scales_and_refuses_bad_input)
+{
+    size_t n = 40, lw, liw;
+    double lam[40];
+    for (size_t i = 0; i < n; i++) lam[i] = 0.5 + (double)i / 8;
+    long double *Al = known_spectrum(n, lam, 7);
+    CHECK_OK(ml_syevd_query(ML_F32, n, &lw, &liw));
+    float *work = malloc(lw * sizeof(float)), A[40 * 40], w[40];
+    int *iwork = malloc(liw * sizeof(int));
+    int pows[] = {0, -100, 120};
+    for (int p = 0; p < 3; p++) {
+        for (size_t j = 0; j < n; j++)
+            for (size_t i = 0; i < n; i++) A[j * n + i] = i > j ? NAN : (float)ldexpl(Al[j * n + i], pows[p]);
+        CHECK_OK(ml_syevd(ML_F32, n, A, n, w, work, iwork));
+        for (size_t i = 0; i < n; i++) CHECK_NEAR(ldexp(w[i], -pows[p]), lam[i], 2 * n * FLT_EPSILON * lam[n - 1]);
+        for (size_t i = 0; i < n * n; i++) CHECK(isfinite(A[i]));
+    }
+    for (int bad = 0; bad < 2; bad++) {
+        for (size_t i = 0; i < n * n; i++) A[i] = (float)Al[i];
+        A[5 * n + 3] = bad ? INFINITY : NAN;   /* row 3, column 5: upper */
+        w[0] = 123;
+        CHECK(ml_syevd(ML_F32, n, A, n, w, work, iwork) == ML_ENUM);
+        CHECK(strstr(ml_errmsg(), "non-finite") != NULL);
+        CHECK(w[0] == 123);
+    }
+    CHECK(ml_syevd_query(ML_F32, 0, &lw, &liw) == ML_EINVAL);
+    CHECK(ml_syevd(ML_F32, 0, A, 1, w, work, iwork) == ML_EINVAL);
+    free(Al), free(work), free(iwork);
+}
