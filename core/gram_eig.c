@@ -109,6 +109,30 @@ int ml_gram_eig_apply(ml_mat *out, const ml_mat *M, const ml_mat *A)
     return A->rows > A->cols ? ml_symm_right(out, 1.0, A, M, 0.0) : ml_symm(out, 1.0, M, A, 0.0);
 }
 
+/* A A^T would overflow or underflow far from unit size: the Gram matrix of 2^x A, whose
+ * eigenvectors are A's, and sigma = 2^-x sqrt(lambda); M then applies to A itself. */
+int ml_gram_eig_sigma(ml_gram_eig *e, const ml_mat *A)
+{
+    int tall = A->rows > A->cols;
+    size_t m = tall ? A->cols : A->rows;
+    int x = ml_scale_exponent(ml_norm_maxabs(A), ML_SCALE_WINDOW(A->dtype)), rc = ML_OK;
+    ml_mat As = {0};
+    const ml_mat *Ag = A;
+    if (x) {
+        rc = ml_mat_clone(&As, A, A->dtype);
+        if (!rc) ml_mat_ldexp(&As, x);
+        Ag = &As;
+    }
+    if (!rc) rc = need(e, &e->V, m, m, A->dtype);
+    if (!rc) rc = ml_syrk(&e->V, 1.0, Ag, tall ? ML_TRANS : ML_NOTRANS, 0.0);
+    ml_mat_free(&As);
+    if (!rc) rc = ml_gram_eig_decompose(e, &e->V);
+    const double *l = e->lam.data;
+    double *sigma = e->g.data;
+    for (size_t i = 0; i < m && !rc; i++) sigma[i] = ldexp(sqrt(fmax(l[i], 0.0)), -x);
+    return rc;
+}
+
 /* ml_gram_eig_map, optionally refusing (returning ML_GRAM_EIG_REFUSED, out untouched) when
  * lambda_min < min_ratio * lambda_max. */
 #define ML_GRAM_EIG_REFUSED 1
@@ -122,27 +146,14 @@ static int map_checked(ml_mat *out, const ml_mat *A, ml_sigma_fn gfn, void *ctx,
         ml_gram_eig_init(&local);
         e = &local;
     }
-    int tall = A->rows > A->cols;
-    size_t m = tall ? A->cols : A->rows;
-    ml_mat M = {0}, As = {0};
-    /* A A^T would overflow or underflow far from unit size: the Gram matrix of 2^x A, whose
-     * eigenvectors are A's, and sigma = 2^-x sqrt(lambda); M applies to A itself */
-    int x = ml_scale_exponent(ml_norm_maxabs(A), ML_SCALE_WINDOW(A->dtype)), rc = ML_OK;
-    const ml_mat *Ag = A;
-    if (x) {
-        rc = ml_mat_clone(&As, A, A->dtype);
-        ml_mat_ldexp(&As, x);
-        Ag = &As;
-    }
-    if (!rc) rc = need(e, &e->V, m, m, A->dtype);
-    if (!rc) rc = ml_syrk(&e->V, 1.0, Ag, tall ? ML_TRANS : ML_NOTRANS, 0.0);
-    ml_mat_free(&As);
-    if (!rc) rc = ml_gram_eig_decompose(e, &e->V);
+    size_t m = A->rows > A->cols ? A->cols : A->rows;
+    ml_mat M = {0};
+    int rc = ml_gram_eig_sigma(e, A);
     if (!rc) {
         const double *l = e->lam.data;
-        double *g = e->g.data, smax = ldexp(sqrt(fmax(l[m - 1], 0.0)), -x);
+        double *g = e->g.data, smax = g[m - 1];
         if (min_ratio > 0 && !(l[0] >= min_ratio * l[m - 1])) rc = ML_GRAM_EIG_REFUSED;
-        for (size_t i = 0; i < m && !rc; i++) g[i] = gfn(ctx, ldexp(sqrt(fmax(l[i], 0.0)), -x), smax);
+        for (size_t i = 0; i < m && !rc; i++) g[i] = gfn(ctx, g[i], smax);
         if (!rc) rc = ml_gram_eig_combine(e, &M);
     }
     /* out is written only on success (it may be a reused buffer the caller still holds) */

@@ -35,6 +35,11 @@ void ml_gram_eig_free(ml_gram_eig *e);
 /* e->V, e->lam <- eigenvectors and eigenvalues of the symmetric m x m R (its upper triangle is
  * read; R may be &e->V). ML_ENUM when syevd does not converge. */
 int ml_gram_eig_decompose(ml_gram_eig *e, const ml_mat *R);
+/* The decomposition of A's Gram matrix (A A^T, or A^T A when A is tall), formed from A scaled by
+ * a power of 2 when its entries are far from unit size (so neither overflows nor underflows):
+ * e->V the eigenvectors, e->lam the eigenvalues of that scaled Gram matrix, and e->g <- A's
+ * singular values sigma_i ascending (to be replaced by the multipliers g_i before combine). */
+int ml_gram_eig_sigma(ml_gram_eig *e, const ml_mat *A);
 /* M (m x m, R's dtype, allocated or reused) <- V^T diag(g) V = sum_i g_i v_i v_i^T, both
  * triangles: one syrk when every g_i >= 0, else a gemm. */
 int ml_gram_eig_combine(ml_gram_eig *e, ml_mat *M);

@@ -339,15 +339,11 @@ static int l_spectral_map(lua_State *L)
         lua_setfield(L, -2, "__gc");
     }
     lua_setmetatable(L, -2);
-    int tall = a->rows > a->cols;
-    size_t m = tall ? a->cols : a->rows;
-    if (ml_mat_ensure(&e->V, m, m, a->dtype) || ml_syrk(&e->V, 1.0, a, tall ? ML_TRANS : ML_NOTRANS, 0.0) ||
-        ml_gram_eig_decompose(e, &e->V))
-        mlua_core_error(L, "spectral_map");
-    const double *l = e->lam.data;
-    double *g = e->g.data, smax = sqrt(fmax(l[m - 1], 0.0));
+    size_t m = a->rows > a->cols ? a->cols : a->rows;
+    if (ml_gram_eig_sigma(e, a)) mlua_core_error(L, "spectral_map");
+    double *g = e->g.data, smax = g[m - 1];
     for (size_t i = 0; i < m; i++) {
-        double s = sqrt(fmax(l[i], 0.0));
+        double s = g[i];
         g[i] = 0;
         if (!(s > rtol * smax) || !(s > 0)) continue;
         lua_pushvalue(L, 2);

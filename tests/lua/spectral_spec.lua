@@ -146,6 +146,26 @@ describe("spectral, method = eig, and spectral_map", function()
     assert.is_true(rel(X32, A) < 1e-5)   -- fp32: eps32 cond^2 ~ 1e-3 bounds only the smallest values
   end)
 
+  it("maps matrices far from unit size (the Gram matrix of a power-of-2 scaled copy)", function()
+    -- A A^T of 1e-200 entries underflows to 0 (it returned 0 before, silently) and of 1e200
+    -- overflows; the singular values passed to f must be A's own: f(x) = min(x, c) with c at
+    -- the median singular value, against the SVD route at the same scale
+    for _, s in ipairs { 1e-200, 1e200 } do
+      local M = A * s
+      local sv = ml.singular_values(M)
+      local c = sv:get(16, 1)
+      local U, sg, V = ml.svd(M)
+      local D = ml.zeros(32, 32)
+      for i = 1, 32 do D:set(i, i, math.min(sg:get(i, 1), c)) end
+      local R = U:mm(D):mm(V:t())
+      local X = ml.spectral_map(M, function(x) return math.min(x, c) end)
+      assert.is_true(rel(X, R) < 1e-11)
+    end
+    local A32 = (A * 1e-30):astype("float32")
+    local X32 = ml.spectral_map(A32, function(x) return x end)
+    assert.is_true(rel(X32, A32:astype("float64")) < 1e-5)
+  end)
+
   it("rejects bad maps with the function and argument named", function()
     local ok, err = pcall(ml.spectral_map, A, function() return 0 / 0 end)
     assert.is_false(ok)
