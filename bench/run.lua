@@ -424,7 +424,7 @@ end
 -- One Fashion-MNIST epoch (784-256-10, batch 128, Muon + AdamW, fp32) at t BLAS threads:
 -- muonlab runs experiments/fashion_mnist.lua in a child process (ML_THREADS=t), PyTorch the same
 -- model and optimizer in the peer (bench/peer.py fm_epoch, torch.set_num_threads(t)). Both times
--- cover the 468 steps and the test evaluation (the experiment's epoch line).
+-- cover the 468 steps and the test evaluation (the experiment's epoch line, to 10 ms).
 local HOST = arg[-1] or "bin/muonlab"
 local function fm_row(t, reps)
   local mt, ma, pt, pa = {}, nil, {}, nil
@@ -454,7 +454,7 @@ local function fm_row(t, reps)
       median_ms = r.ms * 1e3, min_ms = math.min(table.unpack(r.method:find("^muonlab") and mt or pt)) * 1e3,
       reps = reps, speedup_torch = r.x, test_accuracy = r.acc }
   end
-  io.write(("  fashion-mnist epoch, %d thread%s: muonlab %.1f s (test acc %.4f), torch %.1f s (%.4f): %.2fx\n")
+  io.write(("  fashion-mnist epoch, %d thread%s: muonlab %.2f s (test acc %.4f), torch %.2f s (%.4f): %.2fx\n")
     :format(t, t > 1 and "s" or "", m, ma, q, pa, q / m))
   io.flush()
 end

@@ -94,7 +94,7 @@ for epoch = 1, o.epochs do
   local dt, elapsed = ml.now() - te, ml.now() - t0
   local left = elapsed / epoch * (o.epochs - epoch)
   if bar.tty then io.stderr:write("\r\27[K") end   -- clear the status line before the epoch line
-  print(("epoch %d/%d  train loss %.4f acc %.4f | test loss %.4f acc %.4f | %.0f examples/s | %.1f s, %s left")
+  print(("epoch %d/%d  train loss %.4f acc %.4f | test loss %.4f acc %.4f | %.0f examples/s | %.2f s, %s left")
     :format(epoch, o.epochs, sum_loss / seen, sum_correct / seen, test_loss, test_acc, seen / dt, dt,
       progress.clock_text(left)))
   io.stdout:flush()
