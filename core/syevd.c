@@ -7,6 +7,8 @@
  * (?larft, direction backward), so Z <- Z - P (T (P^T Z)): two gemm and a trmm per block. */
 #include "internal/syevd.h"
 #include "error.h"
+#include "parallel.h"
+#include "threads.h"
 #include <cblas.h>
 #include <float.h>
 #include <lapacke.h>
@@ -19,34 +21,75 @@
 /* ?stedc's workspace, 1 + 4n + n^2 elements, is counted in int */
 #define MAX_ORDER 46000
 
-static size_t scratch_elems(size_t n, size_t lw_trd, size_t lw_edc)
+/* LAPACK's rank-one merge of two solved halves (no LAPACKE wrapper): the routine ?stedc's own
+ * divide and conquer (?laed0) calls at every level. */
+void slaed1_(const int *n, float *d, float *q, const int *ldq, int *indxq, const float *rho, const int *cutpnt,
+             float *work, int *iwork, int *info);
+void dlaed1_(const int *n, double *d, double *q, const int *ldq, int *indxq, const double *rho, const int *cutpnt,
+             double *work, int *iwork, int *info);
+
+/* From this order, with 2 threads, the tridiagonal problem is torn in two halves solved at the
+ * same time (tridiag_eig). */
+#define SPLIT_ORDER 512
+
+static size_t max2(size_t a, size_t b) { return a > b ? a : b; }
+
+/* ?stedc's workspace for order n (compz 'I'): lwork elements and liwork ints, by LAPACK's query. */
+static int edc_query(ml_dtype t, size_t n, size_t *lw, size_t *liw)
 {
-    size_t bt = n * NB + NB * NB + NB * n;   /* the panel P, T and P^T Z */
-    size_t s = lw_trd > lw_edc ? lw_trd : lw_edc;
-    return s > bt ? s : bt;
+    lapack_int ni = (lapack_int)n, info, li = 0;
+    if (t == ML_F64) {
+        double q = 0, x = 0;
+        info = LAPACKE_dstedc_work(LAPACK_COL_MAJOR, 'I', ni, &x, &x, &x, ni, &q, -1, &li, -1);
+        *lw = (size_t)q;
+    } else {
+        float q = 0, x = 0;
+        info = LAPACKE_sstedc_work(LAPACK_COL_MAJOR, 'I', ni, &x, &x, &x, ni, &q, -1, &li, -1);
+        *lw = (size_t)q;
+    }
+    *liw = (size_t)li;
+    return info;
+}
+
+/* The layout of ml_syevd's workspace, in elements of t: d, e, tau (n each), Z (n x n), then a
+ * scratch area shared by ?sytrd, the tridiagonal solve and the back-transformation; in ints: the
+ * solve's, then the sorting permutation (n). */
+typedef struct {
+    size_t scratch, iscratch;
+} layout;
+
+static int plan(ml_dtype t, size_t n, layout *L)
+{
+    lapack_int ni = (lapack_int)n, info;
+    size_t lw_trd, lw, liw, lw1 = 0, liw1 = 0, lw2 = 0, liw2 = 0, n1 = n / 2;
+    if (t == ML_F64) {
+        double q = 0, x = 0;
+        info = LAPACKE_dsytrd_work(LAPACK_COL_MAJOR, 'U', ni, &x, ni, &x, &x, &x, &q, -1);
+        lw_trd = (size_t)q;
+    } else {
+        float q = 0, x = 0;
+        info = LAPACKE_ssytrd_work(LAPACK_COL_MAJOR, 'U', ni, &x, ni, &x, &x, &x, &q, -1);
+        lw_trd = (size_t)q;
+    }
+    if (!info) info = edc_query(t, n, &lw, &liw);
+    if (!info && n >= SPLIT_ORDER) info = edc_query(t, n1, &lw1, &liw1);
+    if (!info && n >= SPLIT_ORDER) info = edc_query(t, n - n1, &lw2, &liw2);
+    if (info) return ml_error(ML_EINVAL, "syevd: workspace query failed, info = %d", (int)info);
+    /* the two halves' ?stedc at once; ?laed1: 4n + n^2 and 4n ints; the back-transformation's
+     * panel P (n x NB), its T (NB x NB) and P^T Z (NB x n) */
+    L->scratch = max2(max2(lw_trd, lw), max2(max2(lw1 + lw2, 4 * n + n * n), 2 * n * NB + NB * NB));
+    L->iscratch = max2(max2(liw, liw1 + liw2), 4 * n);
+    return ML_OK;
 }
 
 int ml_syevd_query(ml_dtype t, size_t n, size_t *work, size_t *iwork)
 {
     if (n == 0 || n > MAX_ORDER) return ml_error(ML_EINVAL, "syevd: order %zu outside 1..%d", n, MAX_ORDER);
-    lapack_int ni = (lapack_int)n, info, liw = 0;
-    double dq = 0, dd = 0;
-    float fq = 0, fd = 0;
-    size_t lw_trd, lw_edc;
-    if (t == ML_F64) {
-        info = LAPACKE_dsytrd_work(LAPACK_COL_MAJOR, 'U', ni, &dd, ni, &dd, &dd, &dd, &dq, -1);
-        lw_trd = (size_t)dq;
-        if (!info) info = LAPACKE_dstedc_work(LAPACK_COL_MAJOR, 'I', ni, &dd, &dd, &dd, ni, &dq, -1, &liw, -1);
-    } else {
-        info = LAPACKE_ssytrd_work(LAPACK_COL_MAJOR, 'U', ni, &fd, ni, &fd, &fd, &fd, &fq, -1);
-        lw_trd = (size_t)fq;
-        if (!info) info = LAPACKE_sstedc_work(LAPACK_COL_MAJOR, 'I', ni, &fd, &fd, &fd, ni, &fq, -1, &liw, -1);
-        dq = fq;
-    }
-    if (info) return ml_error(ML_EINVAL, "syevd: workspace query failed, info = %d", (int)info);
-    lw_edc = (size_t)dq;
-    *work = 3 * n + n * n + scratch_elems(n, lw_trd, lw_edc);
-    *iwork = (size_t)liw;
+    layout L;
+    int rc = plan(t, n, &L);
+    if (rc) return rc;
+    *work = 3 * n + n * n + L.scratch;
+    *iwork = L.iscratch + n;
     return ML_OK;
 }
 
@@ -76,7 +119,7 @@ static double upper_maxabs(ml_dtype t, size_t n, const void *A, size_t lda)
     return m;
 }
 
-/* Z (n x n, ld ldz) <- Q Z, Q from ?sytrd 'U' (A, tau); scratch: scratch_elems' back-transform part. */
+/* Z (n x n, ld ldz) <- Q Z, Q from ?sytrd 'U' (A, tau); scratch: 2 n NB + NB^2 elements. */
 static void back_transform(ml_dtype t, size_t n, const void *A, size_t lda, const void *tau, void *Z, size_t ldz,
                            void *scratch)
 {
@@ -116,10 +159,84 @@ static void back_transform(ml_dtype t, size_t n, const void *A, size_t lda, cons
     }
 }
 
+static lapack_int stedc(ml_dtype t, size_t n, void *d, void *e, void *z, size_t ldz, void *work, size_t lw,
+                        int *iwork, size_t liw)
+{
+    lapack_int ni = (lapack_int)n, ld = (lapack_int)ldz, lwi = (lapack_int)lw, liwi = (lapack_int)liw;
+    if (t == ML_F64) return LAPACKE_dstedc_work(LAPACK_COL_MAJOR, 'I', ni, d, e, z, ld, work, lwi, iwork, liwi);
+    return LAPACKE_sstedc_work(LAPACK_COL_MAJOR, 'I', ni, d, e, z, ld, work, lwi, iwork, liwi);
+}
+
+typedef struct {
+    ml_dtype t;
+    size_t n[2], ldz, lw[2], liw[2];
+    char *d[2], *e[2], *z[2], *work[2];
+    int *iwork[2];
+    lapack_int info[2];
+} halves;
+
+static void solve_half(void *ctx, int part, size_t begin, size_t end)
+{
+    halves *h = ctx;
+    for (size_t p = begin; p < end; p++)
+        h->info[p] = stedc(h->t, h->n[p], h->d[p], h->e[p], h->z[p], h->ldz, h->work[p], h->lw[p], h->iwork[p], h->liw[p]);
+}
+
+/* T = Z diag(d) Z^T for the tridiagonal T (diagonal d, off-diagonal e; both overwritten), Z n x n
+ * (ld n), d[perm[i] - 1] ascending in i (perm 1-based). With 2 threads and n >= SPLIT_ORDER,
+ * Cuppen's tear T = diag(T1, T2) + rho u u^T (u = e_n1 + e_(n1+1), rho = e_n1, T1 and T2 with
+ * |rho| taken off their touching diagonal entries): each half by ?stedc on a thread of its own
+ * (the pool, BLAS on one thread each), then LAPACK's ?laed1 merges them (deflation, the secular
+ * equation, the eigenvector update) on OpenBLAS's threads. The tridiagonal is scaled to unit size
+ * by a power of 2 first, as ?stedc scales before its own merges. Measured, n = 1024 fp32 on the
+ * Intel Xeon (model 167): the halves 6.1-6.4 ms and the merge 8.4-8.9 against ?stedc's 19.4-20.6. */
+static lapack_int tridiag_eig(ml_dtype t, size_t n, char *d, char *e, char *Z, char *s, const layout *L, int *iw,
+                              int *perm)
+{
+    size_t es = ml_dtype_size(t), n1 = n / 2, n2 = n - n1;
+    double big = 0;
+    for (size_t i = 0; i < n; i++) big = fmax(big, fabs(get(t, d, i)));
+    for (size_t i = 0; i + 1 < n; i++) big = fmax(big, fabs(get(t, e, i)));
+    if (n < SPLIT_ORDER || ml_threads_get() < 2 || !(big > 0)) {
+        for (size_t i = 0; i < n; i++) perm[i] = (int)i + 1;
+        return stedc(t, n, d, e, Z, n, s, L->scratch, iw, L->iscratch);
+    }
+    int x;
+    frexp(big, &x);
+    for (size_t i = 0; i < n; i++) set(t, d, i, ldexp(get(t, d, i), -x));
+    for (size_t i = 0; i + 1 < n; i++) set(t, e, i, ldexp(get(t, e, i), -x));
+    double rho = get(t, e, n1 - 1);
+    set(t, d, n1 - 1, get(t, d, n1 - 1) - fabs(rho));
+    set(t, d, n1, get(t, d, n1) - fabs(rho));
+    for (size_t j = 0; j < n1; j++) memset(Z + (j * n + n1) * es, 0, n2 * es);   /* the off-diagonal blocks */
+    for (size_t j = n1; j < n; j++) memset(Z + j * n * es, 0, n1 * es);
+    size_t lw1 = 0, liw1 = 0, lw2 = 0, liw2 = 0;
+    edc_query(t, n1, &lw1, &liw1);
+    edc_query(t, n2, &lw2, &liw2);
+    halves h = {.t = t, .n = {n1, n2}, .ldz = n, .lw = {lw1, lw2}, .liw = {liw1, liw2},
+                .d = {d, d + n1 * es}, .e = {e, e + n1 * es}, .z = {Z, Z + (n1 * n + n1) * es},
+                .work = {s, s + lw1 * es}, .iwork = {iw, iw + liw1}};
+    ml_parallel_for_blas1(2, 1, 2, solve_half, &h);
+    if (h.info[0] || h.info[1]) return h.info[0] ? h.info[0] : h.info[1];
+    for (size_t i = 0; i < n1; i++) perm[i] = (int)i + 1;   /* each half ascending on its own */
+    for (size_t i = 0; i < n2; i++) perm[n1 + i] = (int)i + 1;
+    int N = (int)n, cut = (int)n1, info = 0;
+    if (t == ML_F64) {
+        double r = rho;
+        dlaed1_(&N, (double *)d, (double *)Z, &N, perm, &r, &cut, (double *)s, iw, &info);
+    } else {
+        float r = (float)rho;
+        slaed1_(&N, (float *)d, (float *)Z, &N, perm, &r, &cut, (float *)s, iw, &info);
+    }
+    for (size_t i = 0; i < n; i++) set(t, d, i, ldexp(get(t, d, i), x));
+    return info;
+}
+
 int ml_syevd(ml_dtype t, size_t n, void *A, size_t lda, void *w, void *work, int *iwork)
 {
-    size_t lwork, liwork;
-    int rc = ml_syevd_query(t, n, &lwork, &liwork);
+    if (n == 0 || n > MAX_ORDER) return ml_error(ML_EINVAL, "syevd: order %zu outside 1..%d", n, MAX_ORDER);
+    layout L;
+    int rc = plan(t, n, &L);
     if (rc) return rc;
     if (lda < n || lda > INT_MAX) return ml_error(ML_EINVAL, "syevd: leading dimension %zu for order %zu", lda, n);
     double anrm = upper_maxabs(t, n, A, lda);
@@ -136,26 +253,22 @@ int ml_syevd(ml_dtype t, size_t n, void *A, size_t lda, void *w, void *work, int
     }
     size_t es = ml_dtype_size(t);
     char *d = work, *e = d + n * es, *tau = e + n * es, *Z = tau + n * es, *s = Z + n * n * es;
-    size_t ls = lwork - 3 * n - n * n;
-    lapack_int ni = (lapack_int)n, ld = (lapack_int)lda, lsi = ls > INT_MAX ? INT_MAX : (lapack_int)ls, info;
-    if (t == ML_F64) {
+    int *perm = iwork + L.iscratch;
+    lapack_int ni = (lapack_int)n, ld = (lapack_int)lda, ls = (lapack_int)L.scratch, info;
+    if (t == ML_F64)
         info = LAPACKE_dsytrd_work(LAPACK_COL_MAJOR, 'U', ni, A, ld, (double *)d, (double *)e, (double *)tau,
-                                   (double *)s, lsi);
-        if (!info)
-            info = LAPACKE_dstedc_work(LAPACK_COL_MAJOR, 'I', ni, (double *)d, (double *)e, (double *)Z, ni,
-                                       (double *)s, lsi, iwork, (lapack_int)liwork);
-    } else {
-        info = LAPACKE_ssytrd_work(LAPACK_COL_MAJOR, 'U', ni, A, ld, (float *)d, (float *)e, (float *)tau, (float *)s,
-                                   lsi);
-        if (!info)
-            info = LAPACKE_sstedc_work(LAPACK_COL_MAJOR, 'I', ni, (float *)d, (float *)e, (float *)Z, ni, (float *)s,
-                                       lsi, iwork, (lapack_int)liwork);
-    }
+                                   (double *)s, ls);
+    else
+        info = LAPACKE_ssytrd_work(LAPACK_COL_MAJOR, 'U', ni, A, ld, (float *)d, (float *)e, (float *)tau, (float *)s, ls);
+    if (!info) info = tridiag_eig(t, n, d, e, Z, s, &L, iwork, perm);
     if (info)
         return ml_error(info < 0 ? ML_EINVAL : ML_ENUM, "eigendecomposition (%cstedc) failed, info = %d",
                         t == ML_F64 ? 'd' : 's', (int)info);
     back_transform(t, n, A, lda, tau, Z, n, s);
-    for (size_t j = 0; j < n; j++) memcpy((char *)A + j * lda * es, Z + j * n * es, n * es);
-    for (size_t i = 0; i < n; i++) set(t, w, i, x ? ldexp(get(t, d, i), -x) : get(t, d, i));
+    for (size_t j = 0; j < n; j++) {   /* in ascending order */
+        size_t k = (size_t)perm[j] - 1;
+        memcpy((char *)A + j * lda * es, Z + k * n * es, n * es);
+        set(t, w, j, x ? ldexp(get(t, d, k), -x) : get(t, d, k));
+    }
     return ML_OK;
 }

@@ -10,15 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Column-major n x n A = Q diag(lam) Q^T, Q a product of n random Householder reflectors, in
- * long double (the reference; rounded to t when stored). */
+/* Column-major n x n A = Q diag(lam) Q^T, Q a product of min(n, 24) random Householder
+ * reflectors (dense), in long double (the reference; rounded to t when stored). */
 static long double *known_spectrum(size_t n, const double *lam, uint64_t seed)
 {
     long double *Q = calloc(n * n, sizeof *Q), *A = calloc(n * n, sizeof *A), *v = malloc(n * sizeof *v);
     ml_rng r;
     ml_rng_seed(&r, seed);
     for (size_t i = 0; i < n; i++) Q[i * n + i] = 1;
-    for (size_t h = 0; h < n; h++) {
+    for (size_t h = 0; h < n && h < 24; h++) {
         long double nn = 0;
         for (size_t i = 0; i < n; i++) {
             v[i] = ml_rng_normal(&r);
@@ -170,4 +170,44 @@ TEST(syevd_reads_the_upper_triangle_scales_and_refuses_bad_input)
     CHECK(ml_syevd_query(ML_F32, 0, &lw, &liw) == ML_EINVAL);
     CHECK(ml_syevd(ML_F32, 0, A, 1, w, work, iwork) == ML_EINVAL);
     free(Al), free(work), free(iwork);
+}
+
+/* From order 512 with 2 threads the tridiagonal problem is torn in two halves solved at the same
+ * time and merged by LAPACK's ?laed1: n = 520, fp32 and fp64, a spread spectrum, one with half
+ * of the eigenvalues zero (a low-rank Gram matrix: most of the merge deflates) and a diagonal
+ * matrix (the tridiagonal's coupling rho is exactly 0), each with the bounds of the test above. */
+TEST(syevd_split_tridiagonal_solve_matches_known_spectra)
+{
+    int n0 = ml_threads_get();
+    if (ml_threads_set(2)) {
+        printf("note: syevd_split_tridiagonal_solve_matches_known_spectra: no second BLAS thread\n");
+        return;
+    }
+    size_t n = 520, lw, liw;
+    double *lam = malloc(n * sizeof *lam);
+    for (int ti = 0; ti < 2; ti++)
+        for (int kind = 0; kind < 3; kind++) {
+            ml_dtype t = ti ? ML_F64 : ML_F32;
+            size_t es = ti ? sizeof(double) : sizeof(float);
+            double eps = ti ? DBL_EPSILON : FLT_EPSILON;
+            for (size_t i = 0; i < n; i++) lam[i] = kind == 1 ? (i < n / 2 ? 0 : (double)i) : (double)i + 1;
+            long double *Al = kind == 2 ? calloc(n * n, sizeof *Al) : known_spectrum(n, lam, 300 + kind);
+            if (kind == 2)
+                for (size_t i = 0; i < n; i++) Al[i * n + i] = lam[n - 1 - i];   /* diagonal, descending */
+            char *A = malloc(n * n * es), *V = malloc(n * n * es), *w = malloc(n * es);
+            for (size_t i = 0; i < n * n; i++) put(t, A, i, Al[i]);
+            memcpy(V, A, n * n * es);
+            CHECK_OK(ml_syevd_query(t, n, &lw, &liw));
+            void *work = malloc(lw * es);
+            int *iwork = malloc(liw * sizeof(int));
+            CHECK_OK(ml_syevd(t, n, V, n, w, work, iwork));
+            quality q = measure(t, n, A, V, w, lam, lam[n - 1]);
+            double bound = 2 * (double)n * eps;
+            if (!(q.lam_err <= bound && q.resid <= bound && q.orth <= bound))
+                ml_test_fail(__FILE__, __LINE__, "%s kind %d: eigenvalue %.3g, residual %.3g, orthogonality %.3g (bound %.3g)",
+                             ti ? "fp64" : "fp32", kind, q.lam_err, q.resid, q.orth, bound);
+            free(Al), free(A), free(V), free(w), free(work), free(iwork);
+        }
+    free(lam);
+    CHECK_OK(ml_threads_set(n0));
 }
