@@ -1,5 +1,6 @@
 /* Mid-size products split between the pool's threads (internal/blas_split.h). */
 #include "internal/blas_split.h"
+#include "internal/transpose.h"
 #include "parallel.h"
 #include "threads.h"
 #include <cblas.h>
@@ -181,14 +182,16 @@ static void syrk_part(void *ctx, int part, size_t u0, size_t u1)
     if (b < n)   /* C[a:b, b:n] = alpha op(A)[a:b] op(A)[b:n]^T + beta C */
         ml_blas_gemm1(j->t, j->ta, !j->ta, b - a, n - b, j->K, j->alpha, ra, j->lda, rb, j->lda, j->beta,
                       j->C + (a * j->ldc + b) * es, j->ldc);
+    ml_mirror_upper_rows(j->t, j->C, j->ldc, n, a, b);
 }
 
-void ml_blas_syrk_upper(ml_dtype t, int trans, size_t n, size_t k, double alpha, const void *A, size_t lda,
-                        double beta, void *C, size_t ldc)
+void ml_blas_syrk_sym(ml_dtype t, int trans, size_t n, size_t k, double alpha, const void *A, size_t lda, double beta,
+                      void *C, size_t ldc)
 {
     int parts = ml_split_parts(0.5 * (double)n * (double)n * (double)k);
     if (!parts) {
         syrk1(t, trans, n, k, alpha, A, lda, beta, C, ldc);
+        ml_mirror_upper_rows(t, C, ldc, n, 0, n);
         return;
     }
     job j = {.t = t, .ta = trans, .parts = parts, .N = n, .K = k, .lda = lda, .ldc = ldc, .alpha = alpha,
@@ -221,15 +224,17 @@ static void upper_part(void *ctx, int part, size_t u0, size_t u1)
         ml_blas_gemm1(j->t, 0, 0, b - a, n - b, j->K, 1.0, j->A + a * j->lda * es, j->lda, j->B + b * es, j->ldb, 0.0,
                       j->C + (a * j->ldc + b) * es, j->ldc);
     upper_rec(j, a, b - a);
+    ml_mirror_upper_rows(j->t, j->C, j->ldc, n, a, b);
 }
 
-void ml_blas_upper_product(ml_dtype t, size_t n, size_t k, const void *A, size_t lda, const void *B, size_t ldb,
-                           void *C, size_t ldc, size_t leaf)
+void ml_blas_sym_product(ml_dtype t, size_t n, size_t k, const void *A, size_t lda, const void *B, size_t ldb,
+                         void *C, size_t ldc, size_t leaf)
 {
     job j = {.t = t, .N = n, .K = k, .lda = lda, .ldb = ldb, .ldc = ldc, .leaf = leaf, .A = A, .B = B, .C = C};
     j.parts = ml_split_parts(0.5 * (double)n * (double)n * (double)k);
     if (!j.parts) {
         upper_rec(&j, 0, n);
+        ml_mirror_upper_rows(t, C, ldc, n, 0, n);
         return;
     }
     ml_parallel_for_blas1((size_t)j.parts, 1, j.parts, upper_part, &j);

@@ -179,9 +179,8 @@ static void syrk_w(ml_mat *C, double alpha, const ml_mat *A, ml_trans t, double 
 #define SYMPROD_LEAF 128
 static void symprod(ml_mat *C, const ml_mat *S1, const ml_mat *S2)
 {
-    ml_blas_upper_product(C->dtype, C->rows, S1->cols, S1->data, S1->stride, S2->data, S2->stride, C->data, C->stride,
-                          SYMPROD_LEAF);
-    ml_symmetrize_from_upper(C);
+    ml_blas_sym_product(C->dtype, C->rows, S1->cols, S1->data, S1->stride, S2->data, S2->stride, C->data, C->stride,
+                        SYMPROD_LEAF);
 }
 
 

@@ -140,27 +140,26 @@ void ml_transpose_block(ml_dtype t, void *dst, size_t ldd, const void *src, size
         for (size_t c = 0; c < cols; c++) o[c * ldd + r] = sc * in[r * lds + c];
 }
 
-/* Blocked 32x32 so that reading columns of the upper triangle stays in cache; the off-diagonal
- * blocks by ml_transpose_block. */
+/* Blocked 32x32 so that the columns written stay in cache; the off-diagonal blocks by
+ * ml_transpose_block. */
+void ml_mirror_upper_rows(ml_dtype t, void *C, size_t ldc, size_t n, size_t a, size_t b)
+{
+    size_t es = ml_dtype_size(t);
+    char *d = C;
+    for (size_t i0 = a; i0 < b; i0 += 32) {
+        size_t i1 = i0 + 32 < b ? i0 + 32 : b;
+        for (size_t i = i0; i < i1; i++)   /* the diagonal block */
+            for (size_t j = i + 1; j < i1; j++) memcpy(d + (j * ldc + i) * es, d + (i * ldc + j) * es, es);
+        for (size_t j0 = i1; j0 < n; j0 += 32) {
+            size_t j1 = j0 + 32 < n ? j0 + 32 : n;
+            ml_transpose_block(t, d + (j0 * ldc + i0) * es, ldc, d + (i0 * ldc + j0) * es, ldc, i1 - i0, j1 - j0, 1.0);
+        }
+    }
+}
+
 void ml_symmetrize_from_upper(ml_mat *S)
 {
-    size_t n = S->rows, ld = S->stride, es = ml_dtype_size(S->dtype);
-    char *d = S->data;
-    for (size_t i0 = 0; i0 < n; i0 += 32)
-        for (size_t j0 = 0; j0 <= i0; j0 += 32) {
-            size_t i1 = i0 + 32 < n ? i0 + 32 : n, j1 = j0 + 32 < n ? j0 + 32 : n;
-            if (j0 < i0) {   /* rows i0..i1, columns j0..j1 <- the transpose of rows j0..j1, columns i0..i1 */
-                ml_transpose_block(S->dtype, d + (i0 * ld + j0) * es, ld, d + (j0 * ld + i0) * es, ld, j1 - j0, i1 - i0, 1.0);
-            } else if (S->dtype == ML_F64) {
-                double *x = S->data;
-                for (size_t i = i0; i < i1; i++)
-                    for (size_t j = j0; j < i; j++) x[i * ld + j] = x[j * ld + i];
-            } else {
-                float *x = S->data;
-                for (size_t i = i0; i < i1; i++)
-                    for (size_t j = j0; j < i; j++) x[i * ld + j] = x[j * ld + i];
-            }
-        }
+    ml_mirror_upper_rows(S->dtype, S->data, S->stride, S->rows, 0, S->rows);
 }
 
 int ml_syrk(ml_mat *C, double alpha, const ml_mat *A, ml_trans trans, double beta)
@@ -169,8 +168,7 @@ int ml_syrk(ml_mat *C, double alpha, const ml_mat *A, ml_trans trans, double bet
     if (C->rows != n || C->cols != n)
         return ml_error(ML_EINVAL, "syrk: result must be %zu x %zu, got %zu x %zu", n, n, C->rows, C->cols);
     if (A->dtype != C->dtype) return ml_error(ML_EINVAL, "syrk: dtype mismatch");
-    ml_blas_syrk_upper(C->dtype, trans != 0, n, k, alpha, A->data, A->stride, beta, C->data, C->stride);
-    ml_symmetrize_from_upper(C);
+    ml_blas_syrk_sym(C->dtype, trans != 0, n, k, alpha, A->data, A->stride, beta, C->data, C->stride);
     return ML_OK;
 }
 

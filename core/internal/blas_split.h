@@ -34,15 +34,15 @@ void ml_blas_gemm(ml_dtype t, int ta, int tb, size_t M, size_t N, size_t K, doub
 void ml_blas_symm(ml_dtype t, int right, size_t M, size_t N, double alpha, const void *S, size_t lds, const void *B,
                   size_t ldb, double beta, void *C, size_t ldc);
 
-/* The upper triangle of C (n x n) <- alpha op(A) op(A)^T + beta C, op(A) = A (trans = 0) or A^T;
- * entries below the diagonal may be overwritten (callers mirror the upper triangle). */
-void ml_blas_syrk_upper(ml_dtype t, int trans, size_t n, size_t k, double alpha, const void *A, size_t lda,
+/* C (n x n) <- alpha op(A) op(A)^T + beta C, op(A) = A (trans = 0) or A^T: the upper triangle
+ * computed (beta applies to it), then mirrored into the lower one, each part its own rows. */
+void ml_blas_syrk_sym(ml_dtype t, int trans, size_t n, size_t k, double alpha, const void *A, size_t lda,
                         double beta, void *C, size_t ldc);
 
-/* The upper triangle of C (n x n) <- A B (A n x k, B k x n, both as stored) for a product known
- * to be symmetric (commuting symmetric factors): the diagonal blocks recursively down to `leaf`
- * rows, each off-diagonal block by one gemm; entries below the diagonal may be overwritten. */
-void ml_blas_upper_product(ml_dtype t, size_t n, size_t k, const void *A, size_t lda, const void *B, size_t ldb,
+/* C (n x n) <- A B (A n x k, B k x n, both as stored) for a product known to be symmetric
+ * (commuting symmetric factors): its upper triangle, the diagonal blocks recursively down to
+ * `leaf` rows, each off-diagonal block by one gemm, then mirrored as by ml_blas_syrk_sym. */
+void ml_blas_sym_product(ml_dtype t, size_t n, size_t k, const void *A, size_t lda, const void *B, size_t ldb,
                            void *C, size_t ldc, size_t leaf);
 
 #endif

@@ -119,12 +119,14 @@ TEST(blas_split_symm_reads_the_upper_triangle_only)
     CHECK_OK(ml_threads_set(n0));
 }
 
-/* syrk (both op(A)) and the upper product of two general matrices (leaf 32, so that the diagonal
- * blocks recurse): the upper triangle against the triple loop; sizes not multiples of 16. */
-TEST(blas_split_upper_triangles_match_a_triple_loop)
+/* syrk (both op(A)) and the symmetric product of two general matrices (leaf 32, so that the
+ * diagonal blocks recurse): the upper triangle against the triple loop, the lower triangle its
+ * exact mirror (each part mirrors its own rows), the spare columns untouched; sizes not
+ * multiples of 16. */
+TEST(blas_split_symmetric_results_match_a_triple_loop)
 {
     int n0 = ml_threads_get();
-    if (!two_threads("blas_split_upper_triangles_match_a_triple_loop")) return;
+    if (!two_threads("blas_split_symmetric_results_match_a_triple_loop")) return;
     size_t n = 203, k = 61;
     for (int ti = 0; ti < 2; ti++) {
         ml_dtype t = ti ? ML_F64 : ML_F32;
@@ -138,9 +140,9 @@ TEST(blas_split_upper_triangles_match_a_triple_loop)
             fill(&C, n, n + 3, t, 10);
             CHECK_OK(ml_mat_clone(&C0, &C, t));
             if (kind < 2)
-                ml_blas_syrk_upper(t, kind, n, kk, alpha, A.data, A.stride, beta, C.data, C.stride);
+                ml_blas_syrk_sym(t, kind, n, kk, alpha, A.data, A.stride, beta, C.data, C.stride);
             else
-                ml_blas_upper_product(t, n, kk, A.data, A.stride, B.data, B.stride, C.data, C.stride, 32);
+                ml_blas_sym_product(t, n, kk, A.data, A.stride, B.data, B.stride, C.data, C.stride, 32);
             CHECK(ml_threads_get() == 2);
             int bad = 0;
             double al = kind == 2 ? 1.0 : alpha, be = kind == 2 ? 0.0 : beta;
@@ -151,7 +153,14 @@ TEST(blas_split_upper_triangles_match_a_triple_loop)
                     long double c0 = ml_mat_get(&C0, i, j);
                     check_entry(ml_mat_get(&C, i, j), al * sum + be * c0, fabsl(al) * bound + fabsl(be * c0), eps, kk,
                                 &bad);
+                    if (ml_mat_get(&C, j, i) != ml_mat_get(&C, i, j) && !bad) {
+                        ml_test_fail(__FILE__, __LINE__, "kind %d: C[%zu][%zu] is not the mirror of C[%zu][%zu]", kind,
+                                     j, i, i, j);
+                        bad = 1;
+                    }
                 }
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = n; j < n + 3; j++) CHECK(ml_mat_get(&C, i, j) == ml_mat_get(&C0, i, j));
             ml_mat_free(&A), ml_mat_free(&B), ml_mat_free(&C), ml_mat_free(&C0);
         }
     }
