@@ -78,6 +78,26 @@ static quality measure(ml_dtype t, size_t n, const void *A, const void *V, const
     return q;
 }
 
+/* A stored in t from Al, V its eigenvectors and w its eigenvalues by ml_syevd (workspace by the
+ * query); the caller frees A, V and w. */
+typedef struct {
+    char *A, *V, *w;
+} decomposed;
+
+static decomposed decompose(ml_dtype t, size_t n, const long double *Al)
+{
+    size_t es = ml_dtype_size(t), lw, liw;
+    decomposed r = {malloc(n * n * es), malloc(n * n * es), malloc(n * es)};
+    for (size_t i = 0; i < n * n; i++) put(t, r.A, i, Al[i]);
+    memcpy(r.V, r.A, n * n * es);
+    CHECK_OK(ml_syevd_query(t, n, &lw, &liw));
+    void *work = malloc(lw * es);
+    int *iwork = malloc(liw * sizeof(int));
+    CHECK_OK(ml_syevd(t, n, r.V, n, r.w, work, iwork));
+    free(work), free(iwork);
+    return r;
+}
+
 /* Orders around the block size (64: 63 reflectors in one block, 65: one full block, 130 and
  * 200: two to four blocks, the last partial), fp32 and fp64, spectrum 1..n (spread, ||A|| = n)
  * and one with a cluster (20 equal eigenvalues); 1 and 2 BLAS threads. Bounds: backward stable
@@ -97,7 +117,7 @@ TEST(syevd_matches_known_spectra_and_lapack)
             double eps = ti ? DBL_EPSILON : FLT_EPSILON;
             for (size_t oi = 0; oi < sizeof orders / sizeof *orders; oi++)
                 for (int cluster = 0; cluster < 2; cluster++) {
-                    size_t n = orders[oi], lw, liw;
+                    size_t n = orders[oi];
                     double *lam = malloc(n * sizeof *lam);
                     for (size_t i = 0; i < n; i++) lam[i] = cluster && i >= n / 3 && i < n / 3 + 20 ? n / 3 + 1 : i + 1;
                     for (size_t i = 1; i < n; i++)   /* ascending */
@@ -106,13 +126,8 @@ TEST(syevd_matches_known_spectra_and_lapack)
                             lam[k] = lam[k - 1], lam[k - 1] = s;
                         }
                     long double *Al = known_spectrum(n, lam, 100 + n);
-                    char *A = malloc(n * n * es), *V = malloc(n * n * es), *w = malloc(n * es);
-                    for (size_t i = 0; i < n * n; i++) put(t, A, i, Al[i]);
-                    memcpy(V, A, n * n * es);
-                    CHECK_OK(ml_syevd_query(t, n, &lw, &liw));
-                    void *work = malloc(lw * es);
-                    int *iwork = malloc(liw * sizeof(int));
-                    CHECK_OK(ml_syevd(t, n, V, n, w, work, iwork));
+                    decomposed r = decompose(t, n, Al);
+                    char *A = r.A, *V = r.V, *w = r.w;
                     double anorm = lam[n - 1];
                     quality q = measure(t, n, A, V, w, lam, anorm);
                     /* LAPACK's ?syevd on the same stored matrix */
@@ -131,7 +146,7 @@ TEST(syevd_matches_known_spectra_and_lapack)
                                      qr.resid, qr.orth);
                     /* eigenvalues agree with LAPACK's to the same accuracy */
                     for (size_t i = 0; i < n; i++) CHECK_NEAR(at(t, w, i), at(t, wr, i), bound * anorm);
-                    free(lam), free(Al), free(A), free(V), free(w), free(work), free(iwork), free(Vr), free(wr);
+                    free(lam), free(Al), free(A), free(V), free(w), free(Vr), free(wr);
                 }
         }
     }
@@ -183,30 +198,23 @@ TEST(syevd_split_tridiagonal_solve_matches_known_spectra)
         printf("note: syevd_split_tridiagonal_solve_matches_known_spectra: no second BLAS thread\n");
         return;
     }
-    size_t n = 520, lw, liw;
+    size_t n = 520;
     double *lam = malloc(n * sizeof *lam);
     for (int ti = 0; ti < 2; ti++)
         for (int kind = 0; kind < 3; kind++) {
             ml_dtype t = ti ? ML_F64 : ML_F32;
-            size_t es = ti ? sizeof(double) : sizeof(float);
             double eps = ti ? DBL_EPSILON : FLT_EPSILON;
             for (size_t i = 0; i < n; i++) lam[i] = kind == 1 ? (i < n / 2 ? 0 : (double)i) : (double)i + 1;
             long double *Al = kind == 2 ? calloc(n * n, sizeof *Al) : known_spectrum(n, lam, 300 + kind);
             if (kind == 2)
                 for (size_t i = 0; i < n; i++) Al[i * n + i] = lam[n - 1 - i];   /* diagonal, descending */
-            char *A = malloc(n * n * es), *V = malloc(n * n * es), *w = malloc(n * es);
-            for (size_t i = 0; i < n * n; i++) put(t, A, i, Al[i]);
-            memcpy(V, A, n * n * es);
-            CHECK_OK(ml_syevd_query(t, n, &lw, &liw));
-            void *work = malloc(lw * es);
-            int *iwork = malloc(liw * sizeof(int));
-            CHECK_OK(ml_syevd(t, n, V, n, w, work, iwork));
-            quality q = measure(t, n, A, V, w, lam, lam[n - 1]);
+            decomposed r = decompose(t, n, Al);
+            quality q = measure(t, n, r.A, r.V, r.w, lam, lam[n - 1]);
             double bound = 2 * (double)n * eps;
             if (!(q.lam_err <= bound && q.resid <= bound && q.orth <= bound))
                 ml_test_fail(__FILE__, __LINE__, "%s kind %d: eigenvalue %.3g, residual %.3g, orthogonality %.3g (bound %.3g)",
                              ti ? "fp64" : "fp32", kind, q.lam_err, q.resid, q.orth, bound);
-            free(Al), free(A), free(V), free(w), free(work), free(iwork);
+            free(Al), free(r.A), free(r.V), free(r.w);
         }
     free(lam);
     CHECK_OK(ml_threads_set(n0));
