@@ -719,9 +719,12 @@ static double schedule_sensitivity(const ml_schedule *sch)
  * matrices, small ones included (32 x 32 and 64 x 64: direct 1.04-1.4x faster than gram at 1
  * and 2 threads, fp32 and fp64, on the AVX2 machine; 16 x 16 a tie). On training momenta of low rank the fp32 eig form needs its float64
  * refinement (run_eig), and dsyevd costs ~4x ssyevd at m = 256 (~1.6x at 1024), so eig is taken
- * from m = 512 (n >= 2m) or m = 1024, gram below; in fp64 (dsyevd, no refinement) eig is the
- * fastest from m = 256 at any aspect (256 x 256: 13.4 ms against 14.5 direct; 512 x 512: 96
- * against 110). eig checks its own accuracy and falls back to
+ * from m = 512 (n >= 2m) or m = 1024, gram below; in fp64 (dsyevd, no refinement) eig was the
+ * fastest from m = 256 at any aspect on the AMD EPYC (256 x 256: 13.4 ms against 14.5 direct;
+ * 512 x 512: 96 against 110) but not on the Intel Xeon with syevd.c (2 threads: 256 x 256 direct
+ * 3.8 ms against eig 5.4, 256 x 512 gram 5.1 against 6.0, 512 x 512 direct 23.2 against 27.0,
+ * 256 x 1024 gram 6.1 against 6.7), so fp64 takes eig from m = 512 at any aspect and at m = 256
+ * from n = 4m (at most 1.16x from the fastest on either machine). eig checks its own accuracy and falls back to
  * direct; gram cannot, so auto takes it only for schedules whose sensitivity
  * (schedule_sensitivity) is at most 1e5, where its fp32 error was measured at most 9.4e-4
  * (Jordan; quintic 3.7e-6) over 16 x 64 .. 128 x 512, cond 1e1..1e8, and 4.2e-4 on a rank-128
@@ -731,7 +734,8 @@ static double schedule_sensitivity(const ml_schedule *sch)
 ml_ns_form ml_ns_form_auto(size_t m, size_t n, ml_precision p, const ml_schedule *sch)
 {
     if (p == ML_BF16 || p == ML_FP16 || !sch || sch->steps < 2) return ML_NS_DIRECT;
-    if ((m >= 512 && n >= 2 * m) || m >= 1024 || (p == ML_FP64 && m >= 256)) return ML_NS_EIG;
+    if ((m >= 512 && n >= 2 * m) || m >= 1024 || (p == ML_FP64 && (m >= 512 || (m >= 256 && n >= 4 * m))))
+        return ML_NS_EIG;
     if (n >= 2 * m && schedule_sensitivity(sch) <= 1e5) return ML_NS_GRAM;
     return ML_NS_DIRECT;
 }

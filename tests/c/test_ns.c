@@ -213,7 +213,9 @@ TEST(ns_form_auto_rule)
     CHECK(ml_ns_form_auto(1024, 4096, ML_FP64, &y) == ML_NS_EIG);   /* eig checks its accuracy itself */
     CHECK(ml_ns_form_auto(2048, 2048, ML_FP32, &j) == ML_NS_EIG);
     CHECK(ml_ns_form_auto(256, 256, ML_FP32, &j) == ML_NS_DIRECT);
-    CHECK(ml_ns_form_auto(256, 256, ML_FP64, &j) == ML_NS_EIG);
+    CHECK(ml_ns_form_auto(256, 256, ML_FP64, &j) == ML_NS_DIRECT);
+    CHECK(ml_ns_form_auto(256, 1024, ML_FP64, &j) == ML_NS_EIG);
+    CHECK(ml_ns_form_auto(512, 512, ML_FP64, &j) == ML_NS_EIG);
     CHECK(ml_ns_form_auto(32, 128, ML_FP32, &j) == ML_NS_GRAM);
     CHECK(ml_ns_form_auto(128, 128, ML_FP32, &j) == ML_NS_DIRECT);
     CHECK(ml_ns_form_auto(64, 64, ML_FP32, &j) == ML_NS_DIRECT);   /* small square: direct is faster and more accurate */
