@@ -113,8 +113,14 @@ int ml_nn_linear_forward(ml_mat *Y, const ml_mat *X, const ml_mat *W, const ml_m
         return ml_error(ML_EINVAL, "linear_forward: the output must not share storage with the input or the weight");
     if (b && (rc = ml_check_shape("linear_forward", "bias", b, 1, W->rows))) return rc;
     if (b && (rc = same_dtype("linear_forward", Y, b))) return rc;
-    if ((rc = ml_gemm(Y, 1.0, X, ML_NOTRANS, W, ML_TRANS, 0.0))) return rc;
-    return b ? ml_nn_bias_add(Y, b) : ML_OK;
+    if (b && ml_mat_shares(Y, b))
+        return ml_error(ML_EINVAL, "linear_forward: the output must not share storage with the bias");
+    if (!b) return ml_gemm(Y, 1.0, X, ML_NOTRANS, W, ML_TRANS, 0.0);
+    /* the bias rows first, then the product added (beta = 1): OpenBLAS would otherwise zero Y
+     * (beta = 0) and a second pass add b */
+    size_t es = ml_dtype_size(Y->dtype);
+    for (size_t i = 0; i < Y->rows; i++) memcpy((char *)Y->data + i * Y->stride * es, b->data, Y->cols * es);
+    return ml_gemm(Y, 1.0, X, ML_NOTRANS, W, ML_TRANS, 1.0);
 }
 
 /* dX = dY W;  dW (+)= dY^T X;  db (+)= 1^T dY */

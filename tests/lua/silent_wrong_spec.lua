@@ -249,8 +249,11 @@ describe("issue 12 item 3: in-place operations on overlapping views", function()
   it("nn kernels refuse an output sharing storage with an input (elementwise ones allow the same view)", function()
     local X = ml.randn(4, 6, { seed = 1 })
     raises("shares storage with the output", ml.nn.linear_forward, X:view(1, 1, 4, 3), X, ml.randn(3, 6))
+    -- the bias is copied into the output rows before the product is added: it must not be the output
+    local Y = ml.zeros(4, 3)
+    raises("shares storage with the output", ml.nn.linear_forward, Y, X, ml.randn(3, 6), Y:view(2, 1, 1, 3))
     raises("shares storage with the output", ml.nn.relu_forward, X:view(1, 1, 4, 5), X:view(1, 2, 4, 5))
-    local Y = X:clone()
+    Y = X:clone()
     ml.nn.relu_forward(Y, Y)   -- in place on the same view: allowed and right
     X:clip_(0, math.huge)
     same(Y, X)
