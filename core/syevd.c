@@ -106,17 +106,34 @@ static void set(ml_dtype t, void *p, size_t i, double v)
         ((float *)p)[i] = (float)v;
 }
 
-/* The largest |a_ij| of the upper triangle, NAN when one is not finite. */
+/* The largest |a_ij| of the upper triangle, NAN when one is not finite (typed loops without an
+ * early exit, so that they vectorize: a row at a time, the flag and the maximum together). */
 static double upper_maxabs(ml_dtype t, size_t n, const void *A, size_t lda)
 {
     double m = 0;
-    for (size_t j = 0; j < n; j++)
-        for (size_t i = 0; i <= j; i++) {
-            double a = fabs(get(t, A, j * lda + i));
-            if (!(a <= DBL_MAX)) return NAN;
-            if (a > m) m = a;
+    int bad = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (t == ML_F64) {
+            const double *c = (const double *)A + j * lda;
+            double cm = 0;
+            for (size_t i = 0; i <= j; i++) {
+                double a = fabs(c[i]);
+                bad |= !(a <= DBL_MAX);
+                cm = a > cm ? a : cm;
+            }
+            m = cm > m ? cm : m;
+        } else {
+            const float *c = (const float *)A + j * lda;
+            float cm = 0;
+            for (size_t i = 0; i <= j; i++) {
+                float a = fabsf(c[i]);
+                bad |= !(a <= FLT_MAX);
+                cm = a > cm ? a : cm;
+            }
+            m = cm > m ? cm : m;
         }
-    return m;
+    }
+    return bad ? NAN : m;
 }
 
 /* Z (n x n, ld ldz) <- Q Z, Q from ?sytrd 'U' (A, tau); scratch: 2 n NB + NB^2 elements. */

@@ -37,12 +37,12 @@ void ml_blas_symm(ml_dtype t, int right, size_t M, size_t N, double alpha, const
 /* C (n x n) <- alpha op(A) op(A)^T + beta C, op(A) = A (trans = 0) or A^T: the upper triangle
  * computed (beta applies to it), then mirrored into the lower one, each part its own rows. */
 void ml_blas_syrk_sym(ml_dtype t, int trans, size_t n, size_t k, double alpha, const void *A, size_t lda,
-                        double beta, void *C, size_t ldc);
+                      double beta, void *C, size_t ldc);
 
 /* C (n x n) <- A B (A n x k, B k x n, both as stored) for a product known to be symmetric
  * (commuting symmetric factors): its upper triangle, the diagonal blocks recursively down to
  * `leaf` rows, each off-diagonal block by one gemm, then mirrored as by ml_blas_syrk_sym. */
 void ml_blas_sym_product(ml_dtype t, size_t n, size_t k, const void *A, size_t lda, const void *B, size_t ldb,
-                           void *C, size_t ldc, size_t leaf);
+                         void *C, size_t ldc, size_t leaf);
 
 #endif
