@@ -758,8 +758,8 @@ local notes = {
   "Flops counted per call (m x n, m <= n, 5 steps): numpy 5(3m²n+2m³) (its matmul runs X@X.T as syrk), "
     .. "torch 5(4m²n+2m³), muonlab direct 5(3m²n+m³), muonlab gram 3m²n+9m³+8·sp(m) "
     .. "(sp: upper triangle of a product of commuting symmetric matrices, ≈0.6·2m³ at m = 1024).",
-  "muonlab eig: 3m²n+m³ counted (its products); LAPACK's syevd is not counted, being half BLAS-2 (memory-bound "
-    .. "tridiagonal reduction) and not flop-bound, so its % peak is the products' share of the time, not a kernel "
+  "muonlab eig: 3m²n+m³ counted (its products); the m×m eigendecomposition (core/syevd.c: LAPACK's sytrd and "
+    .. "stedc) is not counted, being half BLAS-2 (memory-bound tridiagonal reduction) and not flop-bound, so its % peak is the products' share of the time, not a kernel "
     .. "efficiency. muonlab auto: the flops of the form it ran (its row names it). numpy, torch and the gram form "
     .. "stay below 80% of the peak at m ≤ 512: their m×m products are too small to fill both cores, and the "
     .. "elementwise passes (scaling, axpy, symmetrizing) cost memory bandwidth, not flops.",
