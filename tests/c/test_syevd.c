@@ -154,7 +154,8 @@ TEST(syevd_matches_known_spectra_and_lapack)
     CHECK_OK(ml_threads_set(n0));
 }
 
-/* Only the upper triangle is read (the lower one NaN); far-from-unit magnitudes are scaled by a
+/* Only the upper triangle is read (the lower one NaN); a leading dimension above the order works;
+ * far-from-unit magnitudes are scaled by a
  * power of 2 (2^-100 and 2^+120 in fp32, outside [3e-16, 3e15], where ?syevd scales too) and
  * give the unit matrix's eigenvalues times that power; a NaN or Inf in the upper triangle and
  * order 0 are errors. */
@@ -175,6 +176,27 @@ TEST(syevd_reads_the_upper_triangle_scales_and_refuses_bad_input)
         for (size_t i = 0; i < n; i++) CHECK_NEAR(ldexp(w[i], -pows[p]), lam[i], 2 * n * FLT_EPSILON * lam[n - 1]);
         for (size_t i = 0; i < n * n; i++) CHECK(isfinite(A[i]));
     }
+    /* a leading dimension above the order (a strided buffer): the same eigenvalues, the eigenvectors
+     * in the first n rows of each column, the 3 spare rows untouched */
+    size_t ld = n + 3;
+    float *As = malloc(ld * n * sizeof(float)), ws[40];
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < ld; i++) As[j * ld + i] = i < n ? (float)Al[j * n + i] : -7.0f;
+    CHECK_OK(ml_syevd(ML_F32, n, As, ld, ws, work, iwork));
+    for (size_t i = 0; i < n; i++) CHECK_NEAR(ws[i], lam[i], 2 * n * FLT_EPSILON * lam[n - 1]);
+    for (size_t j = 0; j < n; j++) {
+        long double r = 0, nv = 0;   /* |A v - w v| for column j, A from Al */
+        for (size_t i = 0; i < n; i++) {
+            long double av = 0;
+            for (size_t k = 0; k < n; k++) av += (float)Al[k * n + i] * (long double)As[j * ld + k];
+            r = fmaxl(r, fabsl(av - ws[j] * (long double)As[j * ld + i]));
+            nv += (long double)As[j * ld + i] * As[j * ld + i];
+        }
+        CHECK(r <= 2 * n * FLT_EPSILON * lam[n - 1]);
+        CHECK_NEAR((double)nv, 1.0, 2 * n * FLT_EPSILON);
+        for (size_t i = n; i < ld; i++) CHECK(As[j * ld + i] == -7.0f);
+    }
+    free(As);
     for (int bad = 0; bad < 2; bad++) {
         for (size_t i = 0; i < n * n; i++) A[i] = (float)Al[i];
         A[5 * n + 3] = bad ? INFINITY : NAN;   /* row 3, column 5: upper */
