@@ -155,10 +155,9 @@ TEST(syevd_matches_known_spectra_and_lapack)
 }
 
 /* Only the upper triangle is read (the lower one NaN); a leading dimension above the order works;
- * far-from-unit magnitudes are scaled by a
- * power of 2 (2^-100 and 2^+120 in fp32, outside [3e-16, 3e15], where ?syevd scales too) and
- * give the unit matrix's eigenvalues times that power; a NaN or Inf in the upper triangle and
- * order 0 are errors. */
+ * far-from-unit magnitudes are scaled by a power of 2 (2^-100 and 2^+120 in fp32, outside
+ * [3e-16, 3e15], where ?syevd scales too) and give the unit matrix's eigenvalues times that
+ * power; a NaN or Inf in the upper triangle and order 0 are errors. */
 TEST(syevd_reads_the_upper_triangle_scales_and_refuses_bad_input)
 {
     size_t n = 40, lw, liw;
