@@ -32,9 +32,10 @@ typedef struct ml_gram_eig {
 void ml_gram_eig_init(ml_gram_eig *e);
 void ml_gram_eig_free(ml_gram_eig *e);
 
-/* e->V, e->lam <- eigenvectors and eigenvalues of the symmetric m x m R (its upper triangle is
- * read; R may be &e->V) by internal/syevd.h's ml_syevd. ML_ENUM when R has a non-finite entry
- * or the eigensolver does not converge. */
+/* e->V, e->lam <- eigenvectors and eigenvalues of the symmetric m x m R (its lower triangle in
+ * row-major order is read: the buffer goes to internal/syevd.h's ml_syevd as column-major with
+ * its upper triangle read; R may be &e->V). ML_ENUM when that triangle has a non-finite entry or
+ * the eigensolver does not converge. */
 int ml_gram_eig_decompose(ml_gram_eig *e, const ml_mat *R);
 /* The decomposition of A's Gram matrix (A A^T, or A^T A when A is tall), formed from A scaled by
  * a power of 2 when its entries are far from unit size (so neither overflows nor underflows):

@@ -1,7 +1,9 @@
 /* ml_syevd (core/syevd.c: ?sytrd, ?stedc, its own blocked back-transformation) against matrices of
- * known spectrum A = Q diag(lambda) Q^T and against LAPACK's ?syevd on the same matrix. */
+ * known spectrum A = Q diag(lambda) Q^T and against LAPACK's ?syevd on the same matrix; the triangle
+ * ml_gram_eig_decompose reads through it. */
 #include "check.h"
 #include "error.h"
+#include "gram_eig.h"
 #include "internal/syevd.h"
 #include "rng.h"
 #include "threads.h"
@@ -241,4 +243,34 @@ TEST(syevd_split_tridiagonal_solve_matches_known_spectra)
         }
     free(lam);
     CHECK_OK(ml_threads_set(n0));
+}
+
+/* ml_gram_eig_decompose hands its row-major buffer to ml_syevd as column-major: it reads the
+ * row-major lower triangle (gram_eig.h), so NaN above the diagonal gives the full matrix's result
+ * bit for bit, and NaN below it is refused. */
+TEST(gram_eig_decompose_reads_the_row_major_lower_triangle)
+{
+    double res[2][6];
+    for (int kind = 0; kind < 3; kind++) {   /* 0: full, 1: NaN above, 2: NaN below */
+        ml_mat R;
+        CHECK_OK(ml_mat_alloc(&R, 6, 6, ML_F64));
+        double *r = R.data;
+        for (size_t i = 0; i < 6; i++)
+            for (size_t j = 0; j < 6; j++) {
+                double v = i == j ? 2.0 + (double)i : 0.1 * (double)(i + j + 1) / 7.0;
+                r[i * R.stride + j] = (kind == 1 && j > i) || (kind == 2 && j < i) ? NAN : v;
+            }
+        ml_gram_eig e;
+        ml_gram_eig_init(&e);
+        int rc = ml_gram_eig_decompose(&e, &R);
+        if (kind < 2) {
+            CHECK(rc == ML_OK);
+            for (size_t i = 0; i < 6 && !rc; i++) res[kind][i] = ((const double *)e.lam.data)[i];
+        } else {
+            CHECK(rc == ML_ENUM);
+        }
+        ml_gram_eig_free(&e);
+        ml_mat_free(&R);
+    }
+    for (size_t i = 0; i < 6; i++) CHECK(res[0][i] == res[1][i]);
 }
