@@ -724,8 +724,8 @@ static double schedule_sensitivity(const ml_schedule *sch)
  * 512 x 512: 96 against 110) but not on the Intel Xeon with syevd.c (2 threads: 256 x 256 direct
  * 3.8 ms against eig 5.4, 256 x 512 gram 5.1 against 6.0, 512 x 512 direct 23.2 against 27.0,
  * 256 x 1024 gram 6.1 against 6.7), so fp64 takes eig from m = 512 at any aspect and at m = 256
- * from n = 4m (at most 1.16x from the fastest on either machine). eig checks its own accuracy and falls back to
- * direct; gram cannot, so auto takes it only for schedules whose sensitivity
+ * from n = 4m (at most 1.16x from the fastest on either machine). eig checks its own accuracy
+ * and falls back to direct; gram cannot, so auto takes it only for schedules whose sensitivity
  * (schedule_sensitivity) is at most 1e5, where its fp32 error was measured at most 9.4e-4
  * (Jordan; quintic 3.7e-6) over 16 x 64 .. 128 x 512, cond 1e1..1e8, and 4.2e-4 on a rank-128
  * Fashion-MNIST gradient (256 x 784); You's and Polar Express's schedules reached 4.3e-3 and

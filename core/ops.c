@@ -212,11 +212,12 @@ int ml_symm_right(ml_mat *C, double alpha, const ml_mat *B, const ml_mat *S, dou
 DEFINE_MAXBITS_ROW(maxbits_row_d, uint64_t, 0x7FFFFFFFFFFFFFFFull)
 DEFINE_MAXBITS_ROW(maxbits_row_f, uint32_t, 0x7FFFFFFFu)
 
-#define MAXABS_BITS(X, UINT, REAL, ROW)                                                                  \
+/* rows 0..rows-1, the first LEN(i) entries of row i */
+#define MAXABS_BITS(X, UINT, REAL, ROW, LEN)                                                             \
     do {                                                                                                \
         UINT mb = 0;                                                                                    \
         for (size_t i = 0; i < (X)->rows; i++)                                                          \
-            mb = ROW((const UINT *)((const REAL *)(X)->data + i * (X)->stride), (X)->cols, mb);        \
+            mb = ROW((const UINT *)((const REAL *)(X)->data + i * (X)->stride), (LEN), mb);            \
         REAL m;                                                                                         \
         memcpy(&m, &mb, sizeof m);                                                                      \
         return m;                                                                                       \
@@ -224,8 +225,14 @@ DEFINE_MAXBITS_ROW(maxbits_row_f, uint32_t, 0x7FFFFFFFu)
 
 double ml_norm_maxabs(const ml_mat *X)
 {
-    if (X->dtype == ML_F64) MAXABS_BITS(X, uint64_t, double, maxbits_row_d);
-    MAXABS_BITS(X, uint32_t, float, maxbits_row_f);
+    if (X->dtype == ML_F64) MAXABS_BITS(X, uint64_t, double, maxbits_row_d, X->cols);
+    MAXABS_BITS(X, uint32_t, float, maxbits_row_f, X->cols);
+}
+
+double ml_norm_maxabs_lower(const ml_mat *S)
+{
+    if (S->dtype == ML_F64) MAXABS_BITS(S, uint64_t, double, maxbits_row_d, i < S->cols ? i + 1 : S->cols);
+    MAXABS_BITS(S, uint32_t, float, maxbits_row_f, i < S->cols ? i + 1 : S->cols);
 }
 
 /* max |x - y| (Y NULL: y = 0) as a power of two: *e with the maximum in [2^e, 2^(e+1)). Returns

@@ -38,6 +38,8 @@ double ml_norm_fro(const ml_mat *X);
 /* ||X - Y||_F (equal shapes; dtypes may differ). */
 int ml_norm_fro_diff(const ml_mat *X, const ml_mat *Y, double *out);
 double ml_norm_maxabs(const ml_mat *X);
+/* The same over the lower triangle (j <= i) only: the entries above the diagonal are not read. */
+double ml_norm_maxabs_lower(const ml_mat *S);
 double ml_trace(const ml_mat *X);
 /* Sum of X .* Y (Frobenius inner product). */
 int ml_dot(const ml_mat *X, const ml_mat *Y, double *out);

@@ -7,16 +7,21 @@
  * (?larft, direction backward), so Z <- Z - P (T (P^T Z)): two gemm and a trmm per block. */
 #include "internal/syevd.h"
 #include "error.h"
+#include "ops.h"
 #include "parallel.h"
 #include "threads.h"
 #include <cblas.h>
-#include <float.h>
 #include <lapacke.h>
 #include <limits.h>
 #include <math.h>
 #include <string.h>
 
 #define NB ML_SYEVD_NB
+
+/* ?syevd's safe range [sqrt(safmin / eps), its inverse] is 2^+-51.5 in fp32, 2^+-485 in fp64: a
+ * matrix whose largest entry is outside [2^-51, 2^51) (fp64: 2^+-485) is scaled by a power of 2
+ * (ml_scale_exponent), as ?syevd scales */
+#define SAFE_WINDOW(t) ((t) == ML_F64 ? 485 : 51)
 
 /* ?stedc's workspace, 1 + 4n + n^2 elements, is counted in int */
 #define MAX_ORDER 46000
@@ -56,6 +61,7 @@ static int edc_query(ml_dtype t, size_t n, size_t *lw, size_t *liw)
  * solve's, then the sorting permutation (n). */
 typedef struct {
     size_t scratch, iscratch;
+    size_t lw_half[2], liw_half[2];   /* ?stedc of the two halves (n >= SPLIT_ORDER) */
 } layout;
 
 static int plan(ml_dtype t, size_t n, layout *L)
@@ -74,6 +80,7 @@ static int plan(ml_dtype t, size_t n, layout *L)
     if (!info) info = edc_query(t, n, &lw, &liw);
     if (!info && n >= SPLIT_ORDER) info = edc_query(t, n1, &lw1, &liw1);
     if (!info && n >= SPLIT_ORDER) info = edc_query(t, n - n1, &lw2, &liw2);
+    L->lw_half[0] = lw1, L->lw_half[1] = lw2, L->liw_half[0] = liw1, L->liw_half[1] = liw2;
     if (info) return ml_error(ML_EINVAL, "syevd: workspace query failed, info = %d", (int)info);
     /* the two halves' ?stedc at once; ?laed1: 4n + n^2 and 4n ints; the back-transformation's
      * panel P (n x NB), its T (NB x NB) and P^T Z (NB x n) */
@@ -104,36 +111,6 @@ static void set(ml_dtype t, void *p, size_t i, double v)
         ((double *)p)[i] = v;
     else
         ((float *)p)[i] = (float)v;
-}
-
-/* The largest |a_ij| of the upper triangle, NAN when one is not finite (typed loops without an
- * early exit, so that they vectorize: a row at a time, the flag and the maximum together). */
-static double upper_maxabs(ml_dtype t, size_t n, const void *A, size_t lda)
-{
-    double m = 0;
-    int bad = 0;
-    for (size_t j = 0; j < n; j++) {
-        if (t == ML_F64) {
-            const double *c = (const double *)A + j * lda;
-            double cm = 0;
-            for (size_t i = 0; i <= j; i++) {
-                double a = fabs(c[i]);
-                bad |= !(a <= DBL_MAX);
-                cm = a > cm ? a : cm;
-            }
-            m = cm > m ? cm : m;
-        } else {
-            const float *c = (const float *)A + j * lda;
-            float cm = 0;
-            for (size_t i = 0; i <= j; i++) {
-                float a = fabsf(c[i]);
-                bad |= !(a <= FLT_MAX);
-                cm = a > cm ? a : cm;
-            }
-            m = cm > m ? cm : m;
-        }
-    }
-    return bad ? NAN : m;
 }
 
 /* Z (n x n, ld ldz) <- Q Z, Q from ?sytrd 'U' (A, tau); scratch: 2 n NB + NB^2 elements. */
@@ -218,21 +195,18 @@ static lapack_int tridiag_eig(ml_dtype t, size_t n, char *d, char *e, char *Z, c
         for (size_t i = 0; i < n; i++) perm[i] = (int)i + 1;
         return stedc(t, n, d, e, Z, n, s, L->scratch, iw, L->iscratch);
     }
-    int x;
-    frexp(big, &x);
-    for (size_t i = 0; i < n; i++) set(t, d, i, ldexp(get(t, d, i), -x));
-    for (size_t i = 0; i + 1 < n; i++) set(t, e, i, ldexp(get(t, e, i), -x));
+    int x = ml_scale_exponent(big, 0);   /* window 0: always to [1/2, 1) */
+    for (size_t i = 0; i < n; i++) set(t, d, i, ldexp(get(t, d, i), x));
+    for (size_t i = 0; i + 1 < n; i++) set(t, e, i, ldexp(get(t, e, i), x));
     double rho = get(t, e, n1 - 1);
     set(t, d, n1 - 1, get(t, d, n1 - 1) - fabs(rho));
     set(t, d, n1, get(t, d, n1) - fabs(rho));
     for (size_t j = 0; j < n1; j++) memset(Z + (j * n + n1) * es, 0, n2 * es);   /* the off-diagonal blocks */
     for (size_t j = n1; j < n; j++) memset(Z + j * n * es, 0, n1 * es);
-    size_t lw1 = 0, liw1 = 0, lw2 = 0, liw2 = 0;
-    edc_query(t, n1, &lw1, &liw1);
-    edc_query(t, n2, &lw2, &liw2);
-    halves h = {.t = t, .n = {n1, n2}, .ldz = n, .lw = {lw1, lw2}, .liw = {liw1, liw2},
+    const size_t *lw = L->lw_half, *liw = L->liw_half;
+    halves h = {.t = t, .n = {n1, n2}, .ldz = n, .lw = {lw[0], lw[1]}, .liw = {liw[0], liw[1]},
                 .d = {d, d + n1 * es}, .e = {e, e + n1 * es}, .z = {Z, Z + (n1 * n + n1) * es},
-                .work = {s, s + lw1 * es}, .iwork = {iw, iw + liw1}};
+                .work = {s, s + lw[0] * es}, .iwork = {iw, iw + liw[0]}};
     ml_parallel_for_blas1(2, 1, 2, solve_half, &h);
     if (h.info[0] || h.info[1]) return h.info[0] ? h.info[0] : h.info[1];
     for (size_t i = 0; i < n1; i++) perm[i] = (int)i + 1;   /* each half ascending on its own */
@@ -245,7 +219,7 @@ static lapack_int tridiag_eig(ml_dtype t, size_t n, char *d, char *e, char *Z, c
         float r = (float)rho;
         slaed1_(&N, (float *)d, (float *)Z, &N, perm, &r, &cut, (float *)s, iw, &info);
     }
-    for (size_t i = 0; i < n; i++) set(t, d, i, ldexp(get(t, d, i), x));
+    for (size_t i = 0; i < n; i++) set(t, d, i, ldexp(get(t, d, i), -x));
     return info;
 }
 
@@ -256,15 +230,12 @@ int ml_syevd(ml_dtype t, size_t n, void *A, size_t lda, void *w, void *work, int
     int rc = plan(t, n, &L);
     if (rc) return rc;
     if (lda < n || lda > INT_MAX) return ml_error(ML_EINVAL, "syevd: leading dimension %zu for order %zu", lda, n);
-    double anrm = upper_maxabs(t, n, A, lda);
-    if (isnan(anrm)) return ml_error(ML_ENUM, "syevd: the matrix has a non-finite entry");
-    /* ?syevd's range: rmin = sqrt(safmin / eps), rmax = 1 / rmin; outside it, scale to ~1 */
-    double safmin = t == ML_F64 ? DBL_MIN : FLT_MIN, eps = t == ML_F64 ? DBL_EPSILON : FLT_EPSILON;
-    double rmin = sqrt(safmin / eps), rmax = 1 / rmin;
-    int x = 0;
-    if (anrm > 0 && (anrm < rmin || anrm > rmax)) {
-        frexp(anrm, &x);
-        x = -x;
+    /* column-major upper triangle = row-major lower one, the view's rows being A's columns */
+    ml_mat S = {.dtype = t, .rows = n, .cols = n, .stride = lda, .data = A};
+    double anrm = ml_norm_maxabs_lower(&S);
+    if (!isfinite(anrm)) return ml_error(ML_ENUM, "syevd: the matrix has a non-finite entry");
+    int x = ml_scale_exponent(anrm, SAFE_WINDOW(t));
+    if (x) {
         for (size_t j = 0; j < n; j++)
             for (size_t i = 0; i <= j; i++) set(t, A, j * lda + i, ldexp(get(t, A, j * lda + i), x));
     }
