@@ -285,7 +285,7 @@ double ml_nn_gelu_grad(double x)
 /* The row loops below are written so that GCC vectorizes them (#pragma omp simd, enabled by
  * -fopenmp-simd; no-trapping-math lets it turn the selects into blends). */
 #pragma GCC push_options
-#pragma GCC optimize("no-trapping-math")
+#pragma GCC optimize("no-trapping-math", "fp-contract=fast")
 
 /* tanh for float32 in a branch-free form the compiler vectorizes: Eigen's rational [13/6]
  * approximation (generic_fast_tanh_float) on [-7.905, 7.905], where tanh rounds to +-1 in
@@ -483,6 +483,8 @@ static double row_lse(const ml_mat *Z, size_t i)
 /* One row of softmax_ce in double whatever the storage: returns lse(z) - z_y, sets *arg to the
  * first maximum, and when dz is given dz_j = (exp(z_j - lse) - [j = y]) / B. The loops vectorize
  * (omp simd, libmvec's exp within 4 ulp); a NaN in z makes the loss NaN (it enters the sum).
+ * One exp per entry: e_j = exp(z_j - m) goes into dz while s is summed, then dz_j = e_j / (s B)
+ * (as exp(z_j - lse) / B, without lse's rounding of m + log s, which costs |m| eps relative).
  * dz may be z (in place: each entry is read before it is written). */
 #pragma GCC push_options
 #pragma GCC optimize("no-trapping-math")
@@ -495,13 +497,20 @@ static double row_lse(const ml_mat *Z, size_t i)
         size_t a = 0;                                                                                     \
         while (a < K && !(z[a] == m)) a++;                                                                \
         *arg = a < K ? a : 0;                                                                             \
-        _Pragma("omp simd reduction(+ : s)") for (size_t j = 0; j < K; j++) s += ml_vexp((double)z[j] - m); \
-        double lse = m + log(s), zy = (double)z[y];   /* dz may be z itself: read z_y first */          \
+        double zy = (double)z[y];   /* dz may be z itself: read z_y first */                              \
         if (dz) {                                                                                         \
-            _Pragma("omp simd") for (size_t j = 0; j < K; j++) dz[j] = (REAL)(ml_vexp((double)z[j] - lse) / Bd); \
-            dz[y] = (REAL)((exp(zy - lse) - 1) / Bd);                                                     \
+            _Pragma("omp simd reduction(+ : s)") for (size_t j = 0; j < K; j++) {                         \
+                double e = ml_vexp((double)z[j] - m);                                                     \
+                s += e;                                                                                   \
+                dz[j] = (REAL)e;                                                                          \
+            }                                                                                             \
+            double inv = 1 / (s * Bd);                                                                    \
+            _Pragma("omp simd") for (size_t j = 0; j < K; j++) dz[j] = (REAL)((double)dz[j] * inv);      \
+            dz[y] = (REAL)((exp(zy - m) / s - 1) / Bd);                                                   \
+        } else {                                                                                          \
+            _Pragma("omp simd reduction(+ : s)") for (size_t j = 0; j < K; j++) s += ml_vexp((double)z[j] - m); \
         }                                                                                                 \
-        return lse - zy;                                                                                  \
+        return m + log(s) - zy;                                                                           \
     }
 DEFINE_CE_ROW(ce_row_d, double, )
 DEFINE_CE_ROW(ce_row_f, float, ML_CLONES)

@@ -232,6 +232,52 @@ TEST(nn_softmax_ce_reference_and_gradient)
     ml_mat_free(&dZ);
 }
 
+/* dZ against a long-double reference, float32 and float64, rows of 257 logits (vector loops and
+ * their remainders) spread over +-30 around offsets 0 and 1e4. The gradient is e_j / (s B) with
+ * e_j = exp(z_j - m), one exp per entry. float64: exp(x) has condition |x|, so z_j - m rounded
+ * to double moves it by |z_j - m| eps/2; with libmvec's exp (< 2 ulp) and the products the bound
+ * is (8 + |z_j - m|) eps. Forming exp(z_j - lse) instead carries lse = m + log s rounded, |m| eps
+ * (1e-12 at 1e4), which this bound catches (the earlier code failed it by 80x). float32: z_j - m
+ * is exact in double, the stored exp and the product round twice: 2 float ulps. The label's
+ * entry (p - 1)/B cancels, so its error is measured against 1/B. */
+TEST(nn_softmax_ce_gradient_against_long_double)
+{
+    size_t B = 5, K = 257;
+    for (int ti = 0; ti < 2; ti++)
+        for (int oi = 0; oi < 2; oi++) {
+            ml_dtype t = ti ? ML_F32 : ML_F64;
+            double off = oi ? 1e4 : 0;
+            ml_mat Z, y, dZ;
+            randmat(&Z, B, K, t, 31 + oi);
+            CHECK_OK(ml_mat_alloc(&dZ, B, K, t));
+            double lab[] = {0, 256, 100, 7, 255};
+            CHECK_OK(ml_mat_from_array(&y, B, 1, lab, ML_F64));
+            for (size_t i = 0; i < B; i++)
+                for (size_t j = 0; j < K; j++) ml_mat_set(&Z, i, j, off + 30 * ml_mat_get(&Z, i, j));
+            double loss;
+            CHECK_OK(ml_nn_softmax_ce(&loss, NULL, &dZ, &Z, &y));
+            long double lref = 0, worst = 0;
+            for (size_t i = 0; i < B; i++) {
+                long double m = -INFINITY, s = 0;
+                for (size_t j = 0; j < K; j++) m = fmaxl(m, ml_mat_get(&Z, i, j));
+                for (size_t j = 0; j < K; j++) s += expl(ml_mat_get(&Z, i, j) - m);
+                lref += m + logl(s) - ml_mat_get(&Z, i, (size_t)lab[i]);
+                for (size_t j = 0; j < K; j++) {
+                    long double x = ml_mat_get(&Z, i, j) - m, ref = (expl(x) / s - (j == (size_t)lab[i])) / B;
+                    long double scale = fabsl(ref) + (j == (size_t)lab[i] ? 1.0L / B : 0);
+                    long double bound = ti ? 2 * 5.96e-8L * scale + 1.5e-45L : 2.22e-16L * (8 + fabsl(x)) * scale;
+                    worst = fmaxl(worst, fabsl(ml_mat_get(&dZ, i, j) - ref) / bound);
+                }
+            }
+            CHECK_REL(loss, (double)(lref / B), 1e-13);
+            CHECK(worst <= 1);
+            if (worst > 1) fprintf(stderr, "  dtype %s offset %g: %.3Lg of the bound\n", ti ? "f32" : "f64", off, worst);
+            ml_mat_free(&Z);
+            ml_mat_free(&y);
+            ml_mat_free(&dZ);
+        }
+}
+
 /* Two-class logits (a, 0): loss = log(1 + e^-a) for label 0 and a + log(1 + e^-a) for label 1.
  * Up to |a| = 1e300 nothing overflows: exp() only sees z - max <= 0. */
 TEST(nn_softmax_ce_extreme_logits)
