@@ -2,6 +2,7 @@
  * sums are accumulated in double. */
 #include "optim_prims.h"
 #include "error.h"
+#include "internal/simd.h"
 #include <math.h>
 #include <string.h>
 
@@ -433,4 +434,46 @@ int ml_optim_adam_dir(ml_mat *dst, const ml_mat *m, const ml_mat *v, double c1, 
     ml_mat_free(&tm);
     ml_mat_free(&tv);
     return rc;
+}
+
+/* ---- momentum ---- */
+
+/* One row of ml_optim_momentum; the expressions are axpby_rows' (core/ops.c), term for term. */
+#define DEFINE_MOMENTUM_ROW(NAME, REAL)                                                                     \
+    ML_CLONES static void NAME(REAL *restrict mu, REAL *restrict out, const REAL *restrict g, size_t n,     \
+                               double beta, double c, double a, double b)                                 \
+    {                                                                                                     \
+        if (out) {                                                                                        \
+            _Pragma("omp simd") for (size_t j = 0; j < n; j++) {                                          \
+                REAL m = (REAL)(beta * mu[j] + c * g[j]);                                                 \
+                mu[j] = m;                                                                                \
+                out[j] = (REAL)(a * m + b * g[j]);                                                        \
+            }                                                                                             \
+        } else {                                                                                          \
+            _Pragma("omp simd") for (size_t j = 0; j < n; j++) mu[j] = (REAL)(beta * mu[j] + c * g[j]);   \
+        }                                                                                                 \
+    }
+DEFINE_MOMENTUM_ROW(momentum_row_d, double)
+DEFINE_MOMENTUM_ROW(momentum_row_f, float)
+
+int ml_optim_momentum(ml_mat *mu, ml_mat *out, const ml_mat *g, double beta, double a, double b)
+{
+    int rc = checkmat(mu, "momentum");
+    if (!rc) rc = checkmat(g, "gradient");
+    if (!rc) rc = same(mu, g, "the momentum", "the gradient");
+    if (!rc && out) rc = checkmat(out, "output");
+    if (!rc && out) rc = same(out, g, "the output", "the gradient");
+    if (rc) return rc;
+    if (ml_mat_shares(mu, g)) return ml_error(ML_EINVAL, "the momentum shares storage with the gradient");
+    if (out && (ml_mat_shares(out, mu) || ml_mat_shares(out, g)))
+        return ml_error(ML_EINVAL, "the output shares storage with the %s", ml_mat_shares(out, mu) ? "momentum" : "gradient");
+    for (size_t i = 0; i < g->rows; i++) {
+        if (g->dtype == ML_F64)
+            momentum_row_d(ROW(mu, double, i), out ? ROW(out, double, i) : NULL, ROW(g, const double, i), g->cols, beta,
+                           1 - beta, a, b);
+        else
+            momentum_row_f(ROW(mu, float, i), out ? ROW(out, float, i) : NULL, ROW(g, const float, i), g->cols, beta,
+                           1 - beta, a, b);
+    }
+    return ML_OK;
 }

@@ -57,4 +57,12 @@ int ml_optim_adam_moments(ml_mat *m, ml_mat *v, const ml_mat *g, double b1, doub
  * dst may be m or v. Equal shapes and one dtype. */
 int ml_optim_adam_dir(ml_mat *dst, const ml_mat *m, const ml_mat *v, double c1, double c2, double eps, double q);
 
+/* Momentum and its look-ahead in one pass (Muon, eq. 1 of Jordan et al.; the Nesterov forms of
+ * muon.lua):  mu <- beta mu + (1 - beta) g,  then  out <- a mu + b g  with the new mu (out may
+ * be NULL: the first line only). Each line rounds as ml_axpby does (computed in double, rounded
+ * once to the storage), so the result is bit for bit that of the two axpby passes, reading mu
+ * and g once instead of twice. Elementwise: NaN/Inf propagate as in ml_axpby. mu, g and out of
+ * equal shape and dtype; none of the three may share storage with another. */
+int ml_optim_momentum(ml_mat *mu, ml_mat *out, const ml_mat *g, double beta, double a, double b);
+
 #endif

@@ -6,7 +6,8 @@
  *                   A:median([work]), A:scale_rows_(v), A:scale_cols_(v), A:clip_(lo, hi),
  *                   A:sign_(), A:abs_(), A:sqrt_(), A:log1p_(), A:pow_(p [, shift]),
  *                   A:quantile(q [, work]), A:topk_(k [, work]), A:cosh_([a]), A:natural_()
- *   functions:      adam_moments_(m, v, g, b1, b2), adam_dir(dst, m, v, c1, c2, eps [, q]) */
+ *   functions:      adam_moments_(m, v, g, b1, b2), adam_dir(dst, m, v, c1, c2, eps [, q]),
+ *                   momentum_(mu, g, beta [, out, a, b]) */
 #include "lmuonlab.h"
 #include "error.h"
 #include "optim_prims.h"
@@ -190,6 +191,29 @@ static int l_adam_dir(lua_State *L)
     return 1;
 }
 
+/* momentum_(mu, g, beta [, out, a, b]): mu <- beta mu + (1-beta) g, then out <- a mu + b g.
+ * Returns mu (and out). Elementwise like axpby_: NaN/Inf propagate. */
+static int l_momentum_(lua_State *L)
+{
+    ml_mat *mu = mlua_checkmat(L, 1), *g = mlua_checkmat(L, 2);
+    double beta = checkfinite_num(L, 3);
+    mlua_checklike(L, 2, g, mu, 1);
+    luaL_argcheck(L, !ml_mat_shares(g, mu), 2, "the gradient shares storage with the momentum");
+    ml_mat *out = lua_isnoneornil(L, 4) ? NULL : mlua_checkmat(L, 4);
+    double a = 0, b = 0;
+    if (out) {
+        a = checkfinite_num(L, 5);
+        b = checkfinite_num(L, 6);
+        mlua_checklike(L, 4, out, mu, 1);
+        luaL_argcheck(L, !ml_mat_shares(out, mu) && !ml_mat_shares(out, g), 4,
+                      "the output shares storage with the momentum or the gradient");
+    }
+    if (ml_optim_momentum(mu, out, g, beta, a, b)) mlua_core_error(L, "momentum_");
+    lua_settop(L, out ? 4 : 1);
+    if (out) lua_remove(L, 2), lua_remove(L, 2);
+    return out ? 2 : 1;
+}
+
 const luaL_Reg mlua_optim_matrix_methods[] = {
     {"row_sums", m_row_sums},       {"row_means", m_row_means},   {"row_sumsq", m_row_sumsq},
     {"row_meansq", m_row_meansq},   {"col_sums", m_col_sums},     {"col_means", m_col_means},
@@ -202,7 +226,7 @@ const luaL_Reg mlua_optim_matrix_methods[] = {
 };
 
 static const luaL_Reg functions[] = {
-    {"adam_moments_", l_adam_moments_}, {"adam_dir", l_adam_dir}, {NULL, NULL},
+    {"adam_moments_", l_adam_moments_}, {"adam_dir", l_adam_dir}, {"momentum_", l_momentum_}, {NULL, NULL},
 };
 
 void mlua_open_optim(lua_State *L)

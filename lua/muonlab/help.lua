@@ -76,6 +76,7 @@ local DOCS = {
   muon_update = { sig = "ml.muon_update(theta, grad, B_prev, mu, lr[, opts])", about = "Seed 002's worked Muon step: B_new = mu B_prev + grad, O = scale U_r V_r^T of B_new, theta_new = theta - lr O.",
     returns = "theta_new, B_new, O", example = "local th, B, O = ml.muon_update(theta, grad, B, 0.9, 0.1, {scale = 1})" },
   -- ---- optimizer kernels
+  momentum_ = { sig = "ml.momentum_(mu, g, beta[, out, a, b])", about = "In place, one pass: mu = beta mu + (1 - beta) g, then out = a mu + b g with the new mu (Muon's Nesterov look-ahead); bit for bit the two axpby_ calls. NaN/Inf propagate like axpby_; no two arguments may share storage.", returns = "mu (and out)", example = "ml.momentum_(mu, g, 0.95, mhat, 0.95, 0.05)" },
   adam_moments_ = { sig = "ml.adam_moments_(m, v, g, b1, b2)", about = "In place: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2.", returns = "nothing", example = "ml.adam_moments_(m, v, g, 0.9, 0.999)" },
   adam_dir = { sig = "ml.adam_dir(dst, m, v, c1, c2, eps[, q])", about = "dst = (m / c1) / (sqrt(v / c2) + eps)^q (q = 1 default).", returns = "dst", example = "ml.adam_dir(D, m, v, 1 - 0.9^t, 1 - 0.999^t, 1e-8)" },
   -- ---- precision, files, threads, time

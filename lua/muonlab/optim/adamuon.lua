@@ -45,10 +45,8 @@ function AdaMuon:update(params, grads)
     local p, g, st = params[i], grads[i], self.state[i]
     local w = base.work(self, i)
     if not w.O then w.U, w.O, w.sq = base.zeros_like(p), base.zeros_like(p), base.zeros_like(p) end
-    -- M_t = beta M_{t-1} + (1 - beta) G_t
-    st.M:axpby_(b, st.M, 1 - b, g)
-    -- U_t = beta M_t + (1 - beta) G_t (nesterov) or M_t
-    if hp.nesterov then w.U:axpby_(b, st.M, 1 - b, g) else w.U:copy_(st.M) end
+    -- M_t = beta M_{t-1} + (1 - beta) G_t; U_t = beta M_t + (1 - beta) G_t (nesterov, same pass) or M_t
+    if hp.nesterov then ml.momentum_(st.M, g, b, w.U, b, 1 - b) else w.U:copy_(ml.momentum_(st.M, g, b)) end
     -- O_t = NS(sign(U_t))   (v1: NS(U_t))
     if not v1 then w.U:sign_() end
     self.orth(w.O, w.U)

@@ -50,17 +50,18 @@ function Muon:update(params, grads)
     local w = base.work(self, i)
     w.mhat = w.mhat or base.zeros_like(p)
     w.O = w.O or base.zeros_like(p)
-    -- M_t = beta M_{t-1} + (1 - beta) G_t
-    mu:axpby_(b, mu, 1 - b, g)
-    if hp.nesterov_form == "torch" then
-      -- Mhat = beta M_t + (1 - beta) G_t (nesterov) or M_t, no bias correction
-      if hp.nesterov then w.mhat:axpby_(b, mu, 1 - b, g) else w.mhat:copy_(mu) end
+    -- M_t = beta M_{t-1} + (1 - beta) G_t, and with Nesterov Mhat = a M_t + c G_t in the same pass
+    -- (ml.momentum_: the two axpby_ lines bit for bit, reading M and G once)
+    if hp.nesterov and hp.nesterov_form == "torch" then
+      -- Mhat = beta M_t + (1 - beta) G_t, no bias correction
+      ml.momentum_(mu, g, b, w.mhat, b, 1 - b)
     elseif hp.nesterov then
       -- Mhat = beta M_t / (1 - beta^(t+1)) + (1 - beta) G_t / (1 - beta^t)
-      w.mhat:axpby_(b / (1 - b ^ (t + 1)), mu, (1 - b) / (1 - b ^ t), g)
+      ml.momentum_(mu, g, b, w.mhat, b / (1 - b ^ (t + 1)), (1 - b) / (1 - b ^ t))
     else
-      -- Mhat = M_t / (1 - beta^t)
-      w.mhat:axpby_(1 / (1 - b ^ t), mu, 0, mu)
+      ml.momentum_(mu, g, b)
+      -- Mhat = M_t (torch) or M_t / (1 - beta^t) (optax)
+      if hp.nesterov_form == "torch" then w.mhat:copy_(mu) else w.mhat:axpby_(1 / (1 - b ^ t), mu, 0, mu) end
     end
     outs[i], ins[i] = w.O, w.mhat
   end

@@ -42,10 +42,9 @@ function NorMuon:update(params, grads)
       w.O, w.n = base.zeros_like(p), base.zeros_like(p)
       w.r = ml.zeros(p:rows(), 1, { dtype = p:dtype() })
     end
-    -- M_t = b1 M_{t-1} + (1 - b1) G_t
-    st.M:axpby_(b1, st.M, 1 - b1, g)
+    -- M_t = b1 M_{t-1} + (1 - b1) G_t (and the Nesterov b1 M_t + (1 - b1) G_t in the same pass)
     local src = st.M
-    if hp.nesterov then src = w.n:axpby_(b1, st.M, 1 - b1, g) end
+    if hp.nesterov then src = select(2, ml.momentum_(st.M, g, b1, w.n, b1, 1 - b1)) else ml.momentum_(st.M, g, b1) end
     -- O_t = NS(M_t)
     self.orth(w.O, src)
     -- v_t = b2 v_{t-1} + (1 - b2) mean_cols(O_t . O_t)
