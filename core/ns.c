@@ -542,8 +542,10 @@ static int run_gram(run *r, ml_mat *out, const ml_schedule *sch, double t0)
         double ts = now();
         rc = poly(w, sch->c + (size_t)(t - 1) * terms, terms, 1, r->p);
         if (rc) break;
-        if (q_identity) {
-            rc = ml_mat_copy(&w->Q, &w->P);
+        ml_mat *Pt = &w->P;
+        if (q_identity) {   /* Q <- P by swapping the buffers (poly rewrites P whole next step) */
+            swap(&w->Q, &w->P);
+            Pt = &w->Q;
         } else {   /* Q <- P Q */
             symprod(&w->U, &w->P, &w->Q);
             ml_mat_round(&w->U, r->p);
@@ -551,7 +553,7 @@ static int run_gram(run *r, ml_mat *out, const ml_schedule *sch, double t0)
         }
         q_identity = 0;
         if (!rc && t < T) {   /* A <- A P^2 (= P A P: they commute) */
-            syrk_w(&w->T, 1.0, &w->P, ML_NOTRANS, 0.0);
+            syrk_w(&w->T, 1.0, Pt, ML_NOTRANS, 0.0);
             ml_mat_round(&w->T, r->p);
             symprod(&w->U, &w->A, &w->T);
             ml_mat_round(&w->U, r->p);
