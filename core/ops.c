@@ -4,6 +4,7 @@
 #include "internal/blas_split.h"
 #include "internal/simd.h"
 #include "internal/transpose.h"
+#include "parallel.h"
 #include <xmmintrin.h>
 #include <math.h>
 #include <stdint.h>
@@ -37,16 +38,44 @@ DEFINE_ROWS2(axpby_rows, a * x[j] + b * y[j])
 DEFINE_ROWS2(hadamard_rows, x[j] * y[j])
 DEFINE_ROWS2(scale_rows, a * x[j])
 
-/* Apply row kernel `name` over every row of Z, for each dtype. */
-#define ROWS2(name, Z, X, Y, a, b)                                                                  \
-    for (size_t i = 0; i < (Z)->rows; i++) {                                                        \
-        if ((Z)->dtype == ML_F64)                                                                   \
-            name##_d((double *)(Z)->data + i * (Z)->stride, (const double *)(X)->data + i * (X)->stride, \
-                     (const double *)(Y)->data + i * (Y)->stride, (Z)->cols, a, b);                 \
-        else                                                                                        \
-            name##_f((float *)(Z)->data + i * (Z)->stride, (const float *)(X)->data + i * (X)->stride,   \
-                     (const float *)(Y)->data + i * (Y)->stride, (Z)->cols, a, b);                  \
+/* Apply row kernel `name` over every row of Z, for each dtype: on the pool's threads (rows cut
+ * in contiguous parts) from ML_PARALLEL_ELEMENTS entries (parallel.h says why), else on the
+ * caller's. Elementwise, so the result is the same either way. */
+typedef void (*rows2_d)(double *, const double *, const double *, size_t, double, double);
+typedef void (*rows2_f)(float *, const float *, const float *, size_t, double, double);
+typedef struct {
+    rows2_d fd;
+    rows2_f ff;
+    ml_mat *Z;
+    const ml_mat *X, *Y;
+    double a, b;
+} rows2_job;
+
+static void rows2_part(void *ctx, int part, size_t r0, size_t r1)
+{
+    rows2_job *j = ctx;
+    ml_mat *Z = j->Z;
+    const ml_mat *X = j->X, *Y = j->Y;
+    for (size_t i = r0; i < r1; i++) {
+        if (Z->dtype == ML_F64)
+            j->fd((double *)Z->data + i * Z->stride, (const double *)X->data + i * X->stride,
+                  (const double *)Y->data + i * Y->stride, Z->cols, j->a, j->b);
+        else
+            j->ff((float *)Z->data + i * Z->stride, (const float *)X->data + i * X->stride,
+                  (const float *)Y->data + i * Y->stride, Z->cols, j->a, j->b);
     }
+}
+
+static void rows2_run(rows2_d fd, rows2_f ff, ml_mat *Z, const ml_mat *X, const ml_mat *Y, double a, double b)
+{
+    rows2_job j = {fd, ff, Z, X, Y, a, b};
+    if (Z->rows * Z->cols < ML_PARALLEL_ELEMENTS) {
+        rows2_part(&j, 0, 0, Z->rows);
+        return;
+    }
+    ml_parallel_for(Z->rows, (ML_PARALLEL_ELEMENTS / 2 + Z->cols - 1) / Z->cols, rows2_part, &j);
+}
+#define ROWS2(name, Z, X, Y, a, b) rows2_run(name##_d, name##_f, Z, X, Y, a, b)
 
 int ml_axpy(ml_mat *Y, double a, const ml_mat *X)
 {

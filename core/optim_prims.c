@@ -3,6 +3,7 @@
 #include "optim_prims.h"
 #include "error.h"
 #include "internal/simd.h"
+#include "parallel.h"
 #include <math.h>
 #include <string.h>
 
@@ -456,6 +457,28 @@ int ml_optim_adam_dir(ml_mat *dst, const ml_mat *m, const ml_mat *v, double c1, 
 DEFINE_MOMENTUM_ROW(momentum_row_d, double)
 DEFINE_MOMENTUM_ROW(momentum_row_f, float)
 
+typedef struct {
+    ml_mat *mu, *out;
+    const ml_mat *g;
+    double beta, a, b;
+} momentum_job;
+
+/* Rows [r0, r1), for ml_parallel_for (parallel.h: from ML_PARALLEL_ELEMENTS entries). */
+static void momentum_part(void *ctx, int part, size_t r0, size_t r1)
+{
+    momentum_job *j = ctx;
+    ml_mat *mu = j->mu, *out = j->out;
+    const ml_mat *g = j->g;
+    for (size_t i = r0; i < r1; i++) {
+        if (g->dtype == ML_F64)
+            momentum_row_d(ROW(mu, double, i), out ? ROW(out, double, i) : NULL, ROW(g, const double, i), g->cols, j->beta,
+                           1 - j->beta, j->a, j->b);
+        else
+            momentum_row_f(ROW(mu, float, i), out ? ROW(out, float, i) : NULL, ROW(g, const float, i), g->cols, j->beta,
+                           1 - j->beta, j->a, j->b);
+    }
+}
+
 int ml_optim_momentum(ml_mat *mu, ml_mat *out, const ml_mat *g, double beta, double a, double b)
 {
     int rc = checkmat(mu, "momentum");
@@ -467,13 +490,8 @@ int ml_optim_momentum(ml_mat *mu, ml_mat *out, const ml_mat *g, double beta, dou
     if (ml_mat_shares(mu, g)) return ml_error(ML_EINVAL, "the momentum shares storage with the gradient");
     if (out && (ml_mat_shares(out, mu) || ml_mat_shares(out, g)))
         return ml_error(ML_EINVAL, "the output shares storage with the %s", ml_mat_shares(out, mu) ? "momentum" : "gradient");
-    for (size_t i = 0; i < g->rows; i++) {
-        if (g->dtype == ML_F64)
-            momentum_row_d(ROW(mu, double, i), out ? ROW(out, double, i) : NULL, ROW(g, const double, i), g->cols, beta,
-                           1 - beta, a, b);
-        else
-            momentum_row_f(ROW(mu, float, i), out ? ROW(out, float, i) : NULL, ROW(g, const float, i), g->cols, beta,
-                           1 - beta, a, b);
-    }
+    momentum_job j = {mu, out, g, beta, a, b};
+    if (g->rows * g->cols < ML_PARALLEL_ELEMENTS) momentum_part(&j, 0, 0, g->rows);
+    else ml_parallel_for(g->rows, (ML_PARALLEL_ELEMENTS / 2 + g->cols - 1) / g->cols, momentum_part, &j);
     return ML_OK;
 }

@@ -6,6 +6,8 @@
 #include "error.h"
 #include "matrix.h"
 #include "optim_prims.h"
+#include "parallel.h"
+#include "threads.h"
 #include "ops.h"
 #include "rng.h"
 #include <stdlib.h>
@@ -283,4 +285,72 @@ TEST(optim_momentum_matches_two_passes)
         ml_mat *all[] = {&P1, &P2, &P3, &mu2, &out2, &small, &other};
         for (int k = 0; k < 7; k++) ml_mat_free(all[k]);
     }
+}
+
+/* The elementwise passes from ML_PARALLEL_ELEMENTS entries run on the pool: axpby, hadamard,
+ * scale and momentum on a 301 x 263 view (79163 entries, odd sizes, stride > cols) at 2 threads
+ * against loops with the same arithmetic, bit for bit; the spare columns of the parent stay as
+ * they were (no part writes outside its rows' columns). */
+TEST(optim_elementwise_parallel_matches_loops)
+{
+    int n0 = ml_threads_get();
+    if (ml_threads_set(2)) {
+        printf("note: no second thread here; the parallel passes are not exercised\n");
+        return;
+    }
+    for (int ti = 0; ti < 2; ti++) {
+        ml_dtype t = ti ? ML_F32 : ML_F64;
+        size_t r = 301, c = 263;
+        ml_mat PZ, PX, PY, Z, X, Y, R, spare;
+        randview(&Z, &PZ, r, c, t, 11);
+        randview(&X, &PX, r, c, t, 12);
+        randview(&Y, &PY, r, c, t, 13);
+        CHECK(r * c >= ML_PARALLEL_ELEMENTS);
+        CHECK_OK(ml_mat_clone(&spare, &PZ, t));
+        CHECK_OK(ml_mat_clone(&R, &Z, t));
+        double a = 0.3, b = -1.7;
+        CHECK_OK(ml_axpby(&Z, a, &X, b, &Y));
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < c; j++) {
+                double v = a * ml_mat_get(&X, i, j) + b * ml_mat_get(&Y, i, j);
+                ml_mat_set(&R, i, j, ti ? (float)v : v);
+            }
+        CHECK(maxdiff(&Z, &R) == 0);
+        CHECK_OK(ml_hadamard(&Z, &X, &Y));
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < c; j++) {
+                double v = ml_mat_get(&X, i, j) * ml_mat_get(&Y, i, j);
+                ml_mat_set(&R, i, j, ti ? (float)v : v);
+            }
+        CHECK(maxdiff(&Z, &R) == 0);
+        ml_scale(&Z, 3.1);
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < c; j++) {
+                double v = 3.1 * ml_mat_get(&R, i, j);
+                ml_mat_set(&R, i, j, ti ? (float)v : v);
+            }
+        CHECK(maxdiff(&Z, &R) == 0);
+        /* momentum: Z is mu, X the gradient, Y the look-ahead */
+        ml_mat M2, O2;
+        CHECK_OK(ml_mat_clone(&M2, &Z, t));
+        CHECK_OK(ml_mat_clone(&O2, &Y, t));
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < c; j++) {
+                double m = 0.9 * ml_mat_get(&M2, i, j) + (1 - 0.9) * ml_mat_get(&X, i, j);
+                if (ti) m = (float)m;
+                ml_mat_set(&M2, i, j, m);
+                ml_mat_set(&O2, i, j, 0.5 * m + 0.25 * ml_mat_get(&X, i, j));
+            }
+        CHECK_OK(ml_optim_momentum(&Z, &Y, &X, 0.9, 0.5, 0.25));
+        CHECK(maxdiff(&Z, &M2) == 0 && maxdiff(&Y, &O2) == 0);
+        /* the parent's border around Z untouched */
+        int border = 1;
+        for (size_t i = 0; i < PZ.rows; i++)
+            for (size_t j = 0; j < PZ.cols; j++)
+                if ((i < 1 || i > r || j < 2 || j >= c + 2) && ml_mat_get(&PZ, i, j) != ml_mat_get(&spare, i, j)) border = 0;
+        CHECK(border);
+        ml_mat *all[] = {&PZ, &PX, &PY, &R, &spare, &M2, &O2};
+        for (int k = 0; k < 7; k++) ml_mat_free(all[k]);
+    }
+    CHECK_OK(ml_threads_set(n0));
 }
