@@ -83,33 +83,6 @@ DEFINE_CAUSAL_SOFTMAX(causal_softmax_f, float, ml_attn_expf, ML_CLONES)
 DEFINE_SOFTMAX_BACKWARD(softmax_backward_d, double, )
 DEFINE_SOFTMAX_BACKWARD(softmax_backward_f, float, ML_CLONES)
 
-/* Whether a rows x cols block (stride ld) holds a NaN or Inf (exponent bits all ones): the
- * parts check each block they wrote while it is still in cache, instead of a pass over the
- * whole output afterwards (which read it back from memory: 1% of a GPT step). */
-ML_CLONES static int block_nonfinite_f(const float *x, size_t rows, size_t cols, size_t ld)
-{
-    uint32_t bad = 0;
-    for (size_t i = 0; i < rows; i++) {
-        const uint32_t *r = (const uint32_t *)(const void *)(x + i * ld);
-        _Pragma("omp simd reduction(| : bad)") for (size_t j = 0; j < cols; j++) bad |= (r[j] & 0x7F800000u) == 0x7F800000u;
-    }
-    return bad != 0;
-}
-static int block_nonfinite_d(const double *x, size_t rows, size_t cols, size_t ld)
-{
-    uint64_t bad = 0;
-    for (size_t i = 0; i < rows; i++) {
-        const uint64_t *r = (const uint64_t *)(const void *)(x + i * ld);
-        _Pragma("omp simd reduction(| : bad)") for (size_t j = 0; j < cols; j++)
-            bad |= (r[j] & 0x7FF0000000000000ull) == 0x7FF0000000000000ull;
-    }
-    return bad != 0;
-}
-static int block_nonfinite(ml_dtype t, const void *x, size_t rows, size_t cols, size_t ld)
-{
-    return t == ML_F64 ? block_nonfinite_d(x, rows, cols, ld) : block_nonfinite_f(x, rows, cols, ld);
-}
-
 /* ---- forward ----------------------------------------------------------------------------- */
 
 /* Heads per parallel pass of the forward (the parts keep one max logit per head apart). */
@@ -144,7 +117,9 @@ typedef struct {
     size_t tb, nb;                 /* causal row blocks: nb blocks of tb rows (the last may be short) */
     ml_smallmm mm[4][NB_MAX];      /* per block: forward S, O; backward dP, dV, dQ, dK (planned by the callers) */
     double top[ML_PARALLEL_MAX][PASS_HEADS];   /* forward: max logit per part and head h0 + i */
-    int nonfinite[ML_PARALLEL_MAX];            /* a part wrote a NaN or Inf */
+    int nonfinite[ML_PARALLEL_MAX];            /* a part wrote a NaN or Inf (checked per block while
+                                                  in cache: a pass over the output afterwards read it
+                                                  back from memory, 1% of a GPT step) */
 } attn_job;
 
 static void forward_part(void *ctx, int part, size_t b0, size_t b1)
@@ -177,7 +152,7 @@ static void forward_part(void *ctx, int part, size_t b0, size_t b1)
                 block_rows(j->tb, T, i, &r0, &r1);
                 ml_smallmm_run(&j->mm[1][i], p + r0 * lp * es, v, o + r0 * lo * es);
             }
-            if (block_nonfinite(t, o, T, hs, lo)) j->nonfinite[part] = 1;
+            if (!ml_block_all_finite(t, o, T, hs, lo)) j->nonfinite[part] = 1;   /* checked while in cache */
         }
         j->top[part][h - j->h0] = top;
     }
@@ -271,8 +246,9 @@ static void backward_part(void *ctx, int part, size_t b0, size_t b1)
                 /* rows [r0, r1) of dQ = dS K: columns < r1 of dS */
                 ml_smallmm_run(&j->mm[2][i], dp + r0 * ld * es, k, dq + r0 * ldq * es);
             }
-            if (block_nonfinite(t, dq, T, hs, ldq) || block_nonfinite(t, dk, T, hs, ldq) || block_nonfinite(t, dv, T, hs, ldq))
-                j->nonfinite[part] = 1;
+            if (!ml_block_all_finite(t, dq, T, hs, ldq) || !ml_block_all_finite(t, dk, T, hs, ldq) ||
+                !ml_block_all_finite(t, dv, T, hs, ldq))
+                j->nonfinite[part] = 1;   /* checked while in cache, not in a pass over dqkv afterwards */
         }
 }
 

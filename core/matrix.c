@@ -251,29 +251,38 @@ void ml_mat_set_eye(ml_mat *m)
     for (size_t i = 0; i < k; i++) ml_mat_set(m, i, i, 1.0);
 }
 
-/* Whether a row holds a NaN or Inf (exponent bits all ones), as an integer test that vectorizes;
- * built for x86-64-v3 too. ml_mat_all_finite stops at the first such row. */
-ML_CLONES static int row_nonfinite_d(const uint64_t *x, size_t n)
+/* Whether a rows x cols block (row stride ld) holds a NaN or Inf (exponent bits all ones), as
+ * an integer test that vectorizes; built for x86-64-v3 too. Stops after the first such row. */
+ML_CLONES static int block_nonfinite_d(const uint64_t *x, size_t rows, size_t cols, size_t ld)
 {
-    uint64_t bad = 0;
+    for (size_t i = 0; i < rows; i++) {
+        const uint64_t *r = x + i * ld;
+        uint64_t bad = 0;
 #pragma omp simd reduction(| : bad)
-    for (size_t j = 0; j < n; j++) bad |= (x[j] & 0x7FF0000000000000ull) == 0x7FF0000000000000ull;
-    return bad != 0;
+        for (size_t j = 0; j < cols; j++) bad |= (r[j] & 0x7FF0000000000000ull) == 0x7FF0000000000000ull;
+        if (bad) return 1;
+    }
+    return 0;
 }
 
-ML_CLONES static int row_nonfinite_f(const uint32_t *x, size_t n)
+ML_CLONES static int block_nonfinite_f(const uint32_t *x, size_t rows, size_t cols, size_t ld)
 {
-    uint32_t bad = 0;
+    for (size_t i = 0; i < rows; i++) {
+        const uint32_t *r = x + i * ld;
+        uint32_t bad = 0;
 #pragma omp simd reduction(| : bad)
-    for (size_t j = 0; j < n; j++) bad |= (x[j] & 0x7F800000u) == 0x7F800000u;
-    return bad != 0;
+        for (size_t j = 0; j < cols; j++) bad |= (r[j] & 0x7F800000u) == 0x7F800000u;
+        if (bad) return 1;
+    }
+    return 0;
+}
+
+int ml_block_all_finite(ml_dtype t, const void *x, size_t rows, size_t cols, size_t ld)
+{
+    return t == ML_F64 ? !block_nonfinite_d(x, rows, cols, ld) : !block_nonfinite_f(x, rows, cols, ld);
 }
 
 int ml_mat_all_finite(const ml_mat *X)
 {
-    int bad = 0;
-    for (size_t i = 0; i < X->rows && !bad; i++)
-        bad = X->dtype == ML_F64 ? row_nonfinite_d((const uint64_t *)((const double *)X->data + i * X->stride), X->cols)
-                                 : row_nonfinite_f((const uint32_t *)((const float *)X->data + i * X->stride), X->cols);
-    return !bad;
+    return ml_block_all_finite(X->dtype, X->data, X->rows, X->cols, X->stride);
 }

@@ -101,5 +101,8 @@ size_t ml_mat_bytes_allocated(void);
 
 /* 1 when every entry is finite. */
 int ml_mat_all_finite(const ml_mat *m);
+/* The same for a rows x cols block of dtype t at x with row stride ld (a part of a kernel
+ * checking what it just wrote, core/attention.c). */
+int ml_block_all_finite(ml_dtype t, const void *x, size_t rows, size_t cols, size_t ld);
 
 #endif
