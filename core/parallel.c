@@ -97,11 +97,13 @@ static unsigned long first_seen[ML_PARALLEL_MAX];   /* the generation when worke
 
 /* A sleeping worker may be woken onto the caller's CPU (the scheduler's wake-affine placement;
  * seen on a 2-vCPU VM whose vCPUs share no cache level as far as the guest knows: 134 of 142
- * wakes counted), where it halves the caller's speed until the load balancer moves it. So a
- * woken worker that finds itself there moves off at once (affinity without that CPU, then the
- * old mask back: the second call does not move it). Measured, a 5-step NS of 256 x 1024 called
- * every 0.3 s (the worker asleep each time): 5.8 ms with the move, 6.5-6.8 without, 6.3-6.4
- * unsplit. */
+ * wakes counted), and a new one starts there, where it halves the caller's speed until the load
+ * balancer moves it (~0.1 s). So a worker that finds itself there when it takes a job moves off
+ * at once (affinity without that CPU, then the old mask back: the second call does not move it).
+ * Measured, a 5-step NS of 256 x 1024 called every 0.3 s (the worker asleep each time): 5.8 ms
+ * with the move, 6.5-6.8 without, 6.3-6.4 unsplit; the GPT bench's attention at 2 threads in a
+ * fresh process: its first ~30 calls took 3.0-3.2 ms instead of 1.1 in 4 of 5 runs when only a
+ * woken worker checked (the new one never slept), in 0 of 5 with the check at every job. */
 static void move_off(int cpu)
 {
     cpu_set_t all, other;
@@ -122,9 +124,9 @@ static void *worker(void *arg)
             while (!atomic_load(&stopping) && atomic_load(&generation) == seen) pthread_cond_wait(&start, &lock);
             atomic_fetch_sub(&sleepers, 1);
             pthread_mutex_unlock(&lock);
-            if (!atomic_load(&stopping) && sched_getcpu() == job.caller_cpu) move_off(job.caller_cpu);
         }
         if (atomic_load(&stopping)) break;
+        if (sched_getcpu() == job.caller_cpu) move_off(job.caller_cpu);
         seen = atomic_load(&generation);
         if (k + 1 < job.parts) {
             size_t b, e;
