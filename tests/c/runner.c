@@ -76,6 +76,7 @@ int main(int argc, char **argv)
         }
     }
     printf("core: %d passed, %d failed\n", passed, failed);
+    fflush(stdout);   /* before LeakSanitizer's report at exit, which ends the process with _exit */
     free(tests);
     return failed ? 1 : 0;
 }
