@@ -29,10 +29,14 @@ if LD_PRELOAD="$preload" lua5.4 -e "package.cpath='$cpath;'..package.cpath; pack
 cp=$(echo "$c_line" | sed -E 's/^core: ([0-9]+) passed, ([0-9]+) failed.*/\1/'); cf=$(echo "$c_line" | sed -E 's/^core: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
 lp=$(echo "$lua_line" | sed -E 's/^([0-9]+) success.*/\1/'); lf=$(echo "$lua_line" | sed -E 's/.* ([0-9]+) failures? \/ ([0-9]+) errors?.*/\1/'); le=$(echo "$lua_line" | sed -E 's/.* ([0-9]+) errors?.*/\1/')
 [ -n "$lf" ] && lf=$((lf + le))
-# a suite that reported no failures but exited non-zero (a leak report at exit, a crash after the
-# summary) counts as one failure, so that the total line never reads "0 failed" on a red run
-[ $c_rc != 0 ] && [ "${cf:-0}" = 0 ] && [ -n "$cp" ] && { echo "the C tests exited with status $c_rc after their summary"; cf=1; }
-[ $l_rc != 0 ] && [ "${lf:-0}" = 0 ] && [ -n "$lp" ] && { echo "busted exited with status $l_rc after its summary"; lf=1; }
+# A suite that reported no failures but exited non-zero (a leak report at exit, a crash after the
+# summary) counts as one failure, so that the total line never reads "0 failed" on a red run.
+#   late_failures NAME STATUS PASSED FAILED: the failure count to use (its message goes to fd 3, the log)
+exec 3>&1
+late_failures() {
+  if [ "$2" != 0 ] && [ -n "$3" ] && [ "${4:-0}" = 0 ]; then echo "$1: exited with status $2 after the summary" >&3; echo 1; else echo "$4"; fi
+}
+cf=$(late_failures "the C tests" $c_rc "$cp" "$cf"); lf=$(late_failures busted $l_rc "$lp" "$lf")
 [ -n "$cp" ] && [ -n "$lp" ] || { echo "a test suite did not report its results"; status=1; cp=${cp:-0}; lp=${lp:-0}; cf=${cf:-1}; lf=${lf:-1}; }
 echo "total: $((cp + lp)) passed, $((cf + lf)) failed"
 exit $status

@@ -283,7 +283,7 @@ TEST(optim_momentum_matches_two_passes)
         CHECK(ml_optim_momentum(&mu, &inner, &g, beta, a, b) == ML_EINVAL);
         CHECK(strstr(ml_errmsg(), "output shares storage with the momentum") != NULL);
         ml_mat *all[] = {&mu, &out, &g, &inner, &P1, &P2, &P3, &mu2, &out2, &small, &other};
-        for (int k = 0; k < 11; k++) ml_mat_free(all[k]);
+        for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) ml_mat_free(all[k]);
     }
 }
 
@@ -350,7 +350,7 @@ TEST(optim_elementwise_parallel_matches_loops)
                 if ((i < 1 || i > r || j < 2 || j >= c + 2) && ml_mat_get(&PZ, i, j) != ml_mat_get(&spare, i, j)) border = 0;
         CHECK(border);
         ml_mat *all[] = {&Z, &X, &Y, &PZ, &PX, &PY, &R, &spare, &M2, &O2};
-        for (int k = 0; k < 10; k++) ml_mat_free(all[k]);
+        for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) ml_mat_free(all[k]);
     }
     CHECK_OK(ml_threads_set(n0));
 }
