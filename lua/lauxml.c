@@ -218,7 +218,9 @@ static size_t edit_distance(const char *a, const char *b)
     return prev[lb];
 }
 
-static int unknown_option(lua_State *L, int idx, const mlua_opt spec[], int n, const char *k)
+/* k is the key's text; a key that is not a string is shown unquoted (unknown option 7), as
+ * lua/muonlab/options.lua shows it. */
+static int unknown_option(lua_State *L, int idx, const mlua_opt spec[], int n, const char *k, int is_string)
 {
     luaL_Buffer b;
     const char *best = NULL;
@@ -234,7 +236,7 @@ static int unknown_option(lua_State *L, int idx, const mlua_opt spec[], int n, c
         names[j] = spec[i].name;
     }
     luaL_buffinit(L, &b);
-    lua_pushfstring(L, "unknown option '%s' (", k);
+    lua_pushfstring(L, is_string ? "unknown option '%s' (" : "unknown option %s (", k);
     luaL_addvalue(&b);
     if (best) {
         lua_pushfstring(L, "did you mean '%s'? ", best);
@@ -260,23 +262,59 @@ static const char *got_text(lua_State *L, int vi, int show_value)
     return luaL_tolstring(L, vi, NULL);
 }
 
+/* The option at key -2, value -1: its index in spec, -1 if the key is unknown, -2 if the value
+ * has the wrong type. */
+static int option_status(lua_State *L, const mlua_opt spec[], int n)
+{
+    if (lua_type(L, -2) != LUA_TSTRING) return -1;
+    const char *k = lua_tostring(L, -2);
+    int i = 0;
+    while (i < n && strcmp(spec[i].name, k)) i++;
+    if (i == n) return -1;
+    return type_ok(L, -1, spec[i].type) ? i : -2;
+}
+
+/* Of several offending keys the least is reported (numbers, then other non-strings, then strings,
+ * each in order: lua/muonlab/options.lua's key_before), not the first lua_next gives, so one
+ * script raises one message from run to run. */
+static int key_before(lua_State *L, int a, int b)
+{
+    int sa = lua_type(L, a) == LUA_TSTRING, sb = lua_type(L, b) == LUA_TSTRING;
+    if (sa != sb) return sb;
+    if (sa) return strcmp(lua_tostring(L, a), lua_tostring(L, b)) < 0;
+    int na = lua_type(L, a) == LUA_TNUMBER, nb = lua_type(L, b) == LUA_TNUMBER;
+    if (na != nb) return na;
+    return na && lua_compare(L, a, b, LUA_OPLT);
+}
+
 void mlua_checkopts_n(lua_State *L, int idx, const mlua_opt spec[], int n)
 {
     if (lua_isnoneornil(L, idx)) return;
     idx = lua_absindex(L, idx);
     if (!lua_istable(L, idx))
         mlua_argerror(L, idx, lua_pushfstring(L, "table expected, got %s", luaL_typename(L, idx)));
+    lua_pushnil(L);   /* the least offending key so far */
+    int bad = lua_gettop(L);
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-        int i = 0;
-        while (k && i < n && strcmp(spec[i].name, k)) i++;
-        if (!k || i == n) unknown_option(L, idx, spec, n, k ? k : luaL_tolstring(L, -2, NULL));
-        if (!type_ok(L, -1, spec[i].type))
-            mlua_argerror(L, idx, lua_pushfstring(L, "option '%s': %s expected, got %s", k, spec[i].type,
-                                                  got_text(L, -1, 0)));
+        if (option_status(L, spec, n) < 0 && (lua_isnil(L, bad) || key_before(L, -2, bad))) {
+            lua_pushvalue(L, -2);
+            lua_replace(L, bad);
+        }
         lua_pop(L, 1);
     }
+    if (lua_isnil(L, bad)) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pushvalue(L, bad);
+    lua_rawget(L, idx);   /* key at -2 (bad), value at -1 */
+    if (option_status(L, spec, n) == -1)
+        unknown_option(L, idx, spec, n, luaL_tolstring(L, bad, NULL), lua_type(L, bad) == LUA_TSTRING);
+    const char *k = lua_tostring(L, bad);
+    int i = 0;
+    while (strcmp(spec[i].name, k)) i++;   /* found: the key is known, its value is wrong */
+    mlua_argerror(L, idx, lua_pushfstring(L, "option '%s': %s expected, got %s", k, spec[i].type, got_text(L, -1, 0)));
 }
 
 void mlua_checkopts(lua_State *L, int idx, const mlua_opt spec[])

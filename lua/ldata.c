@@ -196,6 +196,7 @@ static int c_batch(lua_State *L)
 
 typedef struct {
     ml_rng rng;
+    size_t B, T;   /* kept here: the caller can close X or Y, and tostring still answers */
 } lwindows;   /* user values: 1 the corpus, 2 X, 3 Y */
 
 /* windows(B, T[, {seed = 1, dtype = "float64"}]) -> a sampler whose next() fills X, Y (B x T)
@@ -218,6 +219,7 @@ static int c_windows(lua_State *L)
                                                    (int)T, (int)T + 1, (int)c->c.n));
     lwindows *w = lua_newuserdatauv(L, sizeof *w, 3);
     ml_rng_seed(&w->rng, (uint64_t)seed);
+    w->B = B, w->T = T;
     luaL_setmetatable(L, MLUA_WINDOWS);
     lua_pushvalue(L, 1);
     lua_setiuservalue(L, -2, 1);
@@ -236,10 +238,15 @@ static int w_next(lua_State *L)
     lua_getiuservalue(L, 1, 1);
     lcorpus *c = lua_touserdata(L, -1);
     if (!c->c.ids) return luaL_error(L, "windows:next: the corpus has been freed");
-    lua_getiuservalue(L, 1, 2);
-    lua_getiuservalue(L, 1, 3);
-    if (ml_corpus_batch(&c->c, mlua_checkmat(L, -2), mlua_checkmat(L, -1), &w->rng, 0, 0))
-        return luaL_error(L, "windows:next: %s", ml_errmsg());
+    ml_mat *xy[2];
+    for (int k = 0; k < 2; k++) {
+        lua_getiuservalue(L, 1, 2 + k);
+        xy[k] = mlua_testmat(L, -1);
+        if (!xy[k] || !xy[k]->buf)
+            return luaL_error(L, "windows:next: the %s matrix it returns has been closed by the caller; make a new sampler",
+                              k ? "target (Y)" : "input (X)");
+    }
+    if (ml_corpus_batch(&c->c, xy[0], xy[1], &w->rng, 0, 0)) return luaL_error(L, "windows:next: %s", ml_errmsg());
     return 2;
 }
 
@@ -261,10 +268,8 @@ static int w_corpus(lua_State *L)
 
 static int w_tostring(lua_State *L)
 {
-    luaL_checkudata(L, 1, MLUA_WINDOWS);
-    lua_getiuservalue(L, 1, 2);
-    ml_mat *X = mlua_checkmat(L, -1);
-    lua_pushfstring(L, "muonlab.windows (%d windows of %d tokens)", (int)X->rows, (int)X->cols);
+    lwindows *w = luaL_checkudata(L, 1, MLUA_WINDOWS);
+    lua_pushfstring(L, "muonlab.windows (%d windows of %d tokens)", (int)w->B, (int)w->T);
     return 1;
 }
 

@@ -149,6 +149,16 @@ function M.names(schema)
   return t
 end
 
+-- The order in which offending option keys are reported: numbers, then other non-strings, then
+-- strings, each in order (lua/lauxml.c's key_before is the same rule).
+local function key_before(a, b)
+  local sa, sb = type(a) == "string", type(b) == "string"
+  if sa ~= sb then return sb end
+  local na, nb = math.type(a) ~= nil, math.type(b) ~= nil
+  if na ~= nb then return na end
+  return (sa or na) and a < b
+end
+
 -- check(fname, opts, schema[, argn = 1[, level = 2[, prefix]]]) -> a new table: every option of
 -- the schema, the user's value or the default (integer kinds give integers). level as error()'s,
 -- counted from the function calling check (2: that function's caller, the user's line; 0: no
@@ -161,26 +171,31 @@ function M.check(fname, opts, schema, argn, level, prefix)
     M.fail(fname, argn, prefix == "" and msg or ("option '%s': a %s"):format((prefix:gsub("%.$", "")), msg), level)
   end
   opts = opts or {}
+  -- Of several offending keys the least (key_before) is reported, not the first pairs() gives,
+  -- so one script raises one message from run to run.
+  local bad
   for k in pairs(opts) do
-    if type(k) ~= "string" or not schema[k] then
-      local best = M.suggest(k, schema)
-      M.fail(fname, argn, ("unknown option %s (%sexpected one of: %s)"):format(type(k) == "string" and "'" .. prefix .. k .. "'" or fmt(k),
-        best and ("did you mean '%s'? "):format(best) or "", table.concat(M.names(schema), ", ")), level)
-    end
+    if (type(k) ~= "string" or not schema[k]) and (bad == nil or key_before(k, bad)) then bad = k end
   end
-  local out = {}
+  if bad ~= nil then
+    local best = M.suggest(bad, schema)
+    M.fail(fname, argn, ("unknown option %s (%sexpected one of: %s)"):format(type(bad) == "string" and "'" .. prefix .. bad .. "'" or fmt(bad),
+      best and ("did you mean '%s'? "):format(best) or "", table.concat(M.names(schema), ", ")), level)
+  end
+  local out, bad_msg = {}
   for k, entry in pairs(schema) do
-    local v = opts[k]
+    local v, msg = opts[k], nil
     if v == nil then
       v = entry[1]
-      if entry.required then M.fail(fname, argn, ("option '%s': %s expected, got nil"):format(prefix .. k, M.what(entry)), level) end
+      if entry.required then msg = ("option '%s': %s expected, got nil"):format(prefix .. k, M.what(entry)) end
     else
-      local msg = M.problem(prefix .. k, entry, v)
-      if msg then M.fail(fname, argn, msg, level) end
-      if math.type(v) == "float" and resolve(entry[2]).what:find("^an integer") then v = math.tointeger(v) end
+      msg = M.problem(prefix .. k, entry, v)
+      if not msg and math.type(v) == "float" and resolve(entry[2]).what:find("^an integer") then v = math.tointeger(v) end
     end
+    if msg and (bad == nil or k < bad) then bad, bad_msg = k, msg end
     out[k] = v
   end
+  if bad_msg then M.fail(fname, argn, bad_msg, level) end
   return out
 end
 

@@ -402,6 +402,10 @@ local function tame(name, args, n)
   return args, n
 end
 
+-- A value's __tostring that raises is itself a finding (windows:__tostring once did, on a sampler
+-- whose batch matrix the caller had closed): show notes it here and one_call reports it.
+local tostring_raised, tostring_seen = {}, {}
+
 local function show(v, depth)
   depth = depth or 0
   local t = type(v)
@@ -419,16 +423,28 @@ local function show(v, depth)
   end
   if t == "table" then
     if depth > 2 then return "{...}" end
-    local parts, n = {}, 0
-    for k, x in pairs(v) do
-      n = n + 1
+    -- keys in a fixed order (pairs' order changes from run to run), so two logs of one seed diff
+    local keys, parts = {}, {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys, function(a, b)
+      local ta, tb = type(a), type(b)
+      if ta ~= tb then return ta < tb end
+      return (ta == "number" or ta == "string") and a < b
+    end)
+    for n, k in ipairs(keys) do
       if n > 6 then parts[#parts + 1] = "..."; break end
+      local x = rawget(v, k)
       if type(k) == "string" then parts[#parts + 1] = k .. "=" .. show(x, depth + 1)
       else parts[#parts + 1] = "[" .. show(k, depth + 1) .. "]=" .. show(x, depth + 1) end
     end
     return "{" .. table.concat(parts, ", ") .. "}"
   end
-  return tostring(v):gsub("0x%x+", "…")
+  local ok, str = pcall(tostring, v)
+  if not ok then
+    tostring_raised[#tostring_raised + 1] = tostring(str)
+    return "<tostring raised>"
+  end
+  return (str:gsub("0x%x+", "…"))
 end
 
 local function show_args(args, n)
@@ -756,7 +772,7 @@ local function one_call(i)
     for k in pairs(getmetatable(obj).__index) do mnames[#mnames + 1] = k end
     table.sort(mnames)
     local name = pick(mnames)
-    label, f = ("%s:%s"):format(tostring(obj):match("^[%w_.]+") or "object", name), getmetatable(obj).__index[name]
+    label, f = ("%s:%s"):format(show(obj):match("^[%w_.]+") or "object", name), getmetatable(obj).__index[name]
     args, n = gen(object_sigs[name] or { "self" }, label, obj)
     if name == "run" and ml.ismatrix(args[2]) and R(2) == 1 then args[3] = matching(args[2]) end
   elseif c <= 55 then
@@ -789,6 +805,11 @@ local function one_call(i)
     label, f, args, n = "ml.ismatrix", ml.ismatrix, { args[1] }, 1
   end
   local text = ("%d %s(%s)"):format(i, label, show_args(args, n))
+  for _, e in ipairs(tostring_raised) do   -- once per message: the object stays in the pool
+    if not tostring_seen[e] then findings[#findings + 1] = text .. " -> tostring of an argument raised: " .. e end
+    tostring_seen[e] = true
+  end
+  tostring_raised = {}
   logf:write(text, "\n")
   if opts.verbose and i >= opts.from then io.stderr:write(text, "\n") end
   local t0 = ml.now()

@@ -204,6 +204,21 @@ describe("windows (GPT batches)", function()
     assert.are.equal("float32", ml.data.windows(c, 2, 3, { dtype = "float32" }):next():dtype())
   end)
 
+  it("answers tostring and names the closed matrix when the caller closed X or Y", function()
+    -- found by the fuzzer: tostring raised "bad argument #-1 to '__tostring'" once X was closed
+    local c = ml.corpus_string(numbered(50))
+    for k = 1, 2 do
+      local w = ml.data.windows(c, 4, 6)
+      local XY = { w:next() }
+      XY[k]:close()
+      assert.are.equal("muonlab.windows (4 windows of 6 tokens)", tostring(w))
+      local ok, err = pcall(w.next, w)
+      assert.is_false(ok)
+      assert.truthy(err:find("windows:next: the " .. (k == 1 and "input (X)" or "target (Y)")
+        .. " matrix it returns has been closed", 1, true), err)
+    end
+  end)
+
   it("gives deterministic B x T validation windows through corpus:batch", function()
     local c = ml.corpus_string("abcdefghij")
     local X, Y = ml.zeros(2, 3), ml.zeros(2, 3)

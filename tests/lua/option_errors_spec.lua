@@ -197,3 +197,48 @@ describe("one option error format, scanned over every registered option table", 
     os.remove(tmp .. ".d")
   end)
 end)
+
+-- Of several offending keys the least is reported (numbers, then other non-strings, then strings
+-- in order), so one script raises one message from run to run; before, the first key pairs()
+-- gave was reported, and pairs' order changes with the run (Lua seeds its string hashes).
+describe("several offending options", function()
+  local unknown = {}
+  for c = string.byte("b"), string.byte("u") do unknown[#unknown + 1] = "zz" .. string.char(c) end
+
+  -- opts built from keys inserted in a shuffled order, n times
+  local function shuffled(keys, value, seed)
+    local x, order = seed, {}
+    for i = 1, #keys do order[i] = keys[i] end
+    for i = #order, 2, -1 do
+      x = (x * 1103515245 + 12345) % 2147483648   -- a small LCG: the test repeats exactly
+      local j = x % i + 1
+      order[i], order[j] = order[j], order[i]
+    end
+    local o = {}
+    for _, k in ipairs(order) do o[k] = value(k) end
+    return o
+  end
+
+  local calls = {
+    { "ns (C)", function(o) return ml.ns(A, o) end, "steps", "coeffs" },
+    { "muon (Lua)", function(o) return ml.optim.muon(o) end, "lr", "beta" },
+  }
+  for _, c in ipairs(calls) do
+    it("names the least unknown key, then the least wrongly typed one: " .. c[1], function()
+      for seed = 1, 10 do
+        local o = shuffled(unknown, function() return 1 end, seed)
+        local ok, err = pcall(c[2], o)
+        assert.is_false(ok)
+        assert.truthy(err:find("unknown option 'zzb'", 1, true), err)
+        o[7] = true   -- a number key comes before the strings
+        ok, err = pcall(c[2], o)
+        assert.truthy(err:find("unknown option 7 (", 1, true), err)   -- unquoted: not the string '7'
+        -- two known options of the wrong type (a boolean): the alphabetically first is named
+        o = shuffled({ c[3], c[4] }, function() return true end, seed)
+        ok, err = pcall(c[2], o)
+        local first = c[3] < c[4] and c[3] or c[4]
+        assert.truthy(err:find("option '" .. first .. "':", 1, true), err)
+      end
+    end)
+  end
+end)
