@@ -158,6 +158,7 @@ local function key_before(a, b)
   if na ~= nb then return na end
   return (sa or na) and a < b
 end
+M.key_before = key_before
 
 -- check(fname, opts, schema[, argn = 1[, level = 2[, prefix]]]) -> a new table: every option of
 -- the schema, the user's value or the default (integer kinds give integers). level as error()'s,

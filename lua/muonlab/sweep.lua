@@ -398,7 +398,11 @@ local function classify(ok, res, names_set)
     return "error", "run returned a " .. type(res) .. " (a table of values expected)", {}
   end
   local values, status, message = {}, nil, ""
-  for k, v in pairs(res) do
+  local order = {}   -- keys in order: of several bad ones, the same is reported every run
+  for k in pairs(res) do order[#order + 1] = k end
+  table.sort(order, options.key_before)
+  for _, k in ipairs(order) do
+    local v = res[k]
     if type(k) ~= "string" or k == "" or k:find('[,"\r\n\0]') then
       return "error", "run returned a bad key " .. M.field(safe_tostring(k) or type(k))
         .. " (names without commas, quotes, newlines or NUL bytes expected)", {}

@@ -33,6 +33,11 @@ describe("sweep rows that cannot be written as they are (issue 12 item 10)", fun
       "message whose __tostring raised" },
     { "an error value whose __tostring raises", function() error(raising) end, "__tostring raised" },
     { "a key whose __tostring raises", function() return { [raising] = 1 } end, "bad key" },
+    { "twelve bad values (the first in key order is named, every run the same)", function()
+      local t = { loss = 1 }
+      for ch in ("mlkjihgfedcb"):gmatch(".") do t["k" .. ch] = {} end
+      return t
+    end, "run returned kb = a table" },
   }
   for _, c in ipairs(cases) do
     it("records " .. c[1] .. " as an error row and goes on; resume does not run it again", function()

@@ -240,7 +240,7 @@ for name, pr in pairs(presets) do
   M[name] = function(opts)
     if opts ~= nil and type(opts) ~= "table" then options.fail(name, 1, "table expected, got " .. type(opts), 2) end
     opts = opts or {}
-    for k in pairs(fixed) do
+    for _, k in ipairs(options.names(fixed)) do
       if opts[k] ~= nil then options.fail(name, 1, ("option '%s': fixed by the preset (use ml.optim.steepest)"):format(k), 2) end
     end
     return ctor(base.merge(base.merge(lrs, opts), fixed), name)
