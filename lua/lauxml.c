@@ -219,13 +219,14 @@ static size_t edit_distance(const char *a, const char *b)
 }
 
 /* k is the key's text; a key that is not a string is shown unquoted (unknown option 7), as
- * lua/muonlab/options.lua shows it. */
-static int unknown_option(lua_State *L, int idx, const mlua_opt spec[], int n, const char *k, int is_string)
+ * lua/muonlab/options.lua shows it, and an integer key (a list given for named options) says so. */
+static int unknown_option(lua_State *L, int idx, const mlua_opt spec[], int n, const char *k, int is_string,
+                          int is_integer)
 {
     luaL_Buffer b;
     const char *best = NULL;
     size_t bestd = 3;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; is_string && i < n; i++) {
         size_t d = edit_distance(k, spec[i].name);
         if (d < bestd || (d == bestd && best && strcmp(spec[i].name, best) < 0)) best = spec[i].name, bestd = d;
     }
@@ -242,6 +243,7 @@ static int unknown_option(lua_State *L, int idx, const mlua_opt spec[], int n, c
         lua_pushfstring(L, "did you mean '%s'? ", best);
         luaL_addvalue(&b);
     }
+    if (is_integer) luaL_addstring(&b, "options are named, {name = value}, not a list; ");
     luaL_addstring(&b, "expected one of:");
     for (int i = 0; i < n; i++) {
         luaL_addstring(&b, i ? ", " : " ");
@@ -310,7 +312,8 @@ void mlua_checkopts_n(lua_State *L, int idx, const mlua_opt spec[], int n)
     lua_pushvalue(L, bad);
     lua_rawget(L, idx);   /* key at -2 (bad), value at -1 */
     if (option_status(L, spec, n) == -1)
-        unknown_option(L, idx, spec, n, luaL_tolstring(L, bad, NULL), lua_type(L, bad) == LUA_TSTRING);
+        unknown_option(L, idx, spec, n, luaL_tolstring(L, bad, NULL), lua_type(L, bad) == LUA_TSTRING,
+                       lua_isinteger(L, bad));
     const char *k = lua_tostring(L, bad);
     int i = 0;
     while (strcmp(spec[i].name, k)) i++;   /* found: the key is known, its value is wrong */

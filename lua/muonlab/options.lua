@@ -180,8 +180,10 @@ function M.check(fname, opts, schema, argn, level, prefix)
   end
   if bad ~= nil then
     local best = M.suggest(bad, schema)
+    local hint = best and ("did you mean '%s'? "):format(best)
+      or math.type(bad) == "integer" and "options are named, {name = value}, not a list; " or ""
     M.fail(fname, argn, ("unknown option %s (%sexpected one of: %s)"):format(type(bad) == "string" and "'" .. prefix .. bad .. "'" or fmt(bad),
-      best and ("did you mean '%s'? "):format(best) or "", table.concat(M.names(schema), ", ")), level)
+      hint, table.concat(M.names(schema), ", ")), level)
   end
   local out, bad_msg = {}
   for k, entry in pairs(schema) do

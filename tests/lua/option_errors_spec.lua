@@ -223,6 +223,19 @@ describe("several offending options", function()
     { "ns (C)", function(o) return ml.ns(A, o) end, "steps", "coeffs" },
     { "muon (Lua)", function(o) return ml.optim.muon(o) end, "lr", "beta" },
   }
+  it("says a list is not named options, and suggests no name for a number key", function()
+    for _, c in ipairs(calls) do
+      local ok, err = pcall(c[2], { 5 })
+      assert.is_false(ok)
+      assert.truthy(err:find("unknown option 1 (options are named, {name = value}, not a list; expected one of:", 1, true), err)
+    end
+    -- "7" is two edits from ml.rand's 'hi' and 'lo': a number key is not a misspelt name
+    local ok, err = pcall(ml.rand, 2, 2, { [7] = 1 })
+    assert.is_false(ok)
+    assert.is_nil(err:find("did you mean", 1, true), err)
+    assert.truthy(err:find("unknown option 7 (options are named", 1, true), err)
+  end)
+
   for _, c in ipairs(calls) do
     it("names the least unknown key, then the least wrongly typed one: " .. c[1], function()
       for seed = 1, 10 do
