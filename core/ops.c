@@ -170,15 +170,23 @@ void ml_transpose_block(ml_dtype t, void *dst, size_t ldd, const void *src, size
 }
 
 /* Blocked 32x32 so that the columns written stay in cache; the off-diagonal blocks by
- * ml_transpose_block. */
+ * ml_transpose_block, the diagonal block by typed loops (a memcpy call per entry had been 7% of
+ * a GPT optimizer step: 80 mirrors of 128 x 128 Gram matrices). */
 void ml_mirror_upper_rows(ml_dtype t, void *C, size_t ldc, size_t n, size_t a, size_t b)
 {
     size_t es = ml_dtype_size(t);
     char *d = C;
     for (size_t i0 = a; i0 < b; i0 += 32) {
         size_t i1 = i0 + 32 < b ? i0 + 32 : b;
-        for (size_t i = i0; i < i1; i++)   /* the diagonal block */
-            for (size_t j = i + 1; j < i1; j++) memcpy(d + (j * ldc + i) * es, d + (i * ldc + j) * es, es);
+        if (t == ML_F64) {   /* the diagonal block */
+            double *x = C;
+            for (size_t i = i0; i < i1; i++)
+                for (size_t j = i + 1; j < i1; j++) x[j * ldc + i] = x[i * ldc + j];
+        } else {
+            float *x = C;
+            for (size_t i = i0; i < i1; i++)
+                for (size_t j = i + 1; j < i1; j++) x[j * ldc + i] = x[i * ldc + j];
+        }
         for (size_t j0 = i1; j0 < n; j0 += 32) {
             size_t j1 = j0 + 32 < n ? j0 + 32 : n;
             ml_transpose_block(t, d + (j0 * ldc + i0) * es, ldc, d + (i0 * ldc + j0) * es, ldc, i1 - i0, j1 - j0, 1.0);
