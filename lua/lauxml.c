@@ -276,9 +276,9 @@ static int option_status(lua_State *L, const mlua_opt spec[], int n)
     return type_ok(L, -1, spec[i].type) ? i : -2;
 }
 
-/* Of several offending keys the least is reported (numbers, then other non-strings, then strings,
- * each in order: lua/muonlab/options.lua's key_before), not the first lua_next gives, so one
- * script raises one message from run to run. */
+/* Of several offending keys the least is reported (an unknown key before a wrong value; numbers,
+ * then other non-strings, then strings, each in order: lua/muonlab/options.lua's check and
+ * key_before), not the first lua_next gives, so one script raises one message from run to run. */
 static int key_before(lua_State *L, int a, int b)
 {
     int sa = lua_type(L, a) == LUA_TSTRING, sb = lua_type(L, b) == LUA_TSTRING;
@@ -295,23 +295,25 @@ void mlua_checkopts_n(lua_State *L, int idx, const mlua_opt spec[], int n)
     idx = lua_absindex(L, idx);
     if (!lua_istable(L, idx))
         mlua_argerror(L, idx, lua_pushfstring(L, "table expected, got %s", luaL_typename(L, idx)));
-    lua_pushnil(L);   /* the least offending key so far */
-    int bad = lua_gettop(L);
+    lua_pushnil(L);   /* the least offending key so far, and its status */
+    int bad = lua_gettop(L), bad_status = 0;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-        if (option_status(L, spec, n) < 0 && (lua_isnil(L, bad) || key_before(L, -2, bad))) {
+        int st = option_status(L, spec, n);   /* an unknown key (-1) outranks a wrong value (-2) */
+        if (st < 0 && (!bad_status || st > bad_status || (st == bad_status && key_before(L, -2, bad)))) {
             lua_pushvalue(L, -2);
             lua_replace(L, bad);
+            bad_status = st;
         }
         lua_pop(L, 1);
     }
-    if (lua_isnil(L, bad)) {
+    if (!bad_status) {
         lua_pop(L, 1);
         return;
     }
     lua_pushvalue(L, bad);
     lua_rawget(L, idx);   /* key at -2 (bad), value at -1 */
-    if (option_status(L, spec, n) == -1)
+    if (bad_status == -1)
         unknown_option(L, idx, spec, n, luaL_tolstring(L, bad, NULL), lua_type(L, bad) == LUA_TSTRING,
                        lua_isinteger(L, bad));
     const char *k = lua_tostring(L, bad);

@@ -251,6 +251,13 @@ describe("several offending options", function()
         ok, err = pcall(c[2], o)
         local first = c[3] < c[4] and c[3] or c[4]
         assert.truthy(err:find("option '" .. first .. "':", 1, true), err)
+        -- an unknown key outranks a wrong value, whatever their names
+        o = shuffled({ "zzz", c[3], "aaa_" .. c[4] }, function(k) return k == c[3] and true or 1 end, seed)
+        ok, err = pcall(c[2], o)
+        assert.truthy(err:find("unknown option 'aaa_" .. c[4] .. "'", 1, true), err)
+        o = shuffled({ "zzz", c[3] }, function(k) return k == c[3] and true or 1 end, seed)
+        ok, err = pcall(c[2], o)
+        assert.truthy(err:find("unknown option 'zzz'", 1, true), err)
       end
     end)
   end
