@@ -264,16 +264,17 @@ static const char *got_text(lua_State *L, int vi, int show_value)
     return luaL_tolstring(L, vi, NULL);
 }
 
-/* The option at key -2, value -1: its index in spec, -1 if the key is unknown, -2 if the value
- * has the wrong type. */
-static int option_status(lua_State *L, const mlua_opt spec[], int n)
+/* The option at key -2, value -1: 0 if fine, -1 if the key is unknown, -2 if the value has the
+ * wrong type (*at: its index in spec). */
+static int option_status(lua_State *L, const mlua_opt spec[], int n, int *at)
 {
     if (lua_type(L, -2) != LUA_TSTRING) return -1;
     const char *k = lua_tostring(L, -2);
     int i = 0;
     while (i < n && strcmp(spec[i].name, k)) i++;
     if (i == n) return -1;
-    return type_ok(L, -1, spec[i].type) ? i : -2;
+    *at = i;
+    return type_ok(L, -1, spec[i].type) ? 0 : -2;
 }
 
 /* Of several offending keys the least is reported (an unknown key before a wrong value; numbers,
@@ -296,14 +297,14 @@ void mlua_checkopts_n(lua_State *L, int idx, const mlua_opt spec[], int n)
     if (!lua_istable(L, idx))
         mlua_argerror(L, idx, lua_pushfstring(L, "table expected, got %s", luaL_typename(L, idx)));
     lua_pushnil(L);   /* the least offending key so far, and its status */
-    int bad = lua_gettop(L), bad_status = 0;
+    int bad = lua_gettop(L), bad_status = 0, bad_at = 0;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-        int st = option_status(L, spec, n);   /* an unknown key (-1) outranks a wrong value (-2) */
+        int at = 0, st = option_status(L, spec, n, &at);   /* an unknown key (-1) outranks a wrong value (-2) */
         if (st < 0 && (!bad_status || st > bad_status || (st == bad_status && key_before(L, -2, bad)))) {
             lua_pushvalue(L, -2);
             lua_replace(L, bad);
-            bad_status = st;
+            bad_status = st, bad_at = at;
         }
         lua_pop(L, 1);
     }
@@ -316,10 +317,8 @@ void mlua_checkopts_n(lua_State *L, int idx, const mlua_opt spec[], int n)
     if (bad_status == -1)
         unknown_option(L, idx, spec, n, luaL_tolstring(L, bad, NULL), lua_type(L, bad) == LUA_TSTRING,
                        lua_isinteger(L, bad));
-    const char *k = lua_tostring(L, bad);
-    int i = 0;
-    while (strcmp(spec[i].name, k)) i++;   /* found: the key is known, its value is wrong */
-    mlua_argerror(L, idx, lua_pushfstring(L, "option '%s': %s expected, got %s", k, spec[i].type, got_text(L, -1, 0)));
+    mlua_argerror(L, idx, lua_pushfstring(L, "option '%s': %s expected, got %s", spec[bad_at].name, spec[bad_at].type,
+                                          got_text(L, -1, 0)));
 }
 
 void mlua_checkopts(lua_State *L, int idx, const mlua_opt spec[])

@@ -185,7 +185,7 @@ function M.check(fname, opts, schema, argn, level, prefix)
     M.fail(fname, argn, ("unknown option %s (%sexpected one of: %s)"):format(type(bad) == "string" and "'" .. prefix .. bad .. "'" or fmt(bad),
       hint, table.concat(M.names(schema), ", ")), level)
   end
-  local out, bad_msg = {}
+  local out, bad_key, bad_msg = {}
   for k, entry in pairs(schema) do
     local v, msg = opts[k], nil
     if v == nil then
@@ -195,7 +195,7 @@ function M.check(fname, opts, schema, argn, level, prefix)
       msg = M.problem(prefix .. k, entry, v)
       if not msg and math.type(v) == "float" and resolve(entry[2]).what:find("^an integer") then v = math.tointeger(v) end
     end
-    if msg and (bad == nil or k < bad) then bad, bad_msg = k, msg end
+    if msg and (bad_key == nil or k < bad_key) then bad_key, bad_msg = k, msg end
     out[k] = v
   end
   if bad_msg then M.fail(fname, argn, bad_msg, level) end

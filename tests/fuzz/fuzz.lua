@@ -25,6 +25,7 @@
 -- (larger ones would only test the machine's memory; the ones it must refuse, over 2^31 - 1
 -- elements, are kept). Files are written only in a temp directory.
 local ml = require "muonlab"
+local options = require "muonlab.options"   -- key_before: one key order for the logs
 
 local opts = { calls = 2000, seed = nil, verbose = false, from = 1, stats = false }
 do
@@ -426,11 +427,7 @@ local function show(v, depth)
     -- keys in a fixed order (pairs' order changes from run to run), so two logs of one seed diff
     local keys, parts = {}, {}
     for k in pairs(v) do keys[#keys + 1] = k end
-    table.sort(keys, function(a, b)
-      local ta, tb = type(a), type(b)
-      if ta ~= tb then return ta < tb end
-      return (ta == "number" or ta == "string") and a < b
-    end)
+    table.sort(keys, options.key_before)
     for n, k in ipairs(keys) do
       if n > 6 then parts[#parts + 1] = "..."; break end
       local x = rawget(v, k)
