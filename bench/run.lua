@@ -90,6 +90,13 @@ local function machine()
   local b = ml.blas_info()
   local blas = b.fallback and ("%s for muonlab and the peers (OpenBLAS alone runs %s on this CPU)"):format(b.core, b.fallback)
     or b.core .. (b.better and (" (this CPU could run " .. b.better .. ")") or "")
+  -- libxsmm picks its instruction set from CPUID, not from OPENBLAS_CORETYPE: an AVX2 proxy run on
+  -- an AVX-512 machine sets LIBXSMM_TARGET=hsw as well (else the attention's kernels run AVX-512)
+  if b.smallmm then blas = blas .. "; libxsmm kernels " .. b.smallmm end
+  if b.core == "Haswell" and b.smallmm and b.smallmm ~= "hsw" then
+    io.stderr:write(("bench: OpenBLAS runs its AVX2 kernels but libxsmm generates %s ones; for an AVX2 proxy set "
+      .. "LIBXSMM_TARGET=hsw too\n"):format(b.smallmm))
+  end
   return { model = model, isa = table.concat(isa, " "), cores = cores, blas = blas }
 end
 local MACHINE = machine()

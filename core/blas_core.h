@@ -21,6 +21,12 @@ const char *ml_blas_better_core(void);
  * (the program then runs on, with the slower kernels). Call first thing in main(). */
 void ml_blas_core_reexec(char **argv);
 
+/* The instruction set libxsmm generates the small products' kernels for (internal/smallmm.h:
+ * "hsw" for AVX2, "skx"/"clx"/"cpx" for AVX-512, ...): from CPUID, or LIBXSMM_TARGET when set. A
+ * proxy run of an AVX2 machine on an AVX-512 one sets both OPENBLAS_CORETYPE=Haswell and
+ * LIBXSMM_TARGET=hsw. */
+const char *ml_smallmm_target(void);
+
 /* The kernels OpenBLAS chose by itself before ml_blas_core_reexec replaced them, or NULL. */
 const char *ml_blas_fallback(void);
 

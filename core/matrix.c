@@ -5,6 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+/* Slack around matrix storage is made inaccessible to AddressSanitizer and to valgrind's memcheck
+ * (its client requests are no-ops outside valgrind), so an overrun into it is still reported. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define ML_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define ML_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#elif defined(__has_include) && __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define ML_POISON(p, n) VALGRIND_MAKE_MEM_NOACCESS(p, n)
+#define ML_UNPOISON(p, n) VALGRIND_MAKE_MEM_DEFINED(p, n)
+#else
+#define ML_POISON(p, n) ((void)(p), (void)(n))
+#define ML_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 size_t ml_dtype_size(ml_dtype t) { return t == ML_F64 ? sizeof(double) : sizeof(float); }
 const char *ml_dtype_name(ml_dtype t) { return t == ML_F64 ? "float64" : "float32"; }
@@ -39,6 +54,34 @@ static void clear(ml_mat *m) { memset(m, 0, sizeof *m); }
 static _Thread_local size_t bytes_allocated;
 size_t ml_mat_bytes_allocated(void) { return bytes_allocated; }
 
+/* Matrix storage, zeroed. Aligned to a cache line, so that no vector load of an aligned row
+ * straddles two lines. From 2 MB on, aligned to 2 MB with its whole 2 MB pages marked for
+ * transparent huge pages (madvise: Debian's default THP mode leaves other memory on 4 KB pages;
+ * a no-op when THP is off): one TLB entry then maps 2 MB instead of 4 KB, and BLAS's packing
+ * walks large operands by columns. Measured: the GPT step of bench/run.lua (fp32, 1 thread)
+ * 3% faster, 8 alternated pairs. The storage lies in a calloc block one alignment longer (large
+ * blocks come zeroed from mmap, touched only when used; the partial page at the end stays on
+ * 4 KB pages); the slack on both sides is poisoned (ML_POISON), so overruns are still caught. */
+#define HUGE_PAGE ((size_t)2 << 20)
+static void *alloc_zeroed(size_t bytes, void **block)
+{
+    size_t align = bytes >= HUGE_PAGE ? HUGE_PAGE : 64;
+    char *raw = bytes <= SIZE_MAX - align ? calloc(1, bytes + align) : NULL;
+    if (!raw) return NULL;
+    char *p = raw + (align - (uintptr_t)raw % align) % align;
+    if (bytes >= HUGE_PAGE) madvise(p, bytes / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
+    ML_POISON(raw, (size_t)(p - raw));
+    ML_POISON(p + bytes, (size_t)(raw + bytes + align - (p + bytes)));
+    *block = raw;
+    return p;
+}
+
+static void free_block(void *block, size_t bytes)
+{
+    ML_UNPOISON(block, bytes + (bytes >= HUGE_PAGE ? HUGE_PAGE : 64));
+    free(block);
+}
+
 int ml_mat_alloc(ml_mat *m, size_t rows, size_t cols, ml_dtype t)
 {
     clear(m);
@@ -46,7 +89,7 @@ int ml_mat_alloc(ml_mat *m, size_t rows, size_t cols, ml_dtype t)
     if (rc) return rc;
     size_t bytes = rows * cols * ml_dtype_size(t);
     ml_buf *b = malloc(sizeof *b);
-    void *d = b ? calloc(rows * cols, ml_dtype_size(t)) : NULL;
+    void *block = NULL, *d = b ? alloc_zeroed(bytes, &block) : NULL;
     if (!d) {
         free(b);
         return ml_error(ML_ENOMEM, "out of memory allocating a %zu x %zu %s matrix", rows, cols, ml_dtype_name(t));
@@ -55,6 +98,7 @@ int ml_mat_alloc(ml_mat *m, size_t rows, size_t cols, ml_dtype t)
     b->refs = 1;
     b->bytes = bytes;
     b->data = d;
+    b->block = block;
     m->dtype = t;
     m->rows = rows;
     m->cols = cols;
@@ -67,7 +111,7 @@ int ml_mat_alloc(ml_mat *m, size_t rows, size_t cols, ml_dtype t)
 void ml_mat_free(ml_mat *m)
 {
     if (m->buf && --m->buf->refs == 0) {
-        free(m->buf->data);
+        free_block(m->buf->block, m->buf->bytes);
         free(m->buf);
     }
     clear(m);

@@ -15,7 +15,8 @@ typedef enum { ML_F64 = 0, ML_F32 = 1 } ml_dtype;
 typedef struct ml_buf {
     size_t refs;
     size_t bytes;
-    void *data;
+    void *data;        /* the storage, aligned (see ml_mat_alloc) */
+    void *block;       /* the allocation data lies in, what free() takes */
 } ml_buf;
 
 typedef struct ml_mat {

@@ -1,5 +1,6 @@
 /* Small products through libxsmm (internal/smallmm.h). */
 #include "internal/smallmm.h"
+#include "blas_core.h"
 #include "internal/blas_split.h"
 #include <libxsmm.h>
 #include <pthread.h>
@@ -57,6 +58,8 @@ void ml_smallmm_run(const ml_smallmm *p, const void *A, const void *B, void *C)
     ml_blas_gemm1(p->t, p->ta, p->tb, (size_t)p->M, (size_t)p->N, (size_t)p->K, 1.0, A, (size_t)p->lda, B,
                   (size_t)p->ldb, 0.0, C, (size_t)p->ldc);
 }
+
+const char *ml_smallmm_target(void) { return libxsmm_get_target_arch(); }
 
 int ml_smallmm_jit(const ml_smallmm *p)
 {

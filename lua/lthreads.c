@@ -24,10 +24,10 @@ static int l_get_threads(lua_State *L)
 
 /* blas_info() -> { core = kernels running, fallback = what OpenBLAS chose by itself when the host
  * replaced it (else nil), better = kernels this CPU could run when the running ones are a
- * fallback (else nil), threads = count } */
+ * fallback (else nil), threads = count, smallmm = libxsmm's target for the small products } */
 static int l_blas_info(lua_State *L)
 {
-    lua_createtable(L, 0, 4);
+    lua_createtable(L, 0, 5);
     lua_pushstring(L, ml_blas_core());
     lua_setfield(L, -2, "core");
     lua_pushstring(L, ml_blas_fallback());
@@ -36,6 +36,8 @@ static int l_blas_info(lua_State *L)
     lua_setfield(L, -2, "better");
     lua_pushinteger(L, ml_threads_get());
     lua_setfield(L, -2, "threads");
+    lua_pushstring(L, ml_smallmm_target());
+    lua_setfield(L, -2, "smallmm");
     return 1;
 }
 

@@ -106,9 +106,11 @@ local DOCS = {
     about = "The OpenBLAS kernels that run. Debian's OpenBLAS picks them by CPU model and falls back to SSE3 "
       .. "(Prescott) kernels on CPUs it does not know; bin/muonlab then re-executes itself with OPENBLAS_CORETYPE "
       .. "set for the CPU's AVX-512 (SkylakeX) or AVX2 (Haswell) kernels, 3-5x faster products. A user's "
-      .. "OPENBLAS_CORETYPE is kept.",
+      .. "OPENBLAS_CORETYPE is kept. smallmm: the instruction set libxsmm generates the attention's small products "
+      .. "for (from CPUID, or LIBXSMM_TARGET: hsw = AVX2, skx = AVX-512).",
     returns = "{ core = running kernels, fallback = OpenBLAS's own choice when the host replaced it (else nil), "
-      .. "better = kernels this CPU could run when the running ones are a fallback (else nil), threads = count }",
+      .. "better = kernels this CPU could run when the running ones are a fallback (else nil), threads = count, "
+      .. "smallmm = libxsmm's target }",
     example = "local b = ml.blas_info(); print(b.core, b.fallback, b.better)" },
   now = { sig = "ml.now()", about = "Monotonic seconds.", returns = "number", example = "local t0 = ml.now(); ml.svd(A); print(ml.now() - t0)" },
   -- ---- Lua library

@@ -63,6 +63,30 @@ TEST(matrix_transpose_reshape_copy)
     ml_mat_free(&f);
 }
 
+/* Storage is zeroed (also when the allocator hands back a block just freed), aligned to 64 bytes,
+ * and from 2 MB on to 2 MB (core/matrix.c: the huge-page path), either side of that boundary. */
+TEST(matrix_storage_zeroed_and_aligned)
+{
+    const size_t shapes[][3] = {{3, 5, ML_F32}, {7, 3, ML_F64}, {1023, 512, ML_F32}, {512, 1024, ML_F32},
+                                {512, 1025, ML_F32}, {1000, 700, ML_F64}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        for (int round = 0; round < 2; round++) {
+            ml_mat a;
+            CHECK_OK(ml_mat_alloc(&a, shapes[s][0], shapes[s][1], (ml_dtype)shapes[s][2]));
+            size_t bytes = a.rows * a.cols * ml_dtype_size(a.dtype);
+            CHECK((uintptr_t)a.data % (bytes >= ((size_t)2 << 20) ? ((size_t)2 << 20) : 64) == 0);
+            size_t nonzero = 0;
+            for (size_t i = 0; i < a.rows; i++)
+                for (size_t j = 0; j < a.cols; j++) nonzero += ml_mat_get(&a, i, j) != 0;
+            CHECK(nonzero == 0);
+            for (size_t i = 0; i < a.rows; i++)   /* dirty every byte before the block goes back */
+                for (size_t j = 0; j < a.cols; j++) ml_mat_set(&a, i, j, -1.5);
+            CHECK_NEAR(ml_mat_get(&a, a.rows - 1, a.cols - 1), -1.5, 0);
+            ml_mat_free(&a);
+        }
+    }
+}
+
 TEST(matrix_ensure_reuses_buffer)
 {
     ml_mat w = {0};

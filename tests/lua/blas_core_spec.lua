@@ -44,4 +44,21 @@ describe("blas kernels", function()
     assert.is_nil(fallback)
     if c.avx2 then assert.equals(c.avx512 and "SkylakeX" or "Haswell", better) end
   end)
+
+  -- libxsmm's target: what an AVX2 proxy run on an AVX-512 machine must pin too (README Performance)
+  it("names libxsmm's target: from the CPU, or LIBXSMM_TARGET", function()
+    local function target(env)
+      local p = io.popen(env .. " " .. HOST .. [[ -e 'print(ml.blas_info().smallmm)' 2>&1]])
+      local o = p:read("a")
+      p:close()
+      return o:match("^(%S+)\n$") or error("no target in: " .. o)
+    end
+    if c.avx2 then assert.equals("hsw", target("LIBXSMM_TARGET=hsw")) end
+    local own = target("env -u LIBXSMM_TARGET")
+    if c.avx512 then
+      assert.is_true(({ skx = true, clx = true, cpx = true, spr = true })[own] ~= nil, "target " .. own)
+    elseif c.avx2 then
+      assert.equals("hsw", own)
+    end
+  end)
 end)
