@@ -16,7 +16,7 @@ typedef struct ml_buf {
     size_t refs;
     size_t bytes;
     void *data;        /* the storage, aligned (see ml_mat_alloc) */
-    void *block;       /* the allocation data lies in, what free() takes */
+    void *block;       /* the calloc block data lies in; NULL when data is a mapping of its own (2 MB and more) */
 } ml_buf;
 
 typedef struct ml_mat {
