@@ -201,10 +201,12 @@ void ml_blas_syrk_sym(ml_dtype t, int trans, size_t n, size_t k, double alpha, c
 
 /* Upper triangle of rows/columns r0..r0+nb-1 of C = A B: the diagonal blocks recursively, the
  * off-diagonal block by one gemm; blocks of `leaf` or fewer rows by a full gemm. */
+static size_t rec_half(size_t nb, size_t leaf) { return nb <= leaf ? nb : (nb / 2 + 31) / 32 * 32; }
+
 static void upper_rec(const job *j, size_t r0, size_t nb)
 {
     size_t es = ml_dtype_size(j->t);
-    size_t h = nb <= j->leaf ? nb : (nb / 2 + 31) / 32 * 32, c0 = r0 + (h < nb ? h : 0);
+    size_t h = rec_half(nb, j->leaf), c0 = r0 + (h < nb ? h : 0);
     ml_blas_gemm1(j->t, 0, 0, h, h < nb ? nb - h : nb, j->K, 1.0, j->A + r0 * j->lda * es, j->lda, j->B + c0 * es,
                   j->ldb, 0.0, j->C + (r0 * j->ldc + c0) * es, j->ldc);
     if (h < nb) {
@@ -213,12 +215,74 @@ static void upper_rec(const job *j, size_t r0, size_t nb)
     }
 }
 
+/* Multiply-adds per unit of k of upper_rec over nb rows (its full diagonal leaves included). */
+static double rec_cost(size_t nb, size_t leaf)
+{
+    size_t h = rec_half(nb, leaf);
+    if (h >= nb) return (double)nb * (double)nb;
+    return (double)h * (double)(nb - h) + rec_cost(h, leaf) + rec_cost(nb - h, leaf);
+}
+
+double ml_blas_sym_product_cost(size_t n, size_t leaf, size_t a, size_t b)
+{
+    return (double)(b - a) * (double)(n - b) + rec_cost(b - a, leaf);
+}
+
+/* The cut, cached per thread for the last (n, leaf, parts) asked (it costs up to milliseconds at
+ * n = 2048): the least largest part over every cut at multiples of UNIT, by dynamic programming
+ * on the boundaries (the cost is not monotone in a boundary, so a greedy cut can miss it);
+ * beyond CUT_UNITS units (products this large go to OpenBLAS's threads unless k is small) the
+ * equal-area cut. Ties go to the earliest boundary. */
+#define CUT_UNITS 128
+static const size_t *cut_of(size_t n, size_t leaf, int parts)
+{
+    static _Thread_local struct {
+        size_t n, leaf;
+        int parts;
+        size_t at[ML_PARALLEL_MAX + 1];
+    } c;
+    if (c.n == n && c.leaf == leaf && c.parts == parts) return c.at;
+    size_t U = (n + UNIT - 1) / UNIT;
+    c.at[0] = 0;
+    if (U > CUT_UNITS) {
+        for (int q = 0; q < parts; q++) triangle_rows(n, parts, q, &c.at[q], &c.at[q + 1]);
+    } else {
+        double best[ML_PARALLEL_MAX + 1][CUT_UNITS + 1];   /* best[q][i]: rows [0, pos(i)) in q parts */
+        unsigned char from[ML_PARALLEL_MAX + 1][CUT_UNITS + 1];
+#define POS(i) ((i) * UNIT < n ? (i) * UNIT : n)
+        for (size_t i = 0; i <= U; i++) best[0][i] = i ? INFINITY : 0;
+        for (int q = 1; q <= parts; q++)
+            for (size_t i = 0; i <= U; i++) {
+                best[q][i] = INFINITY;
+                for (size_t r = 0; r <= i; r++) {
+                    double m = r < i ? fmax(best[q - 1][r], ml_blas_sym_product_cost(n, leaf, POS(r), POS(i)))
+                                     : best[q - 1][r];
+                    if (m < best[q][i]) best[q][i] = m, from[q][i] = (unsigned char)r;
+                }
+            }
+        size_t i = U;
+        for (int q = parts; q >= 1; q--) {
+            c.at[q] = POS(i);
+            i = from[q][i];
+        }
+#undef POS
+    }
+    c.n = n, c.leaf = leaf, c.parts = parts;
+    return c.at;
+}
+
+void ml_blas_sym_product_cut(size_t n, size_t leaf, int parts, int p, size_t *a, size_t *b)
+{
+    const size_t *at = cut_of(n, leaf, parts);
+    *a = at[p], *b = at[p + 1];
+}
+
 static void upper_part(void *ctx, int part, size_t u0, size_t u1)
 {
     (void)part, (void)u1;
     const job *j = ctx;
     size_t es = ml_dtype_size(j->t), n = j->N, a, b;
-    triangle_rows(n, j->parts, (int)u0, &a, &b);
+    ml_blas_sym_product_cut(n, j->leaf, j->parts, (int)u0, &a, &b);
     if (a >= b) return;
     if (b < n)
         ml_blas_gemm1(j->t, 0, 0, b - a, n - b, j->K, 1.0, j->A + a * j->lda * es, j->lda, j->B + b * es, j->ldb, 0.0,

@@ -174,9 +174,14 @@ static void syrk_w(ml_mat *C, double alpha, const ml_mat *A, ml_trans t, double 
 }
 
 /* C <- S1 S2 for symmetric S1, S2 that commute (polynomials in the same matrix), so that the
- * product is symmetric: only its upper triangle is computed (about 0.6x the flops of gemm for
- * m = 1024; diagonal blocks of SYMPROD_LEAF or fewer rows by a full gemm), then mirrored. */
-#define SYMPROD_LEAF 128
+ * product is symmetric: only its upper triangle is computed (diagonal blocks of SYMPROD_LEAF or
+ * fewer rows by a full gemm: 0.63x the flops of gemm at m = 128, 0.56x at 256, 0.52x at 1024;
+ * leaves of 128 made it 1x, 0.75x, 0.56x), then mirrored.
+ * Leaves of 32 rather than 128 (with blas_split.c's cut by cost), 5-step gram NS fp32, 4
+ * alternated pairs on the Intel Xeon (model 167), OpenBLAS's Haswell / SkylakeX kernels:
+ * 128 x 512 0.93 -> 0.85 / 0.80 -> 0.66 ms; 256 x 784 5.5 -> 5.1 / 3.9 -> 3.55 ms at 1 thread,
+ * 3.3 -> 3.25 / 2.68 -> 2.53 ms at 2; 64 x 256 and 384 x 1536 as fast or faster. */
+#define SYMPROD_LEAF 32
 static void symprod(ml_mat *C, const ml_mat *S1, const ml_mat *S2)
 {
     ml_blas_sym_product(C->dtype, C->rows, S1->cols, S1->data, S1->stride, S2->data, S2->stride, C->data, C->stride,

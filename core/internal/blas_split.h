@@ -45,4 +45,14 @@ void ml_blas_syrk_sym(ml_dtype t, int trans, size_t n, size_t k, double alpha, c
 void ml_blas_sym_product(ml_dtype t, size_t n, size_t k, const void *A, size_t lda, const void *B, size_t ldb,
                          void *C, size_t ldc, size_t leaf);
 
+/* How ml_blas_sym_product splits: part p of `parts` computes rows [a, b) of the upper triangle,
+ * boundaries at multiples of 16, cut so that the largest part's cost is as small as it can be.
+ * The cost of rows [a, b) in multiply-adds per unit of k: their block right of the diagonal plus
+ * their diagonal block with its full leaves. Equal areas would leave the leaves' extra work to
+ * the last part: at n = 128, leaf 32, 6144 against the first part's 4096 (this cut: 5632 and
+ * 4352). A function of (n, leaf, parts) only: the same cut, so the same result bits, whatever
+ * the timing. */
+void ml_blas_sym_product_cut(size_t n, size_t leaf, int parts, int p, size_t *a, size_t *b);
+double ml_blas_sym_product_cost(size_t n, size_t leaf, size_t a, size_t b);
+
 #endif

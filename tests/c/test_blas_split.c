@@ -8,6 +8,7 @@
 #include "rng.h"
 #include "threads.h"
 #include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -165,6 +166,41 @@ TEST(blas_split_symmetric_results_match_a_triple_loop)
         }
     }
     CHECK_OK(ml_threads_set(n0));
+}
+
+/* The cut of the symmetric product: contiguous parts covering every row, boundaries at multiples
+ * of 16, and a largest part no larger than the best cut found by trying every boundary (2 and 3
+ * parts); the cost itself against its closed forms (one leaf: the block right of the diagonal
+ * plus the full square; n = 64, leaf 32: three 32 x 32 blocks). */
+TEST(blas_split_sym_product_cut_is_the_best_cut)
+{
+    CHECK(ml_blas_sym_product_cost(300, 512, 40, 200) == 160.0 * 100 + 160.0 * 160);
+    CHECK(ml_blas_sym_product_cost(64, 32, 0, 64) == 3.0 * 32 * 32);
+    size_t ns[] = {16, 20, 64, 100, 128, 203, 256, 512, 1000}, leaves[] = {32, 128};
+    for (size_t i = 0; i < sizeof ns / sizeof *ns; i++)
+        for (int li = 0; li < 2; li++)
+            for (int parts = 2; parts <= 3; parts++) {
+                size_t n = ns[i], leaf = leaves[li], prev = 0;
+                double worst = 0;
+                for (int p = 0; p < parts; p++) {
+                    size_t a, b;
+                    ml_blas_sym_product_cut(n, leaf, parts, p, &a, &b);
+                    CHECK(a == prev && b >= a && b <= n && (b % 16 == 0 || b == n));
+                    if (b > a) worst = fmax(worst, ml_blas_sym_product_cost(n, leaf, a, b));
+                    prev = b;
+                }
+                CHECK(prev == n);
+                double best = INFINITY;   /* every cut 0 <= b1 <= b2 <= n at multiples of 16 (or n) */
+                for (size_t b1 = 0; b1 <= n; b1 = b1 + 16 < n || b1 == n ? b1 + 16 : n)
+                    for (size_t b2 = parts == 2 ? n : b1; b2 <= n; b2 = b2 + 16 < n || b2 == n ? b2 + 16 : n) {
+                        size_t cut[4] = {0, b1, b2, n};
+                        double m = 0;
+                        for (int q = 0; q < 3; q++)
+                            if (cut[q + 1] > cut[q]) m = fmax(m, ml_blas_sym_product_cost(n, leaf, cut[q], cut[q + 1]));
+                        best = fmin(best, m);
+                    }
+                if (!(worst <= best)) ml_test_fail(__FILE__, __LINE__, "n %zu leaf %zu parts %d: largest part %.0f, best cut %.0f", n, leaf, parts, worst, best);
+            }
 }
 
 /* Below the window a product runs on one OpenBLAS thread (1), above it with OpenBLAS's own
