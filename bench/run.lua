@@ -239,9 +239,10 @@ end
 
 ---------------------------------------------------------------------------- flops
 
--- Upper-triangle product of two symmetric m x m matrices as core/ns.c's symprod splits it.
+-- Upper-triangle product of two symmetric m x m matrices as core/ns.c's symprod splits it
+-- (diagonal leaves of SYMPROD_LEAF = 32 rows by a full gemm).
 local function symprod_flops(nb, k)
-  if nb <= 128 then return 2 * nb * nb * k end
+  if nb <= 32 then return 2 * nb * nb * k end
   local h = (nb // 2 + 31) // 32 * 32
   return 2 * h * (nb - h) * k + symprod_flops(h, k) + symprod_flops(nb - h, k)
 end
@@ -764,7 +765,7 @@ for _, r in ipairs(rows) do print(text_line(cells(r))) end
 local notes = {
   "Flops counted per call (m x n, m <= n, 5 steps): numpy 5(3m²n+2m³) (its matmul runs X@X.T as syrk), "
     .. "torch 5(4m²n+2m³), muonlab direct 5(3m²n+m³), muonlab gram 3m²n+9m³+8·sp(m) "
-    .. "(sp: upper triangle of a product of commuting symmetric matrices, ≈0.6·2m³ at m = 1024).",
+    .. "(sp: upper triangle of a product of commuting symmetric matrices, ≈0.52·2m³ at m = 1024).",
   "muonlab eig: 3m²n+m³ counted (its products); the m×m eigendecomposition (core/syevd.c: LAPACK's sytrd and "
     .. "stedc) is not counted, being half BLAS-2 (memory-bound tridiagonal reduction) and not flop-bound, so its % peak is the products' share of the time, not a kernel "
     .. "efficiency. muonlab auto: the flops of the form it ran (its row names it). numpy, torch and the gram form "
