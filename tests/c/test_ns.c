@@ -793,6 +793,31 @@ TEST(threads_set_get_env)
     CHECK_OK(ml_threads_set(n));
 }
 
+/* The gram form at 2 threads on a problem large enough that its products are split and each
+ * step's P Q and P^2 run at once (core/ns.c pq_and_p2): the scalar map as at 1 thread, and the
+ * two results within fp64 rounding of each other (the products are cut differently). */
+TEST(ns_gram_two_threads_matches_scalar_map_f64)
+{
+    int n0 = ml_threads_get();
+    if (ml_threads_set(2)) {
+        printf("note: ns_gram_two_threads_matches_scalar_map_f64: no second BLAS thread\n");
+        return;
+    }
+    ml_mat At, E, X1 = {0}, X2 = {0};
+    ml_schedule sch;
+    scalar_map_case("jordan", 5, 160, 400, 1e3, ML_F64, &At, &E, &sch);
+    ml_ns_opts o = opts(ML_PRECOND_FROBENIUS, ML_NS_GRAM, ML_NS_PRECISION_AUTO);
+    CHECK_OK(ml_ns(&X2, &At, &sch, &o, NULL));
+    CHECK(ml_threads_get() == 2);
+    CHECK_NEAR(maxdiff(&X2, &E), 0, 1e-12);
+    CHECK_OK(ml_threads_set(1));
+    CHECK_OK(ml_ns(&X1, &At, &sch, &o, NULL));
+    CHECK_NEAR(maxdiff(&X1, &X2), 0, 1e-13);
+    CHECK_OK(ml_threads_set(n0));
+    ml_schedule_free(&sch);
+    ml_mat_free(&At), ml_mat_free(&E), ml_mat_free(&X1), ml_mat_free(&X2);
+}
+
 /* Small NS problems run on one BLAS thread (ml_ns's ML_NS_SERIAL_WORK): the caller's thread count
  * comes back after the call, also when it fails, and the result is the one a 1-thread run gives;
  * a problem above the limit keeps both threads throughout (its hook sees them). */
