@@ -710,8 +710,13 @@ cleanup()
 if not ok then error(err, 0) end
 
 local function machine_line()
-  local p = peak.float32 and ("; measured gemm peak (2048³): sgemm %.0f GFLOP/s, dgemm %.0f at %d threads, %.0f and "
-    .. "%.0f at 1 thread"):format(peak.float32, peak.float64, o.threads, peak1.float32 or 0, peak1.float64 or 0) or ""
+  local p = ""
+  if peak.float32 and o.threads == 1 then   -- one table at 1 thread: its peak once
+    p = ("; measured gemm peak (2048³) at 1 thread: sgemm %.0f GFLOP/s, dgemm %.0f"):format(peak.float32, peak.float64)
+  elseif peak.float32 then
+    p = ("; measured gemm peak (2048³): sgemm %.0f GFLOP/s, dgemm %.0f at %d threads, %.0f and %.0f at 1 thread")
+      :format(peak.float32, peak.float64, o.threads, peak1.float32 or 0, peak1.float64 or 0)
+  end
   return ("Machine: %s, %d cores, ISA %s; OpenBLAS kernels %s%s."):format(MACHINE.model, MACHINE.cores, MACHINE.isa,
     MACHINE.blas, p)
 end

@@ -118,7 +118,8 @@ typedef struct ml_ns_opts {
 void ml_ns_opts_default(ml_ns_opts *o);
 
 /* The form "auto" runs for an m x n problem (m <= n) in precision p with schedule sch (before
- * the eig form's own accuracy check, which may still fall back to direct). */
+ * the eig form's own accuracy check, which may still fall back to direct), with the current BLAS
+ * thread count (ml_threads_get: fp64 takes eig at m = 256 from n = 2m on one thread, 4m on more). */
 ml_ns_form ml_ns_form_auto(size_t m, size_t n, ml_precision p, const ml_schedule *sch);
 
 /* m^2 n for an m x n or n x m input (m <= n), 0 without one: the size that ml_ns's one-BLAS-thread

@@ -51,7 +51,7 @@ plot datafile index 0 using 1:2 title 'muonlab ns direct' noenhanced with linesp
      datafile index 2 using 1:2 title 'numpy ns' noenhanced with linespoints lt 3, \
      datafile index 3 using 1:2 title 'torch ns' noenhanced with linespoints lt 4, \
      datafile index 4 using 1:2 title 'torch ns passive' noenhanced with linespoints lt 5, \
-     datafile index 5 using 1:2 title 'numpy''s flops at the sgemm peak (343 GFLOP/s)' noenhanced with lines lt 6 lw 2 dt 2 lc rgb '#555555'
+     datafile index 5 using 1:2 title 'numpy''s flops at the sgemm peak (354 GFLOP/s)' noenhanced with lines lt 6 lw 2 dt 2 lc rgb '#555555'
 unset output
 
 set terminal svg size 900,600 font 'sans,11' enhanced background rgb 'white'
@@ -78,5 +78,5 @@ plot datafile index 0 using 1:2 title 'muonlab ns direct' noenhanced with linesp
      datafile index 2 using 1:2 title 'numpy ns' noenhanced with linespoints lt 3, \
      datafile index 3 using 1:2 title 'torch ns' noenhanced with linespoints lt 4, \
      datafile index 4 using 1:2 title 'torch ns passive' noenhanced with linespoints lt 5, \
-     datafile index 5 using 1:2 title 'numpy''s flops at the sgemm peak (343 GFLOP/s)' noenhanced with lines lt 6 lw 2 dt 2 lc rgb '#555555'
+     datafile index 5 using 1:2 title 'numpy''s flops at the sgemm peak (354 GFLOP/s)' noenhanced with lines lt 6 lw 2 dt 2 lc rgb '#555555'
 unset output

@@ -223,6 +223,16 @@ TEST(ns_form_auto_rule)
     CHECK(ml_ns_form_auto(32, 128, ML_FP32, &y) == ML_NS_DIRECT);   /* too steep for the unchecked gram form */
     CHECK(ml_ns_form_auto(1024, 4096, ML_BF16, &j) == ML_NS_DIRECT);
     CHECK(ml_ns_form_auto(1024, 4096, ML_FP32, &one) == ML_NS_DIRECT);
+    int n0 = ml_threads_get();   /* fp64 at m = 256: eig from n = 2m on one thread, from 4m on more */
+    CHECK_OK(ml_threads_set(1));
+    CHECK(ml_ns_form_auto(256, 512, ML_FP64, &j) == ML_NS_EIG);
+    CHECK(ml_ns_form_auto(256, 511, ML_FP64, &j) == ML_NS_DIRECT);
+    CHECK(ml_ns_form_auto(256, 512, ML_FP32, &j) == ML_NS_GRAM);
+    if (ml_threads_set(2) == ML_OK) {
+        CHECK(ml_ns_form_auto(256, 512, ML_FP64, &j) == ML_NS_GRAM);
+        CHECK(ml_ns_form_auto(256, 1024, ML_FP64, &j) == ML_NS_EIG);
+    }
+    CHECK_OK(ml_threads_set(n0));
     ml_schedule_free(&j), ml_schedule_free(&y), ml_schedule_free(&one);
 }
 
