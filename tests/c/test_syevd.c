@@ -211,8 +211,8 @@ TEST(syevd_reads_the_upper_triangle_scales_and_refuses_bad_input)
     free(Al), free(work), free(iwork);
 }
 
-/* From order 512 with 2 threads the tridiagonal problem is torn in two halves solved at the same
- * time and merged by LAPACK's ?laed1: n = 520, fp32 and fp64, a spread spectrum, one with half
+/* From order 256 with 2 threads the tridiagonal problem is torn in two halves solved at the same
+ * time and merged by LAPACK's ?laed1: n = 261 (unequal halves) and 520, fp32 and fp64, a spread spectrum, one with half
  * of the eigenvalues zero (a low-rank Gram matrix: most of the merge deflates) and a diagonal
  * matrix (the tridiagonal's coupling rho is exactly 0), each with the bounds of the test above
  * (vectors: every 7th and the last, O(n^2) each, so that valgrind's run stays short). */
@@ -223,7 +223,7 @@ TEST(syevd_split_tridiagonal_solve_matches_known_spectra)
         printf("note: syevd_split_tridiagonal_solve_matches_known_spectra: no second BLAS thread\n");
         return;
     }
-    size_t n = 520;
+    for (size_t n = 261; n <= 520; n += 259) {
     double *lam = malloc(n * sizeof *lam);
     for (int ti = 0; ti < 2; ti++)
         for (int kind = 0; kind < 3; kind++) {
@@ -242,6 +242,7 @@ TEST(syevd_split_tridiagonal_solve_matches_known_spectra)
             free(Al), free(r.A), free(r.V), free(r.w);
         }
     free(lam);
+    }
     CHECK_OK(ml_threads_set(n0));
 }
 
