@@ -273,6 +273,12 @@ static const size_t *cut_of(size_t n, size_t leaf, int parts)
 
 void ml_blas_sym_product_cut(size_t n, size_t leaf, int parts, int p, size_t *a, size_t *b)
 {
+    if (parts < 1) parts = 1;
+    if (parts > ML_PARALLEL_MAX) parts = ML_PARALLEL_MAX;
+    if (p < 0 || p >= parts) {   /* no such part: an empty range */
+        *a = *b = n;
+        return;
+    }
     const size_t *at = cut_of(n, leaf, parts);
     *a = at[p], *b = at[p + 1];
 }

@@ -45,7 +45,8 @@ void ml_blas_syrk_sym(ml_dtype t, int trans, size_t n, size_t k, double alpha, c
 void ml_blas_sym_product(ml_dtype t, size_t n, size_t k, const void *A, size_t lda, const void *B, size_t ldb,
                          void *C, size_t ldc, size_t leaf);
 
-/* How ml_blas_sym_product splits: part p of `parts` computes rows [a, b) of the upper triangle,
+/* How ml_blas_sym_product splits: part p of `parts` (1..ML_PARALLEL_MAX; a part outside them gets
+ * the empty range [n, n)) computes rows [a, b) of the upper triangle,
  * boundaries at multiples of 16, cut so that the largest part's cost is as small as it can be.
  * The cost of rows [a, b) in multiply-adds per unit of k: their block right of the diagonal plus
  * their diagonal block with its full leaves. Equal areas would leave the leaves' extra work to

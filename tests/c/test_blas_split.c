@@ -176,6 +176,13 @@ TEST(blas_split_sym_product_cut_is_the_best_cut)
 {
     CHECK(ml_blas_sym_product_cost(300, 512, 40, 200) == 160.0 * 100 + 160.0 * 160);
     CHECK(ml_blas_sym_product_cost(64, 32, 0, 64) == 3.0 * 32 * 32);
+    size_t a0 = 1, b0 = 2;   /* no such part: empty, whatever the count asked */
+    ml_blas_sym_product_cut(256, 32, 2, 2, &a0, &b0);
+    CHECK(a0 == 256 && b0 == 256);
+    ml_blas_sym_product_cut(256, 32, 1000, 999, &a0, &b0);
+    CHECK(a0 == 256 && b0 == 256);
+    ml_blas_sym_product_cut(256, 32, 1000, 0, &a0, &b0);
+    CHECK(a0 == 0 && b0 > 0 && b0 < 256);
     size_t ns[] = {16, 20, 64, 100, 128, 203, 256, 512, 1000}, leaves[] = {32, 128};
     for (size_t i = 0; i < sizeof ns / sizeof *ns; i++)
         for (int li = 0; li < 2; li++)
