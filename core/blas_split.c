@@ -88,10 +88,13 @@ typedef struct {
     char *C;
 } job;
 
+/* Row or column u * UNIT, clamped to len. */
+static size_t unit_pos(size_t u, size_t len) { return u * UNIT < len ? u * UNIT : len; }
+
 static void unit_range(size_t b, size_t e, size_t len, size_t *lo, size_t *hi)
 {
-    *lo = b * UNIT < len ? b * UNIT : len;
-    *hi = e * UNIT < len ? e * UNIT : len;
+    *lo = unit_pos(b, len);
+    *hi = unit_pos(e, len);
 }
 
 static void gemm_part(void *ctx, int part, size_t b, size_t e)
@@ -199,10 +202,11 @@ void ml_blas_syrk_sym(ml_dtype t, int trans, size_t n, size_t k, double alpha, c
     ml_parallel_for_blas1((size_t)parts, 1, parts, syrk_part, &j);
 }
 
-/* Upper triangle of rows/columns r0..r0+nb-1 of C = A B: the diagonal blocks recursively, the
- * off-diagonal block by one gemm; blocks of `leaf` or fewer rows by a full gemm. */
+/* Where upper_rec halves a diagonal block of nb rows (nb itself: a leaf). */
 static size_t rec_half(size_t nb, size_t leaf) { return nb <= leaf ? nb : (nb / 2 + 31) / 32 * 32; }
 
+/* Upper triangle of rows/columns r0..r0+nb-1 of C = A B: the diagonal blocks recursively, the
+ * off-diagonal block by one gemm; blocks of `leaf` or fewer rows by a full gemm. */
 static void upper_rec(const job *j, size_t r0, size_t nb)
 {
     size_t es = ml_dtype_size(j->t);
@@ -247,25 +251,23 @@ static const size_t *cut_of(size_t n, size_t leaf, int parts)
     if (U > CUT_UNITS) {
         for (int q = 0; q < parts; q++) triangle_rows(n, parts, q, &c.at[q], &c.at[q + 1]);
     } else {
-        double best[ML_PARALLEL_MAX + 1][CUT_UNITS + 1];   /* best[q][i]: rows [0, pos(i)) in q parts */
+        double best[ML_PARALLEL_MAX + 1][CUT_UNITS + 1];   /* best[q][i]: rows [0, unit_pos(i)) in q parts */
         unsigned char from[ML_PARALLEL_MAX + 1][CUT_UNITS + 1];
-#define POS(i) ((i) * UNIT < n ? (i) * UNIT : n)
         for (size_t i = 0; i <= U; i++) best[0][i] = i ? INFINITY : 0;
         for (int q = 1; q <= parts; q++)
             for (size_t i = 0; i <= U; i++) {
                 best[q][i] = INFINITY;
                 for (size_t r = 0; r <= i; r++) {
-                    double m = r < i ? fmax(best[q - 1][r], ml_blas_sym_product_cost(n, leaf, POS(r), POS(i)))
-                                     : best[q - 1][r];
+                    double last = r < i ? ml_blas_sym_product_cost(n, leaf, unit_pos(r, n), unit_pos(i, n)) : 0;
+                    double m = fmax(best[q - 1][r], last);
                     if (m < best[q][i]) best[q][i] = m, from[q][i] = (unsigned char)r;
                 }
             }
         size_t i = U;
         for (int q = parts; q >= 1; q--) {
-            c.at[q] = POS(i);
+            c.at[q] = unit_pos(i, n);
             i = from[q][i];
         }
-#undef POS
     }
     c.n = n, c.leaf = leaf, c.parts = parts;
     return c.at;

@@ -585,10 +585,8 @@ static int run_gram(run *r, ml_mat *out, const ml_schedule *sch, double t0)
         double ts = now();
         rc = poly(w, sch->c + (size_t)(t - 1) * terms, terms, 1, r->p);
         if (rc) break;
-        ml_mat *Pt = &w->P;
         if (q_identity) {   /* Q <- P by swapping the buffers (poly rewrites P whole next step) */
             swap(&w->Q, &w->P);
-            Pt = &w->Q;
         } else if (t < T) {   /* Q <- P Q and T <- P^2 (see pq_and_p2) */
             pq_and_p2(w, r->p);
             swap(&w->Q, &w->U);
@@ -598,16 +596,14 @@ static int run_gram(run *r, ml_mat *out, const ml_schedule *sch, double t0)
             swap(&w->Q, &w->U);
         }
         if (!rc && t < T) {   /* A <- A P^2 (= P A P: they commute) */
-            if (q_identity) {
-                syrk_w(&w->T, 1.0, Pt, ML_NOTRANS, 0.0);
+            if (q_identity) {   /* P is in Q now; otherwise pq_and_p2 formed T */
+                syrk_w(&w->T, 1.0, &w->Q, ML_NOTRANS, 0.0);
                 ml_mat_round(&w->T, r->p);
             }
             symprod(&w->U, &w->A, &w->T);
             ml_mat_round(&w->U, r->p);
             swap(&w->A, &w->U);
-        }
-        q_identity = 0;
-        if (!rc && t < T) {
+            q_identity = 0;
             if (restart_before(r->o, t + 1)) {   /* X = Q X_0, A = X X^T, Q = I */
                 rc = apply(w, &w->Y, 0, &w->Q, 1, &x0, r->p);   /* x0 may be X itself */
                 swap(&w->X, &w->Y);

@@ -206,7 +206,9 @@ TEST(blas_split_sym_product_cut_is_the_best_cut)
                             if (cut[q + 1] > cut[q]) m = fmax(m, ml_blas_sym_product_cost(n, leaf, cut[q], cut[q + 1]));
                         best = fmin(best, m);
                     }
-                if (!(worst <= best)) ml_test_fail(__FILE__, __LINE__, "n %zu leaf %zu parts %d: largest part %.0f, best cut %.0f", n, leaf, parts, worst, best);
+                if (!(worst <= best))
+                    ml_test_fail(__FILE__, __LINE__, "n %zu leaf %zu parts %d: largest part %.0f, best cut %.0f", n,
+                                 leaf, parts, worst, best);
             }
 }
 
