@@ -889,35 +889,11 @@ if ws_rows > 0 then
     :format(#first_ratio, ws_rows, math.min(table.unpack(first_ratio)), math.max(table.unpack(first_ratio))))
 end
 
--- The scaling figure: fp32 m x 4m, time per call against n.
-local series, sweep_rows = {}, {}
-local order = { "muonlab ns direct", "muonlab ns gram", "numpy ns", "torch ns", "torch ns passive" }
-for _, name in ipairs(order) do
-  local xs, ys = {}, {}
-  for _, m in ipairs(SWEEP) do
-    for _, r in ipairs(rows) do
-      if r.kind == "ns" and r.method == name and r.precision == "fp32" and r.rows == m and r.cols == 4 * m then
-        xs[#xs + 1], ys[#ys + 1] = r.cols, r.median_ms
-        sweep_rows[#sweep_rows + 1] = r
-      end
-    end
-  end
-  if #xs > 0 then series[#series + 1] = { x = xs, y = ys, title = name, with = "linespoints" } end
-end
-local xs, ys = {}, {}
-for _, m in ipairs(SWEEP) do
-  xs[#xs + 1], ys[#ys + 1] = 4 * m, FLOPS.numpy(m, 4 * m, STEPS) / (peak.float32 * 1e9) * 1e3
-end
-series[#series + 1] = { x = xs, y = ys, with = "lines", style = "lw 2 dt 2 lc rgb '#555555'",
-  title = ("numpy's flops at the sgemm peak (%.0f GFLOP/s)"):format(peak.float32) }
+-- The scaling figure: fp32 m x 4m, time per call against n (bench/scaling_figure.lua).
 if not ONLY.ns then   -- no NS rows: the scaling figure of the last full run stays
   print(("wrote %s.csv, %s.md"):format(o.out, o.out))
   return
 end
-ml.plot {
-  output = o.plot, formats = { "png", "svg" }, logx = true, logy = true, grid = true, key = "top left",
-  title = "5-step Newton-Schulz (Jordan), fp32, m x n with n = 4m: time per call (median)",
-  xlabel = "n (columns; m = n/4 rows)", ylabel = "milliseconds", series = series, xrange = { 400, 8000 },
-}
+local sweep_rows = dofile(here .. "/scaling_figure.lua").draw(rows, peak.float32, o.plot)
 csv.write(o.plot .. ".csv", COLS, sweep_rows)
 print(("wrote %s.csv, %s.md, %s.png/.svg"):format(o.out, o.out, o.plot))

@@ -46,12 +46,14 @@ set grid xtics ytics back ls 100
 set key default
 set key reverse Left samplen 3 spacing 1.1
 set key top left
-plot datafile index 0 using 1:2 title 'muonlab ns direct' noenhanced with linespoints lt 1, \
-     datafile index 1 using 1:2 title 'muonlab ns gram' noenhanced with linespoints lt 2, \
-     datafile index 2 using 1:2 title 'numpy ns' noenhanced with linespoints lt 3, \
-     datafile index 3 using 1:2 title 'torch ns' noenhanced with linespoints lt 4, \
-     datafile index 4 using 1:2 title 'torch ns passive' noenhanced with linespoints lt 5, \
-     datafile index 5 using 1:2 title 'numpy''s flops at the sgemm peak (173 GFLOP/s)' noenhanced with lines lt 6 lw 2 dt 2 lc rgb '#555555'
+plot datafile index 0 using 1:2 title 'muonlab ns auto (the default: direct, gram or eig)' noenhanced with linespoints lt 1 lw 3, \
+     datafile index 1 using 1:2 title 'muonlab ns direct' noenhanced with linespoints lt 2, \
+     datafile index 2 using 1:2 title 'muonlab ns gram' noenhanced with linespoints lt 3, \
+     datafile index 3 using 1:2 title 'muonlab ns eig' noenhanced with linespoints lt 4, \
+     datafile index 4 using 1:2 title 'numpy ns' noenhanced with linespoints lt 5, \
+     datafile index 5 using 1:2 title 'torch ns' noenhanced with linespoints lt 6, \
+     datafile index 6 using 1:2 title 'torch ns passive' noenhanced with linespoints lt 7, \
+     datafile index 7 using 1:2 title 'numpy''s flops at the sgemm peak (173 GFLOP/s)' noenhanced with lines lt 8 lw 2 dt 2 lc rgb '#555555'
 unset output
 
 set terminal svg size 900,600 font 'sans,11' enhanced background rgb 'white'
@@ -73,10 +75,12 @@ set grid xtics ytics back ls 100
 set key default
 set key reverse Left samplen 3 spacing 1.1
 set key top left
-plot datafile index 0 using 1:2 title 'muonlab ns direct' noenhanced with linespoints lt 1, \
-     datafile index 1 using 1:2 title 'muonlab ns gram' noenhanced with linespoints lt 2, \
-     datafile index 2 using 1:2 title 'numpy ns' noenhanced with linespoints lt 3, \
-     datafile index 3 using 1:2 title 'torch ns' noenhanced with linespoints lt 4, \
-     datafile index 4 using 1:2 title 'torch ns passive' noenhanced with linespoints lt 5, \
-     datafile index 5 using 1:2 title 'numpy''s flops at the sgemm peak (173 GFLOP/s)' noenhanced with lines lt 6 lw 2 dt 2 lc rgb '#555555'
+plot datafile index 0 using 1:2 title 'muonlab ns auto (the default: direct, gram or eig)' noenhanced with linespoints lt 1 lw 3, \
+     datafile index 1 using 1:2 title 'muonlab ns direct' noenhanced with linespoints lt 2, \
+     datafile index 2 using 1:2 title 'muonlab ns gram' noenhanced with linespoints lt 3, \
+     datafile index 3 using 1:2 title 'muonlab ns eig' noenhanced with linespoints lt 4, \
+     datafile index 4 using 1:2 title 'numpy ns' noenhanced with linespoints lt 5, \
+     datafile index 5 using 1:2 title 'torch ns' noenhanced with linespoints lt 6, \
+     datafile index 6 using 1:2 title 'torch ns passive' noenhanced with linespoints lt 7, \
+     datafile index 7 using 1:2 title 'numpy''s flops at the sgemm peak (173 GFLOP/s)' noenhanced with lines lt 8 lw 2 dt 2 lc rgb '#555555'
 unset output
