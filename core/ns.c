@@ -771,14 +771,16 @@ static double schedule_sensitivity(const ml_schedule *sch)
  * fastest from m = 256 at any aspect on the AMD EPYC (256 x 256: 13.4 ms against 14.5 direct;
  * 512 x 512: 96 against 110) but not on the Intel Xeon with syevd.c (2 threads: 256 x 256 direct
  * 3.8 ms against eig 5.4, 256 x 512 gram 5.1 against 6.0, 512 x 512 direct 23.2 against 27.0,
- * 256 x 1024 gram 6.1 against 6.7), so fp64 takes eig from m = 512 at any aspect and at m = 256
- * from n = 4m (at most 1.16x from the fastest on either machine). On one BLAS thread the eig
- * form's serial eigendecomposition costs it nothing against the others, and fp64 takes eig at
- * m = 256 from n = 2m (Intel Xeon, 1 thread, with the 32-row leaves of the gram form: 256 x 512
- * eig 6.9 ms against gram 8.4, 256 x 1024 8.6 against 10.5; at 2 threads gram 5.2 against 6.4
- * and 6.3 against 7.3, while on the AMD EPYC eig led 256 x 1024 at 2 threads, 19.1 against
- * 22.2 before the leaves: kept at n >= 4m there). ns_many's concurrent shares run on one BLAS
- * thread each and so choose as on one thread. eig checks its own accuracy
+ * 256 x 1024 gram 6.1 against 6.7), so fp64 takes eig from m = 512 at any aspect. Below, for
+ * n >= 2m: on one BLAS thread the eig form's serial eigendecomposition costs it nothing against
+ * the others, and fp64 takes eig from m = 256 (Intel Xeon, 1 thread, with the 32-row leaves of
+ * the gram form: 256 x 512 eig 6.9 ms against gram 8.4, 256 x 1024 8.6 against 10.5; AMD EPYC
+ * Zen 4: 256 x 1024 10.0 against 11.9, 384 x 1536 28.3 against 38.1); on two, from m = 384
+ * (gram leads at m = 256 on both machines with the leaves: 6.3 against 7.3 ms and 6.7 against
+ * 7.7 at 256 x 1024, 9.1 against 10.7 at 256 x 2048 and 11.4 against 12.1 at 320 x 1280 on the
+ * EPYC; eig leads from 384 x 1536, 18.5 against 19.3, and 448 x 1792, 26.8 against 33.5; the
+ * earlier AMD table's 256 x 1024, eig 19.1 against 22.2, predates the leaves). ns_many's
+ * concurrent shares run on one BLAS thread each and so choose as on one thread. eig checks its own accuracy
  * and falls back to direct; gram cannot, so auto takes it only for schedules whose sensitivity
  * (schedule_sensitivity) is at most 1e5, where its fp32 error was measured at most 9.4e-4
  * (Jordan; quintic 3.7e-6) over 16 x 64 .. 128 x 512, cond 1e1..1e8, and 4.2e-4 on a rank-128
@@ -788,9 +790,8 @@ static double schedule_sensitivity(const ml_schedule *sch)
 ml_ns_form ml_ns_form_auto(size_t m, size_t n, ml_precision p, const ml_schedule *sch)
 {
     if (p == ML_BF16 || p == ML_FP16 || !sch || sch->steps < 2) return ML_NS_DIRECT;
-    size_t fp64_eig_aspect = ml_threads_get() < 2 ? 2 : 4;   /* fp64 at m = 256: eig from n = 2m on one thread */
-    if ((m >= 512 && n >= 2 * m) || m >= 1024 ||
-        (p == ML_FP64 && (m >= 512 || (m >= 256 && n >= fp64_eig_aspect * m))))
+    size_t fp64_eig_m = ml_threads_get() < 2 ? 256 : 384;   /* fp64, n >= 2m: eig from m = 256 on one thread */
+    if ((m >= 512 && n >= 2 * m) || m >= 1024 || (p == ML_FP64 && (m >= 512 || (m >= fp64_eig_m && n >= 2 * m))))
         return ML_NS_EIG;
     if (n >= 2 * m && schedule_sensitivity(sch) <= 1e5) return ML_NS_GRAM;
     return ML_NS_DIRECT;

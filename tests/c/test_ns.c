@@ -214,7 +214,6 @@ TEST(ns_form_auto_rule)
     CHECK(ml_ns_form_auto(2048, 2048, ML_FP32, &j) == ML_NS_EIG);
     CHECK(ml_ns_form_auto(256, 256, ML_FP32, &j) == ML_NS_DIRECT);
     CHECK(ml_ns_form_auto(256, 256, ML_FP64, &j) == ML_NS_DIRECT);
-    CHECK(ml_ns_form_auto(256, 1024, ML_FP64, &j) == ML_NS_EIG);
     CHECK(ml_ns_form_auto(512, 512, ML_FP64, &j) == ML_NS_EIG);
     CHECK(ml_ns_form_auto(32, 128, ML_FP32, &j) == ML_NS_GRAM);
     CHECK(ml_ns_form_auto(128, 128, ML_FP32, &j) == ML_NS_DIRECT);
@@ -223,14 +222,19 @@ TEST(ns_form_auto_rule)
     CHECK(ml_ns_form_auto(32, 128, ML_FP32, &y) == ML_NS_DIRECT);   /* too steep for the unchecked gram form */
     CHECK(ml_ns_form_auto(1024, 4096, ML_BF16, &j) == ML_NS_DIRECT);
     CHECK(ml_ns_form_auto(1024, 4096, ML_FP32, &one) == ML_NS_DIRECT);
-    int n0 = ml_threads_get();   /* fp64 at m = 256: eig from n = 2m on one thread, from 4m on more */
+    int n0 = ml_threads_get();   /* fp64, n >= 2m: eig from m = 256 on one thread, from m = 384 on more */
     CHECK_OK(ml_threads_set(1));
     CHECK(ml_ns_form_auto(256, 512, ML_FP64, &j) == ML_NS_EIG);
+    CHECK(ml_ns_form_auto(256, 1024, ML_FP64, &j) == ML_NS_EIG);
     CHECK(ml_ns_form_auto(256, 511, ML_FP64, &j) == ML_NS_DIRECT);
+    CHECK(ml_ns_form_auto(255, 1020, ML_FP64, &j) == ML_NS_GRAM);
     CHECK(ml_ns_form_auto(256, 512, ML_FP32, &j) == ML_NS_GRAM);
     if (ml_threads_set(2) == ML_OK) {
         CHECK(ml_ns_form_auto(256, 512, ML_FP64, &j) == ML_NS_GRAM);
-        CHECK(ml_ns_form_auto(256, 1024, ML_FP64, &j) == ML_NS_EIG);
+        CHECK(ml_ns_form_auto(256, 1024, ML_FP64, &j) == ML_NS_GRAM);
+        CHECK(ml_ns_form_auto(383, 1532, ML_FP64, &j) == ML_NS_GRAM);
+        CHECK(ml_ns_form_auto(384, 768, ML_FP64, &j) == ML_NS_EIG);
+        CHECK(ml_ns_form_auto(384, 767, ML_FP64, &j) == ML_NS_DIRECT);
     }
     CHECK_OK(ml_threads_set(n0));
     ml_schedule_free(&j), ml_schedule_free(&y), ml_schedule_free(&one);
