@@ -119,7 +119,9 @@ void ml_ns_opts_default(ml_ns_opts *o);
 
 /* The form "auto" runs for an m x n problem (m <= n) in precision p with schedule sch (before
  * the eig form's own accuracy check, which may still fall back to direct), with the current BLAS
- * thread count (ml_threads_get: fp64 takes eig at m = 256 from n = 2m on one thread, 4m on more). */
+ * thread count (ml_threads_get: fp64 with n >= 2m takes eig from m = 256 on one thread, from
+ * m = 384 on more). With a workspace, ml_ns may also try eig where this says direct (ns.c,
+ * eig_trial: fp32 on one thread, 512 <= m < 1024, n < 2m). */
 ml_ns_form ml_ns_form_auto(size_t m, size_t n, ml_precision p, const ml_schedule *sch);
 
 /* m^2 n for an m x n or n x m input (m <= n), 0 without one: the size that ml_ns's one-BLAS-thread
@@ -142,6 +144,12 @@ typedef struct ml_ns_work {
     ml_mat M64;         /* m x m float64: its Gram copy, then V diag(g) V^T */
     ml_ns_form form_used;   /* the form of the last call (what "auto" chose) */
     double eig_error;       /* forms eig/auto: the last call's error estimate (NaN: not computed) */
+    int eig_refined;        /* the last eig run decomposed again in float64 (fp32 only) */
+    /* form "auto" on shapes where eig is the fastest form unless its float64 refinement runs,
+     * which the shape cannot tell (ns.c, eig_trial): shapes where a trial of eig refined, and
+     * how many calls of each to run the shape's form before trying eig again */
+    struct { size_t m, n; int wait; } trial[8];
+    unsigned trial_next;
     size_t allocs;
 } ml_ns_work;
 

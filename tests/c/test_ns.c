@@ -240,6 +240,78 @@ TEST(ns_form_auto_rule)
     ml_schedule_free(&j), ml_schedule_free(&y), ml_schedule_free(&one);
 }
 
+/* Form auto's trial of eig (ns.c, eig_trial) on fp32 512 x 512 at one BLAS thread, where the rule
+ * by shape says direct: a Gaussian input runs eig (within its own error estimate of the composed
+ * map, taken by the fp64 direct form: 5 Jordan steps in fp64 are exact to ~1e-15 here); a
+ * power-law spectrum trips eig's float64 refinement, and the shape then runs direct for
+ * TRIAL_WAIT (64) calls before eig is tried again; without a workspace, at 2 threads and in fp64
+ * the rule by shape stands. */
+TEST(ns_auto_eig_trial)
+{
+    int n0 = ml_threads_get();
+    CHECK_OK(ml_threads_set(1));
+    ml_schedule j;
+    CHECK_OK(ml_schedule_named(&j, "jordan", 5));
+    ml_rng rng;
+    ml_rng_seed(&rng, 11);
+    ml_mat G64 = {0}, G = {0}, P64 = {0}, P = {0}, X = {0}, R = {0}, Y = {0};
+    CHECK_OK(ml_mat_alloc(&G64, 512, 512, ML_F64));
+    ml_rng_fill_normal(&rng, &G64, 0, 1);
+    ml_spectrum_opts po = {.kind = ML_SPEC_POWERLAW, .alpha = 1, .scale = 1.0};
+    CHECK_OK(ml_random_spectrum(&P64, 512, 512, ML_F64, &po, &rng));
+    CHECK_OK(ml_mat_clone(&G, &G64, ML_F32));
+    CHECK_OK(ml_mat_clone(&P, &P64, ML_F32));
+    ml_ns_opts oa = opts(ML_PRECOND_FROBENIUS, ML_NS_AUTO, ML_NS_PRECISION_AUTO);
+    ml_ns_opts od = opts(ML_PRECOND_FROBENIUS, ML_NS_DIRECT, ML_NS_PRECISION_AUTO);
+    CHECK(ml_ns_form_auto(512, 512, ML_FP32, &j) == ML_NS_DIRECT);
+    ml_ns_work w;
+    ml_ns_work_init(&w);
+
+    CHECK_OK(ml_ns(&X, &G, &j, &oa, &w));
+    CHECK(w.form_used == ML_NS_EIG && !w.eig_refined);
+    ml_mat Gx = {0};   /* the float32 input's exact values, in float64 */
+    CHECK_OK(ml_mat_clone(&Gx, &G, ML_F64));
+    CHECK_OK(ml_ns(&R, &Gx, &j, &od, NULL));   /* the composed map in fp64 */
+    ml_mat_free(&Gx);
+    ml_mat Xd = {0};
+    CHECK_OK(ml_mat_clone(&Xd, &X, ML_F64));
+    CHECK_OK(ml_axpy(&Xd, -1.0, &R));
+    double rel = ml_norm_fro(&Xd) / ml_norm_fro(&R);
+    CHECK(rel > 0 && rel <= w.eig_error && w.eig_error <= 3e4 * 1.1920929e-7);
+
+    CHECK_OK(ml_ns(&X, &P, &j, &oa, &w));   /* refined: eig this time, direct for the next 64 */
+    CHECK(w.form_used == ML_NS_EIG && w.eig_refined);
+    CHECK_OK(ml_ns(&Y, &P, &j, &od, NULL));
+    CHECK_OK(ml_ns(&X, &P, &j, &oa, &w));
+    CHECK(w.form_used == ML_NS_DIRECT);
+    CHECK(maxdiff(&X, &Y) == 0);   /* the direct form itself */
+    int slot = -1;
+    for (int i = 0; i < 8; i++)
+        if (w.trial[i].m == 512 && w.trial[i].n == 512) slot = i;
+    CHECK(slot >= 0 && w.trial[slot].wait == 63);
+    CHECK_OK(ml_ns(&X, &G, &j, &oa, &w));   /* the same shape waits, whatever the input */
+    CHECK(w.form_used == ML_NS_DIRECT && w.trial[slot].wait == 62);
+    w.trial[slot].wait = 0;   /* as after 64 calls */
+    CHECK_OK(ml_ns(&X, &G, &j, &oa, &w));
+    CHECK(w.form_used == ML_NS_EIG && w.trial[slot].wait == 0);
+
+    CHECK_OK(ml_ns(&X, &G, &j, &oa, NULL));   /* no workspace: the rule by shape (direct) */
+    CHECK_OK(ml_ns(&Y, &G, &j, &od, NULL));
+    CHECK(maxdiff(&X, &Y) == 0);
+    CHECK_OK(ml_ns(&X, &G64, &j, &oa, &w));   /* fp64: the rule by shape */
+    CHECK(w.form_used == ML_NS_EIG || w.form_used == ML_NS_DIRECT);
+    CHECK(w.form_used == ml_ns_form_auto(512, 512, ML_FP64, &j));
+    if (ml_threads_set(2) == ML_OK) {
+        CHECK_OK(ml_ns(&X, &G, &j, &oa, &w));
+        CHECK(w.form_used == ML_NS_DIRECT);
+    }
+    CHECK_OK(ml_threads_set(n0));
+    ml_ns_work_free(&w);
+    ml_mat_free(&G64), ml_mat_free(&G), ml_mat_free(&P64), ml_mat_free(&P), ml_mat_free(&X), ml_mat_free(&R);
+    ml_mat_free(&Y), ml_mat_free(&Xd);
+    ml_schedule_free(&j);
+}
+
 /* Every preconditioner through the eig form equals the direct form in fp64 (cond 10): the same
  * polynomial of X_0 X_0^T, evaluated differently (measured max 4e-15). Reduced precisions refuse
  * the eig form. */
