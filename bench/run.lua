@@ -894,6 +894,5 @@ if not ONLY.ns then   -- no NS rows: the scaling figure of the last full run sta
   print(("wrote %s.csv, %s.md"):format(o.out, o.out))
   return
 end
-local sweep_rows = dofile(here .. "/scaling_figure.lua").draw(rows, peak.float32, o.plot)
-csv.write(o.plot .. ".csv", COLS, sweep_rows)
+dofile(here .. "/scaling_figure.lua").draw(rows, peak.float32, o.plot, COLS)
 print(("wrote %s.csv, %s.md, %s.png/.svg"):format(o.out, o.out, o.plot))

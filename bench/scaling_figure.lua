@@ -13,8 +13,8 @@ local ORDER = { "muonlab ns auto", "muonlab ns direct", "muonlab ns gram", "muon
 local TITLE = { ["muonlab ns auto"] = "muonlab ns auto (the default: direct, gram or eig)" }
 
 -- rows: the bench's rows (kind, method, rows, cols, precision, median_ms, gflop); peak: sgemm GFLOP/s.
--- Returns the rows drawn.
-function M.draw(rows, peak, out)
+-- Writes out.png/.svg and the rows drawn to out.csv (in `columns`); returns those rows.
+function M.draw(rows, peak, out, columns)
   local series, drawn, numpy = {}, {}, {}
   for _, name in ipairs(ORDER) do
     local pts = {}
@@ -45,20 +45,18 @@ function M.draw(rows, peak, out)
     title = "5-step Newton-Schulz (Jordan), fp32, m x n with n = 4m: time per call (median)",
     xlabel = "n (columns; m = n/4 rows)", ylabel = "milliseconds", series = series, xrange = { 400, 8000 },
   }
+  csv.write(out .. ".csv", columns, drawn)
   return drawn
 end
 
--- From a results CSV: the peak is the best fp32 gemm row's, as in the run that wrote it; the rows
--- drawn go to out.csv, as bench/run.lua writes them.
+-- From a results CSV: the peak is the best fp32 gemm row's, as in the run that wrote it.
 function M.from_csv(path, out)
   local columns, rows = csv.read(path)
   local peak
   for _, r in ipairs(rows) do
     if r.kind == "gemm" and r.precision == "fp32" and type(r.gflops) == "number" then peak = math.max(peak or 0, r.gflops) end
   end
-  local drawn = M.draw(rows, peak, out)
-  csv.write(out .. ".csv", columns, drawn)
-  return drawn
+  return M.draw(rows, peak, out, columns)
 end
 
 if arg and arg[0] and arg[0]:match("scaling_figure%.lua$") then

@@ -781,8 +781,8 @@ static double schedule_sensitivity(const ml_schedule *sch)
  * 7.7 at 256 x 1024, 9.1 against 10.7 at 256 x 2048 and 11.4 against 12.1 at 320 x 1280 on the
  * EPYC; eig leads from 384 x 1536, 18.5 against 19.3, and 448 x 1792, 26.8 against 33.5; the
  * earlier AMD table's 256 x 1024, eig 19.1 against 22.2, predates the leaves). ns_many's
- * concurrent shares run on one BLAS thread each and so choose as on one thread. eig checks its own accuracy
- * and falls back to direct; gram cannot, so auto takes it only for schedules whose sensitivity
+ * concurrent shares run on one BLAS thread each and so choose as on one thread. eig checks its
+ * own accuracy and falls back to direct; gram cannot, so auto takes it only for schedules whose sensitivity
  * (schedule_sensitivity) is at most 1e5, where its fp32 error was measured at most 9.4e-4
  * (Jordan; quintic 3.7e-6) over 16 x 64 .. 128 x 512, cond 1e1..1e8, and 4.2e-4 on a rank-128
  * Fashion-MNIST gradient (256 x 784); You's and Polar Express's schedules reached 4.3e-3 and

@@ -121,7 +121,7 @@ void ml_ns_opts_default(ml_ns_opts *o);
  * the eig form's own accuracy check, which may still fall back to direct), with the current BLAS
  * thread count (ml_threads_get: fp64 with n >= 2m takes eig from m = 256 on one thread, from
  * m = 384 on more). With a workspace, ml_ns may also try eig where this says direct (ns.c,
- * eig_trial: fp32 on one thread, 512 <= m < 1024, n < 2m). */
+ * eig_trial_shape: fp32 on one thread, 512 <= m < 1024, n < 2m). */
 ml_ns_form ml_ns_form_auto(size_t m, size_t n, ml_precision p, const ml_schedule *sch);
 
 /* m^2 n for an m x n or n x m input (m <= n), 0 without one: the size that ml_ns's one-BLAS-thread
@@ -146,7 +146,7 @@ typedef struct ml_ns_work {
     double eig_error;       /* forms eig/auto: the last call's error estimate (NaN: not computed) */
     int eig_refined;        /* the last eig run decomposed again in float64 (fp32 only) */
     /* form "auto" on shapes where eig is the fastest form unless its float64 refinement runs,
-     * which the shape cannot tell (ns.c, eig_trial): shapes where a trial of eig refined, and
+     * which the shape cannot tell (ns.c, eig_trial_shape): shapes where a trial of eig refined, and
      * how many calls of each to run the shape's form before trying eig again */
     struct { size_t m, n; int wait; } trial[8];
     unsigned trial_next;

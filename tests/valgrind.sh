@@ -23,7 +23,7 @@ EXTENDED_PRECISION_TESTS="coeffs_remez_narrow_intervals"
 # 73 s under valgrind (11-20 s each, against ~15 ms natively); its split path (the pool's halves,
 # ?laed1's workspace) runs under ASan + UBSan in `make test SAN=1`, its other paths in
 # syevd_matches_known_spectra_and_lapack here.
-# ns_auto_eig_trial: fourteen NS calls on 512 x 512 ran over 10 minutes under valgrind (0.5 s natively); its
+# ns_auto_eig_trial: eleven NS calls on 512 x 512 ran over 10 minutes under valgrind (0.5 s natively); its
 # paths (eig with and without the float64 refinement, direct, the trial table in the workspace) run
 # under ASan + UBSan, and the forms' allocations in the other ns tests here.
 export ML_TEST_SKIP="ns_eig_error_estimate_and_auto_fallback syevd_split_tridiagonal_solve_matches_known_spectra ns_auto_eig_trial"

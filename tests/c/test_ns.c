@@ -240,7 +240,7 @@ TEST(ns_form_auto_rule)
     ml_schedule_free(&j), ml_schedule_free(&y), ml_schedule_free(&one);
 }
 
-/* Form auto's trial of eig (ns.c, eig_trial) on fp32 512 x 512 at one BLAS thread, where the rule
+/* Form auto's trial of eig (ns.c, eig_trial_shape) on fp32 512 x 512 at one BLAS thread, where the rule
  * by shape says direct: a Gaussian input runs eig (within its own error estimate of the composed
  * map, taken by the fp64 direct form: 5 Jordan steps in fp64 are exact to ~1e-15 here); a
  * power-law spectrum trips eig's float64 refinement, and the shape then runs direct for

@@ -212,10 +212,11 @@ TEST(syevd_reads_the_upper_triangle_scales_and_refuses_bad_input)
 }
 
 /* From order 256 with 2 threads the tridiagonal problem is torn in two halves solved at the same
- * time and merged by LAPACK's ?laed1: n = 261 (unequal halves) and 520, fp32 and fp64, a spread spectrum, one with half
- * of the eigenvalues zero (a low-rank Gram matrix: most of the merge deflates) and a diagonal
- * matrix (the tridiagonal's coupling rho is exactly 0), each with the bounds of the test above
- * (vectors: every 7th and the last, O(n^2) each, so that valgrind's run stays short). */
+ * time and merged by LAPACK's ?laed1: n = 261 (unequal halves) and 520, fp32 and fp64, a spread
+ * spectrum, one with half of the eigenvalues zero (a low-rank Gram matrix: most of the merge
+ * deflates) and a diagonal matrix (the tridiagonal's coupling rho is exactly 0), each with the
+ * bounds of the test above (vectors: every 7th and the last, O(n^2) each, so that valgrind's run
+ * stays short). */
 TEST(syevd_split_tridiagonal_solve_matches_known_spectra)
 {
     int n0 = ml_threads_get();
@@ -224,24 +225,25 @@ TEST(syevd_split_tridiagonal_solve_matches_known_spectra)
         return;
     }
     for (size_t n = 261; n <= 520; n += 259) {
-    double *lam = malloc(n * sizeof *lam);
-    for (int ti = 0; ti < 2; ti++)
-        for (int kind = 0; kind < 3; kind++) {
-            ml_dtype t = ti ? ML_F64 : ML_F32;
-            double eps = ti ? DBL_EPSILON : FLT_EPSILON;
-            for (size_t i = 0; i < n; i++) lam[i] = kind == 1 ? (i < n / 2 ? 0 : (double)i) : (double)i + 1;
-            long double *Al = kind == 2 ? calloc(n * n, sizeof *Al) : known_spectrum(n, lam, 300 + kind);
-            if (kind == 2)
-                for (size_t i = 0; i < n; i++) Al[i * n + i] = lam[n - 1 - i];   /* diagonal, descending */
-            decomposed r = decompose(t, n, Al);
-            quality q = measure(t, n, r.A, r.V, r.w, lam, lam[n - 1], 7);
-            double bound = 2 * (double)n * eps;
-            if (!(q.lam_err <= bound && q.resid <= bound && q.orth <= bound))
-                ml_test_fail(__FILE__, __LINE__, "%s kind %d: eigenvalue %.3g, residual %.3g, orthogonality %.3g (bound %.3g)",
-                             ti ? "fp64" : "fp32", kind, q.lam_err, q.resid, q.orth, bound);
-            free(Al), free(r.A), free(r.V), free(r.w);
-        }
-    free(lam);
+        double *lam = malloc(n * sizeof *lam);
+        for (int ti = 0; ti < 2; ti++)
+            for (int kind = 0; kind < 3; kind++) {
+                ml_dtype t = ti ? ML_F64 : ML_F32;
+                double eps = ti ? DBL_EPSILON : FLT_EPSILON;
+                for (size_t i = 0; i < n; i++) lam[i] = kind == 1 ? (i < n / 2 ? 0 : (double)i) : (double)i + 1;
+                long double *Al = kind == 2 ? calloc(n * n, sizeof *Al) : known_spectrum(n, lam, 300 + kind);
+                if (kind == 2)
+                    for (size_t i = 0; i < n; i++) Al[i * n + i] = lam[n - 1 - i];   /* diagonal, descending */
+                decomposed r = decompose(t, n, Al);
+                quality q = measure(t, n, r.A, r.V, r.w, lam, lam[n - 1], 7);
+                double bound = 2 * (double)n * eps;
+                if (!(q.lam_err <= bound && q.resid <= bound && q.orth <= bound))
+                    ml_test_fail(__FILE__, __LINE__,
+                                 "%s n = %zu kind %d: eigenvalue %.3g, residual %.3g, orthogonality %.3g (bound %.3g)",
+                                 ti ? "fp64" : "fp32", n, kind, q.lam_err, q.resid, q.orth, bound);
+                free(Al), free(r.A), free(r.V), free(r.w);
+            }
+        free(lam);
     }
     CHECK_OK(ml_threads_set(n0));
 }
